@@ -4,6 +4,7 @@
     ├── ConfigError             the config file is missing, unreadable or invalid
     ├── StoreError              the database cannot be opened or migrated
     ├── FetchError              a source or page could not be fetched
+    │   ├── HTTPStatusError     the server answered 4xx/5xx (``status``, ``retry_after``)
     │   └── BlockedAddressError the address is private/loopback and not allowed
     ├── FeedError               a response is not a feed digest can read
     ├── ExtractError            a page yielded no article text
@@ -41,6 +42,16 @@ class StoreError(DigestError):
 
 class FetchError(DigestError):
     hint = "Check the URL in a browser; digest retries on the next gather."
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status; ``status`` and ``retry_after`` (seconds) say more."""
+
+    def __init__(self, message: str, *, status: int, retry_after: float | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.retry_after = retry_after
 
 
 class BlockedAddressError(FetchError):

@@ -1,0 +1,491 @@
+"""The command line: parse, build the collaborators, call the library, report.
+
+Each command's first docstring line is its help. Library errors (DigestError) print one line saying what
+failed and one saying what to do, and exit 1; ``-v`` also prints the traceback. Results go to stdout, logs
+and progress to stderr (progress only on a terminal).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import click
+
+from digest.config import Config, load_config
+from digest.errors import ConfigError, DigestError
+
+T = TypeVar("T")
+log = logging.getLogger("digest")
+
+
+class App:
+    """The collaborators a command needs, built on first use from the config."""
+
+    def __init__(self, config_path: str | None, verbose: int) -> None:
+        self.config_path = config_path
+        self.verbose = verbose
+        self._config: Config | None = None
+        self._store: Any = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def store(self) -> Any:
+        if self._store is None:
+            from digest.store import SQLiteStore
+
+            self._store = SQLiteStore(self.config.store.path)
+        return self._store
+
+    def fetcher(self) -> Any:
+        from digest.fetch import HttpFetcher
+
+        fetch = self.config.fetch
+        return HttpFetcher(user_agent=fetch.user_agent, timeout=fetch.timeout,
+                           max_bytes=fetch.max_bytes,
+                           allow_private_addresses=fetch.allow_private_addresses,
+                           allow_hosts=fetch.allow_hosts)
+
+    def summarizer_loader(self, backend: str | None = None, model: str | None = None
+                          ) -> Callable[[], Any]:
+        """A function that loads the configured summariser once, on first call."""
+        loaded: list[Any] = []
+
+        def load() -> Any:
+            if not loaded:
+                from digest.summarize import SummarizerSettings, load_summarizer
+
+                s = self.config.summarizer
+                settings = SummarizerSettings(
+                    backend=backend or s.backend, model=s.model if model is None else model,
+                    bullets=s.bullets, max_words=s.max_words, device=s.device, quantize=s.quantize,
+                    batch_size=s.batch_size,
+                )
+                loaded.append(load_summarizer(settings))
+                log.info("summariser: %s (%s)", loaded[0].name, loaded[0].model_id)
+            return loaded[0]
+
+        return load
+
+    def renderer(self) -> Any:
+        from digest.render import Renderer
+
+        return Renderer(self.config.digest.template_dir)
+
+    def mailer(self) -> Any:
+        from digest.deliver import OutboxMailer, SMTPMailer
+
+        mail = self.config.mail
+        if mail.backend == "smtp":
+            return SMTPMailer(host=mail.smtp.host, port=mail.smtp.port, security=mail.smtp.security,
+                              username=mail.smtp.username, password=self.config.smtp_password,
+                              timeout=mail.smtp.timeout)
+        return OutboxMailer(mail.outbox)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def progress(items: Iterable[T], label: str) -> Iterable[T]:
+    """A progress bar on stderr when it is a terminal; silent when piped."""
+    if not sys.stderr.isatty():
+        return items
+    listed = list(items)
+    return _bar(listed, label)
+
+
+def _bar(items: list[T], label: str) -> Iterator[T]:
+    with click.progressbar(items, label=label, file=sys.stderr) as bar:
+        yield from bar
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", metavar="PATH",
+              help="Config file (default: $DIGEST_CONFIG, else ./digest.toml).")
+@click.option("-v", "--verbose", count=True, help="More logging; -v also shows tracebacks.")
+@click.version_option(package_name="digest")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
+    """digest: turns the day's news into a short, trustworthy email."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr,
+    )
+    app = App(config_path, verbose)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+@cli.command()
+@pass_app
+def gather(app: App) -> None:
+    """Fetch every source, store new articles, extract and summarise them."""
+    from digest.pipeline import gather as run_gather
+
+    fetcher = app.fetcher()
+    try:
+        report = run_gather(app.config, app.store, fetcher, app.summarizer_loader(), progress)
+    finally:
+        fetcher.close()
+    click.echo(
+        f"{report.sources_ok} sources read, {report.sources_failed} failed; "
+        f"{report.new_articles} new articles ({report.from_page} from their pages, "
+        f"{report.from_feed} from feed text); {report.summarised} summarised"
+        + (f" by {report.model_id}" if report.model_id else "")
+        + (f", {report.not_summarised} not summarised" if report.not_summarised else "")
+    )
+    for error in report.errors:
+        click.echo(f"  failed: {error}", err=True)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the HTML here (text beside it).")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="Edition date (default: today).")
+@pass_app
+def build(app: App, out: str | None, day: str | None) -> None:
+    """Build today's edition from the stored articles (HTML and text)."""
+    from digest.pipeline import build_edition
+
+    edition, _ = build_edition(app.config, app.store, app.renderer(), _date(day))
+    html_path = Path(out or app.config.digest.preview)
+    _write(html_path, edition.html)
+    _write(html_path.with_suffix(".txt"), edition.text)
+    click.echo(f"edition {edition.date}: {edition.story_count} stories -> {html_path} "
+               f"and {html_path.with_suffix('.txt')}")
+
+
+@cli.command()
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the preview HTML here.")
+@click.option("--serve", is_flag=True, help="Serve the preview on the configured local address.")
+@pass_app
+def preview(app: App, out: str | None, serve: bool) -> None:
+    """Write or serve the HTML preview of today's edition."""
+    if serve:
+        from digest.web import serve as run_server
+
+        run_server(app.config, host=app.config.web.host, port=app.config.web.port)
+        return
+    from digest.pipeline import build_edition
+
+    edition, _ = build_edition(app.config, app.store, app.renderer())
+    path = Path(out or app.config.digest.preview)
+    _write(path, edition.html)
+    click.echo(str(path))
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Show who would get the edition; send nothing.")
+@pass_app
+def send(app: App, dry_run: bool) -> None:
+    """Deliver today's edition to every active subscriber who has not had it yet."""
+    from digest.pipeline import send_edition
+
+    mailer = app.mailer()
+    try:
+        report = send_edition(app.config, app.store, app.renderer(), mailer, dry_run=dry_run,
+                              progress=progress)
+    finally:
+        mailer.close()
+    verb = "would send" if dry_run else "sent"
+    click.echo(f"edition {report.edition_date}: {report.stories} stories; {verb} {report.sent}, "
+               f"failed {report.failed}, already sent before {report.skipped_already_sent}")
+    for error in report.errors:
+        click.echo(f"  failed: {error}", err=True)
+    if report.failed:
+        sys.exit(2)
+
+
+@cli.command()
+@pass_app
+def run(app: App) -> None:
+    """Run the scheduler: gather on an interval and send daily at the configured time."""
+    from digest.schedule import run_scheduler
+
+    run_scheduler(app)
+
+
+@cli.group()
+def subscribers() -> None:
+    """Manage the people who receive the digest."""
+
+
+@subscribers.command("add")
+@click.argument("email")
+@click.option("--name", default="", help="The subscriber's name.")
+@pass_app
+def subscribers_add(app: App, email: str, name: str) -> None:
+    """Add (or re-activate) a subscriber."""
+    from digest.deliver import valid_email
+
+    if not valid_email(email):
+        raise DigestError(f"'{email}' is not a valid email address",
+                          hint="Give a plain address such as reader@example.com.")
+    subscriber, changed = app.store.add_subscriber(email, name)
+    click.echo(f"{subscriber.email}: {'added' if changed else 'already subscribed'}")
+
+
+@subscribers.command("remove")
+@click.argument("email")
+@pass_app
+def subscribers_remove(app: App, email: str) -> None:
+    """Unsubscribe an address (its history is kept)."""
+    subscriber = app.store.set_subscriber_status(email, "unsubscribed")
+    if subscriber is None:
+        raise DigestError(f"{email} is not a subscriber", hint="`digest subscribers list` shows them.")
+    click.echo(f"{subscriber.email}: unsubscribed")
+
+
+@subscribers.command("list")
+@click.option("--status", type=click.Choice(["active", "unsubscribed", "bounced"]),
+              help="Only subscribers in this state.")
+@pass_app
+def subscribers_list(app: App, status: str | None) -> None:
+    """List subscribers with their state."""
+    for subscriber in app.store.list_subscribers(status):
+        click.echo(f"{subscriber.email}\t{subscriber.status}\t{subscriber.name}")
+
+
+@cli.command()
+@pass_app
+def sources(app: App) -> None:
+    """Show each source's health: last status, error and consecutive failures."""
+    for entry in app.config.sources:
+        app.store.upsert_source(entry.url, entry.name, entry.section)
+    for source in app.store.list_sources():
+        state = "disabled" if source.disabled else source.status
+        line = (f"{source.name or source.url}\t{state}\tfailures={source.failures}\t"
+                f"checked={source.last_checked_at or 'never'}\t{source.url}")
+        if source.last_error:
+            line += f"\n    last error: {source.last_error}"
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("source", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"),
+              help="Batch: each input line {id, html, url?}; each output line {id, title, text}.")
+@pass_app
+def extract(app: App, source: str | None, as_json: bool, jsonl: IO[str] | None) -> None:
+    """Extract an article's title and main text from a URL, an HTML file or - (stdin)."""
+    from digest.extract import extract as run_extract
+
+    if jsonl is not None:
+        for number, record in _records(jsonl, "html"):
+            if "error" in record:
+                click.echo(json.dumps({"id": record["id"], "title": "", "text": "",
+                                       "error": record["error"]}))
+                continue
+            try:
+                page = run_extract(record["html"], record.get("url"))
+                out = {"id": record["id"], "title": page.title, "text": page.text}
+            except Exception as exc:  # one bad record must not stop the batch
+                out = {"id": record["id"], "title": "", "text": "", "error": str(exc)}
+                click.echo(f"line {number}: {exc}", err=True)
+            click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    if not source:
+        raise DigestError("extract needs a SOURCE (URL, HTML file or -) or --jsonl FILE",
+                          hint="See `digest extract --help`.")
+    html, url = _read_source(app, source)
+    page = run_extract(html, url)
+    if as_json:
+        click.echo(json.dumps(asdict(page), ensure_ascii=False))
+    else:
+        click.echo(f"{page.title}\n\n{page.text}")
+
+
+@cli.command()
+@click.argument("source", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"),
+              help="Batch: each input line {id, text}; each output line {id, bullets}.")
+@click.option("--backend", help="Summariser backend (default: [summarizer] backend).")
+@click.option("--model", help="Model name or local path (abstractive).")
+@pass_app
+def summarize(app: App, source: str | None, as_json: bool, jsonl: IO[str] | None,
+              backend: str | None, model: str | None) -> None:
+    """Summarise an article (a URL, a text file or -) into "In Short" bullets."""
+    from digest.summarize import unsuitable
+
+    load = app.summarizer_loader(backend, model)
+    if jsonl is not None:
+        _summarize_jsonl(app, jsonl, load)
+        return
+    if not source:
+        raise DigestError("summarize needs a SOURCE (URL, text file or -) or --jsonl FILE",
+                          hint="See `digest summarize --help`.")
+    text, title = _read_text(app, source)
+    reason = unsuitable(text)
+    summarizer = load() if reason is None else None
+    bullets = summarizer.summarize([text], [title])[0] if summarizer else []
+    if as_json:
+        result: dict[str, Any] = {"title": title, "bullets": bullets}
+        if summarizer:
+            result["model"] = summarizer.model_id
+        if reason:
+            result["skipped"] = reason
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        click.echo("\n".join(f"- {bullet}" for bullet in bullets) or f"(not summarised: {reason})")
+
+
+def _summarize_jsonl(app: App, stream: IO[str], load: Callable[[], Any]) -> None:
+    from digest.summarize import unsuitable
+
+    batch: list[dict[str, Any]] = []
+    size = app.config.summarizer.batch_size
+
+    def flush() -> None:
+        todo = [r for r in batch if not r.get("skipped")]
+        if todo:
+            summarizer = load()
+            try:
+                results = summarizer.summarize([r["text"] for r in todo],
+                                               [str(r.get("title", "")) for r in todo])
+                for record, bullets in zip(todo, results, strict=True):
+                    record["bullets"] = bullets
+            except DigestError as exc:
+                for record in todo:
+                    record["bullets"], record["error"] = [], str(exc)
+                click.echo(f"summariser failed on a batch: {exc}", err=True)
+        for record in batch:
+            out = {"id": record["id"], "bullets": record.get("bullets", [])}
+            for key in ("skipped", "error"):
+                if record.get(key):
+                    out[key] = record[key]
+            click.echo(json.dumps(out, ensure_ascii=False))
+        batch.clear()
+
+    for _, record in _records(stream, "text"):
+        if "error" not in record:
+            reason = unsuitable(str(record["text"]))
+            if reason:
+                record["skipped"] = reason
+        batch.append(record)
+        if len(batch) >= size:
+            flush()
+    flush()
+
+
+def _records(stream: IO[str], field: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Numbered JSON objects from a JSONL stream; a bad line yields a record with 'error'."""
+    for number, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        record: Any = None
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict) or "id" not in record:
+                raise ValueError("each line must be a JSON object with an 'id'")
+            if not isinstance(record.get(field), str):
+                raise ValueError(f"each line needs a string '{field}'")
+        except ValueError as exc:
+            click.echo(f"line {number}: {exc}", err=True)
+            known = isinstance(record, dict) and record.get("id") is not None
+            yield number, {"id": record["id"] if known else f"line-{number}", field: "",
+                           "error": f"line {number}: {exc}"}
+            continue
+        yield number, record
+
+
+def _read_source(app: App, source: str) -> tuple[bytes, str | None]:
+    if source == "-":
+        return sys.stdin.buffer.read(), None
+    if source.startswith(("http://", "https://")):
+        fetcher = app.fetcher()
+        try:
+            response = fetcher.fetch(source)
+        finally:
+            fetcher.close()
+        return response.body, response.url
+    try:
+        return Path(source).read_bytes(), None
+    except OSError as exc:
+        raise DigestError(f"cannot read {source}: {exc.strerror}",
+                          hint="Give a URL, a readable file or - for stdin.") from None
+
+
+def _read_text(app: App, source: str) -> tuple[str, str]:
+    """Article text and title: URLs and .html files go through extraction, other files are text."""
+    if source.startswith(("http://", "https://")) or source.lower().endswith((".html", ".htm")):
+        from digest.extract import extract as run_extract
+
+        html, url = _read_source(app, source)
+        page = run_extract(html, url)
+        return page.text, page.title
+    data, _ = _read_source(app, source)
+    return data.decode("utf-8", errors="replace"), ""
+
+
+def _date(value: str | None) -> Any:
+    if not value:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"'{value}' is not a date", hint="Use YYYY-MM-DD.") from None
+
+
+def _write(path: Path, content: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    except OSError as exc:
+        raise DigestError(f"cannot write {path}: {exc.strerror}",
+                          hint="Choose a writable path with --out.") from None
+
+
+@cli.command()
+@click.option("--site", type=click.Path(file_okay=False, exists=True),
+              help="The demo site folder (default: demo/site in the source checkout).")
+@click.option("--workdir", type=click.Path(file_okay=False), default="var/demo", show_default=True,
+              help="Where the demo's database, outbox and preview go.")
+@click.option("--port", type=int, default=8631, show_default=True, help="Port of the demo site.")
+def demo(site: str | None, workdir: str, port: int) -> None:
+    """Run the whole flow against a bundled demo news site, on embedded defaults."""
+    from digest.demo import run_demo
+
+    run_demo(site=site, workdir=Path(workdir), port=port, echo=click.echo)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning DigestError into a clean message and exit status 1."""
+    verbose = any(arg in ("-v", "-vv", "--verbose") for arg in (argv or sys.argv[1:]))
+    try:
+        cli.main(args=argv, standalone_mode=False)
+    except DigestError as exc:
+        if verbose:
+            import traceback
+
+            traceback.print_exc()
+        click.echo(f"Error: {exc}", err=True)
+        if exc.hint:
+            click.echo(f"Hint: {exc.hint}", err=True)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)

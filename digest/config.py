@@ -1,0 +1,311 @@
+"""The configuration: one declarative, validated schema loaded from a TOML file.
+
+Every key is a dataclass field with a default and a one-line ``help``. Loading checks every key and type:
+an unknown or mistyped key fails at once with its dotted name and a hint (the nearest valid key). Secrets
+never live in the file: they come from environment variables (see ``SECRET_ENV``).
+
+Relative paths in the file are resolved against the file's own folder, so a config works from any cwd.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any, get_args, get_origin, get_type_hints
+
+from digest.errors import ConfigError
+
+CONFIG_ENV = "DIGEST_CONFIG"
+DEFAULT_CONFIG_NAME = "digest.toml"
+SECRET_ENV = {
+    "smtp_password": "DIGEST_SMTP_PASSWORD",
+    "secret_key": "DIGEST_SECRET_KEY",
+}
+
+
+def _key(default: Any, help: str, *, path: bool = False) -> Any:
+    """A config key: its default, its one-line help, and whether it is a path to resolve."""
+    meta = {"help": help, "path": path}
+    if isinstance(default, list | dict):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    path: str = _key("digest.db", "The SQLite database file (created and migrated on first use).", path=True)
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    url: str = _key("", "A feed URL (RSS, Atom, JSON Feed), a site's home page, or an article page.")
+    name: str = _key("", "Display name; defaults to the feed's own title.")
+    section: str = _key("", "Section of the digest this source's stories go in; defaults to the name.")
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    allow_private_addresses: bool = _key(
+        False, "Allow sources on loopback, private or link-local addresses (tests, intranets)."
+    )
+    allow_hosts: list[str] = _key([], "Host names allowed even when they resolve to private addresses.")
+    timeout: float = _key(20.0, "Seconds allowed for one whole request, connect to last byte.")
+    max_bytes: int = _key(5_000_000, "Largest response body accepted, after decompression.")
+    user_agent: str = _key(
+        "digest/0.1 (+https://github.com/digest-news/digest)", "The User-Agent sent with requests."
+    )
+    first_fetch_limit: int = _key(20, "Most items a newly added source contributes on its first fetch.")
+    concurrency: int = _key(8, "Requests in flight at once, across all hosts.")
+    per_host: int = _key(2, "Requests in flight at once to any one host.")
+
+
+@dataclass(frozen=True)
+class SummarizerConfig:
+    backend: str = _key("extractive", "extractive | abstractive | lead | auto.")
+    model: str = _key("", "Abstractive backend: a Hugging Face hub name or a local path.")
+    bullets: int = _key(3, "Bullets per article.")
+    max_words: int = _key(20, "Longest bullet, in words.")
+    device: str = _key("auto", "auto | cpu | cuda.")
+    quantize: bool = _key(False, "Abstractive on CPU: dynamic int8 quantisation (faster, tiny loss).")
+    batch_size: int = _key(8, "Articles per model batch.")
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = _key("localhost", "SMTP server host.")
+    port: int = _key(587, "SMTP server port (587 for starttls, 465 for tls, 25 for none).")
+    security: str = _key("starttls", "none | starttls | tls.")
+    username: str = _key("", "Login name; the password comes from $DIGEST_SMTP_PASSWORD.")
+    timeout: float = _key(30.0, "Seconds to wait for the server at each step.")
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    backend: str = _key("outbox", "outbox (one .eml file per message) | smtp.")
+    sender: str = _key("Digest <digest@example.com>", "The From address.")
+    outbox: str = _key("outbox", "Folder the outbox backend writes .eml files to.", path=True)
+    subject: str = _key("{title} for {date}", "Subject line; {title} and {date} are filled in.")
+    smtp: SmtpConfig = field(default_factory=SmtpConfig, metadata={"help": "SMTP settings."})
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    title: str = _key("Your Daily Digest", "The digest's name, shown in the email and the subject.")
+    timezone: str = _key("UTC", "Time zone of the edition date and the daily send (IANA name).")
+    send_at: str = _key("07:00", "Local time of the daily send, HH:MM.")
+    gather_every_minutes: int = _key(60, "Minutes between gathers when `digest run` is scheduling.")
+    max_age_hours: int = _key(36, "Only stories first seen within this many hours go in an edition.")
+    max_stories: int = _key(30, "Most stories in one edition.")
+    template_dir: str = _key("", "Folder of your own templates; each file overrides the bundled one.", path=True)
+    preview: str = _key("preview.html", "Where `digest preview` and `digest build` write the HTML.", path=True)
+    base_url: str = _key("http://127.0.0.1:8080", "Public address of `digest serve` (links in emails).")
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    host: str = _key("127.0.0.1", "Address `digest serve` and `digest preview --serve` listen on.")
+    port: int = _key(8080, "Port they listen on.")
+
+
+@dataclass(frozen=True)
+class Config:
+    store: StoreConfig = field(default_factory=StoreConfig)
+    sources: list[SourceConfig] = field(default_factory=list)
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+    summarizer: SummarizerConfig = field(default_factory=SummarizerConfig)
+    mail: MailConfig = field(default_factory=MailConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+    web: WebConfig = field(default_factory=WebConfig)
+    path: Path | None = field(default=None, metadata={"internal": True})
+
+    @property
+    def smtp_password(self) -> str:
+        return os.environ.get(SECRET_ENV["smtp_password"], "")
+
+    @property
+    def secret_key(self) -> str:
+        return os.environ.get(SECRET_ENV["secret_key"], "")
+
+
+# TOML spells a few keys differently from the Python field names.
+_TOML_NAMES = {"sender": "from"}
+
+
+def _toml_name(name: str) -> str:
+    return _TOML_NAMES.get(name, name)
+
+
+def find_config_path(explicit: str | os.PathLike[str] | None) -> Path | None:
+    """The config file to read: ``--config``, else ``$DIGEST_CONFIG``, else ``./digest.toml`` if present."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    default = Path(DEFAULT_CONFIG_NAME)
+    return default if default.exists() else None
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read and validate the config file; with no file at all, return the embedded defaults.
+
+    Raises ConfigError naming the key for unknown keys, wrong types and invalid values.
+    """
+    found = find_config_path(path)
+    if found is None:
+        return Config()
+    try:
+        raw = tomllib.loads(found.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {found} does not exist", hint=_START_HINT) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {found} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {found}: {exc.strerror}") from None
+    return config_from_dict(raw, base=found.resolve().parent, path=found)
+
+
+_START_HINT = "Copy config.example.toml to digest.toml and edit it, or pass --config PATH."
+
+
+def config_from_dict(raw: dict[str, Any], *, base: Path | None = None, path: Path | None = None) -> Config:
+    """Build a validated Config from parsed TOML; relative paths resolve against ``base``."""
+    config = _build(Config, raw, "", base or Path.cwd())
+    config = replace(config, path=path)
+    _check_values(config)
+    return config
+
+
+def _build(cls: Any, raw: Any, prefix: str, base: Path) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[{prefix.rstrip('.')}] must be a table, not {_kind(raw)}")
+    hints = get_type_hints(cls)
+    by_toml = {_toml_name(f.name): f for f in fields(cls) if not f.metadata.get("internal")}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        dotted = f"{prefix}{key}"
+        if key not in by_toml:
+            close = difflib.get_close_matches(key, list(by_toml), n=1)
+            hint = f"Did you mean '{prefix}{close[0]}'?" if close else (
+                f"Valid keys here: {', '.join(sorted(by_toml))}."
+            )
+            raise ConfigError(f"unknown config key '{dotted}'", hint=hint)
+        f = by_toml[key]
+        values[f.name] = _coerce(hints[f.name], value, dotted, base, f.metadata.get("path", False))
+    return cls(**values)
+
+
+def _coerce(kind: Any, value: Any, dotted: str, base: Path, is_path: bool) -> Any:
+    if is_dataclass(kind):
+        return _build(kind, value, f"{dotted}.", base)
+    origin = get_origin(kind)
+    if origin is list:
+        (item,) = get_args(kind)
+        if not isinstance(value, list):
+            raise ConfigError(f"config key '{dotted}' must be a list, not {_kind(value)}")
+        if is_dataclass(item):
+            return [_build(item, v, f"{dotted}[{i}].", base) for i, v in enumerate(value)]
+        return [_coerce(item, v, f"{dotted}[{i}]", base, False) for i, v in enumerate(value)]
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"config key '{dotted}' must be true or false, not {_kind(value)}")
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"config key '{dotted}' must be a whole number, not {_kind(value)}")
+        return value
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"config key '{dotted}' must be a number, not {_kind(value)}")
+        return float(value)
+    if kind is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"config key '{dotted}' must be a string, not {_kind(value)}")
+        if is_path and value:
+            return str((base / Path(value).expanduser()).resolve())
+        return value
+    raise ConfigError(f"config key '{dotted}' has an unsupported type")  # pragma: no cover
+
+
+def _kind(value: Any) -> str:
+    return {bool: "true/false", int: "a number", float: "a number", str: "a string", list: "a list",
+            dict: "a table"}.get(type(value), type(value).__name__)
+
+
+_CHOICES = {
+    "summarizer.backend": ("extractive", "abstractive", "lead", "auto"),
+    "summarizer.device": ("auto", "cpu", "cuda"),
+    "mail.backend": ("outbox", "smtp"),
+    "mail.smtp.security": ("none", "starttls", "tls"),
+}
+
+
+def _check_values(config: Config) -> None:
+    current = {
+        "summarizer.backend": config.summarizer.backend,
+        "summarizer.device": config.summarizer.device,
+        "mail.backend": config.mail.backend,
+        "mail.smtp.security": config.mail.smtp.security,
+    }
+    for key, value in current.items():
+        if value not in _CHOICES[key]:
+            raise ConfigError(
+                f"config key '{key}' is '{value}'", hint=f"Use one of: {', '.join(_CHOICES[key])}."
+            )
+    for i, source in enumerate(config.sources):
+        if not source.url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"config key 'sources[{i}].url' must be an http(s) URL, not '{source.url}'"
+            )
+    positive = {
+        "summarizer.bullets": config.summarizer.bullets,
+        "summarizer.max_words": config.summarizer.max_words,
+        "summarizer.batch_size": config.summarizer.batch_size,
+        "fetch.max_bytes": config.fetch.max_bytes,
+        "fetch.concurrency": config.fetch.concurrency,
+        "fetch.per_host": config.fetch.per_host,
+        "digest.max_stories": config.digest.max_stories,
+        "digest.gather_every_minutes": config.digest.gather_every_minutes,
+    }
+    for key, number in positive.items():
+        if number < 1:
+            raise ConfigError(f"config key '{key}' must be at least 1, not {number}")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(config.digest.timezone)
+    except Exception:
+        raise ConfigError(
+            f"config key 'digest.timezone' is '{config.digest.timezone}', not a known time zone",
+            hint="Use an IANA name such as 'Europe/London' or 'America/New_York'.",
+        ) from None
+    hour, _, minute = config.digest.send_at.partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+        raise ConfigError(
+            f"config key 'digest.send_at' is '{config.digest.send_at}'", hint="Use HH:MM, e.g. 07:30."
+        )
+
+
+def describe_schema() -> list[tuple[str, Any, str]]:
+    """Every key as (dotted name, default, help), for documentation and the docs test."""
+    rows: list[tuple[str, Any, str]] = []
+
+    def walk(cls: Any, prefix: str) -> None:
+        hints = get_type_hints(cls)
+        for f in fields(cls):
+            if f.metadata.get("internal"):
+                continue
+            name = prefix + _toml_name(f.name)
+            kind = hints[f.name]
+            if is_dataclass(kind):
+                walk(kind, name + ".")
+            elif get_origin(kind) is list and is_dataclass(get_args(kind)[0]):
+                walk(get_args(kind)[0], name + "[].")
+            else:
+                default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+                rows.append((name, default, f.metadata.get("help", "")))
+
+    walk(Config, "")
+    return rows

@@ -1,0 +1,237 @@
+"""Sources: turn a configured URL into the items it offers now.
+
+A source URL may be a feed (RSS 0.9x/1.0/2.0, Atom, JSON Feed), a site's home page that links its feeds with
+``<link rel="alternate">`` (the first feed found is used and remembered), or an article page, which is then
+an item of its own. Identity of each item is its GUID, its normalised URL (tracking parameters dropped) and
+a fingerprint of its title and summary; the store decides what is new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from digest.errors import FeedError
+from digest.fetch import Fetcher, Response
+from digest.store import NewArticle, Source
+
+log = logging.getLogger(__name__)
+
+FEED_TYPES = (
+    "application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml",
+    "application/json", "application/xml", "text/xml",
+)
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|igshid|"
+                       r"ocid|cmpid|ref|ref_src|src|smid|sr_share|at_medium|at_campaign)$", re.I)
+
+
+@dataclass(frozen=True)
+class Collected:
+    """What one look at a source found."""
+
+    items: list[NewArticle]
+    feed_url: str
+    etag: str = ""
+    last_modified: str = ""
+    title: str = ""
+    not_modified: bool = False
+    moved_to: str = ""
+
+
+def collect(fetcher: Fetcher, source: Source) -> Collected:
+    """Fetch a source (conditionally, when it has validators) and list the items it offers."""
+    url = source.feed_url or source.url
+    response = fetcher.fetch(url, etag=source.etag, last_modified=source.last_modified)
+    if response.status == 304:
+        return Collected([], url, source.etag, source.last_modified, not_modified=True)
+    if _looks_like_html(response):
+        feeds = discover_feeds(response.body, response.url)
+        if feeds:
+            log.info("%s links the feed %s", url, feeds[0])
+            response = fetcher.fetch(feeds[0])
+        else:
+            item = _page_item(response)
+            return Collected([item], response.url, response.etag, response.last_modified,
+                             item.title, moved_to=response.moved_to)
+    title, items = read_feed(response.body, response.url, response.headers.get("content-type", ""))
+    return Collected(items, response.url, response.etag, response.last_modified, title,
+                     moved_to=response.moved_to)
+
+
+def read_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list[NewArticle]]:
+    """Parse a feed document into (feed title, items). Raises FeedError when it is not a feed."""
+    stripped = body.lstrip()
+    if stripped.startswith(b"{") or "json" in content_type:
+        return _read_json_feed(body, url)
+    import feedparser  # imported here: it is slow to import and only gathering needs it
+
+    parsed: Any = feedparser.parse(body, response_headers={"content-type": content_type or
+                                                           "application/xml"})
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+        reason = getattr(parsed, "bozo_exception", None) or "no feed elements"
+        raise FeedError(f"{url} is not a readable feed: {reason}")
+    if parsed.bozo:
+        log.warning("%s is malformed (%s); using the %d items that could be read", url,
+                    parsed.bozo_exception, len(parsed.entries))
+    items = [_feed_item(entry, url) for entry in parsed.entries]
+    return _plain(parsed.feed.get("title", "")), [item for item in items if item is not None]
+
+
+def discover_feeds(html: bytes, base_url: str) -> list[str]:
+    """Feed URLs a page announces with ``<link rel="alternate">``, in page order."""
+    import lxml.html
+
+    try:
+        doc = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return []
+    found: list[str] = []
+    for link in doc.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").lower()
+        href = link.get("href")
+        if "alternate" in rel and href and kind in FEED_TYPES and "comments" not in href.lower():
+            absolute = urljoin(base_url, href)
+            if absolute not in found:
+                found.append(absolute)
+    return found
+
+
+def normalize_url(url: str) -> str:
+    """A URL's identity: lower-case scheme and host, no fragment, no tracking parameters."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if parts.port and not ((parts.scheme == "http" and parts.port == 80) or
+                           (parts.scheme == "https" and parts.port == 443)):
+        host = f"{host}:{parts.port}"
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                             if not _TRACKING.match(k)))
+    path = parts.path or "/"
+    return urlunsplit((parts.scheme.lower(), host, path, query, ""))
+
+
+def fingerprint(title: str, text: str, url_norm: str) -> str:
+    """A hash of what an item says, so a re-published item with a new GUID is still recognised.
+
+    Without any text the title alone is too weak ("Morning briefing"), so the URL joins in.
+    """
+    words = " ".join(re.findall(r"\w+", f"{title} {text[:500]}".lower()))
+    if not text.strip():
+        words += " " + url_norm
+    return hashlib.sha256(words.encode()).hexdigest()[:32]
+
+
+def _feed_item(entry: Any, feed_url: str) -> NewArticle | None:
+    link = entry.get("link") or ""
+    url = urljoin(feed_url, link) if link else ""
+    title = _plain(entry.get("title", ""))
+    content = entry.get("content") or []
+    raw_text = content[0].get("value", "") if content else entry.get("summary", "")
+    text = html_to_text(raw_text)
+    guid = entry.get("id") or url or title
+    if not guid or not (url or text):
+        return None
+    published = _iso(entry.get("published_parsed") or entry.get("updated_parsed"))
+    author = _plain(entry.get("author", ""))
+    url_norm = normalize_url(url) if url else f"guid:{guid}"
+    return NewArticle(guid=str(guid), url=url, url_norm=url_norm,
+                      fingerprint=fingerprint(title, text, url_norm), title=title,
+                      published_at=published, author=author, feed_text=text)
+
+
+def _read_json_feed(body: bytes, url: str) -> tuple[str, list[NewArticle]]:
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FeedError(f"{url} is not valid JSON: {exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
+        raise FeedError(f"{url} is JSON but not a JSON Feed (no 'items' list)")
+    items: list[NewArticle] = []
+    for entry in doc["items"]:
+        if not isinstance(entry, dict):
+            continue
+        link = str(entry.get("url") or entry.get("external_url") or "")
+        item_url = urljoin(url, link) if link else ""
+        title = _plain(str(entry.get("title") or ""))
+        text = str(entry.get("content_text") or "") or html_to_text(
+            str(entry.get("content_html") or entry.get("summary") or ""))
+        guid = str(entry.get("id") or item_url)
+        if not guid:
+            continue
+        authors = entry.get("authors") or ([entry["author"]] if entry.get("author") else [])
+        author = ", ".join(str(a.get("name", "")) for a in authors if isinstance(a, dict))
+        url_norm = normalize_url(item_url) if item_url else f"guid:{guid}"
+        items.append(NewArticle(guid=guid, url=item_url, url_norm=url_norm,
+                                fingerprint=fingerprint(title, text, url_norm), title=title,
+                                published_at=_iso_text(str(entry.get("date_published") or "")),
+                                author=author, feed_text=text))
+    return _plain(str(doc.get("title") or "")), items
+
+
+def _page_item(response: Response) -> NewArticle:
+    from digest.extract import extract
+
+    page = extract(response.body, response.url)
+    url = page.canonical_url or response.url
+    url_norm = normalize_url(url)
+    return NewArticle(guid=url, url=url, url_norm=url_norm,
+                      fingerprint=fingerprint(page.title, page.text, url_norm), title=page.title,
+                      published_at=page.published or "", author=page.author or "")
+
+
+def _looks_like_html(response: Response) -> bool:
+    if response.content_type in ("text/html", "application/xhtml+xml"):
+        return True
+    head = response.body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of an HTML fragment, one paragraph per line; tolerant of any input."""
+    if "<" not in markup:
+        return _squash(markup)
+    import lxml.html
+
+    try:
+        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    except (ValueError, lxml.etree.ParserError):
+        return _squash(re.sub(r"<[^>]+>", " ", markup))
+    for bad in root.xpath("//script|//style"):
+        bad.drop_tree()
+    for block in root.iter("p", "br", "li", "div", "h1", "h2", "h3", "h4", "blockquote", "tr"):
+        block.tail = "\n" + (block.tail or "")
+    lines = (_squash(line) for line in root.text_content().split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _plain(value: str) -> str:
+    return _squash(html_to_text(value)) if "<" in value else _squash(value)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _iso(struct: Any) -> str:
+    if not struct:
+        return ""
+    try:
+        return datetime(*struct[:6], tzinfo=UTC).isoformat()
+    except (TypeError, ValueError):
+        return ""
+
+
+def _iso_text(value: str) -> str:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).isoformat()

@@ -1,0 +1,585 @@
+"""Storage: one interface, SQLite behind it by default.
+
+The schema is created and migrated by the program: ``MIGRATIONS`` is an ordered list of named functions,
+each applied once and recorded in ``migrations``. SQL here sticks to what PostgreSQL also speaks (plain
+types, ``ON CONFLICT``), so another backend can implement ``Store`` with the same statements.
+
+Identity of an article: (source, guid), then the normalised URL, then a fingerprint of its feed title and
+summary; any of them already stored means "seen", which is how a re-run gathers nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from digest.errors import StoreError
+
+
+def now_utc() -> str:
+    """The current time as the ISO 8601 UTC string every timestamp column holds."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class Source:
+    id: int
+    url: str
+    name: str
+    section: str
+    feed_url: str
+    etag: str
+    last_modified: str
+    status: str
+    last_error: str
+    failures: int
+    last_checked_at: str
+    successes: int
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An item found in a source, before its page is fetched."""
+
+    guid: str
+    url: str
+    url_norm: str
+    fingerprint: str
+    title: str
+    published_at: str = ""
+    author: str = ""
+    feed_text: str = ""
+
+
+@dataclass(frozen=True)
+class Article:
+    id: int
+    source_id: int
+    source_name: str
+    section: str
+    guid: str
+    url: str
+    title: str
+    author: str
+    published_at: str
+    first_seen_at: str
+    feed_text: str
+    text: str
+    text_origin: str
+    note: str
+    content_hash: str
+    language: str
+    image: str
+    publisher_summary: tuple[str, ...]
+    edition_id: int | None
+
+
+@dataclass(frozen=True)
+class Summary:
+    content_hash: str
+    cache_key: str
+    backend: str
+    model_id: str
+    bullets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    id: int
+    email: str
+    name: str
+    status: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Edition:
+    id: int
+    date: str
+    title: str
+    created_at: str
+    frozen_at: str
+    html: str
+    text: str
+    story_count: int
+
+
+@dataclass(frozen=True)
+class Delivery:
+    edition_id: int
+    subscriber_id: int
+    email: str
+    name: str
+    state: str
+    attempts: int
+    message_id: str
+    last_error: str
+
+
+def m001_initial(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL DEFAULT '',
+            section TEXT NOT NULL DEFAULT '',
+            feed_url TEXT NOT NULL DEFAULT '',
+            etag TEXT NOT NULL DEFAULT '',
+            last_modified TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'new',
+            last_error TEXT NOT NULL DEFAULT '',
+            failures INTEGER NOT NULL DEFAULT 0,
+            successes INTEGER NOT NULL DEFAULT 0,
+            last_checked_at TEXT NOT NULL DEFAULT '',
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            guid TEXT NOT NULL,
+            url TEXT NOT NULL,
+            url_norm TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL DEFAULT '',
+            published_at TEXT NOT NULL DEFAULT '',
+            first_seen_at TEXT NOT NULL,
+            feed_text TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL DEFAULT '',
+            text_origin TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            content_hash TEXT NOT NULL DEFAULT '',
+            language TEXT NOT NULL DEFAULT '',
+            image TEXT NOT NULL DEFAULT '',
+            publisher_summary TEXT NOT NULL DEFAULT '[]',
+            edition_id INTEGER REFERENCES editions(id),
+            UNIQUE (source_id, guid)
+        );
+        CREATE INDEX articles_url_norm ON articles(url_norm);
+        CREATE INDEX articles_fingerprint ON articles(fingerprint);
+        CREATE INDEX articles_edition ON articles(edition_id, first_seen_at);
+        CREATE TABLE summaries (
+            content_hash TEXT NOT NULL,
+            cache_key TEXT NOT NULL,
+            backend TEXT NOT NULL,
+            model_id TEXT NOT NULL,
+            bullets TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (content_hash, cache_key)
+        );
+        CREATE TABLE subscribers (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            name TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'active',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE editions (
+            id INTEGER PRIMARY KEY,
+            date TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            frozen_at TEXT NOT NULL DEFAULT '',
+            html TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL DEFAULT '',
+            story_count INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE deliveries (
+            edition_id INTEGER NOT NULL REFERENCES editions(id),
+            subscriber_id INTEGER NOT NULL REFERENCES subscribers(id),
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            message_id TEXT NOT NULL DEFAULT '',
+            last_error TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL,
+            sent_at TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (edition_id, subscriber_id)
+        );
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial]
+
+
+class SQLiteStore:
+    """The store on one SQLite file, in WAL mode so the web app can read while a send writes."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                      check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA busy_timeout=30000")
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the database {self.path}: {exc}") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction: writers queue up instead of failing halfway."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        done = {row[0] for row in self.db.execute("SELECT name FROM migrations")}
+        for migration in MIGRATIONS:
+            if migration.__name__ in done:
+                continue
+            with self.transaction() as db:
+                # Re-check inside the lock: another process may have just applied it.
+                if db.execute("SELECT 1 FROM migrations WHERE name = ?",
+                              (migration.__name__,)).fetchone():
+                    continue
+                migration(db)
+                db.execute("INSERT INTO migrations VALUES (?, ?)", (migration.__name__, now_utc()))
+
+    # -- sources ------------------------------------------------------------------------------
+
+    def upsert_source(self, url: str, name: str = "", section: str = "") -> Source:
+        """The source for ``url``, created on first sight; name and section follow the config."""
+        self.db.execute(
+            """INSERT INTO sources (url, name, section, created_at) VALUES (?, ?, ?, ?)
+               ON CONFLICT (url) DO UPDATE SET
+                 name = CASE WHEN excluded.name != '' THEN excluded.name ELSE sources.name END,
+                 section = excluded.section""",
+            (url, name, section, now_utc()),
+        )
+        return self._source("SELECT * FROM sources WHERE url = ?", url)
+
+    def get_source(self, source_id: int) -> Source:
+        return self._source("SELECT * FROM sources WHERE id = ?", source_id)
+
+    def list_sources(self) -> list[Source]:
+        rows = self.db.execute("SELECT * FROM sources ORDER BY id").fetchall()
+        return [_source_from(row) for row in rows]
+
+    def _source(self, sql: str, arg: object) -> Source:
+        row = self.db.execute(sql, (arg,)).fetchone()
+        if row is None:
+            raise StoreError(f"no source matches {arg!r}")
+        return _source_from(row)
+
+    def record_source_success(
+        self, source_id: int, *, status: str, feed_url: str, etag: str, last_modified: str,
+        name: str = "",
+    ) -> None:
+        """A fetch worked (``status`` says how: 'ok', 'not modified'...): reset the failure count."""
+        self.db.execute(
+            """UPDATE sources SET status = ?, last_error = '', failures = 0, successes = successes + 1,
+                 feed_url = ?, etag = ?, last_modified = ?, last_checked_at = ?,
+                 name = CASE WHEN name = '' THEN ? ELSE name END
+               WHERE id = ?""",
+            (status, feed_url, etag, last_modified, now_utc(), name, source_id),
+        )
+
+    def record_source_failure(self, source_id: int, error: str, *, disable: bool = False) -> None:
+        """A fetch failed: keep the message, count consecutive failures, optionally disable."""
+        self.db.execute(
+            """UPDATE sources SET status = 'error', last_error = ?, failures = failures + 1,
+                 last_checked_at = ?, disabled = MAX(disabled, ?) WHERE id = ?""",
+            (error, now_utc(), int(disable), source_id),
+        )
+
+    # -- articles -----------------------------------------------------------------------------
+
+    def is_seen(self, source_id: int, item: NewArticle) -> bool:
+        """True when this item, or the same story by URL or fingerprint, is already stored."""
+        row = self.db.execute(
+            """SELECT 1 FROM articles WHERE (source_id = ? AND guid = ?) OR url_norm = ?
+               OR fingerprint = ? LIMIT 1""",
+            (source_id, item.guid, item.url_norm, item.fingerprint),
+        ).fetchone()
+        return row is not None
+
+    def add_article(self, source_id: int, item: NewArticle) -> int | None:
+        """Store a new item; returns its id, or None when it was already seen."""
+        with self.transaction() as db:
+            if self.is_seen(source_id, item):
+                return None
+            cursor = db.execute(
+                """INSERT INTO articles (source_id, guid, url, url_norm, fingerprint, title, author,
+                     published_at, first_seen_at, feed_text)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (source_id, item.guid, item.url, item.url_norm, item.fingerprint, item.title,
+                 item.author, item.published_at, now_utc(), item.feed_text),
+            )
+            return cursor.lastrowid
+
+    def set_article_text(
+        self, article_id: int, *, text: str, origin: str, content_hash: str, note: str = "",
+        title: str = "", author: str = "", published_at: str = "", language: str = "",
+        image: str = "", publisher_summary: Sequence[str] = (),
+    ) -> None:
+        """Record the article's extracted text (``origin``: 'page' or 'feed') and what was learnt."""
+        self.db.execute(
+            """UPDATE articles SET text = ?, text_origin = ?, content_hash = ?, note = ?,
+                 title = CASE WHEN ? != '' THEN ? ELSE title END,
+                 author = CASE WHEN author = '' THEN ? ELSE author END,
+                 published_at = CASE WHEN published_at = '' THEN ? ELSE published_at END,
+                 language = ?, image = ?, publisher_summary = ?
+               WHERE id = ?""",
+            (text, origin, content_hash, note, title, title, author, published_at, language, image,
+             json.dumps(list(publisher_summary)), article_id),
+        )
+
+    def set_article_note(self, article_id: int, note: str) -> None:
+        self.db.execute("UPDATE articles SET note = ? WHERE id = ?", (note, article_id))
+
+    def get_article(self, article_id: int) -> Article:
+        row = self.db.execute(_ARTICLE_SELECT + " WHERE a.id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no article with id {article_id}")
+        return _article_from(row)
+
+    def articles_without_text(self) -> list[Article]:
+        rows = self.db.execute(_ARTICLE_SELECT + " WHERE a.text_origin = '' ORDER BY a.id")
+        return [_article_from(row) for row in rows]
+
+    def articles_without_summary(self, since: str = "") -> list[Article]:
+        """Unclaimed articles first seen since ``since`` that have text but no summary at all.
+
+        Articles already judged unsuitable (a 'not summarised' note) are left out.
+        """
+        rows = self.db.execute(
+            _ARTICLE_SELECT
+            + """ WHERE a.text_origin != '' AND a.first_seen_at >= ? AND a.edition_id IS NULL
+                  AND a.note NOT LIKE 'not summarised%'
+                  AND NOT EXISTS (SELECT 1 FROM summaries s WHERE s.content_hash = a.content_hash)
+                  ORDER BY a.id""",
+            (since,),
+        )
+        return [_article_from(row) for row in rows]
+
+    def count_articles(self, source_id: int) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM articles WHERE source_id = ?",
+                                   (source_id,)).fetchone()[0])
+
+    # -- summaries ----------------------------------------------------------------------------
+
+    def save_summary(self, summary: Summary) -> None:
+        self.db.execute(
+            """INSERT INTO summaries VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT (content_hash, cache_key) DO UPDATE SET bullets = excluded.bullets,
+                 model_id = excluded.model_id""",
+            (summary.content_hash, summary.cache_key, summary.backend, summary.model_id,
+             json.dumps(list(summary.bullets)), now_utc()),
+        )
+
+    def get_summary(self, content_hash: str, cache_key: str) -> Summary | None:
+        """The summary of this text under these settings; else the newest one under any settings."""
+        row = self.db.execute(
+            """SELECT * FROM summaries WHERE content_hash = ?
+               ORDER BY cache_key = ? DESC, created_at DESC LIMIT 1""",
+            (content_hash, cache_key),
+        ).fetchone()
+        if row is None:
+            return None
+        return Summary(row["content_hash"], row["cache_key"], row["backend"], row["model_id"],
+                       tuple(json.loads(row["bullets"])))
+
+    # -- editions -----------------------------------------------------------------------------
+
+    def get_edition(self, date: str) -> Edition | None:
+        row = self.db.execute("SELECT * FROM editions WHERE date = ?", (date,)).fetchone()
+        return _edition_from(row) if row else None
+
+    def get_edition_by_id(self, edition_id: int) -> Edition:
+        row = self.db.execute("SELECT * FROM editions WHERE id = ?", (edition_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no edition with id {edition_id}")
+        return _edition_from(row)
+
+    def list_editions(self, limit: int = 50) -> list[Edition]:
+        rows = self.db.execute("SELECT * FROM editions ORDER BY date DESC LIMIT ?", (limit,))
+        return [_edition_from(row) for row in rows]
+
+    def claim_articles(self, date: str, title: str, since: str, limit: int) -> Edition:
+        """The edition for ``date``, created if needed, with every unclaimed article since ``since``.
+
+        A frozen edition (sending has begun) never changes: what one subscriber got, all get.
+        """
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO editions (date, title, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (date) DO NOTHING",
+                (date, title, now_utc()),
+            )
+            edition = _edition_from(db.execute("SELECT * FROM editions WHERE date = ?",
+                                               (date,)).fetchone())
+            if not edition.frozen_at:
+                claimed = db.execute("SELECT COUNT(*) FROM articles WHERE edition_id = ?",
+                                     (edition.id,)).fetchone()[0]
+                db.execute(
+                    """UPDATE articles SET edition_id = ? WHERE id IN (
+                         SELECT id FROM articles WHERE edition_id IS NULL AND text_origin != ''
+                         AND first_seen_at >= ? ORDER BY first_seen_at, id LIMIT ?)""",
+                    (edition.id, since, max(0, limit - claimed)),
+                )
+            return edition
+
+    def edition_articles(self, edition_id: int) -> list[Article]:
+        rows = self.db.execute(
+            _ARTICLE_SELECT + " WHERE a.edition_id = ? ORDER BY a.published_at DESC, a.id",
+            (edition_id,),
+        )
+        return [_article_from(row) for row in rows]
+
+    def save_edition(self, edition_id: int, *, html: str, text: str, story_count: int) -> None:
+        self.db.execute(
+            "UPDATE editions SET html = ?, text = ?, story_count = ? WHERE id = ?",
+            (html, text, story_count, edition_id),
+        )
+
+    def freeze_edition(self, edition_id: int) -> None:
+        self.db.execute(
+            "UPDATE editions SET frozen_at = ? WHERE id = ? AND frozen_at = ''", (now_utc(), edition_id)
+        )
+
+    # -- subscribers --------------------------------------------------------------------------
+
+    def add_subscriber(self, email: str, name: str = "") -> tuple[Subscriber, bool]:
+        """Add or re-activate a subscriber; returns it and whether anything changed."""
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM subscribers WHERE email = ?", (email,)).fetchone()
+            if row is not None and row["status"] == "active":
+                return _subscriber_from(row), False
+            stamp = now_utc()
+            db.execute(
+                """INSERT INTO subscribers (email, name, status, created_at, updated_at)
+                   VALUES (?, ?, 'active', ?, ?)
+                   ON CONFLICT (email) DO UPDATE SET status = 'active', updated_at = excluded.updated_at,
+                     name = CASE WHEN excluded.name != '' THEN excluded.name ELSE subscribers.name END""",
+                (email, name, stamp, stamp),
+            )
+            row = db.execute("SELECT * FROM subscribers WHERE email = ?", (email,)).fetchone()
+            return _subscriber_from(row), True
+
+    def set_subscriber_status(self, email: str, status: str) -> Subscriber | None:
+        """Change a subscriber's state (active, unsubscribed, bounced); None if unknown."""
+        self.db.execute(
+            "UPDATE subscribers SET status = ?, updated_at = ? WHERE email = ?",
+            (status, now_utc(), email),
+        )
+        row = self.db.execute("SELECT * FROM subscribers WHERE email = ?", (email,)).fetchone()
+        return _subscriber_from(row) if row else None
+
+    def list_subscribers(self, status: str | None = None) -> list[Subscriber]:
+        if status is None:
+            rows = self.db.execute("SELECT * FROM subscribers ORDER BY id")
+        else:
+            rows = self.db.execute("SELECT * FROM subscribers WHERE status = ? ORDER BY id", (status,))
+        return [_subscriber_from(row) for row in rows]
+
+    # -- deliveries ---------------------------------------------------------------------------
+
+    def plan_deliveries(self, edition_id: int) -> int:
+        """One pending delivery row per active subscriber who has none for this edition yet."""
+        cursor = self.db.execute(
+            """INSERT INTO deliveries (edition_id, subscriber_id, state, updated_at)
+               SELECT ?, id, 'pending', ? FROM subscribers WHERE status = 'active'
+               ON CONFLICT (edition_id, subscriber_id) DO NOTHING""",
+            (edition_id, now_utc()),
+        )
+        return cursor.rowcount
+
+    def deliveries(self, edition_id: int, states: Sequence[str]) -> list[Delivery]:
+        """Deliveries of an edition in the given states, to subscribers who are still active."""
+        marks = ",".join("?" * len(states))
+        rows = self.db.execute(
+            f"""SELECT d.*, s.email, s.name FROM deliveries d JOIN subscribers s
+                ON s.id = d.subscriber_id
+                WHERE d.edition_id = ? AND d.state IN ({marks}) AND s.status = 'active'
+                ORDER BY d.subscriber_id""",
+            (edition_id, *states),
+        )
+        return [_delivery_from(row) for row in rows]
+
+    def count_deliveries(self, edition_id: int) -> dict[str, int]:
+        rows = self.db.execute(
+            "SELECT state, COUNT(*) FROM deliveries WHERE edition_id = ? GROUP BY state",
+            (edition_id,),
+        )
+        return {state: count for state, count in rows}
+
+    def mark_delivery(
+        self, edition_id: int, subscriber_id: int, state: str, *, error: str = "",
+        message_id: str = "", attempt: bool = False,
+    ) -> None:
+        """Move a delivery to ``state``; ``attempt`` counts one more try."""
+        stamp = now_utc()
+        self.db.execute(
+            """UPDATE deliveries SET state = ?, last_error = ?, updated_at = ?,
+                 message_id = CASE WHEN ? != '' THEN ? ELSE message_id END,
+                 attempts = attempts + ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
+               WHERE edition_id = ? AND subscriber_id = ?""",
+            (state, error, stamp, message_id, message_id, int(attempt), state, stamp, edition_id,
+             subscriber_id),
+        )
+
+
+_ARTICLE_SELECT = """SELECT a.*, s.name AS source_name,
+    CASE WHEN s.section != '' THEN s.section ELSE s.name END AS source_section
+    FROM articles a JOIN sources s ON s.id = a.source_id"""
+
+
+def _source_from(row: sqlite3.Row) -> Source:
+    return Source(
+        id=row["id"], url=row["url"], name=row["name"], section=row["section"],
+        feed_url=row["feed_url"], etag=row["etag"], last_modified=row["last_modified"],
+        status=row["status"], last_error=row["last_error"], failures=row["failures"],
+        last_checked_at=row["last_checked_at"], successes=row["successes"],
+        disabled=bool(row["disabled"]),
+    )
+
+
+def _article_from(row: sqlite3.Row) -> Article:
+    return Article(
+        id=row["id"], source_id=row["source_id"], source_name=row["source_name"],
+        section=row["source_section"], guid=row["guid"], url=row["url"], title=row["title"],
+        author=row["author"], published_at=row["published_at"], first_seen_at=row["first_seen_at"],
+        feed_text=row["feed_text"], text=row["text"], text_origin=row["text_origin"],
+        note=row["note"], content_hash=row["content_hash"], language=row["language"],
+        image=row["image"], publisher_summary=tuple(json.loads(row["publisher_summary"])),
+        edition_id=row["edition_id"],
+    )
+
+
+def _subscriber_from(row: sqlite3.Row) -> Subscriber:
+    return Subscriber(row["id"], row["email"], row["name"], row["status"], row["created_at"])
+
+
+def _edition_from(row: sqlite3.Row) -> Edition:
+    return Edition(row["id"], row["date"], row["title"], row["created_at"], row["frozen_at"],
+                   row["html"], row["text"], row["story_count"])
+
+
+def _delivery_from(row: sqlite3.Row) -> Delivery:
+    return Delivery(row["edition_id"], row["subscriber_id"], row["email"], row["name"],
+                    row["state"], row["attempts"], row["message_id"], row["last_error"])
