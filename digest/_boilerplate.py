@@ -1,0 +1,101 @@
+"""Drop boilerplate paragraphs that survive main-content selection.
+
+Share prompts, comment forms, newsletter and social calls, "read more" links, cookie notices and
+footer lines look alike on every site, so they are recognised by their wording and length, not by
+site. A paragraph of ordinary prose is never dropped for a phrase it merely contains: the
+patterns match whole short lines, or the start of a short line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# a short line (few words) that is entirely one of these is boilerplate
+_WHOLE_LINE = re.compile(
+    r"""^(?:
+      leave\ a\ (?:reply|comment)|post\ a\ comment|add\ (?:a\ )?comment|comments?|\d+\ comments?
+    | (?:show|view|load|read)\ (?:all\ |more\ )?comments?(?:\ \(\d+\))?
+    | be\ the\ first\ to\ comment.*|join\ the\ (?:conversation|discussion)
+    | cancel\ reply|reply|report(?:\ comment)?|log\ ?in\ to\ (?:reply|comment).*
+    | share|share\ (?:this|on|via|the)\b.*|shares?|tweet|email|e-mail|print|pin\ it|copy\ link
+    | facebook|twitter|whatsapp|linkedin|pinterest|reddit|telegram|messenger|flipboard|x
+    | click\ to\ (?:share|email|print).*|like\ this:?|loading\.*|related|tags?:?|topics?:?
+    | advertisement|advertising|ad|sponsored(?:\ content)?|anzeige|werbung
+    | exit\ mobile\ version|skip\ to\ (?:main\ )?content|back\ to\ top|scroll\ to\ top
+    | (?:read|see)\ (?:more|also|next)(?:\ (?:stories|articles|news))?
+    | related\ (?:articles|stories|posts|content|coverage|news|topics|reading)
+    | (?:more|top|latest)\ (?:stories|news|headlines|from\ .{1,40})
+    | you\ (?:may|might)\ also\ (?:like|be\ interested\ in|enjoy)|recommended(?:\ for\ you)?
+    | most\ (?:popular|read|viewed|shared)|trending(?:\ now)?|editor'?s\ picks?|don't\ miss
+    | listen\ to\ (?:this\ )?(?:article|story)|\d+\ min(?:ute)?s?\ read
+    | subscribe(?:\ now)?|sign\ up|newsletter|follow\ us.*|all\ rights\ reserved\.?
+    | privacy\ policy|terms\ (?:of\ (?:use|service)|and\ conditions)|cookie\ (?:policy|settings)
+    | image|photo|video|caption|source|credit|getty\ images|file\ photo
+    )[\s.:!»›>|-]*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# a line starting with one of these, and not long, is boilerplate
+_LINE_START = re.compile(
+    r"""^(?:
+      please\ enter\ your|you\ have\ entered\ an\ incorrect|your\ email\ address\ will\ not
+    | save\ my\ name,?\ email|required\ fields\ are\ marked|notify\ me\ of
+    | you\ must\ be\ logged\ in|to\ post\ a\ comment|comments\ are\ (?:closed|moderated)
+    | (?:sign\ up|subscribe|register)\ (?:for|to)\ (?:our|the|my)\b
+      .*\b(?:newsletter|updates|emails?|alerts)
+    | get\ (?:the\ latest|our|the\ best)\b.*\b(?:inbox|newsletter)|enter\ your\ email
+    | by\ (?:signing\ up|subscribing|clicking)|thanks?\ (?:you\ )?for\ (?:signing\ up|subscribing)
+    | (?:follow|like|find)\ (?:us|me)\ on\b|connect\ with\ us
+    | we\ use\ cookies|this\ (?:web)?site\ uses\ cookies
+    | by\ (?:continuing|using)\ (?:to\ (?:use|browse)\ )?this\ (?:web)?site
+    | accept\ (?:all\ )?cookies|(?:©|\(c\)|copyright\ ©|copyright\ \d{4})
+    | (?:read|see)\ (?:more|also|next)\s*[:|»›>]|related\s*[:|»›>]|also\ read\s*[:|»›>]
+    | more\ (?:on|about)\ this\ (?:story|topic)\s*[:|»›>]?
+    | share\ (?:this|the)\ (?:article|story|post|page)|click\ here\ to\ (?:share|subscribe)
+    | exit\ mobile\ version
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_SHORT_WORDS = 25
+_WORD = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"\w[.!?…][\"'”’)]*$")
+_MIN_ARTICLE_WORDS = 15
+
+
+def is_boilerplate(line: str) -> bool:
+    """Whether one extracted paragraph is boilerplate by its wording and length."""
+    words = len(_WORD.findall(line))
+    if words == 0:
+        return True
+    if words <= 8 and _WHOLE_LINE.match(line.strip(" -*•|")):
+        return True
+    return words <= _SHORT_WORDS and bool(_LINE_START.match(line.strip(" -*•|")))
+
+
+def _key(line: str) -> str:
+    return " ".join(_WORD.findall(line.lower()))
+
+
+def clean_paragraphs(lines: Iterable[str], title: str = "") -> list[str]:
+    """Keep the article's paragraphs: drop boilerplate, blank lines, repeats and the title."""
+    kept: list[str] = []
+    seen: set[str] = set()
+    title_key = _key(title)
+    for raw in lines:
+        line = " ".join(raw.split())
+        if not line or is_boilerplate(line):
+            continue
+        key = _key(line)
+        if key in seen or (not kept and title_key and key == title_key):
+            continue
+        # only short lines are worth remembering: long repeats are rare and legitimate quotes
+        if len(key) < 300:
+            seen.add(key)
+        kept.append(line)
+    # a few words with no sentence among them are menu or label residue, not an article
+    if sum(len(_WORD.findall(line)) for line in kept) < _MIN_ARTICLE_WORDS and not any(
+        _SENTENCE_END.search(line) for line in kept
+    ):
+        return []
+    return kept

@@ -1,0 +1,98 @@
+"""Extract an article's main text and metadata from an HTML page.
+
+The page is parsed once. Metadata comes from the page's own declarations (JSON-LD, Open Graph,
+``<meta>``, ``<time>``, ``<link rel=canonical>``); the publisher's short summary box is lifted out
+of the tree before the main text is selected, so it lands in ``publisher_summary`` and not in
+``text``; the text is then selected by trafilatura's extractor and cleaned of the boilerplate
+lines that survive it (share prompts, comment forms, newsletter calls, "read more" links).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+from digest._boilerplate import clean_paragraphs
+from digest._metadata import Metadata, read_metadata
+from digest._page import parse_page
+from digest._summary_box import take_publisher_summary
+
+LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What :func:`extract` found on one page."""
+
+    title: str
+    text: str
+    author: str | None = None
+    published: str | None = None
+    language: str | None = None
+    canonical_url: str | None = None
+    image: str | None = None
+    publisher_summary: tuple[str, ...] = ()
+
+
+def extract(html: str | bytes, url: str | None = None) -> Extracted:
+    """Extract the main article text and metadata of one HTML page.
+
+    ``html`` may be text or raw bytes (decoded by BOM, declared charset, then detection);
+    ``url`` is the page's address, used to make the image and canonical URLs absolute.
+    ``text`` holds one paragraph per line, without navigation, share, comment, newsletter,
+    related-links or cookie blocks, and without the publisher's own summary box, which is
+    returned in ``publisher_summary``. Never raises on malformed input; ``text`` is ``""``
+    when the page has no article text.
+    """
+    try:
+        tree = parse_page(html)
+    except Exception:  # a broken page is data, not a bug: report nothing found
+        LOGGER.debug("could not parse page %s", url, exc_info=True)
+        return Extracted(title="", text="")
+    if tree is None:
+        return Extracted(title="", text="")
+    try:
+        metadata = read_metadata(tree, url)
+    except Exception:
+        LOGGER.debug("could not read metadata of %s", url, exc_info=True)
+        metadata = Metadata()
+    try:
+        summary = take_publisher_summary(tree)
+    except Exception:
+        LOGGER.debug("could not look for a summary box in %s", url, exc_info=True)
+        summary = ()
+    try:
+        text = _select_text(tree, url, metadata.title)
+    except Exception:
+        LOGGER.debug("could not extract text of %s", url, exc_info=True)
+        text = ""
+    return Extracted(
+        title=metadata.title,
+        text=text,
+        author=metadata.author,
+        published=metadata.published,
+        language=metadata.language,
+        canonical_url=metadata.canonical_url,
+        image=metadata.image,
+        publisher_summary=summary,
+    )
+
+
+def _select_text(tree: HtmlElement, url: str | None, title: str) -> str:
+    # imported here: trafilatura pulls in jusText, htmldate and friends, which `digest --help`
+    # does not need
+    from trafilatura import bare_extraction
+
+    document = bare_extraction(
+        tree,
+        url=url,
+        include_comments=False,
+        include_tables=True,
+        favor_precision=True,
+        with_metadata=False,
+    )
+    if document is None or isinstance(document, dict) or not document.text:
+        return ""
+    return "\n".join(clean_paragraphs(document.text.splitlines(), title))

@@ -1,0 +1,202 @@
+"""Article extraction on pages we wrote ourselves, wrapped in the boilerplate real sites carry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from digest.extract import Extracted, extract
+
+PAGES = Path(__file__).parent / "data" / "pages"
+
+
+def read_page(name: str) -> bytes:
+    return (PAGES / name).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def ferry() -> Extracted:
+    return extract(read_page("harbour_ferry.html"), "https://ledger.example/news/harbour-ferry?x=1")
+
+
+@pytest.fixture(scope="module")
+def council() -> Extracted:
+    return extract(read_page("council_budget.html"), "https://valley.example/news/library-budget")
+
+
+FERRY_PARAGRAPHS = [
+    "The Gullwing, the squat blue ferry that has linked the old harbour with Tern Island",
+    "Engineers replaced the vessel's diesel engine with a hybrid unit",
+    "Islanders have relied on a chartered catamaran since the Gullwing left service.",
+    "The refit ran late after surveyors found corrosion in the hull plating",
+    "Timetables published on Friday show eleven return crossings on weekdays",
+]
+
+FERRY_BOILERPLATE = [
+    "We use cookies",
+    "Accept all cookies",
+    "Home",
+    "Weather",
+    "Share on Facebook",
+    "Share this",
+    "Click to share on WhatsApp",
+    "Related articles",
+    "Pier lights switched off",
+    "morning newsletter",
+    "in your inbox",
+    "Leave a Reply",
+    "Please enter your",
+    "incorrect email address",
+    "Save my name",
+    "Follow us on",
+    "All rights reserved",
+    "Exit mobile version",
+]
+
+
+@pytest.mark.parametrize("paragraph", FERRY_PARAGRAPHS)
+def test_article_paragraphs_are_kept(ferry: Extracted, paragraph: str) -> None:
+    assert paragraph in ferry.text
+
+
+def test_one_paragraph_per_line(ferry: Extracted) -> None:
+    lines = ferry.text.split("\n")
+    assert len(lines) == len(FERRY_PARAGRAPHS)
+    for line, start in zip(lines, FERRY_PARAGRAPHS, strict=True):
+        assert line.startswith(start)
+    # the quote spanning a line break in the source is one paragraph with single spaces
+    assert '"It was quicker, but you could not take a bicycle' in ferry.text
+
+
+@pytest.mark.parametrize("boilerplate", FERRY_BOILERPLATE)
+def test_boilerplate_is_dropped(ferry: Extracted, boilerplate: str) -> None:
+    assert boilerplate.lower() not in ferry.text.lower()
+
+
+def test_metadata_comes_from_the_page(ferry: Extracted) -> None:
+    assert ferry.title == "Harbour ferry returns after two-year refit"
+    assert ferry.author == "Maren Okafor"
+    assert ferry.published == "2026-03-14T08:30:00+00:00"
+    assert ferry.language == "en"
+    assert ferry.canonical_url == "https://ledger.example/news/harbour-ferry-returns"
+    assert ferry.image == "https://ledger.example/media/ferry-lead.jpg"
+
+
+def test_key_points_box_becomes_the_publisher_summary(ferry: Extracted) -> None:
+    assert ferry.publisher_summary == (
+        "The Gullwing ferry resumes crossings to Tern Island on Monday.",
+        "A new hybrid engine cuts fuel use by about a third.",
+        "Fares stay at last year's prices until the autumn.",
+    )
+    assert "Key points" not in ferry.text
+    assert "resumes crossings" not in ferry.text
+
+
+def test_title_is_not_repeated_in_the_text(ferry: Extracted, council: Extracted) -> None:
+    assert ferry.title not in ferry.text
+    assert council.title not in council.text
+
+
+# the second page has no helpful class names: boilerplate sits in plain <p> inside the article
+COUNCIL_BOILERPLATE = [
+    "Read more: Council floats branch closures",
+    "Share this article",
+    "Leave a Reply",
+    "Please enter your name here",
+    "You have entered an incorrect email address",
+    "Exit mobile version",
+    "In Short",
+]
+
+
+@pytest.mark.parametrize("boilerplate", COUNCIL_BOILERPLATE)
+def test_boilerplate_in_plain_paragraphs_is_dropped(council: Extracted, boilerplate: str) -> None:
+    assert boilerplate not in council.text
+
+
+def test_plain_paragraphs_of_the_article_are_kept(council: Extracted) -> None:
+    lines = council.text.split("\n")
+    assert len(lines) == 4
+    assert lines[0].startswith("After almost five hours of debate")
+    assert "We are borrowing from next winter's leaking roofs" in lines[1]
+    assert lines[2].endswith("from the start of the new term.")
+
+
+def test_in_short_label_with_list_becomes_the_publisher_summary(council: Extracted) -> None:
+    assert council.publisher_summary == (
+        "Councillors approved the library budget by nine votes to six.",
+        "Opening hours on Saturdays will be extended from September.",
+    )
+    assert "nine votes to six" not in council.text
+
+
+def test_declared_windows_1252_charset_is_honoured(council: Extracted) -> None:
+    assert "The café in the main branch" in council.text
+
+
+def test_json_ld_metadata(council: Extracted) -> None:
+    assert council.title == "Council backs library budget after late-night vote"
+    assert council.author == "Tomasz Lindqvist"
+    assert council.published == "2026-02-03"
+    assert council.language == "en"
+    assert council.image == "https://valley.example/img/library.jpg"
+    assert council.canonical_url is None
+
+
+def test_str_and_bytes_give_the_same_result() -> None:
+    raw = read_page("harbour_ferry.html")
+    assert extract(raw.decode("utf-8")) == extract(raw)
+
+
+def test_bytes_in_a_declared_charset_are_decoded() -> None:
+    body = "<p>" + "Der Bürgermeister eröffnete die neue Brücke über die Förde. " * 8 + "</p>"
+    page = (
+        '<html><head><meta charset="iso-8859-1"><title>Brücke</title></head>'
+        f"<body><article>{body}</article></body></html>"
+    )
+    result = extract(page.encode("iso-8859-1"))
+    assert "Der Bürgermeister eröffnete die neue Brücke" in result.text
+    assert result.title == "Brücke"
+
+
+def test_utf8_byte_order_mark_wins_over_a_wrong_declaration() -> None:
+    body = "<p>" + "Les élèves ont visité la forêt près du château. " * 8 + "</p>"
+    page = f'<html><head><meta charset="ascii"></head><body><article>{body}</article></body></html>'
+    result = extract(b"\xef\xbb\xbf" + page.encode("utf-8"))
+    assert "Les élèves ont visité la forêt" in result.text
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "",
+        b"",
+        "   \n  ",
+        "just some words, not a page",
+        b"\x00\x01\x02\xff\xfe\x00garbage",
+        "<html><body></body></html>",
+        "<html><head><title>Only a title</title></head></html>",
+        "<<<>>><p>unclosed <div><span>",
+        '<?xml version="1.0" encoding="utf-8"?><html><body><p>x</p></body></html>',
+        '{"json": "not html"}',
+        "<html><body>" + "<div>" * 3000 + "deep" + "</div>" * 3000 + "</body></html>",
+        '<html><head><script type="application/ld+json">{broken json</script></head></html>',
+        '<html><head><meta charset="no-such-charset"></head><body><p>x</p></body></html>',
+    ],
+)
+def test_malformed_or_empty_input_does_not_raise(page: str | bytes) -> None:
+    result = extract(page)
+    assert isinstance(result, Extracted)
+    assert isinstance(result.text, str)
+
+
+def test_page_without_article_text_gives_empty_text() -> None:
+    page = (
+        "<html><head><title>Shop</title></head><body><nav><a href='/'>Home</a>"
+        "<a href='/cart'>Cart</a></nav><footer>All rights reserved.</footer></body></html>"
+    )
+    result = extract(page)
+    assert result.text == ""
+    assert result.title == "Shop"
+    assert result.publisher_summary == ()
