@@ -1,0 +1,46 @@
+# One command to try it, one to test it. Both create .venv and install everything on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint format bench browser clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# The CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(PY) -m digest demo
+
+test: setup browser
+	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check digest tests benchmarks
+	$(VENV)/bin/ruff format --check digest tests benchmarks
+	$(VENV)/bin/mypy digest
+
+format: setup
+	$(VENV)/bin/ruff check --fix digest tests benchmarks
+	$(VENV)/bin/ruff format digest tests benchmarks
+
+bench: setup
+	$(PY) benchmarks/extraction.py
+	$(PY) benchmarks/summarization.py
+
+# Headless Chromium for the browser tests (Debian packages); skipped where apt-get is unavailable.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "chromium is not installed: the browser tests will be skipped"; fi; }
+
+clean:
+	rm -rf $(VENV) var build *.egg-info .pytest_cache .mypy_cache .ruff_cache

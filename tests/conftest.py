@@ -1,0 +1,97 @@
+"""Shared fixtures: real servers on loopback, a real SQLite file, the real embedded model.
+
+- ``site``: the demo news site (demo/site) served on 127.0.0.1 by ``digest.demo.SiteServer``.
+- ``smtp``: an aiosmtpd server on 127.0.0.1 that keeps every message it accepts.
+- ``make_config``: a validated Config whose files all live in the test's tmp_path.
+- ``summarizer``: the embedded extractive summariser, loaded once per test session.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digest.config import Config, config_from_dict
+from digest.demo import SiteServer, default_site
+
+
+@pytest.fixture
+def site() -> Iterator[SiteServer]:
+    with SiteServer(default_site()) as server:
+        yield server
+
+
+@dataclass
+class Inbox:
+    """What the loopback SMTP server received."""
+
+    host: str
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+class _Handler:
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.inbox.messages.append(message)  # type: ignore[arg-type]
+        self.inbox.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[Inbox]:
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox("127.0.0.1", free_port())
+    controller = Controller(_Handler(inbox), hostname=inbox.host, port=inbox.port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def make_config(tmp_path: Path) -> Callable[..., Config]:
+    """Build a Config from TOML-shaped sections; paths resolve inside tmp_path."""
+
+    def build(**sections: Any) -> Config:
+        raw: dict[str, Any] = {
+            "store": {"path": "digest.db"},
+            "fetch": {"allow_private_addresses": True},
+            "mail": {"backend": "outbox", "outbox": "outbox"},
+            "digest": {"preview": "preview.html", "max_age_hours": 100000},
+        }
+        for name, value in sections.items():
+            if isinstance(value, dict) and isinstance(raw.get(name), dict):
+                raw[name] = {**raw[name], **value}
+            else:
+                raw[name] = value
+        return config_from_dict(raw, base=tmp_path)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def summarizer() -> Any:
+    from digest.summarize import SummarizerSettings, load_summarizer
+
+    return load_summarizer(SummarizerSettings(backend="extractive"))

@@ -1,0 +1,127 @@
+"""End to end: a real site on 127.0.0.1, a real SQLite file, the real model, a real SMTP server."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from digest.config import Config
+from digest.deliver import OutboxMailer, SMTPMailer
+from digest.demo import SiteServer
+from digest.fetch import HttpFetcher
+from digest.pipeline import gather, send_edition
+from digest.render import Renderer
+from digest.store import SQLiteStore
+from tests.conftest import Inbox
+
+
+def fetcher_for(config: Config) -> HttpFetcher:
+    return HttpFetcher(user_agent="digest-tests", timeout=10,
+                       allow_private_addresses=config.fetch.allow_private_addresses)
+
+
+def run_gather(config: Config, summarizer: Any) -> Any:
+    store, fetcher = SQLiteStore(config.store.path), fetcher_for(config)
+    try:
+        return gather(config, store, fetcher, lambda: summarizer)
+    finally:
+        fetcher.close()
+        store.close()
+
+
+def test_feed_to_received_email(site: SiteServer, smtp: Inbox, summarizer: Any,
+                                make_config: Callable[..., Config]) -> None:
+    config = make_config(
+        sources=[{"url": f"{site.base_url}/feeds/world.xml", "name": "Harbour Herald"}],
+        mail={"backend": "smtp", "from": "Test Digest <digest@example.com>",
+              "smtp": {"host": smtp.host, "port": smtp.port, "security": "none"}},
+    )
+    report = run_gather(config, summarizer)
+    assert report.sources_ok == 1 and report.new_articles == 4
+    assert report.from_page == 4 and report.summarised == 4
+
+    store = SQLiteStore(config.store.path)
+    store.add_subscriber("ada@example.com", "Ada")
+    store.add_subscriber("grace@example.com", "Grace")
+    mailer = SMTPMailer(host=smtp.host, port=smtp.port, security="none")
+    sent = send_edition(config, store, Renderer(), mailer)
+    mailer.close()
+    assert (sent.sent, sent.failed, sent.stories) == (2, 0, 4)
+    assert sorted(rcpts[0] for _, rcpts in smtp.envelopes) == ["ada@example.com", "grace@example.com"]
+
+    message = smtp.messages[0]
+    assert message.get_content_type() == "multipart/alternative"
+    for header in ("From", "To", "Date", "Message-ID", "Subject"):
+        assert message[header], header
+    assert "digest@example.com" in message["From"]
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    bullets = [line[2:] for line in text.splitlines() if line.startswith("- ")]
+    assert len(bullets) >= 4 * 2, text
+    for bullet in bullets:
+        assert bullet in html.replace("&#39;", "'").replace("&#34;", '"').replace("&amp;", "&")
+        assert len(bullet.split()) <= 25
+    source_words = set(re.findall(r"\w+", " ".join(a.text for a in store.edition_articles(1)).lower()))
+    for bullet in bullets:  # extractive bullets are made of the articles' own words
+        words = re.findall(r"\w+", bullet.lower())
+        assert sum(w in source_words for w in words) >= 0.9 * len(words), bullet
+
+    # A second run gathers nothing new and sends nobody anything twice.
+    again = run_gather(config, summarizer)
+    assert again.new_articles == 0
+    mailer = SMTPMailer(host=smtp.host, port=smtp.port, security="none")
+    second = send_edition(config, store, Renderer(), mailer)
+    mailer.close()
+    assert (second.sent, second.skipped_already_sent) == (0, 2)
+    assert len(smtp.messages) == 2
+    store.close()
+
+
+def test_a_broken_source_does_not_stop_the_run(site: SiteServer, summarizer: Any,
+                                               make_config: Callable[..., Config]) -> None:
+    config = make_config(sources=[
+        {"url": f"{site.base_url}/feeds/missing.xml"},
+        {"url": f"{site.base_url}/index.html"},  # a home page: its feed is discovered
+        {"url": f"{site.base_url}/articles/harbour-bridge.html"},  # not a feed: a page
+    ])
+    report = run_gather(config, summarizer)
+    assert report.sources_failed == 1 and report.sources_ok == 2
+    assert "404" in report.errors[0]
+    store = SQLiteStore(config.store.path)
+    broken = store.list_sources()[0]
+    assert (broken.status, broken.failures) == ("error", 1)
+    assert "404" in broken.last_error
+    assert report.new_articles == 4  # world.xml's four; the page itself is one of them
+
+
+def test_unreachable_pages_fall_back_to_feed_text(tmp_path: Path, summarizer: Any,
+                                                  make_config: Callable[..., Config]) -> None:
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    text = ("The river authority opened the new flood barrier at Crane Point on Tuesday. "
+            "Engineers said the gates can close within nine minutes of a warning. ") * 4
+    (site_dir / "feed.xml").write_text(
+        f"""<?xml version="1.0"?><rss version="2.0"><channel><title>River News</title>
+        <item><title>Barrier opens</title><link>__BASE__/gone.html</link><guid>r1</guid>
+        <description>{text}</description></item></channel></rss>""", encoding="utf-8")
+    with SiteServer(site_dir) as server:
+        config = make_config(sources=[{"url": f"{server.base_url}/feed.xml"}])
+        report = run_gather(config, summarizer)
+    assert (report.new_articles, report.from_feed, report.summarised) == (1, 1, 1)
+    article = SQLiteStore(config.store.path).get_article(1)
+    assert article.text_origin == "feed" and "404" in article.note
+
+
+def test_outbox_delivery_writes_one_eml_per_subscriber(site: SiteServer, summarizer: Any,
+                                                       make_config: Callable[..., Config]) -> None:
+    config = make_config(sources=[{"url": f"{site.base_url}/feeds/briefs.json"}])
+    run_gather(config, summarizer)
+    store = SQLiteStore(config.store.path)
+    store.add_subscriber("ada@example.com")
+    report = send_edition(config, store, Renderer(), OutboxMailer(config.mail.outbox))
+    assert report.sent == 1
+    (eml,) = Path(config.mail.outbox).glob("*.eml")
+    assert b"multipart/alternative" in eml.read_bytes()
+    assert send_edition(config, store, Renderer(), OutboxMailer(config.mail.outbox)).sent == 0
