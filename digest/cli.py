@@ -51,13 +51,17 @@ class App:
         from digest.fetch import HttpFetcher
 
         fetch = self.config.fetch
-        return HttpFetcher(user_agent=fetch.user_agent, timeout=fetch.timeout,
-                           max_bytes=fetch.max_bytes,
-                           allow_private_addresses=fetch.allow_private_addresses,
-                           allow_hosts=fetch.allow_hosts)
+        return HttpFetcher(
+            user_agent=fetch.user_agent,
+            timeout=fetch.timeout,
+            max_bytes=fetch.max_bytes,
+            allow_private_addresses=fetch.allow_private_addresses,
+            allow_hosts=fetch.allow_hosts,
+        )
 
-    def summarizer_loader(self, backend: str | None = None, model: str | None = None
-                          ) -> Callable[[], Any]:
+    def summarizer_loader(
+        self, backend: str | None = None, model: str | None = None
+    ) -> Callable[[], Any]:
         """A function that loads the configured summariser once, on first call."""
         loaded: list[Any] = []
 
@@ -67,8 +71,12 @@ class App:
 
                 s = self.config.summarizer
                 settings = SummarizerSettings(
-                    backend=backend or s.backend, model=s.model if model is None else model,
-                    bullets=s.bullets, max_words=s.max_words, device=s.device, quantize=s.quantize,
+                    backend=backend or s.backend,
+                    model=s.model if model is None else model,
+                    bullets=s.bullets,
+                    max_words=s.max_words,
+                    device=s.device,
+                    quantize=s.quantize,
                     batch_size=s.batch_size,
                 )
                 loaded.append(load_summarizer(settings))
@@ -87,9 +95,14 @@ class App:
 
         mail = self.config.mail
         if mail.backend == "smtp":
-            return SMTPMailer(host=mail.smtp.host, port=mail.smtp.port, security=mail.smtp.security,
-                              username=mail.smtp.username, password=self.config.smtp_password,
-                              timeout=mail.smtp.timeout)
+            return SMTPMailer(
+                host=mail.smtp.host,
+                port=mail.smtp.port,
+                security=mail.smtp.security,
+                username=mail.smtp.username,
+                password=self.config.smtp_password,
+                timeout=mail.smtp.timeout,
+            )
         return OutboxMailer(mail.outbox)
 
     def close(self) -> None:
@@ -114,8 +127,12 @@ pass_app = click.make_pass_decorator(App)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", metavar="PATH",
-              help="Config file (default: $DIGEST_CONFIG, else ./digest.toml).")
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    help="Config file (default: $DIGEST_CONFIG, else ./digest.toml).",
+)
 @click.option("-v", "--verbose", count=True, help="More logging; -v also shows tracebacks.")
 @click.version_option(package_name="digest")
 @click.pass_context
@@ -123,7 +140,8 @@ def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     """digest: turns the day's news into a short, trustworthy email."""
     logging.basicConfig(
         level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
     app = App(config_path, verbose)
     ctx.obj = app
@@ -153,7 +171,9 @@ def gather(app: App) -> None:
 
 
 @cli.command()
-@click.option("--out", type=click.Path(dir_okay=False), help="Write the HTML here (text beside it).")
+@click.option(
+    "--out", type=click.Path(dir_okay=False), help="Write the HTML here (text beside it)."
+)
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="Edition date (default: today).")
 @pass_app
 def build(app: App, out: str | None, day: str | None) -> None:
@@ -164,8 +184,10 @@ def build(app: App, out: str | None, day: str | None) -> None:
     html_path = Path(out or app.config.digest.preview)
     _write(html_path, edition.html)
     _write(html_path.with_suffix(".txt"), edition.text)
-    click.echo(f"edition {edition.date}: {edition.story_count} stories -> {html_path} "
-               f"and {html_path.with_suffix('.txt')}")
+    click.echo(
+        f"edition {edition.date}: {edition.story_count} stories -> {html_path} "
+        f"and {html_path.with_suffix('.txt')}"
+    )
 
 
 @cli.command()
@@ -196,13 +218,16 @@ def send(app: App, dry_run: bool) -> None:
 
     mailer = app.mailer()
     try:
-        report = send_edition(app.config, app.store, app.renderer(), mailer, dry_run=dry_run,
-                              progress=progress)
+        report = send_edition(
+            app.config, app.store, app.renderer(), mailer, dry_run=dry_run, progress=progress
+        )
     finally:
         mailer.close()
     verb = "would send" if dry_run else "sent"
-    click.echo(f"edition {report.edition_date}: {report.stories} stories; {verb} {report.sent}, "
-               f"failed {report.failed}, already sent before {report.skipped_already_sent}")
+    click.echo(
+        f"edition {report.edition_date}: {report.stories} stories; {verb} {report.sent}, "
+        f"failed {report.failed}, already sent before {report.skipped_already_sent}"
+    )
     for error in report.errors:
         click.echo(f"  failed: {error}", err=True)
     if report.failed:
@@ -232,8 +257,10 @@ def subscribers_add(app: App, email: str, name: str) -> None:
     from digest.deliver import valid_email
 
     if not valid_email(email):
-        raise DigestError(f"'{email}' is not a valid email address",
-                          hint="Give a plain address such as reader@example.com.")
+        raise DigestError(
+            f"'{email}' is not a valid email address",
+            hint="Give a plain address such as reader@example.com.",
+        )
     subscriber, changed = app.store.add_subscriber(email, name)
     click.echo(f"{subscriber.email}: {'added' if changed else 'already subscribed'}")
 
@@ -245,13 +272,18 @@ def subscribers_remove(app: App, email: str) -> None:
     """Unsubscribe an address (its history is kept)."""
     subscriber = app.store.set_subscriber_status(email, "unsubscribed")
     if subscriber is None:
-        raise DigestError(f"{email} is not a subscriber", hint="`digest subscribers list` shows them.")
+        raise DigestError(
+            f"{email} is not a subscriber", hint="`digest subscribers list` shows them."
+        )
     click.echo(f"{subscriber.email}: unsubscribed")
 
 
 @subscribers.command("list")
-@click.option("--status", type=click.Choice(["active", "unsubscribed", "bounced"]),
-              help="Only subscribers in this state.")
+@click.option(
+    "--status",
+    type=click.Choice(["active", "unsubscribed", "bounced"]),
+    help="Only subscribers in this state.",
+)
 @pass_app
 def subscribers_list(app: App, status: str | None) -> None:
     """List subscribers with their state."""
@@ -267,8 +299,10 @@ def sources(app: App) -> None:
         app.store.upsert_source(entry.url, entry.name, entry.section)
     for source in app.store.list_sources():
         state = "disabled" if source.disabled else source.status
-        line = (f"{source.name or source.url}\t{state}\tfailures={source.failures}\t"
-                f"checked={source.last_checked_at or 'never'}\t{source.url}")
+        line = (
+            f"{source.name or source.url}\t{state}\tfailures={source.failures}\t"
+            f"checked={source.last_checked_at or 'never'}\t{source.url}"
+        )
         if source.last_error:
             line += f"\n    last error: {source.last_error}"
         click.echo(line)
@@ -277,8 +311,12 @@ def sources(app: App) -> None:
 @cli.command()
 @click.argument("source", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
-@click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"),
-              help="Batch: each input line {id, html, url?}; each output line {id, title, text}.")
+@click.option(
+    "--jsonl",
+    "jsonl",
+    type=click.File("r", encoding="utf-8"),
+    help="Batch: each input line {id, html, url?}; each output line {id, title, text}.",
+)
 @pass_app
 def extract(app: App, source: str | None, as_json: bool, jsonl: IO[str] | None) -> None:
     """Extract an article's title and main text from a URL, an HTML file or - (stdin)."""
@@ -287,8 +325,11 @@ def extract(app: App, source: str | None, as_json: bool, jsonl: IO[str] | None) 
     if jsonl is not None:
         for number, record in _records(jsonl, "html"):
             if "error" in record:
-                click.echo(json.dumps({"id": record["id"], "title": "", "text": "",
-                                       "error": record["error"]}))
+                click.echo(
+                    json.dumps(
+                        {"id": record["id"], "title": "", "text": "", "error": record["error"]}
+                    )
+                )
                 continue
             try:
                 page = run_extract(record["html"], record.get("url"))
@@ -299,8 +340,10 @@ def extract(app: App, source: str | None, as_json: bool, jsonl: IO[str] | None) 
             click.echo(json.dumps(out, ensure_ascii=False))
         return
     if not source:
-        raise DigestError("extract needs a SOURCE (URL, HTML file or -) or --jsonl FILE",
-                          hint="See `digest extract --help`.")
+        raise DigestError(
+            "extract needs a SOURCE (URL, HTML file or -) or --jsonl FILE",
+            hint="See `digest extract --help`.",
+        )
     html, url = _read_source(app, source)
     page = run_extract(html, url)
     if as_json:
@@ -312,13 +355,23 @@ def extract(app: App, source: str | None, as_json: bool, jsonl: IO[str] | None) 
 @cli.command()
 @click.argument("source", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
-@click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"),
-              help="Batch: each input line {id, text}; each output line {id, bullets}.")
+@click.option(
+    "--jsonl",
+    "jsonl",
+    type=click.File("r", encoding="utf-8"),
+    help="Batch: each input line {id, text}; each output line {id, bullets}.",
+)
 @click.option("--backend", help="Summariser backend (default: [summarizer] backend).")
 @click.option("--model", help="Model name or local path (abstractive).")
 @pass_app
-def summarize(app: App, source: str | None, as_json: bool, jsonl: IO[str] | None,
-              backend: str | None, model: str | None) -> None:
+def summarize(
+    app: App,
+    source: str | None,
+    as_json: bool,
+    jsonl: IO[str] | None,
+    backend: str | None,
+    model: str | None,
+) -> None:
     """Summarise an article (a URL, a text file or -) into "In Short" bullets."""
     from digest.summarize import unsuitable
 
@@ -327,8 +380,10 @@ def summarize(app: App, source: str | None, as_json: bool, jsonl: IO[str] | None
         _summarize_jsonl(app, jsonl, load)
         return
     if not source:
-        raise DigestError("summarize needs a SOURCE (URL, text file or -) or --jsonl FILE",
-                          hint="See `digest summarize --help`.")
+        raise DigestError(
+            "summarize needs a SOURCE (URL, text file or -) or --jsonl FILE",
+            hint="See `digest summarize --help`.",
+        )
     text, title = _read_text(app, source)
     reason = unsuitable(text)
     summarizer = load() if reason is None else None
@@ -355,8 +410,9 @@ def _summarize_jsonl(app: App, stream: IO[str], load: Callable[[], Any]) -> None
         if todo:
             summarizer = load()
             try:
-                results = summarizer.summarize([r["text"] for r in todo],
-                                               [str(r.get("title", "")) for r in todo])
+                results = summarizer.summarize(
+                    [r["text"] for r in todo], [str(r.get("title", "")) for r in todo]
+                )
                 for record, bullets in zip(todo, results, strict=True):
                     record["bullets"] = bullets
             except DigestError as exc:
@@ -397,8 +453,14 @@ def _records(stream: IO[str], field: str) -> Iterator[tuple[int, dict[str, Any]]
         except ValueError as exc:
             click.echo(f"line {number}: {exc}", err=True)
             known = isinstance(record, dict) and record.get("id") is not None
-            yield number, {"id": record["id"] if known else f"line-{number}", field: "",
-                           "error": f"line {number}: {exc}"}
+            yield (
+                number,
+                {
+                    "id": record["id"] if known else f"line-{number}",
+                    field: "",
+                    "error": f"line {number}: {exc}",
+                },
+            )
             continue
         yield number, record
 
@@ -416,8 +478,10 @@ def _read_source(app: App, source: str) -> tuple[bytes, str | None]:
     try:
         return Path(source).read_bytes(), None
     except OSError as exc:
-        raise DigestError(f"cannot read {source}: {exc.strerror}",
-                          hint="Give a URL, a readable file or - for stdin.") from None
+        raise DigestError(
+            f"cannot read {source}: {exc.strerror}",
+            hint="Give a URL, a readable file or - for stdin.",
+        ) from None
 
 
 def _read_text(app: App, source: str) -> tuple[str, str]:
@@ -448,15 +512,24 @@ def _write(path: Path, content: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
     except OSError as exc:
-        raise DigestError(f"cannot write {path}: {exc.strerror}",
-                          hint="Choose a writable path with --out.") from None
+        raise DigestError(
+            f"cannot write {path}: {exc.strerror}", hint="Choose a writable path with --out."
+        ) from None
 
 
 @cli.command()
-@click.option("--site", type=click.Path(file_okay=False, exists=True),
-              help="The demo site folder (default: demo/site in the source checkout).")
-@click.option("--workdir", type=click.Path(file_okay=False), default="var/demo", show_default=True,
-              help="Where the demo's database, outbox and preview go.")
+@click.option(
+    "--site",
+    type=click.Path(file_okay=False, exists=True),
+    help="The demo site folder (default: demo/site in the source checkout).",
+)
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False),
+    default="var/demo",
+    show_default=True,
+    help="Where the demo's database, outbox and preview go.",
+)
 @click.option("--port", type=int, default=8631, show_default=True, help="Port of the demo site.")
 def demo(site: str | None, workdir: str, port: int) -> None:
     """Run the whole flow against a bundled demo news site, on embedded defaults."""

@@ -36,14 +36,20 @@ def _key(default: Any, help: str, *, path: bool = False) -> Any:
 
 @dataclass(frozen=True)
 class StoreConfig:
-    path: str = _key("digest.db", "The SQLite database file (created and migrated on first use).", path=True)
+    path: str = _key(
+        "digest.db", "The SQLite database file (created and migrated on first use).", path=True
+    )
 
 
 @dataclass(frozen=True)
 class SourceConfig:
-    url: str = _key("", "A feed URL (RSS, Atom, JSON Feed), a site's home page, or an article page.")
+    url: str = _key(
+        "", "A feed URL (RSS, Atom, JSON Feed), a site's home page, or an article page."
+    )
     name: str = _key("", "Display name; defaults to the feed's own title.")
-    section: str = _key("", "Section of the digest this source's stories go in; defaults to the name.")
+    section: str = _key(
+        "", "Section of the digest this source's stories go in; defaults to the name."
+    )
 
 
 @dataclass(frozen=True)
@@ -51,13 +57,17 @@ class FetchConfig:
     allow_private_addresses: bool = _key(
         False, "Allow sources on loopback, private or link-local addresses (tests, intranets)."
     )
-    allow_hosts: list[str] = _key([], "Host names allowed even when they resolve to private addresses.")
+    allow_hosts: list[str] = _key(
+        [], "Host names allowed even when they resolve to private addresses."
+    )
     timeout: float = _key(20.0, "Seconds allowed for one whole request, connect to last byte.")
     max_bytes: int = _key(5_000_000, "Largest response body accepted, after decompression.")
     user_agent: str = _key(
         "digest/0.1 (+https://github.com/digest-news/digest)", "The User-Agent sent with requests."
     )
-    first_fetch_limit: int = _key(20, "Most items a newly added source contributes on its first fetch.")
+    first_fetch_limit: int = _key(
+        20, "Most items a newly added source contributes on its first fetch."
+    )
     concurrency: int = _key(8, "Requests in flight at once, across all hosts.")
     per_host: int = _key(2, "Requests in flight at once to any one host.")
 
@@ -69,7 +79,9 @@ class SummarizerConfig:
     bullets: int = _key(3, "Bullets per article.")
     max_words: int = _key(20, "Longest bullet, in words.")
     device: str = _key("auto", "auto | cpu | cuda.")
-    quantize: bool = _key(False, "Abstractive on CPU: dynamic int8 quantisation (faster, tiny loss).")
+    quantize: bool = _key(
+        False, "Abstractive on CPU: dynamic int8 quantisation (faster, tiny loss)."
+    )
     batch_size: int = _key(8, "Articles per model batch.")
 
 
@@ -97,11 +109,19 @@ class DigestConfig:
     timezone: str = _key("UTC", "Time zone of the edition date and the daily send (IANA name).")
     send_at: str = _key("07:00", "Local time of the daily send, HH:MM.")
     gather_every_minutes: int = _key(60, "Minutes between gathers when `digest run` is scheduling.")
-    max_age_hours: int = _key(36, "Only stories first seen within this many hours go in an edition.")
+    max_age_hours: int = _key(
+        36, "Only stories first seen within this many hours go in an edition."
+    )
     max_stories: int = _key(30, "Most stories in one edition.")
-    template_dir: str = _key("", "Folder of your own templates; each file overrides the bundled one.", path=True)
-    preview: str = _key("preview.html", "Where `digest preview` and `digest build` write the HTML.", path=True)
-    base_url: str = _key("http://127.0.0.1:8080", "Public address of `digest serve` (links in emails).")
+    template_dir: str = _key(
+        "", "Folder of your own templates; each file overrides the bundled one.", path=True
+    )
+    preview: str = _key(
+        "preview.html", "Where `digest preview` and `digest build` write the HTML.", path=True
+    )
+    base_url: str = _key(
+        "http://127.0.0.1:8080", "Public address of `digest serve` (links in emails)."
+    )
 
 
 @dataclass(frozen=True)
@@ -170,7 +190,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
 _START_HINT = "Copy config.example.toml to digest.toml and edit it, or pass --config PATH."
 
 
-def config_from_dict(raw: dict[str, Any], *, base: Path | None = None, path: Path | None = None) -> Config:
+def config_from_dict(
+    raw: dict[str, Any], *, base: Path | None = None, path: Path | None = None
+) -> Config:
     """Build a validated Config from parsed TOML; relative paths resolve against ``base``."""
     config = _build(Config, raw, "", base or Path.cwd())
     config = replace(config, path=path)
@@ -188,8 +210,10 @@ def _build(cls: Any, raw: Any, prefix: str, base: Path) -> Any:
         dotted = f"{prefix}{key}"
         if key not in by_toml:
             close = difflib.get_close_matches(key, list(by_toml), n=1)
-            hint = f"Did you mean '{prefix}{close[0]}'?" if close else (
-                f"Valid keys here: {', '.join(sorted(by_toml))}."
+            hint = (
+                f"Did you mean '{prefix}{close[0]}'?"
+                if close
+                else (f"Valid keys here: {', '.join(sorted(by_toml))}.")
             )
             raise ConfigError(f"unknown config key '{dotted}'", hint=hint)
         f = by_toml[key]
@@ -230,8 +254,14 @@ def _coerce(kind: Any, value: Any, dotted: str, base: Path, is_path: bool) -> An
 
 
 def _kind(value: Any) -> str:
-    return {bool: "true/false", int: "a number", float: "a number", str: "a string", list: "a list",
-            dict: "a table"}.get(type(value), type(value).__name__)
+    return {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
 _CHOICES = {
@@ -284,7 +314,8 @@ def _check_values(config: Config) -> None:
     hour, _, minute = config.digest.send_at.partition(":")
     if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
         raise ConfigError(
-            f"config key 'digest.send_at' is '{config.digest.send_at}'", hint="Use HH:MM, e.g. 07:30."
+            f"config key 'digest.send_at' is '{config.digest.send_at}'",
+            hint="Use HH:MM, e.g. 07:30.",
         )
 
 

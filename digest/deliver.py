@@ -54,12 +54,16 @@ def compose(
 ) -> EmailMessage:
     """A multipart/alternative message (text first, HTML preferred) with the standard headers."""
     if not valid_email(recipient):
-        raise PermanentDeliveryError(f"'{header_safe(recipient)}' is not a valid email address",
-                                     hint="Fix or remove the subscriber with `digest subscribers`.")
+        raise PermanentDeliveryError(
+            f"'{header_safe(recipient)}' is not a valid email address",
+            hint="Fix or remove the subscriber with `digest subscribers`.",
+        )
     sender_name, sender_address = parseaddr(header_safe(sender))
     if not valid_email(sender_address):
-        raise DeliveryError(f"the sender '{sender}' is not a valid address",
-                            hint="Set [mail] from = \"Name <address@example.com>\" in the config.")
+        raise DeliveryError(
+            f"the sender '{sender}' is not a valid address",
+            hint='Set [mail] from = "Name <address@example.com>" in the config.',
+        )
     message = EmailMessage()
     message["From"] = str(Address(display_name=sender_name, addr_spec=sender_address))
     message["To"] = recipient
@@ -93,8 +97,10 @@ class OutboxMailer:
                 os.fsync(handle.fileno())
             os.replace(temp, final)
         except OSError as exc:
-            raise TemporaryDeliveryError(f"cannot write to the outbox {self.folder}: {exc.strerror}",
-                                         hint="Check that [mail] outbox is a writable folder.") from None
+            raise TemporaryDeliveryError(
+                f"cannot write to the outbox {self.folder}: {exc.strerror}",
+                hint="Check that [mail] outbox is a writable folder.",
+            ) from None
 
     def close(self) -> None:
         return None
@@ -104,8 +110,15 @@ class SMTPMailer:
     """Sends over one SMTP connection, opened on first use and reused until ``close``."""
 
     def __init__(
-        self, *, host: str, port: int, security: str = "starttls", username: str = "",
-        password: str = "", timeout: float = 30.0, ssl_context: ssl.SSLContext | None = None,
+        self,
+        *,
+        host: str,
+        port: int,
+        security: str = "starttls",
+        username: str = "",
+        password: str = "",
+        timeout: float = 30.0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.host, self.port, self.security = host, port, security
         self.username, self.password, self.timeout = username, password, timeout
@@ -115,16 +128,18 @@ class SMTPMailer:
     def __enter__(self) -> SMTPMailer:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def _connect(self) -> smtplib.SMTP:
         try:
             connection: smtplib.SMTP
             if self.security == "tls":
-                connection = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
-                                              context=self.context)
+                connection = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=self.context
+                )
             else:
                 connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
                 if self.security == "starttls":
@@ -155,11 +170,14 @@ class SMTPMailer:
             refused = self.connection.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
-            raise _classified(code, f"the server refused {message['To']}: {code} {reply!r}") from None
+            raise _classified(
+                code, f"the server refused {message['To']}: {code} {reply!r}"
+            ) from None
         except smtplib.SMTPResponseException as exc:
             self._drop()
-            raise _classified(exc.smtp_code, f"the server answered {exc.smtp_code}: {_reply(exc)}"
-                              ) from None
+            raise _classified(
+                exc.smtp_code, f"the server answered {exc.smtp_code}: {_reply(exc)}"
+            ) from None
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
             raise TemporaryDeliveryError(f"the connection to {self.host} was lost: {exc}") from None
@@ -191,4 +209,6 @@ def _reply(exc: smtplib.SMTPResponseException) -> str:
 def _classified(code: int, message: str) -> DeliveryError:
     if 400 <= code < 500:
         return TemporaryDeliveryError(message)
-    return PermanentDeliveryError(message, hint="The address was rejected; check it with the subscriber.")
+    return PermanentDeliveryError(
+        message, hint="The address was rejected; check it with the subscriber."
+    )

@@ -47,8 +47,9 @@ class SiteServer:
         self.thread.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -135,16 +136,19 @@ max_age_hours = 100000   # the demo's stories carry fixed dates
 """
 
 
-def run_demo(*, site: str | Path | None, workdir: Path, port: int,
-             echo: Callable[[str], None] = print) -> None:
+def run_demo(
+    *, site: str | Path | None, workdir: Path, port: int, echo: Callable[[str], None] = print
+) -> None:
     """Serve the demo site, then gather, build and send one edition to the demo subscribers."""
     from digest.cli import App, progress
     from digest.pipeline import build_edition, gather, send_edition
 
     folder = Path(site) if site else default_site()
     if not (folder / "feeds").is_dir():
-        raise DigestError(f"the demo site is not at {folder}",
-                          hint="Run the demo from a source checkout, or pass --site FOLDER.")
+        raise DigestError(
+            f"the demo site is not at {folder}",
+            hint="Run the demo from a source checkout, or pass --site FOLDER.",
+        )
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         server = SiteServer(folder, port)
@@ -165,9 +169,12 @@ def run_demo(*, site: str | Path | None, workdir: Path, port: int,
                 gathered = gather(config, store, fetcher, app.summarizer_loader(), progress)
             finally:
                 fetcher.close()
-            echo(f"gathered {gathered.new_articles} new articles from {gathered.sources_ok} sources "
-                 f"({gathered.from_page} extracted from their pages); summarised "
-                 f"{gathered.summarised}" + (f" with {gathered.model_id}" if gathered.model_id else ""))
+            echo(
+                f"gathered {gathered.new_articles} new articles from {gathered.sources_ok} sources "
+                f"({gathered.from_page} extracted from their pages); summarised "
+                f"{gathered.summarised}"
+                + (f" with {gathered.model_id}" if gathered.model_id else "")
+            )
             edition, _ = build_edition(config, store, app.renderer())
             Path(config.digest.preview).write_text(edition.html, encoding="utf-8")
             mailer = app.mailer()
@@ -175,10 +182,14 @@ def run_demo(*, site: str | Path | None, workdir: Path, port: int,
                 sent = send_edition(config, store, app.renderer(), mailer, progress=progress)
             finally:
                 mailer.close()
-            echo(f"edition {sent.edition_date}: {sent.stories} stories; sent {sent.sent} new "
-                 f"messages, {sent.skipped_already_sent} were sent before, {sent.failed} failed")
+            echo(
+                f"edition {sent.edition_date}: {sent.stories} stories; sent {sent.sent} new "
+                f"messages, {sent.skipped_already_sent} were sent before, {sent.failed} failed"
+            )
             echo(f"preview:  {config.digest.preview}")
-            echo(f"messages: {config.mail.outbox}/ "
-                 f"({len(list(Path(config.mail.outbox).glob('*.eml')))} .eml files)")
+            echo(
+                f"messages: {config.mail.outbox}/ "
+                f"({len(list(Path(config.mail.outbox).glob('*.eml')))} .eml files)"
+            )
         finally:
             app.close()

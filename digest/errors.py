@@ -47,8 +47,14 @@ class FetchError(DigestError):
 class HTTPStatusError(FetchError):
     """The server answered with an error status; ``status`` and ``retry_after`` (seconds) say more."""
 
-    def __init__(self, message: str, *, status: int, retry_after: float | None = None,
-                 hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        retry_after: float | None = None,
+        hint: str | None = None,
+    ) -> None:
         super().__init__(message, hint=hint)
         self.status = status
         self.retry_after = retry_after
@@ -62,7 +68,9 @@ class BlockedAddressError(FetchError):
 
 
 class FeedError(DigestError):
-    hint = "Check that the source URL points to an RSS, Atom or JSON feed, or a page that links one."
+    hint = (
+        "Check that the source URL points to an RSS, Atom or JSON feed, or a page that links one."
+    )
 
 
 class ExtractError(DigestError):
@@ -76,7 +84,7 @@ class SummarizeError(DigestError):
 class ModelUnavailableError(SummarizeError):
     hint = (
         "Download the model where the hub is reachable and set [summarizer] model to its local "
-        "path, or use backend = \"extractive\" (the embedded offline model)."
+        'path, or use backend = "extractive" (the embedded offline model).'
     )
 
 
@@ -85,7 +93,9 @@ class TemplateError(DigestError):
 
 
 class DeliveryError(DigestError):
-    hint = "Check the [mail] settings; `digest send` retries undelivered subscribers on the next run."
+    hint = (
+        "Check the [mail] settings; `digest send` retries undelivered subscribers on the next run."
+    )
 
 
 class TemporaryDeliveryError(DeliveryError):

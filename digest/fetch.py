@@ -105,28 +105,35 @@ class HttpFetcher:
                     if response.status_code >= 400:
                         raise _status_error(current, response)
                     body = self._read(response, current, deadline)
-                    return Response(current, response.status_code, body, dict(response.headers),
-                                    moved_to)
+                    return Response(
+                        current, response.status_code, body, dict(response.headers), moved_to
+                    )
             except httpx.TimeoutException:
                 raise FetchError(f"{current} did not answer within {self.timeout:g} s") from None
             except httpx.HTTPError as exc:
                 raise FetchError(f"cannot fetch {current}: {exc}") from None
-        raise FetchError(f"{url} redirected more than {MAX_REDIRECTS} times",
-                         hint="The site is misconfigured or loops; check the URL in a browser.")
+        raise FetchError(
+            f"{url} redirected more than {MAX_REDIRECTS} times",
+            hint="The site is misconfigured or loops; check the URL in a browser.",
+        )
 
     def _read(self, response: httpx.Response, url: str, deadline: float) -> bytes:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            raise FetchError(f"{url} is {int(declared):,} bytes, over the {self.max_bytes:,} limit",
-                             hint="Raise [fetch] max_bytes if this source is genuine.")
+            raise FetchError(
+                f"{url} is {int(declared):,} bytes, over the {self.max_bytes:,} limit",
+                hint="Raise [fetch] max_bytes if this source is genuine.",
+            )
         chunks: list[bytes] = []
         size = 0
         # iter_bytes decompresses as it goes, so the cap also stops gzip bombs.
         for chunk in response.iter_bytes():
             size += len(chunk)
             if size > self.max_bytes:
-                raise FetchError(f"{url} is over the {self.max_bytes:,}-byte limit once decompressed",
-                                 hint="Raise [fetch] max_bytes if this source is genuine.")
+                raise FetchError(
+                    f"{url} is over the {self.max_bytes:,}-byte limit once decompressed",
+                    hint="Raise [fetch] max_bytes if this source is genuine.",
+                )
             if time.monotonic() > deadline:
                 raise FetchError(f"{url} did not finish within {self.timeout:g} s")
             chunks.append(chunk)
@@ -143,8 +150,9 @@ class HttpFetcher:
         try:
             infos = socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
         except socket.gaierror:
-            raise FetchError(f"cannot resolve the host {host}",
-                             hint="Check the URL's spelling and your DNS.") from None
+            raise FetchError(
+                f"cannot resolve the host {host}", hint="Check the URL's spelling and your DNS."
+            ) from None
         for info in infos:
             address = ipaddress.ip_address(info[4][0].split("%")[0])
             if not address.is_global or address.is_multicast:
@@ -159,8 +167,12 @@ def _status_error(url: str, response: httpx.Response) -> HTTPStatusError:
         410: "The publisher removed it for good; digest disables the source.",
         429: "The site asks digest to slow down; it waits as told before the next fetch.",
     }
-    return HTTPStatusError(f"{url} answered HTTP {status}", status=status, retry_after=retry_after,
-                           hint=hints.get(status))
+    return HTTPStatusError(
+        f"{url} answered HTTP {status}",
+        status=status,
+        retry_after=retry_after,
+        hint=hints.get(status),
+    )
 
 
 def _retry_after(value: str) -> float | None:

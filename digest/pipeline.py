@@ -118,9 +118,12 @@ def gather(
             if article_id is not None:
                 new_ids.append(article_id)
         store.record_source_success(
-            source.id, status="not modified" if found.not_modified else "ok",
-            feed_url=found.moved_to or found.feed_url, etag=found.etag,
-            last_modified=found.last_modified, name=found.title,
+            source.id,
+            status="not modified" if found.not_modified else "ok",
+            feed_url=found.moved_to or found.feed_url,
+            etag=found.etag,
+            last_modified=found.last_modified,
+            name=found.title,
         )
         report.sources_ok += 1
     report.new_articles = len(new_ids)
@@ -147,18 +150,29 @@ def fill_text(store: SQLiteStore, fetcher: Fetcher, article: Article) -> str:
         else:
             if page.text.strip():
                 store.set_article_text(
-                    article.id, text=page.text, origin="page", content_hash=content_hash(page.text),
-                    title=article.title or page.title, author=page.author or "",
-                    published_at=page.published or "", language=page.language or "",
-                    image=page.image or "", publisher_summary=page.publisher_summary,
+                    article.id,
+                    text=page.text,
+                    origin="page",
+                    content_hash=content_hash(page.text),
+                    title=article.title or page.title,
+                    author=page.author or "",
+                    published_at=page.published or "",
+                    language=page.language or "",
+                    image=page.image or "",
+                    publisher_summary=page.publisher_summary,
                 )
                 return "page"
             note = "page not used: no article text found on it"
     else:
         note = "page not used: the item has no link"
     log.info("article %s: %s; using the feed's text", article.url or article.guid, note)
-    store.set_article_text(article.id, text=article.feed_text, origin="feed",
-                           content_hash=content_hash(article.feed_text), note=note)
+    store.set_article_text(
+        article.id,
+        text=article.feed_text,
+        origin="feed",
+        content_hash=content_hash(article.feed_text),
+        note=note,
+    )
     return "feed"
 
 
@@ -185,7 +199,7 @@ def summarise_pending(
     report.model_id = summarizer.model_id
     batch = max(1, config.summarizer.batch_size)
     for start in progress(range(0, len(suitable), batch), "summaries"):
-        chunk = suitable[start:start + batch]
+        chunk = suitable[start : start + batch]
         try:
             results = summarizer.summarize([a.text for a in chunk], [a.title for a in chunk])
         except DigestError as exc:
@@ -197,11 +211,20 @@ def summarise_pending(
             continue
         for article, bullets in zip(chunk, results, strict=True):
             if bullets:
-                store.save_summary(Summary(article.content_hash, summarizer.cache_key,
-                                           summarizer.name, summarizer.model_id, tuple(bullets)))
+                store.save_summary(
+                    Summary(
+                        article.content_hash,
+                        summarizer.cache_key,
+                        summarizer.name,
+                        summarizer.model_id,
+                        tuple(bullets),
+                    )
+                )
                 report.summarised += 1
             else:
-                store.set_article_note(article.id, "not summarised: the summariser found no sentence")
+                store.set_article_note(
+                    article.id, "not summarised: the summariser found no sentence"
+                )
                 report.not_summarised += 1
 
 
@@ -224,12 +247,14 @@ def build_edition(
     """Claim the day's stories into its edition (unless it is frozen), render and store it."""
     day = day or edition_date(config)
     since = _iso(datetime.now(UTC) - timedelta(hours=config.digest.max_age_hours))
-    edition = store.claim_articles(day.isoformat(), config.digest.title, since,
-                                   config.digest.max_stories)
+    edition = store.claim_articles(
+        day.isoformat(), config.digest.title, since, config.digest.max_stories
+    )
     view = edition_view(config, store, edition)
     rendered = renderer.render(view)
-    store.save_edition(edition.id, html=rendered.html, text=rendered.text,
-                       story_count=view.story_count)
+    store.save_edition(
+        edition.id, html=rendered.html, text=rendered.text, story_count=view.story_count
+    )
     return store.get_edition_by_id(edition.id), view
 
 
@@ -255,8 +280,9 @@ def story_of(config: Config, store: SQLiteStore, article: Article) -> Story:
         url=article.url,
         sources=(article.source_name or _host(article.url),),
         section=article.section or article.source_name or "News",
-        published=local_time_label(article.published_at or article.first_seen_at,
-                                   config.digest.timezone),
+        published=local_time_label(
+            article.published_at or article.first_seen_at, config.digest.timezone
+        ),
         reading_minutes=reading_minutes(article.text),
         bullets=summary.bullets if summary else (),
         excerpt=excerpt,
@@ -301,15 +327,27 @@ def send_edition(
     store.freeze_edition(edition.id)
     store.plan_deliveries(edition.id)
     report.skipped_already_sent = store.count_deliveries(edition.id).get("sent", 0)
-    for delivery in progress(store.deliveries(edition.id, ["pending", "failed", "sending"]), "emails"):
+    for delivery in progress(
+        store.deliveries(edition.id, ["pending", "failed", "sending"]), "emails"
+    ):
         if delivery.attempts >= MAX_SEND_ATTEMPTS:
             continue
         try:
             rendered = renderer.render(view, recipient_for(delivery.email, delivery.name))
-            message = compose(sender=config.mail.sender, recipient=delivery.email, subject=subject,
-                              html=rendered.html, text=rendered.text)
-            store.mark_delivery(edition.id, delivery.subscriber_id, "sending",
-                                message_id=str(message["Message-ID"]), attempt=True)
+            message = compose(
+                sender=config.mail.sender,
+                recipient=delivery.email,
+                subject=subject,
+                html=rendered.html,
+                text=rendered.text,
+            )
+            store.mark_delivery(
+                edition.id,
+                delivery.subscriber_id,
+                "sending",
+                message_id=str(message["Message-ID"]),
+                attempt=True,
+            )
             mailer.send(message)
         except DeliveryError as exc:
             state = "rejected" if isinstance(exc, PermanentDeliveryError) else "failed"

@@ -31,8 +31,10 @@ def bundled_template_dir() -> Path:
     for candidate in (here / "templates", here.parent / "templates"):
         if (candidate / HTML_TEMPLATE).exists():
             return candidate
-    raise TemplateError("the bundled templates are missing",
-                        hint="Reinstall digest, or set [digest] template_dir to a template folder.")
+    raise TemplateError(
+        "the bundled templates are missing",
+        hint="Reinstall digest, or set [digest] template_dir to a template folder.",
+    )
 
 
 @dataclass(frozen=True)
@@ -120,10 +122,13 @@ class Renderer:
         try:
             return self.env.get_template(name).render(context)
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(f"template {exc.filename or name}, line {exc.lineno}: {exc.message}"
-                                ) from None
+            raise TemplateError(
+                f"template {exc.filename or name}, line {exc.lineno}: {exc.message}"
+            ) from None
         except jinja2.TemplateNotFound as exc:
-            raise TemplateError(f"template {exc.name} was not found in the template folders") from None
+            raise TemplateError(
+                f"template {exc.name} was not found in the template folders"
+            ) from None
         except jinja2.TemplateError as exc:
             where = _template_frame(sys.exc_info()[2]) or name
             raise TemplateError(f"template {where}: {exc}") from None

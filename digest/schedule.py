@@ -37,8 +37,11 @@ def run_scheduler(app: Any) -> None:
         store, fetcher = SQLiteStore(config.store.path), app.fetcher()
         try:
             report = gather(config, store, fetcher, load_summarizer)
-            log.warning("gathered %d new articles (%d sources failed)", report.new_articles,
-                        report.sources_failed)
+            log.warning(
+                "gathered %d new articles (%d sources failed)",
+                report.new_articles,
+                report.sources_failed,
+            )
         finally:
             fetcher.close()
             store.close()
@@ -50,22 +53,37 @@ def run_scheduler(app: Any) -> None:
         store, mailer = SQLiteStore(config.store.path), app.mailer()
         try:
             report = send_edition(config, store, app.renderer(), mailer)
-            log.warning("edition %s: sent %d, failed %d", report.edition_date, report.sent,
-                        report.failed)
+            log.warning(
+                "edition %s: sent %d, failed %d", report.edition_date, report.sent, report.failed
+            )
         finally:
             mailer.close()
             store.close()
 
     hour, minute = (int(part) for part in config.digest.send_at.split(":"))
     scheduler = BlockingScheduler(timezone=config.digest.timezone)
-    scheduler.add_job(gather_job, IntervalTrigger(minutes=config.digest.gather_every_minutes),
-                      id="gather", coalesce=True, max_instances=1, next_run_time=datetime.now(UTC))
-    scheduler.add_job(send_job, CronTrigger(hour=hour, minute=minute,
-                                            timezone=config.digest.timezone),
-                      id="send", coalesce=True, max_instances=1,
-                      misfire_grace_time=SEND_GRACE_SECONDS)
-    log.warning("digest run: gathering every %d min, sending daily at %s %s",
-                config.digest.gather_every_minutes, config.digest.send_at, config.digest.timezone)
+    scheduler.add_job(
+        gather_job,
+        IntervalTrigger(minutes=config.digest.gather_every_minutes),
+        id="gather",
+        coalesce=True,
+        max_instances=1,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        send_job,
+        CronTrigger(hour=hour, minute=minute, timezone=config.digest.timezone),
+        id="send",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=SEND_GRACE_SECONDS,
+    )
+    log.warning(
+        "digest run: gathering every %d min, sending daily at %s %s",
+        config.digest.gather_every_minutes,
+        config.digest.send_at,
+        config.digest.timezone,
+    )
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

@@ -24,11 +24,19 @@ from digest.store import NewArticle, Source
 log = logging.getLogger(__name__)
 
 FEED_TYPES = (
-    "application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml",
-    "application/json", "application/xml", "text/xml",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+json",
+    "application/rdf+xml",
+    "application/json",
+    "application/xml",
+    "text/xml",
 )
-_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|igshid|"
-                       r"ocid|cmpid|ref|ref_src|src|smid|sr_share|at_medium|at_campaign)$", re.I)
+_TRACKING = re.compile(
+    r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|igshid|"
+    r"ocid|cmpid|ref|ref_src|src|smid|sr_share|at_medium|at_campaign)$",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -57,11 +65,23 @@ def collect(fetcher: Fetcher, source: Source) -> Collected:
             response = fetcher.fetch(feeds[0])
         else:
             item = _page_item(response)
-            return Collected([item], response.url, response.etag, response.last_modified,
-                             item.title, moved_to=response.moved_to)
+            return Collected(
+                [item],
+                response.url,
+                response.etag,
+                response.last_modified,
+                item.title,
+                moved_to=response.moved_to,
+            )
     title, items = read_feed(response.body, response.url, response.headers.get("content-type", ""))
-    return Collected(items, response.url, response.etag, response.last_modified, title,
-                     moved_to=response.moved_to)
+    return Collected(
+        items,
+        response.url,
+        response.etag,
+        response.last_modified,
+        title,
+        moved_to=response.moved_to,
+    )
 
 
 def read_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list[NewArticle]]:
@@ -71,14 +91,19 @@ def read_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list[
         return _read_json_feed(body, url)
     import feedparser  # imported here: it is slow to import and only gathering needs it
 
-    parsed: Any = feedparser.parse(body, response_headers={"content-type": content_type or
-                                                           "application/xml"})
+    parsed: Any = feedparser.parse(
+        body, response_headers={"content-type": content_type or "application/xml"}
+    )
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = getattr(parsed, "bozo_exception", None) or "no feed elements"
         raise FeedError(f"{url} is not a readable feed: {reason}")
     if parsed.bozo:
-        log.warning("%s is malformed (%s); using the %d items that could be read", url,
-                    parsed.bozo_exception, len(parsed.entries))
+        log.warning(
+            "%s is malformed (%s); using the %d items that could be read",
+            url,
+            parsed.bozo_exception,
+            len(parsed.entries),
+        )
     items = [_feed_item(entry, url) for entry in parsed.entries]
     return _plain(parsed.feed.get("title", "")), [item for item in items if item is not None]
 
@@ -107,11 +132,18 @@ def normalize_url(url: str) -> str:
     """A URL's identity: lower-case scheme and host, no fragment, no tracking parameters."""
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
-    if parts.port and not ((parts.scheme == "http" and parts.port == 80) or
-                           (parts.scheme == "https" and parts.port == 443)):
+    if parts.port and not (
+        (parts.scheme == "http" and parts.port == 80)
+        or (parts.scheme == "https" and parts.port == 443)
+    ):
         host = f"{host}:{parts.port}"
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                             if not _TRACKING.match(k)))
+    query = urlencode(
+        sorted(
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not _TRACKING.match(k)
+        )
+    )
     path = parts.path or "/"
     return urlunsplit((parts.scheme.lower(), host, path, query, ""))
 
@@ -140,9 +172,16 @@ def _feed_item(entry: Any, feed_url: str) -> NewArticle | None:
     published = _iso(entry.get("published_parsed") or entry.get("updated_parsed"))
     author = _plain(entry.get("author", ""))
     url_norm = normalize_url(url) if url else f"guid:{guid}"
-    return NewArticle(guid=str(guid), url=url, url_norm=url_norm,
-                      fingerprint=fingerprint(title, text, url_norm), title=title,
-                      published_at=published, author=author, feed_text=text)
+    return NewArticle(
+        guid=str(guid),
+        url=url,
+        url_norm=url_norm,
+        fingerprint=fingerprint(title, text, url_norm),
+        title=title,
+        published_at=published,
+        author=author,
+        feed_text=text,
+    )
 
 
 def _read_json_feed(body: bytes, url: str) -> tuple[str, list[NewArticle]]:
@@ -160,17 +199,26 @@ def _read_json_feed(body: bytes, url: str) -> tuple[str, list[NewArticle]]:
         item_url = urljoin(url, link) if link else ""
         title = _plain(str(entry.get("title") or ""))
         text = str(entry.get("content_text") or "") or html_to_text(
-            str(entry.get("content_html") or entry.get("summary") or ""))
+            str(entry.get("content_html") or entry.get("summary") or "")
+        )
         guid = str(entry.get("id") or item_url)
         if not guid:
             continue
         authors = entry.get("authors") or ([entry["author"]] if entry.get("author") else [])
         author = ", ".join(str(a.get("name", "")) for a in authors if isinstance(a, dict))
         url_norm = normalize_url(item_url) if item_url else f"guid:{guid}"
-        items.append(NewArticle(guid=guid, url=item_url, url_norm=url_norm,
-                                fingerprint=fingerprint(title, text, url_norm), title=title,
-                                published_at=_iso_text(str(entry.get("date_published") or "")),
-                                author=author, feed_text=text))
+        items.append(
+            NewArticle(
+                guid=guid,
+                url=item_url,
+                url_norm=url_norm,
+                fingerprint=fingerprint(title, text, url_norm),
+                title=title,
+                published_at=_iso_text(str(entry.get("date_published") or "")),
+                author=author,
+                feed_text=text,
+            )
+        )
     return _plain(str(doc.get("title") or "")), items
 
 
@@ -180,9 +228,15 @@ def _page_item(response: Response) -> NewArticle:
     page = extract(response.body, response.url)
     url = page.canonical_url or response.url
     url_norm = normalize_url(url)
-    return NewArticle(guid=url, url=url, url_norm=url_norm,
-                      fingerprint=fingerprint(page.title, page.text, url_norm), title=page.title,
-                      published_at=page.published or "", author=page.author or "")
+    return NewArticle(
+        guid=url,
+        url=url,
+        url_norm=url_norm,
+        fingerprint=fingerprint(page.title, page.text, url_norm),
+        title=page.title,
+        published_at=page.published or "",
+        author=page.author or "",
+    )
 
 
 def _looks_like_html(response: Response) -> bool:

@@ -212,7 +212,7 @@ def m001_initial(db: sqlite3.Connection) -> None:
             sent_at TEXT NOT NULL DEFAULT '',
             PRIMARY KEY (edition_id, subscriber_id)
         );
-        """
+        """,
     )
 
 
@@ -227,8 +227,9 @@ class SQLiteStore:
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                      check_same_thread=False)
+            self.db = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
@@ -262,8 +263,9 @@ class SQLiteStore:
                 continue
             with self.transaction() as db:
                 # Re-check inside the lock: another process may have just applied it.
-                if db.execute("SELECT 1 FROM migrations WHERE name = ?",
-                              (migration.__name__,)).fetchone():
+                if db.execute(
+                    "SELECT 1 FROM migrations WHERE name = ?", (migration.__name__,)
+                ).fetchone():
                     continue
                 migration(db)
                 db.execute("INSERT INTO migrations VALUES (?, ?)", (migration.__name__, now_utc()))
@@ -295,7 +297,13 @@ class SQLiteStore:
         return _source_from(row)
 
     def record_source_success(
-        self, source_id: int, *, status: str, feed_url: str, etag: str, last_modified: str,
+        self,
+        source_id: int,
+        *,
+        status: str,
+        feed_url: str,
+        etag: str,
+        last_modified: str,
         name: str = "",
     ) -> None:
         """A fetch worked (``status`` says how: 'ok', 'not modified'...): reset the failure count."""
@@ -335,15 +343,35 @@ class SQLiteStore:
                 """INSERT INTO articles (source_id, guid, url, url_norm, fingerprint, title, author,
                      published_at, first_seen_at, feed_text)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (source_id, item.guid, item.url, item.url_norm, item.fingerprint, item.title,
-                 item.author, item.published_at, now_utc(), item.feed_text),
+                (
+                    source_id,
+                    item.guid,
+                    item.url,
+                    item.url_norm,
+                    item.fingerprint,
+                    item.title,
+                    item.author,
+                    item.published_at,
+                    now_utc(),
+                    item.feed_text,
+                ),
             )
             return cursor.lastrowid
 
     def set_article_text(
-        self, article_id: int, *, text: str, origin: str, content_hash: str, note: str = "",
-        title: str = "", author: str = "", published_at: str = "", language: str = "",
-        image: str = "", publisher_summary: Sequence[str] = (),
+        self,
+        article_id: int,
+        *,
+        text: str,
+        origin: str,
+        content_hash: str,
+        note: str = "",
+        title: str = "",
+        author: str = "",
+        published_at: str = "",
+        language: str = "",
+        image: str = "",
+        publisher_summary: Sequence[str] = (),
     ) -> None:
         """Record the article's extracted text (``origin``: 'page' or 'feed') and what was learnt."""
         self.db.execute(
@@ -353,8 +381,20 @@ class SQLiteStore:
                  published_at = CASE WHEN published_at = '' THEN ? ELSE published_at END,
                  language = ?, image = ?, publisher_summary = ?
                WHERE id = ?""",
-            (text, origin, content_hash, note, title, title, author, published_at, language, image,
-             json.dumps(list(publisher_summary)), article_id),
+            (
+                text,
+                origin,
+                content_hash,
+                note,
+                title,
+                title,
+                author,
+                published_at,
+                language,
+                image,
+                json.dumps(list(publisher_summary)),
+                article_id,
+            ),
         )
 
     def set_article_note(self, article_id: int, note: str) -> None:
@@ -386,8 +426,11 @@ class SQLiteStore:
         return [_article_from(row) for row in rows]
 
     def count_articles(self, source_id: int) -> int:
-        return int(self.db.execute("SELECT COUNT(*) FROM articles WHERE source_id = ?",
-                                   (source_id,)).fetchone()[0])
+        return int(
+            self.db.execute(
+                "SELECT COUNT(*) FROM articles WHERE source_id = ?", (source_id,)
+            ).fetchone()[0]
+        )
 
     # -- summaries ----------------------------------------------------------------------------
 
@@ -396,8 +439,14 @@ class SQLiteStore:
             """INSERT INTO summaries VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT (content_hash, cache_key) DO UPDATE SET bullets = excluded.bullets,
                  model_id = excluded.model_id""",
-            (summary.content_hash, summary.cache_key, summary.backend, summary.model_id,
-             json.dumps(list(summary.bullets)), now_utc()),
+            (
+                summary.content_hash,
+                summary.cache_key,
+                summary.backend,
+                summary.model_id,
+                json.dumps(list(summary.bullets)),
+                now_utc(),
+            ),
         )
 
     def get_summary(self, content_hash: str, cache_key: str) -> Summary | None:
@@ -409,8 +458,13 @@ class SQLiteStore:
         ).fetchone()
         if row is None:
             return None
-        return Summary(row["content_hash"], row["cache_key"], row["backend"], row["model_id"],
-                       tuple(json.loads(row["bullets"])))
+        return Summary(
+            row["content_hash"],
+            row["cache_key"],
+            row["backend"],
+            row["model_id"],
+            tuple(json.loads(row["bullets"])),
+        )
 
     # -- editions -----------------------------------------------------------------------------
 
@@ -439,11 +493,13 @@ class SQLiteStore:
                 "ON CONFLICT (date) DO NOTHING",
                 (date, title, now_utc()),
             )
-            edition = _edition_from(db.execute("SELECT * FROM editions WHERE date = ?",
-                                               (date,)).fetchone())
+            edition = _edition_from(
+                db.execute("SELECT * FROM editions WHERE date = ?", (date,)).fetchone()
+            )
             if not edition.frozen_at:
-                claimed = db.execute("SELECT COUNT(*) FROM articles WHERE edition_id = ?",
-                                     (edition.id,)).fetchone()[0]
+                claimed = db.execute(
+                    "SELECT COUNT(*) FROM articles WHERE edition_id = ?", (edition.id,)
+                ).fetchone()[0]
                 db.execute(
                     """UPDATE articles SET edition_id = ? WHERE id IN (
                          SELECT id FROM articles WHERE edition_id IS NULL AND text_origin != ''
@@ -467,7 +523,8 @@ class SQLiteStore:
 
     def freeze_edition(self, edition_id: int) -> None:
         self.db.execute(
-            "UPDATE editions SET frozen_at = ? WHERE id = ? AND frozen_at = ''", (now_utc(), edition_id)
+            "UPDATE editions SET frozen_at = ? WHERE id = ? AND frozen_at = ''",
+            (now_utc(), edition_id),
         )
 
     # -- subscribers --------------------------------------------------------------------------
@@ -502,7 +559,9 @@ class SQLiteStore:
         if status is None:
             rows = self.db.execute("SELECT * FROM subscribers ORDER BY id")
         else:
-            rows = self.db.execute("SELECT * FROM subscribers WHERE status = ? ORDER BY id", (status,))
+            rows = self.db.execute(
+                "SELECT * FROM subscribers WHERE status = ? ORDER BY id", (status,)
+            )
         return [_subscriber_from(row) for row in rows]
 
     # -- deliveries ---------------------------------------------------------------------------
@@ -537,8 +596,14 @@ class SQLiteStore:
         return {state: count for state, count in rows}
 
     def mark_delivery(
-        self, edition_id: int, subscriber_id: int, state: str, *, error: str = "",
-        message_id: str = "", attempt: bool = False,
+        self,
+        edition_id: int,
+        subscriber_id: int,
+        state: str,
+        *,
+        error: str = "",
+        message_id: str = "",
+        attempt: bool = False,
     ) -> None:
         """Move a delivery to ``state``; ``attempt`` counts one more try."""
         stamp = now_utc()
@@ -547,8 +612,18 @@ class SQLiteStore:
                  message_id = CASE WHEN ? != '' THEN ? ELSE message_id END,
                  attempts = attempts + ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
                WHERE edition_id = ? AND subscriber_id = ?""",
-            (state, error, stamp, message_id, message_id, int(attempt), state, stamp, edition_id,
-             subscriber_id),
+            (
+                state,
+                error,
+                stamp,
+                message_id,
+                message_id,
+                int(attempt),
+                state,
+                stamp,
+                edition_id,
+                subscriber_id,
+            ),
         )
 
 
@@ -559,22 +634,42 @@ _ARTICLE_SELECT = """SELECT a.*, s.name AS source_name,
 
 def _source_from(row: sqlite3.Row) -> Source:
     return Source(
-        id=row["id"], url=row["url"], name=row["name"], section=row["section"],
-        feed_url=row["feed_url"], etag=row["etag"], last_modified=row["last_modified"],
-        status=row["status"], last_error=row["last_error"], failures=row["failures"],
-        last_checked_at=row["last_checked_at"], successes=row["successes"],
+        id=row["id"],
+        url=row["url"],
+        name=row["name"],
+        section=row["section"],
+        feed_url=row["feed_url"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        status=row["status"],
+        last_error=row["last_error"],
+        failures=row["failures"],
+        last_checked_at=row["last_checked_at"],
+        successes=row["successes"],
         disabled=bool(row["disabled"]),
     )
 
 
 def _article_from(row: sqlite3.Row) -> Article:
     return Article(
-        id=row["id"], source_id=row["source_id"], source_name=row["source_name"],
-        section=row["source_section"], guid=row["guid"], url=row["url"], title=row["title"],
-        author=row["author"], published_at=row["published_at"], first_seen_at=row["first_seen_at"],
-        feed_text=row["feed_text"], text=row["text"], text_origin=row["text_origin"],
-        note=row["note"], content_hash=row["content_hash"], language=row["language"],
-        image=row["image"], publisher_summary=tuple(json.loads(row["publisher_summary"])),
+        id=row["id"],
+        source_id=row["source_id"],
+        source_name=row["source_name"],
+        section=row["source_section"],
+        guid=row["guid"],
+        url=row["url"],
+        title=row["title"],
+        author=row["author"],
+        published_at=row["published_at"],
+        first_seen_at=row["first_seen_at"],
+        feed_text=row["feed_text"],
+        text=row["text"],
+        text_origin=row["text_origin"],
+        note=row["note"],
+        content_hash=row["content_hash"],
+        language=row["language"],
+        image=row["image"],
+        publisher_summary=tuple(json.loads(row["publisher_summary"])),
         edition_id=row["edition_id"],
     )
 
@@ -584,10 +679,26 @@ def _subscriber_from(row: sqlite3.Row) -> Subscriber:
 
 
 def _edition_from(row: sqlite3.Row) -> Edition:
-    return Edition(row["id"], row["date"], row["title"], row["created_at"], row["frozen_at"],
-                   row["html"], row["text"], row["story_count"])
+    return Edition(
+        row["id"],
+        row["date"],
+        row["title"],
+        row["created_at"],
+        row["frozen_at"],
+        row["html"],
+        row["text"],
+        row["story_count"],
+    )
 
 
 def _delivery_from(row: sqlite3.Row) -> Delivery:
-    return Delivery(row["edition_id"], row["subscriber_id"], row["email"], row["name"],
-                    row["state"], row["attempts"], row["message_id"], row["last_error"])
+    return Delivery(
+        row["edition_id"],
+        row["subscriber_id"],
+        row["email"],
+        row["name"],
+        row["state"],
+        row["attempts"],
+        row["message_id"],
+        row["last_error"],
+    )

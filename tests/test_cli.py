@@ -28,11 +28,19 @@ ARTICLE = (
 )
 
 
-def digest_cmd(*args: str, stdin: str | None = None, cwd: Path | None = None
-               ) -> subprocess.CompletedProcess[str]:
+def digest_cmd(
+    *args: str, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "digest", *args], input=stdin, text=True,
-                          capture_output=True, cwd=cwd or ROOT, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "digest", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        cwd=cwd or ROOT,
+        env=env,
+        timeout=300,
+    )
 
 
 def all_commands() -> list[list[str]]:
@@ -57,12 +65,15 @@ def test_every_command_has_help_and_is_documented(command: list[str]) -> None:
 
 
 def test_help_starts_without_the_heavy_imports() -> None:
-    probe = ("import sys, digest.cli; sys.argv=['digest','--help']\n"
-             "try:\n digest.cli.main()\nexcept SystemExit: pass\n"
-             "heavy=[m for m in ('torch','transformers','feedparser','trafilatura') if m in sys.modules]\n"
-             "print('HEAVY', heavy)")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
-                         timeout=60)
+    probe = (
+        "import sys, digest.cli; sys.argv=['digest','--help']\n"
+        "try:\n digest.cli.main()\nexcept SystemExit: pass\n"
+        "heavy=[m for m in ('torch','transformers','feedparser','trafilatura') if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert "HEAVY []" in out.stdout, out.stdout + out.stderr
 
 
@@ -107,18 +118,23 @@ def test_extract_a_file_and_a_url_as_json() -> None:
     from_file = json.loads(digest_cmd("extract", str(page), "--json").stdout)
     assert from_file["title"] and from_file["text"]
     with SiteServer(ROOT / "demo/site") as site:
-        result = digest_cmd("extract", f"{site.base_url}/articles/harbour-bridge.html", "--json",
-                            cwd=ROOT / "demo")  # no config: loopback is refused by default
+        result = digest_cmd(
+            "extract", f"{site.base_url}/articles/harbour-bridge.html", "--json", cwd=ROOT / "demo"
+        )  # no config: loopback is refused by default
         assert result.returncode == 1 and "non-public address" in result.stderr
 
 
 def test_summarize_jsonl_contract(tmp_path: Path) -> None:
     batch = tmp_path / "in.jsonl"
     batch.write_text(
-        json.dumps({"id": "x", "text": ARTICLE}) + "\n"
-        + json.dumps({"id": "empty", "text": ""}) + "\n"
-        + json.dumps({"id": "y", "text": ARTICLE.replace("Marlow", "Cobb")}) + "\n",
-        encoding="utf-8")
+        json.dumps({"id": "x", "text": ARTICLE})
+        + "\n"
+        + json.dumps({"id": "empty", "text": ""})
+        + "\n"
+        + json.dumps({"id": "y", "text": ARTICLE.replace("Marlow", "Cobb")})
+        + "\n",
+        encoding="utf-8",
+    )
     result = digest_cmd("summarize", "--jsonl", str(batch))
     assert result.returncode == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]
@@ -143,7 +159,9 @@ def test_subscribers_commands(tmp_path: Path) -> None:
     args = ["--config", str(tmp_path / "digest.toml"), "subscribers"]
     assert "added" in runner.invoke(cli, [*args, "add", "ada@example.com"]).output
     assert "already" in runner.invoke(cli, [*args, "add", "ADA@example.com"]).output
-    bad = digest_cmd("--config", str(tmp_path / "digest.toml"), "subscribers", "add", "not-an-address")
+    bad = digest_cmd(
+        "--config", str(tmp_path / "digest.toml"), "subscribers", "add", "not-an-address"
+    )
     assert bad.returncode == 1 and "not a valid email" in bad.stderr
     assert "unsubscribed" in runner.invoke(cli, [*args, "remove", "ada@example.com"]).output
     listed = runner.invoke(cli, [*args, "list"]).output

@@ -53,10 +53,16 @@ username = "digest"
     assert config.sources[0].name == "Example"
     assert config.fetch.allow_private_addresses is True
     assert (config.summarizer.backend, config.summarizer.model, config.summarizer.bullets) == (
-        "abstractive", "/models/bart", 4)
+        "abstractive",
+        "/models/bart",
+        4,
+    )
     assert config.mail.sender == "Digest <digest@example.com>"
     assert (config.mail.smtp.host, config.mail.smtp.port, config.mail.smtp.security) == (
-        "mail.example.com", 465, "tls")
+        "mail.example.com",
+        465,
+        "tls",
+    )
 
 
 def test_unknown_key_names_itself_and_suggests(tmp_path: Path) -> None:
@@ -117,4 +123,6 @@ def test_example_config_loads_and_documents_every_key() -> None:
     for name, _default, help_text in describe_schema():
         assert help_text, f"{name} has no help"
         key = name.rsplit(".", 1)[-1]
-        assert re.search(rf"^#?\s*{re.escape(key)}\s*=", text, re.M), f"{name} is not in the example"
+        assert re.search(rf"^#?\s*{re.escape(key)}\s*=", text, re.M), (
+            f"{name} is not in the example"
+        )

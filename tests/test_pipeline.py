@@ -18,8 +18,11 @@ from tests.conftest import Inbox
 
 
 def fetcher_for(config: Config) -> HttpFetcher:
-    return HttpFetcher(user_agent="digest-tests", timeout=10,
-                       allow_private_addresses=config.fetch.allow_private_addresses)
+    return HttpFetcher(
+        user_agent="digest-tests",
+        timeout=10,
+        allow_private_addresses=config.fetch.allow_private_addresses,
+    )
 
 
 def run_gather(config: Config, summarizer: Any) -> Any:
@@ -31,12 +34,16 @@ def run_gather(config: Config, summarizer: Any) -> Any:
         store.close()
 
 
-def test_feed_to_received_email(site: SiteServer, smtp: Inbox, summarizer: Any,
-                                make_config: Callable[..., Config]) -> None:
+def test_feed_to_received_email(
+    site: SiteServer, smtp: Inbox, summarizer: Any, make_config: Callable[..., Config]
+) -> None:
     config = make_config(
         sources=[{"url": f"{site.base_url}/feeds/world.xml", "name": "Harbour Herald"}],
-        mail={"backend": "smtp", "from": "Test Digest <digest@example.com>",
-              "smtp": {"host": smtp.host, "port": smtp.port, "security": "none"}},
+        mail={
+            "backend": "smtp",
+            "from": "Test Digest <digest@example.com>",
+            "smtp": {"host": smtp.host, "port": smtp.port, "security": "none"},
+        },
     )
     report = run_gather(config, summarizer)
     assert report.sources_ok == 1 and report.new_articles == 4
@@ -49,7 +56,10 @@ def test_feed_to_received_email(site: SiteServer, smtp: Inbox, summarizer: Any,
     sent = send_edition(config, store, Renderer(), mailer)
     mailer.close()
     assert (sent.sent, sent.failed, sent.stories) == (2, 0, 4)
-    assert sorted(rcpts[0] for _, rcpts in smtp.envelopes) == ["ada@example.com", "grace@example.com"]
+    assert sorted(rcpts[0] for _, rcpts in smtp.envelopes) == [
+        "ada@example.com",
+        "grace@example.com",
+    ]
 
     message = smtp.messages[0]
     assert message.get_content_type() == "multipart/alternative"
@@ -63,7 +73,9 @@ def test_feed_to_received_email(site: SiteServer, smtp: Inbox, summarizer: Any,
     for bullet in bullets:
         assert bullet in html.replace("&#39;", "'").replace("&#34;", '"').replace("&amp;", "&")
         assert len(bullet.split()) <= 25
-    source_words = set(re.findall(r"\w+", " ".join(a.text for a in store.edition_articles(1)).lower()))
+    source_words = set(
+        re.findall(r"\w+", " ".join(a.text for a in store.edition_articles(1)).lower())
+    )
     for bullet in bullets:  # extractive bullets are made of the articles' own words
         words = re.findall(r"\w+", bullet.lower())
         assert sum(w in source_words for w in words) >= 0.9 * len(words), bullet
@@ -79,13 +91,16 @@ def test_feed_to_received_email(site: SiteServer, smtp: Inbox, summarizer: Any,
     store.close()
 
 
-def test_a_broken_source_does_not_stop_the_run(site: SiteServer, summarizer: Any,
-                                               make_config: Callable[..., Config]) -> None:
-    config = make_config(sources=[
-        {"url": f"{site.base_url}/feeds/missing.xml"},
-        {"url": f"{site.base_url}/index.html"},  # a home page: its feed is discovered
-        {"url": f"{site.base_url}/articles/harbour-bridge.html"},  # not a feed: a page
-    ])
+def test_a_broken_source_does_not_stop_the_run(
+    site: SiteServer, summarizer: Any, make_config: Callable[..., Config]
+) -> None:
+    config = make_config(
+        sources=[
+            {"url": f"{site.base_url}/feeds/missing.xml"},
+            {"url": f"{site.base_url}/index.html"},  # a home page: its feed is discovered
+            {"url": f"{site.base_url}/articles/harbour-bridge.html"},  # not a feed: a page
+        ]
+    )
     report = run_gather(config, summarizer)
     assert report.sources_failed == 1 and report.sources_ok == 2
     assert "404" in report.errors[0]
@@ -96,16 +111,21 @@ def test_a_broken_source_does_not_stop_the_run(site: SiteServer, summarizer: Any
     assert report.new_articles == 4  # world.xml's four; the page itself is one of them
 
 
-def test_unreachable_pages_fall_back_to_feed_text(tmp_path: Path, summarizer: Any,
-                                                  make_config: Callable[..., Config]) -> None:
+def test_unreachable_pages_fall_back_to_feed_text(
+    tmp_path: Path, summarizer: Any, make_config: Callable[..., Config]
+) -> None:
     site_dir = tmp_path / "site"
     site_dir.mkdir()
-    text = ("The river authority opened the new flood barrier at Crane Point on Tuesday. "
-            "Engineers said the gates can close within nine minutes of a warning. ") * 4
+    text = (
+        "The river authority opened the new flood barrier at Crane Point on Tuesday. "
+        "Engineers said the gates can close within nine minutes of a warning. "
+    ) * 4
     (site_dir / "feed.xml").write_text(
         f"""<?xml version="1.0"?><rss version="2.0"><channel><title>River News</title>
         <item><title>Barrier opens</title><link>__BASE__/gone.html</link><guid>r1</guid>
-        <description>{text}</description></item></channel></rss>""", encoding="utf-8")
+        <description>{text}</description></item></channel></rss>""",
+        encoding="utf-8",
+    )
     with SiteServer(site_dir) as server:
         config = make_config(sources=[{"url": f"{server.base_url}/feed.xml"}])
         report = run_gather(config, summarizer)
@@ -114,8 +134,9 @@ def test_unreachable_pages_fall_back_to_feed_text(tmp_path: Path, summarizer: An
     assert article.text_origin == "feed" and "404" in article.note
 
 
-def test_outbox_delivery_writes_one_eml_per_subscriber(site: SiteServer, summarizer: Any,
-                                                       make_config: Callable[..., Config]) -> None:
+def test_outbox_delivery_writes_one_eml_per_subscriber(
+    site: SiteServer, summarizer: Any, make_config: Callable[..., Config]
+) -> None:
     config = make_config(sources=[{"url": f"{site.base_url}/feeds/briefs.json"}])
     run_gather(config, summarizer)
     store = SQLiteStore(config.store.path)

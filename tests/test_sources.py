@@ -43,14 +43,21 @@ def test_rss_items() -> None:
 def test_atom_and_json_feed_items() -> None:
     _, (entry,) = read_feed(ATOM, "https://lab.example/atom")
     assert (entry.guid, entry.url, entry.author) == (
-        "tag:lab.example,2026:42", "https://lab.example/probe", "R. Okafor")
-    title, (brief,) = read_feed(JSON_FEED, "https://briefs.example/feed.json", "application/feed+json")
+        "tag:lab.example,2026:42",
+        "https://lab.example/probe",
+        "R. Okafor",
+    )
+    title, (brief,) = read_feed(
+        JSON_FEED, "https://briefs.example/feed.json", "application/feed+json"
+    )
     assert title == "Briefs"
     assert (brief.guid, brief.title, brief.author) == ("b1", "Tram line extended", "Desk")
     assert brief.published_at == "2026-11-27T06:30:00+00:00"
 
 
-@pytest.mark.parametrize("body", [b"", b"<html><body>hello</body></html>", b"{not json", b"\x00\x01"])
+@pytest.mark.parametrize(
+    "body", [b"", b"<html><body>hello</body></html>", b"{not json", b"\x00\x01"]
+)
 def test_non_feeds_are_a_feed_error(body: bytes) -> None:
     with pytest.raises(FeedError):
         read_feed(body, "https://x.example/feed")
@@ -63,15 +70,19 @@ def test_feed_discovery() -> None:
     <link rel="alternate" type="application/rss+xml" href="/comments/feed">
     <link rel="stylesheet" href="/a.css"></head></html>"""
     assert discover_feeds(page, "https://x.example/") == [
-        "https://x.example/rss.xml", "https://x.example/atom"]
+        "https://x.example/rss.xml",
+        "https://x.example/atom",
+    ]
 
 
 def test_normalize_url() -> None:
     assert normalize_url("HTTPS://News.Example:443/a?b=2&utm_medium=x&a=1#top") == (
-        "https://news.example/a?a=1&b=2")
+        "https://news.example/a?a=1&b=2"
+    )
     assert normalize_url("http://news.example:8080") == "http://news.example:8080/"
 
 
 def test_html_to_text_keeps_paragraphs() -> None:
     assert html_to_text("<p>One <b>two</b>.</p><p>Three.</p><script>x()</script>") == (
-        "One two.\nThree.")
+        "One two.\nThree."
+    )
