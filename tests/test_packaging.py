@@ -1,0 +1,53 @@
+"""The wheel carries the top-level templates/ folder, so an installed digest can render."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_wheel_contains_the_templates_and_renders_from_them(tmp_path: Path) -> None:
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "wheel"),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stderr
+    (wheel,) = (tmp_path / "wheel").glob("digest-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for template in sorted(p.name for p in (ROOT / "templates").iterdir() if p.is_file()):
+        assert f"digest/templates/{template}" in names
+    target = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(target)
+    probe = (
+        "from digest.render import bundled_template_dir as b; import digest; "
+        "print(b()); print(digest.__file__)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(target)},
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    found, module = out.stdout.split()
+    assert found.startswith(str(target)) and module.startswith(str(target))
