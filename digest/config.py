@@ -335,7 +335,8 @@ def describe_schema() -> list[tuple[str, Any, str]]:
             elif get_origin(kind) is list and is_dataclass(get_args(kind)[0]):
                 walk(get_args(kind)[0], name + "[].")
             else:
-                default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+                factory: Any = f.default_factory
+                default = f.default if f.default is not MISSING else factory()
                 rows.append((name, default, f.metadata.get("help", "")))
 
     walk(Config, "")

@@ -154,7 +154,7 @@ class HttpFetcher:
                 f"cannot resolve the host {host}", hint="Check the URL's spelling and your DNS."
             ) from None
         for info in infos:
-            address = ipaddress.ip_address(info[4][0].split("%")[0])
+            address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
             if not address.is_global or address.is_multicast:
                 raise BlockedAddressError(f"{url} resolves to the non-public address {address}")
 

@@ -276,7 +276,8 @@ def _iso(struct: Any) -> str:
     if not struct:
         return ""
     try:
-        return datetime(*struct[:6], tzinfo=UTC).isoformat()
+        year, month, day, hour, minute, second = struct[:6]
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC).isoformat()
     except (TypeError, ValueError):
         return ""
 

@@ -25,7 +25,8 @@ def create_app(config: Config) -> Any:
     def store() -> SQLiteStore:
         if "store" not in g:
             g.store = SQLiteStore(config.store.path)
-        return g.store  # type: ignore[no-any-return]
+        opened: SQLiteStore = g.store
+        return opened
 
     @app.teardown_appcontext
     def close_store(_: BaseException | None) -> None:
