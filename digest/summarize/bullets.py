@@ -1,0 +1,309 @@
+"""The one post-processing step every backend's output goes through.
+
+Candidates (generated or extracted sentences, best first) become at most ``bullets`` bullets that
+are each one complete sentence within ``max_words``, not near-duplicates of each other, and
+supported by the source: every number and every name in a bullet must occur in the article. A
+candidate that fails is skipped, so the next one (for the abstractive backend: a sentence of the
+article) takes its place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from digest.summarize.sentences import count_words, split_sentences, words
+
+MIN_WORDS = 8  # the "In Short" style is about 10 to 20 words; shorter is usually a fragment
+
+_DASH = r"(?:--|—|–|-)"
+# "(CNN)", "LONDON, England (CNN) --", "WASHINGTON (Reuters) -", "HONG KONG —", "Paris (AP) --"
+_DATELINES = (
+    re.compile(
+        r"^[A-Z][\w.,' ]{0,40}?\s*\((?:CNN|AP|Reuters|AFP|UPI|[A-Z][\w ]{1,20})\)\s*"
+        + _DASH
+        + r"?\s*"
+    ),
+    re.compile(r"^\((?:CNN|AP|Reuters|AFP|UPI)\)\s*" + _DASH + r"?\s*"),
+    re.compile(r"^[A-Z][A-Z.' ]{1,30}(?:,\s*[A-Z][\w.' ]{1,30})?\s+" + _DASH + r"\s+"),
+)
+_LEADING_CONNECTIVE = re.compile(
+    r"^(?:But|And|So|Yet|Or|However|Meanwhile|Still|Also|Moreover|Furthermore|Instead|Indeed|"
+    r"Now|Then|Nonetheless|Nevertheless|Additionally|In addition|In fact|Of course),?\s+"
+)
+_PARENTHESES = re.compile(r"\s*\([^()]*\)")
+_DASH_ASIDE = re.compile(r"\s+(?:--|—|–)\s+[^-—–]{1,120}?\s+(?:--|—|–)(?=\s)")
+_SAY = (
+    r"(?:said|says|say|told [\w ]{1,30}?|added|explained|wrote|noted|reported|stated|announced|"
+    r"argued|insisted|claimed|warned)"
+)
+_SPEAKER = r"(?:he|she|they|it|we|I|(?:the\s+)?[A-Z][\w.'’-]*(?:\s+[A-Za-z.'’-]+){0,6}?)"
+_ANY_SPEAKER = r"(?:[\w.'’-]+(?:\s+[\w.'’-]+){0,6}?)"
+_TRAILING_ATTRIBUTION = (
+    # ", police said Tuesday." / ", said Mary Smith, a spokeswoman." / ", according to the report."
+    re.compile(r",\s*" + _ANY_SPEAKER + r"\s+" + _SAY + r"(?:\s+(?:on\s+)?\w+day)?\s*(?=[.!?]$)"),
+    re.compile(r",\s*" + _SAY + r"\s+[^,.]{1,60}(?:,[^.]{1,60})?(?=[.!?]$)"),
+    re.compile(r",?\s+according to\s+[^,.]{1,80}(?=[.!?]$)"),
+)
+_LEADING_ATTRIBUTION = re.compile(
+    r"^(?:According to [^,]{1,60},\s*|"
+    + _SPEAKER
+    + r"\s+(?:said|says|told [\w ]{1,30}?|announced|reported)"
+    + r"(?:\s+(?:on\s+)?\w+day)?(?:\s+that)?\s+)"
+)
+_TRAILING_PARTICIPLE = re.compile(
+    r",\s+(?:saying|adding|citing|noting|calling|prompting|leaving|making|sparking|raising|"
+    r"according)\b[^.!?]*(?=[.!?]$)"
+)
+_TRAILING_CLAUSE = re.compile(
+    r",\s+(?:which|who|whose|where|while|as|although|though|because|after|before)\b[^,;.!?]*"
+    r"(?=[.!?]$)"
+)
+_RELATIVE_ASIDE = re.compile(
+    r",\s+(?:who|which|whose|where|although|though)\b[^,;\"“”]{1,100},\s+(?=[a-z])"
+)
+_APPOSITIVE = re.compile(r"(?<=[A-Z][a-z]),\s+(?:a|an|the|who|now|then)\s[^,;]{2,70},\s+(?=[a-z])")
+_LEADING_PHRASE = re.compile(
+    r"^(?:On|In|At|During|After|Before|Earlier|Later|Last|This|Since|By|For|Over|Under|Until|When|"
+    r"While|As|With|Despite|Following|Within|Amid|Once)\b[^,]{1,60},\s+"
+)
+_OPTIONAL_DELETIONS = (
+    (_RELATIVE_ASIDE, " "),
+    (_APPOSITIVE, " "),
+    (_TRAILING_CLAUSE, ""),
+    (_LEADING_PHRASE, ""),
+)
+_SUBORDINATORS = (
+    r"(?:after|because|when|while|before|although|though|despite|amid|following|whereas|unless)"
+)
+# Where a long sentence may be cut, keeping the head. A bare comma is not enough: in "economic,
+# social or political issues" it separates list items, so the word after it must open a clause
+# or a phrase (a conjunction, a relative pronoun, a preposition or a participle).
+_CLAUSE_BREAK = re.compile(
+    r";\s+|:\s+|\s+(?:--|—|–)\s+|\s+" + _SUBORDINATORS + r"\s+|,\s+(?="
+    r"(?:and|but|while|as|so|since|with|without|including|even|which|who|whose|where|according|"
+    r"in|on|at|for|from|during|until|by|than|to|" + _SUBORDINATORS[3:-1] + r")\b|[a-z]+ing\b)"
+)
+_DANGLING_END = frozenset(
+    """a an the and or but of to in on at for with from by as that which who whose is are was were
+    be been has have had its their his her our your my this these those than into about""".split()
+)
+_AUXILIARIES = frozenset(
+    """is are was were be been has have had will would can could may might must should shall do
+    does did""".split()
+)
+_PRONOUN_START = frozenset("he she it they we i his her its their this that these those".split())
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+
+
+def select_bullets(
+    candidates: Iterable[str], source: str, bullets: int, max_words: int
+) -> list[tuple[int, str]]:
+    """Turn candidates, best first, into at most ``bullets`` (candidate index, bullet) pairs.
+
+    Each bullet is one shortened, complete sentence of at most ``max_words`` words, supported by
+    ``source`` and not a near-duplicate of an earlier bullet. Failing candidates are skipped.
+    """
+    vocabulary = source_vocabulary(source)
+    chosen: list[tuple[int, str]] = []
+    for index, candidate in enumerate(candidates):
+        # Checked before shortening too: dropping "Mayor X said" must not launder an invented name.
+        if not is_supported(candidate, vocabulary):
+            continue
+        bullet = shorten(candidate, max_words)
+        if bullet is None or not is_supported(bullet, vocabulary):
+            continue
+        if any(is_near_duplicate(bullet, other) for _, other in chosen):
+            continue
+        chosen.append((index, bullet))
+        if len(chosen) == bullets:
+            break
+    return chosen
+
+
+def shorten(sentence: str, max_words: int) -> str | None:
+    """Shorten ``sentence`` into a bullet of at most ``max_words`` words, or None if it cannot be.
+
+    Always drops datelines, leading connectives, parentheses, dashed asides and attributions; drops
+    relative clauses, appositives and introductory phrases only while the sentence is still too
+    long; as a last step keeps the first clause when that clause is itself a complete sentence.
+    """
+    text = " ".join(sentence.split())
+    if not text or text.rstrip(" .").endswith(":"):
+        return None  # introduces a list or a quotation: not a statement of its own
+    for dateline in _DATELINES:
+        text = dateline.sub("", text, count=1)
+    text = _PARENTHESES.sub("", text)
+    text = _DASH_ASIDE.sub("", text)
+    text = _ensure_stop(text)
+    text = _drop(_LEADING_CONNECTIVE, text)
+    for attribution in _TRAILING_ATTRIBUTION:
+        text = _drop(attribution, text)
+    text = _drop_leading_attribution(text)
+    text = _drop(_TRAILING_PARTICIPLE, text)
+    for optional, replacement in _OPTIONAL_DELETIONS:
+        if count_words(text) <= max_words:
+            break
+        text = _drop(optional, text, replacement)
+    if count_words(text) > max_words:
+        text = _first_clause(text, max_words) or text
+    text = _capitalise(text)
+    if count_words(text) > max_words or not is_complete(text):
+        return None
+    return text
+
+
+def _drop(pattern: re.Pattern[str], text: str, replacement: str = "") -> str:
+    """Apply one deletion, keeping the result only if it is still a complete sentence."""
+    shorter = _capitalise(pattern.sub(replacement, text, count=1).strip())
+    if shorter == text or not is_complete(shorter):
+        return text
+    # A deletion that took the main verb with it leaves a noun phrase, not a sentence.
+    if _has_verb_hint(text) and not _has_verb_hint(shorter):
+        return text
+    return shorter
+
+
+def _drop_leading_attribution(text: str) -> str:
+    match = _LEADING_ATTRIBUTION.match(text)
+    if not match:
+        return text
+    rest = text[match.end() :]
+    # "Police said he fled" would leave "He fled": a pronoun with nothing to refer to.
+    if not rest or rest.split()[0].lower() in _PRONOUN_START:
+        return text
+    return _drop(_LEADING_ATTRIBUTION, text)
+
+
+def _first_clause(text: str, max_words: int) -> str | None:
+    for match in _CLAUSE_BREAK.finditer(text):
+        head = _ensure_stop(text[: match.start()].rstrip(",;: "))
+        if count_words(head) > max_words:
+            return None
+        if count_words(head) >= MIN_WORDS and is_complete(head) and _has_verb_hint(head):
+            return head
+    return None
+
+
+def _has_verb_hint(text: str) -> bool:
+    """Crude: a clause that is a sentence usually has a finite verb (-ed, -s, or an auxiliary)."""
+    tokens = [t for t in words(text)[1:] if t.islower()]
+    return any(
+        t in _AUXILIARIES or t.endswith("ed") or (t.endswith("s") and not t.endswith(("ss", "us")))
+        for t in tokens
+    )
+
+
+def _ensure_stop(text: str) -> str:
+    text = text.rstrip()
+    if not text:
+        return text
+    closing = ""
+    while text and text[-1] in "\"'”’)":
+        closing = text[-1] + closing
+        text = text[:-1]
+    text = text.rstrip(",;: ")
+    if not text.endswith((".", "!", "?")):
+        text += "."
+    return text + closing
+
+
+def _capitalise(text: str) -> str:
+    for i, char in enumerate(text):
+        if char.isalpha():
+            return text[:i] + char.upper() + text[i + 1 :]
+        if char.isdigit():
+            return text
+    return text
+
+
+def is_complete(bullet: str) -> bool:
+    """Whether ``bullet`` reads as one whole sentence rather than a fragment.
+
+    It starts with a capital letter, a digit or an opening quote; ends with a full stop or "!"; has
+    at least six words; has balanced quotes and brackets; does not end on a function word; and is
+    not itself more than one sentence.
+    """
+    text = bullet.strip()
+    if count_words(text) < MIN_WORDS or not text.endswith((".", "!", '."', ".”", ".'")):
+        return False
+    first = text.lstrip("\"'“‘")
+    if not first or not (first[0].isupper() or first[0].isdigit()):
+        return False
+    if (
+        text.count('"') % 2
+        or text.count("“") != text.count("”")
+        or text.count("(") != text.count(")")
+    ):
+        return False
+    tokens = words(text)
+    if not tokens or tokens[-1].lower() in _DANGLING_END:
+        return False
+    if sum(t[0].isupper() for t in tokens) == len(tokens):
+        return False  # a headline or a heading in capitals, not a sentence
+    return len(split_sentences(text)) == 1
+
+
+def source_vocabulary(source: str) -> frozenset[str]:
+    """The words and numbers of ``source``, as :func:`is_supported` looks them up."""
+    tokens = words(source)
+    vocabulary = set(tokens) | {t.lower() for t in tokens}
+    vocabulary |= {_normalise_number(n) for n in _NUMBER.findall(source)}
+    vocabulary |= {_stem(t.lower()) for t in tokens}
+    return frozenset(vocabulary)
+
+
+def is_supported(bullet: str, vocabulary: frozenset[str]) -> bool:
+    """Whether every number and name in ``bullet`` occurs in the source, and most words do.
+
+    Names are capitalised words after the first; the first word need only occur in some case. At
+    least half of the bullet's other words (stemmed) must occur in the source, which rejects output
+    that has drifted away from the article.
+    """
+    for number in _NUMBER.findall(bullet):
+        if _normalise_number(number) not in vocabulary:
+            return False
+    tokens = words(bullet)
+    for position, token in enumerate(tokens):
+        if token[0].isupper() and position > 0 and token not in vocabulary:
+            return False
+    if tokens and tokens[0].lower() not in vocabulary and tokens[0] not in vocabulary:
+        return False
+    content = [t.lower() for t in tokens if not t[0].isdigit()]
+    known = sum(t in vocabulary or _stem(t) in vocabulary for t in content)
+    return not content or known / len(content) >= 0.5
+
+
+def _normalise_number(number: str) -> str:
+    return number.replace(",", "").rstrip(".")
+
+
+def _stem(token: str) -> str:
+    for suffix in ("ing", "ed", "es", "s", "'s", "’s"):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            return token[: -len(suffix)]
+    return token
+
+
+def _content_words(text: str) -> set[str]:
+    return {_stem(t.lower()) for t in words(text) if t.lower() not in _DANGLING_END}
+
+
+def is_near_duplicate(first: str, second: str) -> bool:
+    """Whether two bullets say mostly the same thing (content-word overlap)."""
+    a, b = _content_words(first), _content_words(second)
+    if not a or not b:
+        return a == b
+    overlap = len(a & b)
+    return overlap / len(a | b) >= 0.5 or overlap / min(len(a), len(b)) >= 0.75
+
+
+def starts_with_pronoun(sentence: str) -> bool:
+    """Whether ``sentence`` opens with a pronoun that needs earlier context to be understood."""
+    tokens = words(sentence)
+    return bool(tokens) and tokens[0].lower() in _PRONOUN_START
+
+
+def first_sentences(text: str, limit: int) -> Sequence[str]:
+    """The first ``limit`` sentences of ``text``."""
+    return split_sentences(text)[:limit]

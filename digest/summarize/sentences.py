@@ -1,0 +1,96 @@
+"""Splitting article text into sentences and words; deciding whether a text is worth summarising.
+
+Rule-based on purpose: it needs no downloaded data (nltk's punkt would) and it is fast enough to run
+on every article before any model sees it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words that end with a full stop without ending the sentence.
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof st jr sr gen gov sen rep lt col sgt capt cmdr adm maj rev hon pres supt
+    det insp cpl pvt inc co corp ltd bros vs etc no nos mt ft ave blvd rd jan feb mar apr jun jul
+    aug sep sept oct nov dec fig al approx dept est univ""".split()
+)
+_BOUNDARY = re.compile(r"""([.!?]+["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['’.-][A-Za-z0-9]+)*")
+_PARAGRAPH = re.compile(r"\s*\n\s*\n\s*|\s*\n(?=\s*[A-Z\"“])")
+
+# A short list is enough to tell running English prose from other languages and from lists of names.
+_ENGLISH_STOPWORDS = frozenset(
+    """the a an and or but of to in on at for with from by as is are was were be been has have had
+    it its this that these those he she they we you i his her their our not will would said says
+    who which what when after before than there""".split()
+)
+MIN_WORDS = 40
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split ``text`` into sentences, keeping each sentence's own punctuation and quotes.
+
+    Paragraph breaks always end a sentence. A full stop after a known abbreviation ("Mr.", "Sept."),
+    an initial ("J. Smith") or inside a dotted acronym ("U.S. officials") does not.
+    """
+    sentences: list[str] = []
+    for paragraph in _PARAGRAPH.split(text.strip()):
+        paragraph = " ".join(paragraph.split())
+        if not paragraph:
+            continue
+        start = 0
+        for match in _BOUNDARY.finditer(paragraph):
+            if match.group(1).startswith(".") and _is_abbreviation(
+                paragraph[start : match.start()]
+            ):
+                continue
+            sentences.append(paragraph[start : match.end(1)].strip())
+            start = match.end()
+        rest = paragraph[start:].strip()
+        if rest:
+            sentences.append(rest)
+    return sentences
+
+
+def _is_abbreviation(before: str) -> bool:
+    last = before.rsplit(None, 1)[-1] if before.strip() else ""
+    last = last.lstrip("\"'“‘([")
+    if not last:
+        return False
+    if len(last) == 1 and last.isupper():
+        return True  # an initial
+    if "." in last:
+        return True  # U.S, a.m, Ph.D
+    return last.lower() in _ABBREVIATIONS
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` (letters, digits, inner apostrophes, dots and hyphens), in order."""
+    return _WORD.findall(text)
+
+
+def count_words(text: str) -> int:
+    """How many words a reader would count in ``text``."""
+    return len(text.split())
+
+
+def unsuitable(text: str) -> str | None:
+    """Say why ``text`` should not be summarised, or return None when it should.
+
+    Reasons: it is empty, it is too short to need a summary (under 40 words or a single sentence),
+    or it does not read as English (mostly non-Latin script, or too few common English words). The
+    caller shows the feed's own excerpt instead, or skips the article with the reason; no summary is
+    invented.
+    """
+    stripped = text.strip()
+    if not stripped:
+        return "empty: the article has no text"
+    letters = [c for c in stripped if c.isalpha()]
+    if letters and sum(c.isascii() for c in letters) / len(letters) < 0.8:
+        return "not English: most letters are outside the Latin alphabet"
+    tokens = [w.lower() for w in words(stripped)]
+    if len(tokens) < MIN_WORDS or len(split_sentences(stripped)) < 2:
+        return f"too short: {len(tokens)} words, a summary would not be shorter than the text"
+    if sum(t in _ENGLISH_STOPWORDS for t in tokens) / len(tokens) < 0.15:
+        return "not English: too few common English words"
+    return None

@@ -1,0 +1,378 @@
+"""The "In Short" summariser: its settings, post-processing and each backend with real model code.
+
+The extractive tests use the packaged all-MiniLM-L6-v2 model. The abstractive tests build a tiny
+BART (small config, byte-level BPE tokenizer trained on the articles below) in a temporary folder
+and load it by path, exactly as a downloaded checkpoint would be. All article text here is
+written for these tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from digest.errors import ConfigError, ModelUnavailableError
+from digest.summarize import BACKENDS, SummarizerSettings, load_summarizer, unsuitable
+from digest.summarize.bullets import is_complete, select_bullets, shorten
+from digest.summarize.sentences import split_sentences, words
+
+HARBOUR = (
+    "PORTLAND, Maine — The city council voted 7 to 2 on Tuesday to rebuild the old ferry pier, "
+    "ending a debate that has divided the waterfront for three years. "
+    "The new pier will cost about $14 million and should open in the spring of 2027, "
+    "officials said. "
+    "Mayor Helen Okafor, who backed the plan from the start, called the vote a turning point "
+    "for the harbour. "
+    '"This pier carried our grandparents to the islands, and it will carry our grandchildren," she '
+    "told reporters outside City Hall. "
+    "Opponents argued that the money would be better spent on the island schools. "
+    "Two councillors voted against the plan, saying the cost estimate was far too optimistic. "
+    "Construction crews are expected to begin removing the rotten timber piles in January. "
+    "During the work, ferries will dock at a temporary landing near the fish market. "
+    "The ferry service carries about 900,000 passengers a year between the city and six islands. "
+    "Island residents have complained for years about cancelled crossings in winter storms."
+)
+ORCHARD = (
+    "(CNN) -- A late frost has destroyed nearly half of the apple blossom in the valley's "
+    "orchards, growers said on Friday. "
+    "The cold snap arrived after two weeks of unusually warm weather had coaxed the trees into "
+    "flower early. "
+    "Temperatures fell to minus 4 degrees on Wednesday night, the lowest April reading in a "
+    "decade. "
+    "Growers lit fires and ran wind machines through the night to keep the air moving over the "
+    "trees. "
+    "Farmer Tomas Reyes said he lost most of the blossom on his oldest trees within a few hours. "
+    "The regional growers' association expects the harvest to be about 40 percent smaller than "
+    "last year. "
+    "Apple prices in local markets are likely to rise in the autumn as a result. "
+    "Insurers have started sending assessors to the worst-hit farms this week."
+)
+REPEATED = (
+    "The regional library will stay open until midnight during the exam season, the board decided. "
+    "The regional library will stay open until midnight during the exam season, the board said. "
+    "Students asked for longer hours in a petition signed by more than 3,000 people last autumn. "
+    "The extra hours will be staffed by volunteers from the university and the town. "
+    "A quiet reading room on the second floor will be reserved for students with exams. "
+    "The board will review the longer opening hours at the end of the summer term."
+)
+
+
+def _bullet_ok(bullet: str, max_words: int = 20) -> bool:
+    return len(bullet.split()) <= max_words and is_complete(bullet)
+
+
+# ---- settings and registry
+
+
+def test_backends_are_registered_by_name() -> None:
+    assert set(BACKENDS) == {"extractive", "abstractive", "lead", "auto"}
+
+
+def test_unknown_backend_fails_with_the_names() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_summarizer(SummarizerSettings(backend="magic"))
+    for name in BACKENDS:
+        assert name in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        SummarizerSettings(bullets=0),
+        SummarizerSettings(max_words=3),
+        SummarizerSettings(device="tpu"),
+        SummarizerSettings(batch_size=0),
+    ],
+)
+def test_invalid_settings_fail_at_load(settings: SummarizerSettings) -> None:
+    with pytest.raises(ConfigError):
+        load_summarizer(settings)
+
+
+def test_importing_the_package_does_not_import_torch() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, digest.summarize; print('torch' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
+
+
+# ---- text checks
+
+
+def test_unsuitable_gives_reasons() -> None:
+    assert unsuitable("   ") is not None and "empty" in (unsuitable("   ") or "")
+    assert "too short" in (unsuitable("The pier reopens on Monday after repairs.") or "")
+    german = (
+        "Der Stadtrat hat am Dienstag beschlossen, den alten Fähranleger neu zu bauen. Die "
+        "Arbeiten "
+        "sollen im Januar beginnen und im Frühjahr enden. Während der Bauzeit legen die Fähren an "
+        "einem provisorischen Steg beim Fischmarkt an. Die Inselbewohner klagen seit Jahren über "
+        "ausgefallene Fahrten bei Winterstürmen, und viele hoffen nun auf einen verlässlicheren "
+        "Betrieb. Der Bürgermeister sprach von einem Wendepunkt für den Hafen der Stadt."
+    )
+    assert "not English" in (unsuitable(german) or "")
+    russian = "Городской совет проголосовал за восстановление старого причала. " * 8
+    assert "not English" in (unsuitable(russian) or "")
+    assert unsuitable(HARBOUR) is None
+
+
+def test_split_sentences_keeps_abbreviations_and_initials() -> None:
+    text = (
+        "Mr. Reyes met Dr. J. Okafor in the U.S. capital on Sept. 3. They talked for an hour. "
+        '"It went well," she said. Was it worth it?'
+    )
+    assert split_sentences(text) == [
+        "Mr. Reyes met Dr. J. Okafor in the U.S. capital on Sept. 3.",
+        "They talked for an hour.",
+        '"It went well," she said.',
+        "Was it worth it?",
+    ]
+
+
+# ---- post-processing
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "HONG KONG — Ferry operators cancelled all crossings as the typhoon neared the coast.",
+            "Ferry operators cancelled all crossings as the typhoon neared the coast.",
+        ),
+        (
+            "LONDON (CNN) -- The museum will lend the carved panels to a gallery in Lisbon soon.",
+            "The museum will lend the carved panels to a gallery in Lisbon soon.",
+        ),
+        (
+            "(CNN)The museum will lend the carved panels to a gallery in Lisbon next year.",
+            "The museum will lend the carved panels to a gallery in Lisbon next year.",
+        ),
+        (
+            "The bridge will close for repairs for six weeks from Monday, the road agency said.",
+            "The bridge will close for repairs for six weeks from Monday.",
+        ),
+        (
+            "But the orchard lost half its blossom (the worst in years) to the frost at night.",
+            "The orchard lost half its blossom to the frost at night.",
+        ),
+    ],
+)
+def test_shorten_drops_datelines_attributions_and_asides(sentence: str, expected: str) -> None:
+    assert shorten(sentence, 20) == expected
+
+
+def test_shorten_keeps_a_complete_first_clause_of_a_long_sentence() -> None:
+    sentence = (
+        "The council approved the new ferry pier on Tuesday after a long and bitter debate that "
+        "had divided the waterfront community and the island residents for more than three years."
+    )
+    bullet = shorten(sentence, 20)
+    assert bullet == "The council approved the new ferry pier on Tuesday."
+
+
+def test_shorten_refuses_what_it_cannot_make_a_sentence() -> None:
+    assert shorten("Here is what we know:", 20) is None
+    assert shorten("What does it cost you?", 20) is None
+    assert shorten("Standing up for what you believe.", 20) is None  # a fragment
+    long_list = "Apples, pears, plums, cherries, " * 6 + "and quinces grow here."
+    assert shorten(long_list, 20) is None
+
+
+def test_select_bullets_limits_count_length_and_duplicates() -> None:
+    candidates = split_sentences(REPEATED)
+    chosen = select_bullets(candidates, REPEATED, bullets=3, max_words=20)
+    bullets = [bullet for _, bullet in chosen]
+    assert len(bullets) == 3
+    assert all(_bullet_ok(b) for b in bullets)
+    # the second sentence repeats the first: it must not become a bullet of its own
+    assert [index for index, _ in chosen] == [0, 2, 3]
+
+
+def test_select_bullets_replaces_a_bullet_the_source_does_not_support() -> None:
+    invented_name = "Mayor Daniel Whitcombe said the pier would reopen next spring after repairs."
+    invented_number = "The new ferry pier will cost about $19 million and open in the spring."
+    supported = "The city council voted on Tuesday to rebuild the old ferry pier."
+    chosen = select_bullets(
+        [invented_name, invented_number, supported], HARBOUR, bullets=1, max_words=20
+    )
+    assert chosen == [(2, supported)]
+
+
+# ---- lead
+
+
+def test_lead_takes_the_first_usable_sentences() -> None:
+    summarizer = load_summarizer(SummarizerSettings(backend="lead"))
+    [bullets] = summarizer.summarize([ORCHARD])
+    assert (
+        bullets[0]
+        == "A late frost has destroyed nearly half of the apple blossom in the valley's orchards."
+    )
+    assert len(bullets) == 3 and all(_bullet_ok(b) for b in bullets)
+    assert summarizer.name == "lead" and summarizer.model_id == "lead"
+
+
+# ---- extractive (the packaged all-MiniLM-L6-v2)
+
+
+@pytest.fixture(scope="session")
+def extractive():  # type: ignore[no-untyped-def]
+    return load_summarizer(SummarizerSettings(backend="extractive"))
+
+
+def test_extractive_bullets_are_short_faithful_sentences(extractive) -> None:  # type: ignore[no-untyped-def]
+    results = extractive.summarize([HARBOUR, ORCHARD, REPEATED])
+    assert len(results) == 3
+    for text, bullets in zip([HARBOUR, ORCHARD, REPEATED], results, strict=True):
+        assert len(bullets) == 3
+        assert all(_bullet_ok(b) for b in bullets), bullets
+        vocabulary = set(words(text)) | {w.capitalize() for w in words(text)}
+        for bullet in bullets:  # extracted: every word of a bullet is in its article
+            assert set(words(bullet)) <= vocabulary, bullet
+    harbour = results[0]
+    assert "PORTLAND" not in " ".join(harbour) and "officials said" not in " ".join(harbour)
+    assert harbour[0].startswith("The city council voted 7 to 2 on Tuesday")
+
+
+def test_extractive_skips_near_duplicates_and_follows_article_order(extractive) -> None:  # type: ignore[no-untyped-def]
+    [bullets] = extractive.summarize([REPEATED])
+    library = [b for b in bullets if "until midnight" in b]
+    assert len(library) == 1
+    positions = [REPEATED.index(b.rstrip(".")[:30]) for b in bullets]
+    assert positions == sorted(positions)
+
+
+def test_extractive_batches_with_titles_and_reports_its_model(extractive) -> None:  # type: ignore[no-untyped-def]
+    one_by_one = [extractive.summarize([t])[0] for t in (HARBOUR, ORCHARD)]
+    together = extractive.summarize([HARBOUR, ORCHARD])
+    assert together == one_by_one
+    titled = extractive.summarize([HARBOUR, ""], titles=["Council backs new ferry pier", ""])
+    assert len(titled) == 2 and titled[1] == []
+    assert extractive.model_id == "sentence-transformers/all-MiniLM-L6-v2"
+    assert "extractive" in extractive.cache_key and "max_words=20" in extractive.cache_key
+    other = load_summarizer(SummarizerSettings(backend="lead", max_words=15))
+    assert other.cache_key != load_summarizer(SummarizerSettings(backend="lead")).cache_key
+
+
+# ---- abstractive (a tiny BART built here, loaded by path)
+
+
+@pytest.fixture(scope="session")
+def tiny_bart(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from transformers import BartConfig, BartForConditionalGeneration, PreTrainedTokenizerFast
+
+    folder = tmp_path_factory.mktemp("tiny-bart")
+    tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=400,
+        special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator([HARBOUR, ORCHARD, REPEATED], trainer)
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
+    )
+    PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
+        unk_token="<unk>",
+        mask_token="<mask>",
+        model_max_length=64,
+    ).save_pretrained(folder)
+    config = BartConfig(
+        vocab_size=tokenizer.get_vocab_size(),
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=64,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+    )
+    BartForConditionalGeneration(config).save_pretrained(folder)
+    return folder
+
+
+def test_abstractive_loads_by_path_batches_and_survives_long_input(tiny_bart: Path) -> None:
+    settings = SummarizerSettings(backend="abstractive", model=str(tiny_bart), batch_size=2)
+    summarizer = load_summarizer(settings)
+    assert summarizer.name == "abstractive" and summarizer.model_id == str(tiny_bart)
+    very_long = " ".join([HARBOUR] * 30)  # about 5,000 words, far beyond 64 positions
+    texts = [HARBOUR, ORCHARD, very_long, ""]
+    results = summarizer.summarize(texts)
+    assert len(results) == 4 and results[3] == []
+    for text, bullets in zip(texts[:3], results[:3], strict=True):
+        # random weights write nonsense: every bullet must have been replaced by the article's own
+        assert len(bullets) == 3 and all(_bullet_ok(b) for b in bullets)
+        assert all(b.rstrip(".")[:25] in text for b in bullets), bullets
+
+
+def test_abstractive_quantized_on_cpu_changes_the_cache_key(tiny_bart: Path) -> None:
+    plain = load_summarizer(SummarizerSettings(backend="abstractive", model=str(tiny_bart)))
+    quantized = load_summarizer(
+        SummarizerSettings(backend="abstractive", model=str(tiny_bart), quantize=True, device="cpu")
+    )
+    assert quantized.cache_key != plain.cache_key
+    assert len(quantized.summarize([ORCHARD])[0]) == 3
+
+
+@pytest.fixture
+def dead_hub(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the hub at a local port nothing listens on, so a download attempt is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+
+
+def test_abstractive_fails_fast_when_the_hub_is_unreachable(dead_hub: None) -> None:
+    start = time.monotonic()
+    with pytest.raises(ModelUnavailableError) as caught:
+        load_summarizer(
+            SummarizerSettings(backend="abstractive", model="digest-tests/no-such-model")
+        )
+    assert time.monotonic() - start < 10
+    assert "cannot be reached" in str(caught.value) and caught.value.hint
+
+
+def test_abstractive_missing_path_fails_with_model_unavailable(tmp_path: Path) -> None:
+    with pytest.raises(ModelUnavailableError):
+        load_summarizer(SummarizerSettings(backend="abstractive", model=str(tmp_path / "none")))
+
+
+def test_auto_falls_back_to_extractive_and_says_so(
+    dead_hub: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="digest.summarize"):
+        summarizer = load_summarizer(
+            SummarizerSettings(backend="auto", model="digest-tests/no-such-model")
+        )
+    assert summarizer.name == "extractive"
+    assert summarizer.model_id == "sentence-transformers/all-MiniLM-L6-v2"
+    assert "falling back to extractive" in caplog.text
+    assert "all-MiniLM-L6-v2" in caplog.text
+
+
+def test_auto_uses_the_abstractive_model_when_it_loads(tiny_bart: Path) -> None:
+    summarizer = load_summarizer(SummarizerSettings(backend="auto", model=str(tiny_bart)))
+    assert summarizer.name == "abstractive"
