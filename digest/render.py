@@ -3,15 +3,21 @@
 Templates come from the user's folder first (``[digest] template_dir``), file by file, then the bundled
 ``templates/``. HTML is autoescaped; undefined names are errors, and every template error is reported with
 the template's file name and line.
+
+The HTML part is made for mail clients: table layout, the stylesheet inlined into ``style`` attributes
+(css-inline) with only the ``@media`` rules (dark mode, phones) left in a ``<style>`` block. Gmail clips a
+message past about 102 KB, so when an edition would render larger than ``max_html_bytes`` the lowest
+ranked stories are left out and the email links to the full edition in the web archive instead.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from datetime import datetime
 from pathlib import Path
@@ -20,9 +26,14 @@ from zoneinfo import ZoneInfo
 
 from digest.errors import TemplateError
 
+log = logging.getLogger(__name__)
+
 HTML_TEMPLATE = "digest.html"
 TEXT_TEMPLATE = "digest.txt"
 WORDS_PER_MINUTE = 230
+# Gmail clips the HTML part past 102 KB ("[Message clipped] View entire message"); stay clear of it.
+GMAIL_CLIP_BYTES = 102_000
+DEFAULT_MAX_HTML_BYTES = 100_000
 
 
 def bundled_template_dir() -> Path:
@@ -50,6 +61,18 @@ class Story:
     bullets: tuple[str, ...]
     excerpt: str = ""  # shown instead of bullets when the article was not summarised
     note: str = ""
+    source_urls: tuple[str, ...] = ()  # each source's own link to the story, beside ``sources``
+    rank: int = 0  # 0 is the top story; the highest ranks are left out first when space runs out
+    image: str = ""  # a remote image URL, only when [digest] show_images is on
+
+    @property
+    def also(self) -> list[tuple[str, str]]:
+        """(source, url) of every source after the first that carries this story too."""
+        return [
+            (name, url)
+            for name, url in zip(self.sources[1:], self.source_urls[1:], strict=False)
+            if url
+        ]
 
 
 @dataclass(frozen=True)
@@ -64,6 +87,7 @@ class EditionView:
     date: Date
     sections: tuple[Section, ...]
     archive_url: str = ""
+    more_stories: int = 0  # stories left out of this rendering to fit the size limit
 
     @property
     def stories(self) -> list[Story]:
@@ -72,6 +96,39 @@ class EditionView:
     @property
     def story_count(self) -> int:
         return len(self.stories)
+
+    @property
+    def total_count(self) -> int:
+        """Stories in the full edition, including those left out of this rendering."""
+        return self.story_count + self.more_stories
+
+    @property
+    def headlines(self) -> str:
+        """The top titles, for the inbox preview line."""
+        ranked = sorted(self.stories, key=lambda story: story.rank)
+        return " · ".join(story.title for story in ranked[:3])
+
+    def only_sections(self, names: Sequence[str]) -> EditionView:
+        """The edition with only the named sections (case does not matter); none named: all."""
+        wanted = {name.casefold() for name in names if name.strip()}
+        if not wanted:
+            return self
+        kept = tuple(s for s in self.sections if s.name.casefold() in wanted)
+        return replace(self, sections=kept)
+
+    def top(self, count: int) -> EditionView:
+        """The edition cut to its ``count`` best-ranked stories; the rest counted in more_stories."""
+        ranked = sorted(self.stories, key=lambda story: story.rank)
+        keep = {id(story) for story in ranked[:count]}
+        sections = tuple(
+            Section(s.name, tuple(story for story in s.stories if id(story) in keep))
+            for s in self.sections
+        )
+        return replace(
+            self,
+            sections=tuple(s for s in sections if s.stories),
+            more_stories=self.more_stories + len(ranked) - min(count, len(ranked)),
+        )
 
     @property
     def date_label(self) -> str:
@@ -91,30 +148,111 @@ class Recipient:
 class Rendered:
     html: str
     text: str
+    left_out: int = 0  # stories left out to stay under the size limit (linked to the archive)
+
+    @property
+    def html_bytes(self) -> int:
+        """Size of the HTML part as sent (UTF-8), what Gmail's clipping limit counts."""
+        return len(self.html.encode("utf-8"))
 
 
 class Renderer:
-    """Renders editions with the user's templates over the bundled ones."""
+    """Renders editions with the user's templates over the bundled ones.
 
-    def __init__(self, template_dir: str | Path = "") -> None:
+    ``max_html_bytes`` (0: no limit) caps the HTML part: see ``fit``. ``inline_css`` off keeps the
+    stylesheet as written (for measuring what inlining costs).
+    """
+
+    def __init__(
+        self,
+        template_dir: str | Path = "",
+        *,
+        max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
+        inline_css: bool = True,
+    ) -> None:
         import jinja2
 
-        folders = [str(template_dir)] if template_dir else []
-        folders.append(str(bundled_template_dir()))
+        self.folders = [Path(template_dir)] if template_dir else []
+        self.folders.append(bundled_template_dir())
+        self.max_html_bytes = max_html_bytes
+        self.inline_css = inline_css
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(folders),
-            autoescape=jinja2.select_autoescape(["html", "htm", "xml"]),
+            loader=jinja2.FileSystemLoader([str(folder) for folder in self.folders]),
+            autoescape=jinja2.select_autoescape(["html", "htm", "xml", "atom"]),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
         self.env.filters["safe_url"] = safe_url
+        self.env.filters["image_url"] = image_url
+        self.env.filters["oneline"] = oneline
 
     def render(self, edition: EditionView, recipient: Recipient | None = None) -> Rendered:
-        """Both parts of the message for one recipient (or the generic preview with none)."""
+        """Both parts of the message for one recipient (or the generic preview with none).
+
+        When the HTML would be larger than ``max_html_bytes``, the lowest ranked stories are left
+        out of both parts (see ``fit``) and ``left_out`` says how many.
+        """
+        return self.fit(edition, recipient)[1]
+
+    def fit(
+        self, edition: EditionView, recipient: Recipient | None = None
+    ) -> tuple[EditionView, Rendered]:
+        """The edition as it fits under ``max_html_bytes``, and its rendering.
+
+        Keeps the most top-ranked stories whose HTML fits (a binary search over the count, so a
+        30-story edition renders about six times at worst) and sets ``more_stories`` so the templates
+        can link the full edition. If not even one story fits, one story is kept anyway.
+        """
+        rendered = self._render_both(edition, recipient)
+        limit = self.max_html_bytes
+        if not limit or rendered.html_bytes <= limit or edition.story_count <= 1:
+            return edition, rendered
+        fits: tuple[EditionView, Rendered] | None = None
+        low, high = 1, edition.story_count - 1  # the largest count that fits lies in [low, high]
+        while low <= high:
+            middle = (low + high) // 2
+            candidate = edition.top(middle)
+            attempt = self._render_both(candidate, recipient)
+            if attempt.html_bytes <= limit:
+                fits, low = (candidate, attempt), middle + 1
+            else:
+                high = middle - 1
+        if fits is None:
+            best = edition.top(1)
+            fits = best, self._render_both(best, recipient)
+        best, best_rendered = fits
+        left_out = best.more_stories - edition.more_stories
+        log.warning(
+            "the %s edition is %d KB of HTML, over the %d KB limit: %d of its %d stories are "
+            "left out of the email and linked in the web archive",
+            edition.date,
+            rendered.html_bytes // 1000,
+            limit // 1000,
+            left_out,
+            edition.story_count,
+        )
+        return best, replace(best_rendered, left_out=left_out)
+
+    def template_files(self) -> list[Path]:
+        """Every file the templates may come from, user folder first (for reload checks)."""
+        found: list[Path] = []
+        for folder in self.folders:
+            if folder.is_dir():
+                found.extend(path for path in sorted(folder.rglob("*")) if path.is_file())
+        return found
+
+    def render_page(self, name: str, **context: Any) -> str:
+        """Any other template (the web app's pages and feed), with the same loader and filters."""
+        return self._render(name, context)
+
+    def _render_both(self, edition: EditionView, recipient: Recipient | None) -> Rendered:
         context = {"edition": edition, "recipient": recipient or Recipient()}
-        return Rendered(self._render(HTML_TEMPLATE, context), self._render(TEXT_TEMPLATE, context))
+        html = self._render(HTML_TEMPLATE, context)
+        if self.inline_css:
+            html = inline_css(html)
+        return Rendered(html, self._render(TEXT_TEMPLATE, context))
 
     def _render(self, name: str, context: dict[str, Any]) -> str:
         import jinja2
@@ -145,12 +283,45 @@ def _template_frame(tb: Any) -> str:
     return found
 
 
+def inline_css(html: str) -> str:
+    """The stylesheet moved into ``style`` attributes; ``@media`` rules stay in a ``<style>`` block.
+
+    Gmail and Outlook drop or ignore much of a ``<style>`` block, but the clients that honour media
+    queries (Apple Mail, iOS, Gmail apps) need them there: dark mode and the phone layout live only
+    in those rules. Remote stylesheets are never fetched.
+    """
+    import css_inline
+
+    inliner = css_inline.CSSInliner(
+        keep_at_rules=True, minify_css=True, load_remote_stylesheets=False
+    )
+    inlined = str(inliner.inline(html))
+    # css-inline puts the kept <style> first in <head>; browsers opening the saved file look for
+    # the charset within the first 1024 bytes, so it goes back in front.
+    charset = re.search(r"<meta charset=[^>]*>", inlined, re.I)
+    if charset:
+        inlined = inlined.replace(charset.group(0), "", 1)
+        inlined = re.sub(r"<head>", lambda m: m.group(0) + charset.group(0), inlined, count=1)
+    return inlined
+
+
 def safe_url(url: str) -> str:
     """Only http(s) and mailto links survive; anything else (javascript:, data:) becomes '#'."""
     value = (url or "").strip()
-    if re.match(r"^(https?://|mailto:)", value, re.I) and not re.search(r"[\s<>\"']", value):
+    if re.match(r"^(https?://|mailto:)", value, re.I) and not re.search(r"[\s<>\"'`\\]", value):
         return value
     return "#"
+
+
+def image_url(url: str) -> str:
+    """An image source: only http(s) URLs survive, anything else becomes ''."""
+    value = safe_url(url)
+    return value if value.lower().startswith(("http://", "https://")) else ""
+
+
+def oneline(text: str) -> str:
+    """Text on one line: line breaks, tabs and other control characters become single spaces."""
+    return " ".join(re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]", " ", text or "").split())
 
 
 def reading_minutes(text: str) -> int:
