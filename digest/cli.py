@@ -86,9 +86,9 @@ class App:
         return load
 
     def renderer(self) -> Any:
-        from digest.render import Renderer
+        from digest.web import make_renderer
 
-        return Renderer(self.config.digest.template_dir)
+        return make_renderer(self.config)
 
     def mailer(self) -> Any:
         from digest.deliver import OutboxMailer, SMTPMailer
@@ -180,19 +180,24 @@ def build(app: App, out: str | None, day: str | None) -> None:
     """Build today's edition from the stored articles (HTML and text)."""
     from digest.pipeline import build_edition
 
-    edition, _ = build_edition(app.config, app.store, app.renderer(), _date(day))
+    edition, view = build_edition(app.config, app.store, app.renderer(), _date(day))
     html_path = Path(out or app.config.digest.preview)
     _write(html_path, edition.html)
     _write(html_path.with_suffix(".txt"), edition.text)
     click.echo(
-        f"edition {edition.date}: {edition.story_count} stories -> {html_path} "
-        f"and {html_path.with_suffix('.txt')}"
+        f"edition {edition.date}: {edition.story_count} stories, {_size(edition.html)} of HTML "
+        f"-> {html_path} and {html_path.with_suffix('.txt')}"
     )
+    _warn_if_cut(app, view)
 
 
 @cli.command()
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the preview HTML here.")
-@click.option("--serve", is_flag=True, help="Serve the preview on the configured local address.")
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="Serve the live preview (HTML, text, size, subscribers; reloads on template changes).",
+)
 @pass_app
 def preview(app: App, out: str | None, serve: bool) -> None:
     """Write or serve the HTML preview of today's edition."""
@@ -203,10 +208,27 @@ def preview(app: App, out: str | None, serve: bool) -> None:
         return
     from digest.pipeline import build_edition
 
-    edition, _ = build_edition(app.config, app.store, app.renderer())
+    edition, view = build_edition(app.config, app.store, app.renderer())
     path = Path(out or app.config.digest.preview)
     _write(path, edition.html)
-    click.echo(str(path))
+    click.echo(f"{path} ({_size(edition.html)} of HTML, {view.story_count} stories)")
+    _warn_if_cut(app, view)
+
+
+def _size(html: str) -> str:
+    return f"{len(html.encode('utf-8')) / 1000:.1f} KB"
+
+
+def _warn_if_cut(app: App, view: Any) -> None:
+    """Say so when the email had to leave stories out to stay under Gmail's clipping limit."""
+    if view.more_stories:
+        click.echo(
+            f"warning: the edition is over [digest] max_html_bytes "
+            f"({app.config.digest.max_html_bytes} bytes): the email shows its top "
+            f"{view.story_count} stories and links {view.more_stories} more in the web archive"
+            + (f" ({view.archive_url})" if view.archive_url else ""),
+            err=True,
+        )
 
 
 @cli.command()

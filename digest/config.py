@@ -122,6 +122,14 @@ class DigestConfig:
     base_url: str = _key(
         "http://127.0.0.1:8080", "Public address of `digest serve` (links in emails)."
     )
+    duplicate_threshold: float = _key(
+        0.75,
+        "Cosine similarity (0-1) of title and lead at which two stories are merged; 0: never merge.",
+    )
+    max_html_bytes: int = _key(
+        100_000, "Largest HTML email; past it the last stories link to the web archive. 0: no limit."
+    )
+    show_images: bool = _key(False, "Show each story's lead image (loaded from the publisher).")
 
 
 @dataclass(frozen=True)
@@ -311,6 +319,17 @@ def _check_values(config: Config) -> None:
             f"config key 'digest.timezone' is '{config.digest.timezone}', not a known time zone",
             hint="Use an IANA name such as 'Europe/London' or 'America/New_York'.",
         ) from None
+    if not 0 <= config.digest.duplicate_threshold <= 1:
+        raise ConfigError(
+            f"config key 'digest.duplicate_threshold' must be between 0 and 1, "
+            f"not {config.digest.duplicate_threshold}",
+            hint="0.75 merges rewrites of one story; 0 turns merging off.",
+        )
+    if config.digest.max_html_bytes < 0:
+        raise ConfigError(
+            "config key 'digest.max_html_bytes' cannot be negative",
+            hint="Gmail clips emails past about 102 KB: 100000 stays under it; 0 means no limit.",
+        )
     hour, _, minute = config.digest.send_at.partition(":")
     if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
         raise ConfigError(

@@ -2,7 +2,8 @@
 
     gather:  for each source, collect its new items -> store them -> fetch and extract each page (falling
              back to the feed's own text) -> summarise what has no summary yet -> store the summaries
-    build:   claim today's stories into an edition -> render it -> store it
+    build:   claim today's stories into an edition -> merge near-duplicates (one story, every source)
+             -> render it, under the size limit -> store it
     send:    freeze the edition -> one delivery row per active subscriber -> send each pending one ->
              mark it sent (or failed, with the reason)
 
@@ -23,6 +24,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from digest.config import Config
+from digest.dedupe import Embedder, group_duplicates, story_text
 from digest.deliver import Mailer, compose
 from digest.errors import (
     DeliveryError,
@@ -251,16 +253,34 @@ def build_edition(
         day.isoformat(), config.digest.title, since, config.digest.max_stories
     )
     view = edition_view(config, store, edition)
-    rendered = renderer.render(view)
+    # The email holds what fits under the size limit; the returned view is what it shows.
+    shown, rendered = renderer.fit(view)
     store.save_edition(
         edition.id, html=rendered.html, text=rendered.text, story_count=view.story_count
     )
-    return store.get_edition_by_id(edition.id), view
+    return store.get_edition_by_id(edition.id), shown
 
 
-def edition_view(config: Config, store: SQLiteStore, edition: Edition) -> EditionView:
-    """What the templates show for an edition: its stories with their bullets, by section."""
-    stories = [story_of(config, store, article) for article in store.edition_articles(edition.id)]
+def edition_view(
+    config: Config, store: SQLiteStore, edition: Edition, embedder: Embedder | None = None
+) -> EditionView:
+    """What the templates show for an edition: its stories with their bullets, by section.
+
+    Articles telling the same story (cosine similarity of title and lead at or above
+    ``[digest] duplicate_threshold``) become one story listing every source. Stories carried by
+    more sources rank first, then the newest.
+    """
+    articles = store.edition_articles(edition.id)
+    groups = group_duplicates(
+        [story_text(a.title, a.text or a.feed_text) for a in articles],
+        config.digest.duplicate_threshold,
+        embedder,
+    )
+    groups.sort(key=lambda group: (-len(group), group[0]))
+    stories = [
+        story_of(config, store, *[articles[i] for i in group], rank=rank)
+        for rank, group in enumerate(groups)
+    ]
     base = config.digest.base_url.rstrip("/")
     return EditionView(
         title=edition.title or config.digest.title,
@@ -270,23 +290,39 @@ def edition_view(config: Config, store: SQLiteStore, edition: Edition) -> Editio
     )
 
 
-def story_of(config: Config, store: SQLiteStore, article: Article) -> Story:
+def story_of(config: Config, store: SQLiteStore, *articles: Article, rank: int = 0) -> Story:
+    """One story from one article, or from several telling the same story.
+
+    Of several, the one with the longest text is shown (its title, link and bullets, the earliest
+    publication time of all); every source is listed, that one first.
+    """
+    article = max(articles, key=lambda a: (len(a.text), -articles.index(a)))
+    others = [a for a in articles if a is not article]
     summary = store.get_summary(article.content_hash, "") if article.content_hash else None
     excerpt = ""
     if summary is None:
         excerpt = _shorten(article.feed_text or article.text, 60)
+    sources: list[str] = []
+    source_urls: list[str] = []
+    for each in (article, *others):
+        name = each.source_name or _host(each.url)
+        if name not in sources:
+            sources.append(name)
+            source_urls.append(each.url)
+    times = [a.published_at or a.first_seen_at for a in articles]
     return Story(
         title=article.title or article.url,
         url=article.url,
-        sources=(article.source_name or _host(article.url),),
+        sources=tuple(sources),
         section=article.section or article.source_name or "News",
-        published=local_time_label(
-            article.published_at or article.first_seen_at, config.digest.timezone
-        ),
+        published=local_time_label(min(times), config.digest.timezone),
         reading_minutes=reading_minutes(article.text),
         bullets=summary.bullets if summary else (),
         excerpt=excerpt,
         note=article.note,
+        source_urls=tuple(source_urls),
+        rank=rank,
+        image=article.image if config.digest.show_images else "",
     )
 
 

@@ -4,12 +4,15 @@
 - ``smtp``: an aiosmtpd server on 127.0.0.1 that keeps every message it accepts.
 - ``make_config``: a validated Config whose files all live in the test's tmp_path.
 - ``summarizer``: the embedded extractive summariser, loaded once per test session.
+- ``demo_config``: a Config over a copy of a database gathered once per session from the whole demo site
+  (its three feeds, real pages, the real model), ready to build an edition from.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
+import shutil
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -95,3 +98,49 @@ def summarizer() -> Any:
     from digest.summarize import SummarizerSettings, load_summarizer
 
     return load_summarizer(SummarizerSettings(backend="extractive"))
+
+
+DEMO_SOURCES = [
+    ("feeds/world.xml", "Harbour Herald", "World & Local"),
+    ("feeds/tech.atom", "Circuit Weekly", "Science & Technology"),
+    ("feeds/briefs.json", "Morning Briefs", "Briefs"),
+]
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory, summarizer: Any) -> Path:
+    """A database gathered once from the demo site's three feeds through the real pipeline."""
+    from digest.fetch import HttpFetcher
+    from digest.pipeline import gather
+    from digest.store import SQLiteStore
+
+    folder = tmp_path_factory.mktemp("demo-db")
+    with SiteServer(default_site()) as server:
+        config = config_from_dict(
+            {
+                "store": {"path": "digest.db"},
+                "fetch": {"allow_private_addresses": True},
+                "digest": {"max_age_hours": 100000},
+                "sources": [
+                    {"url": f"{server.base_url}/{path}", "name": name, "section": section}
+                    for path, name, section in DEMO_SOURCES
+                ],
+            },
+            base=folder,
+        )
+        store = SQLiteStore(config.store.path)
+        fetcher = HttpFetcher(user_agent="digest-tests", timeout=10, allow_private_addresses=True)
+        try:
+            report = gather(config, store, fetcher, lambda: summarizer)
+        finally:
+            fetcher.close()
+            store.close()
+    assert report.new_articles == 9, report
+    return Path(config.store.path)
+
+
+@pytest.fixture
+def demo_config(demo_db: Path, tmp_path: Path, make_config: Callable[..., Config]) -> Config:
+    """A Config over this test's own copy of the gathered demo database."""
+    shutil.copyfile(demo_db, tmp_path / "digest.db")
+    return make_config(digest={"title": "The Demo Digest", "base_url": "https://digest.example"})
