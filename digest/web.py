@@ -114,7 +114,10 @@ def add_preview_routes(app: Any, config: Config, store: Callable[[], Any]) -> No
             limit=config.digest.max_html_bytes,
             subscriber=subscriber,
             selected=subscriber.email if subscriber else "",
-            subscribers=store().list_subscribers("active"),
+            subscribers=[
+                (each.email, tuple(getattr(each, "sections", ()) or ()))
+                for each in store().list_subscribers("active")
+            ],
             version=template_version(),
             poll_ms=int(PREVIEW_POLL_SECONDS * 1000),
         )
