@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -108,3 +109,122 @@ def test_template_errors_name_the_file_and_line(tmp_path: Path) -> None:
 def test_reading_minutes() -> None:
     assert reading_minutes("") == 1
     assert reading_minutes("word " * 700) == 4
+
+
+def many_stories(count: int, bullet_words: int = 18) -> list[Story]:
+    sections = ("Local", "Business", "Science")
+    return [
+        story(
+            title=f"Story {i:02d}: the ferry board reports on route {i}",
+            url=f"https://news.example/{i}",
+            section=sections[i % 3],
+            rank=i,
+            bullets=tuple(
+                f"Bullet {j} of story {i:02d} " + " ".join(["harbour"] * bullet_words)
+                for j in range(3)
+            ),
+        )
+        for i in range(count)
+    ]
+
+
+def test_css_is_inlined_and_only_media_rules_stay_in_style() -> None:
+    html = Renderer().render(edition(story())).html
+    (style,) = re.findall(r"<style>(.*?)</style>", html, re.S)
+    assert "@media (prefers-color-scheme: dark)" in style
+    assert "@media only screen and (max-width: 480px)" in style
+    outside_media = re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", style)
+    assert not outside_media.strip(), outside_media  # every plain rule went inline
+    assert re.search(r'<h3 class="story-title" style="[^"]*font-size:19px', html)
+    assert re.search(r'<li class="bullet" style="[^"]*line-height:24px', html)
+    assert html.index('<meta charset="utf-8">') < 200  # where browsers look for it
+    assert 'role="presentation"' in html  # table layout
+    raw = Renderer(inline_css=False).render(edition(story())).html
+    assert 'class="story-title">' in raw  # without inlining nothing is copied into attributes
+
+
+def test_text_part_is_the_html_parts_twin() -> None:
+    stories = many_stories(6)
+    merged = story(
+        title="Two outlets, one story",
+        url="https://a.example/one",
+        sources=("Alpha News", "Beta Wire"),
+        source_urls=("https://a.example/one", "https://b.example/two"),
+        rank=6,
+    )
+    view = EditionView(
+        title="Test Digest",
+        date=date(2026, 11, 28),
+        sections=group_sections([*stories, merged]),
+        archive_url="https://digest.example/editions/2026-11-28",
+    )
+    recipient = Recipient(
+        email="ada@example.com",
+        unsubscribe_url="https://digest.example/u/tok",
+        preferences_url="https://digest.example/p/tok",
+    )
+    out = Renderer().render(view, recipient)
+    lines = out.text.splitlines()
+    for each in view.stories:
+        assert each.title in out.html and each.title in lines
+        assert f'href="{each.url}"' in out.html and each.url in lines
+        for bullet in each.bullets:
+            assert bullet in out.html and f"- {bullet}" in lines
+    assert sum(line.startswith("- ") for line in lines) == sum(len(s.bullets) for s in stories) + 1
+    for part in (out.html, out.text):
+        for fragment in (
+            "Beta Wire",
+            "https://b.example/two",
+            "https://digest.example/u/tok",
+            "https://digest.example/p/tok",
+            "https://digest.example/editions/2026-11-28",
+            "Saturday 28 November 2026",
+            "7 stories",
+            "Local",
+            "Business",
+        ):
+            assert fragment in part, fragment
+    assert ">Unsubscribe</a>" in out.html and ">Preferences</a>" in out.html
+
+
+def test_an_edition_over_the_limit_keeps_its_top_stories_and_links_the_rest() -> None:
+    view = EditionView(
+        title="Test Digest",
+        date=date(2026, 11, 28),
+        sections=group_sections(many_stories(30, bullet_words=60)),
+        archive_url="https://digest.example/editions/2026-11-28",
+    )
+    whole = Renderer(max_html_bytes=0).render(view)
+    assert whole.html_bytes > 60_000 and whole.left_out == 0
+    shown, out = Renderer(max_html_bytes=40_000).fit(view)
+    assert out.html_bytes <= 40_000
+    kept = sorted(s.rank for s in shown.stories)
+    assert kept == list(range(len(kept))) and 0 < len(kept) < 30  # the top ones, none skipped
+    assert out.left_out == shown.more_stories == 30 - len(kept)
+    # One more story would not have fitted: the cut is as small as it can be.
+    assert Renderer(max_html_bytes=0).render(view.top(len(kept) + 1)).html_bytes > 40_000
+    link = f"{out.left_out} more stories in the full edition"
+    assert link in out.html and f"{link}: https://digest.example/editions/2026-11-28" in out.text
+    assert "30 stories" in out.html  # the header counts the whole edition
+    for missing in (s for s in view.stories if s.rank not in kept):
+        assert missing.title not in out.html and missing.title not in out.text
+    assert Renderer(max_html_bytes=40_000).render(view).html == out.html
+
+
+def test_an_edition_under_the_limit_is_untouched() -> None:
+    view = edition(*many_stories(5))
+    shown, out = Renderer().fit(view)
+    assert shown is view and out.left_out == 0 and "more stories" not in out.html
+
+
+def test_sections_of_a_subscriber() -> None:
+    view = edition(*many_stories(6))
+    assert [s.name for s in view.only_sections(["business", " "]).sections] == ["Business"]
+    assert view.only_sections([]) is view
+
+
+def test_images_only_when_the_story_has_an_http_image() -> None:
+    html = Renderer().render(edition(story(image="https://img.example/a.jpg"))).html
+    assert re.search(r'<img class="image"[^>]* src="https://img.example/a.jpg"', html)
+    for bad in ("", "javascript:alert(1)", "data:image/png;base64,AA", "mailto:a@b.example"):
+        assert "<img" not in Renderer().render(edition(story(image=bad))).html, bad
