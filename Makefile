@@ -34,6 +34,7 @@ format: setup
 bench: setup
 	$(PY) benchmarks/extraction.py
 	$(PY) benchmarks/summarization.py
+	$(PY) benchmarks/email_size.py
 
 # Headless Chromium for the browser tests (Debian packages); skipped where apt-get is unavailable.
 browser:

@@ -166,3 +166,24 @@ def test_subscribers_commands(tmp_path: Path) -> None:
     assert "unsubscribed" in runner.invoke(cli, [*args, "remove", "ada@example.com"]).output
     listed = runner.invoke(cli, [*args, "list"]).output
     assert "ada@example.com\tunsubscribed" in listed
+
+
+def test_build_writes_both_parts_and_warns_when_the_email_is_cut(
+    demo_config: object, tmp_path: Path
+) -> None:
+    (tmp_path / "digest.toml").write_text(
+        '[store]\npath = "digest.db"\n[digest]\nmax_age_hours = 100000\n'
+        'base_url = "https://digest.example"\nmax_html_bytes = 12000\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out" / "today.html"
+    result = CliRunner().invoke(
+        cli, ["--config", str(tmp_path / "digest.toml"), "build", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    html, text = out.read_text(encoding="utf-8"), out.with_suffix(".txt").read_text("utf-8")
+    assert len(html.encode()) <= 12_000 and "more stories in the full edition" in html
+    assert "In Short:" in text and "more stories in the full edition: https://" in text
+    assert "8 stories" in result.stdout and "KB of HTML" in result.stdout
+    assert "warning: the edition is over [digest] max_html_bytes" in result.stderr
+    assert "https://digest.example/editions/" in result.stderr
