@@ -107,7 +107,9 @@ def main() -> None:
         f"{after.html_bytes / before.html_bytes:.2f}x"
     )
     print(f"  text part:            {len(after.text.encode()):>7,} bytes")
-    print(f"  Gmail clips past about {GMAIL_CLIP_BYTES:,} bytes: {after.html_bytes / GMAIL_CLIP_BYTES:.0%}")
+    print(
+        f"  Gmail clips past about {GMAIL_CLIP_BYTES:,} bytes: {after.html_bytes / GMAIL_CLIP_BYTES:.0%}"
+    )
     for limit in (60_000, 40_000):
         started = time.perf_counter()
         fitted, rendered = Renderer(max_html_bytes=limit).fit(view, recipient)

@@ -127,7 +127,8 @@ class DigestConfig:
         "Cosine similarity (0-1) of title and lead at which two stories are merged; 0: never merge.",
     )
     max_html_bytes: int = _key(
-        100_000, "Largest HTML email; past it the last stories link to the web archive. 0: no limit."
+        100_000,
+        "Largest HTML email; past it the last stories link to the web archive. 0: no limit.",
     )
     show_images: bool = _key(False, "Show each story's lead image (loaded from the publisher).")
 

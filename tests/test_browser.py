@@ -93,7 +93,9 @@ def visible_inside(page: Any, selector: str, width: int) -> list[str]:
         if box["hidden"] or box["width"] <= 0 or box["height"] <= 0:
             problems.append(f"not visible: {box['text']!r}")
         elif box["left"] < 0 or box["right"] > width + 0.5:
-            problems.append(f"outside 0..{width}px ({box['left']}..{box['right']}): {box['text']!r}")
+            problems.append(
+                f"outside 0..{width}px ({box['left']}..{box['right']}): {box['text']!r}"
+            )
     return problems
 
 
@@ -108,9 +110,7 @@ def test_the_email_fits_and_shows_every_story(
     with LiveServer(demo_config) as server:
         page = browser.new_page(viewport={"width": width, "height": 900})
         page.goto(f"{server.url}/preview/html")
-        overflow = page.evaluate(
-            "() => [document.documentElement.scrollWidth, window.innerWidth]"
-        )
+        overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         assert overflow[0] <= overflow[1], f"scrolls sideways at {width}px: {overflow}"
         titles = page.locator(".story-title a")
         assert titles.count() == view.story_count
@@ -146,9 +146,7 @@ def test_the_preview_page_fits_and_reloads_on_template_change(
         page.goto(f"{server.url}/preview")
         frame = page.frame_locator("#email")
         frame.locator(".story-title a").first.wait_for()
-        overflow = page.evaluate(
-            "() => [document.documentElement.scrollWidth, window.innerWidth]"
-        )
+        overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         assert overflow[0] <= overflow[1], f"the preview scrolls sideways at {width}px: {overflow}"
         assert "KB of HTML" in page.locator("#size").inner_text()
         assert "- " in page.locator("#text").inner_text()

@@ -97,9 +97,7 @@ def test_archive_lists_editions_and_serves_the_whole_one(demo_config: Config) ->
 
 
 def test_atom_feed_of_editions_is_valid_and_escaped(demo_config: Config) -> None:
-    config = replace(
-        demo_config, digest=replace(demo_config.digest, title='News & <b>"Views"</b>')
-    )
+    config = replace(demo_config, digest=replace(demo_config.digest, title='News & <b>"Views"</b>'))
     store = SQLiteStore(config.store.path)
     edition, _ = build_edition(config, store, make_renderer(config))
     store.close()
