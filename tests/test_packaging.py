@@ -32,7 +32,8 @@ def test_the_wheel_contains_the_templates_and_renders_from_them(tmp_path: Path) 
     assert build.returncode == 0, build.stderr
     (wheel,) = (tmp_path / "wheel").glob("digest-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for template in sorted(p.name for p in (ROOT / "templates").iterdir() if p.is_file()):
+    folder = ROOT / "templates"
+    for template in sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.*")):
         assert f"digest/templates/{template}" in names
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)
