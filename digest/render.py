@@ -176,6 +176,7 @@ class Renderer:
         self.folders.append(bundled_template_dir())
         self.max_html_bytes = max_html_bytes
         self.inline_css = inline_css
+        self._warned: set[tuple[Date, int]] = set()
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(folder) for folder in self.folders]),
             autoescape=jinja2.select_autoescape(["html", "htm", "xml", "atom"]),
@@ -224,7 +225,12 @@ class Renderer:
             fits = best, self._render_both(best, recipient)
         best, best_rendered = fits
         left_out = best.more_stories - edition.more_stories
-        log.warning(
+        # Sending renders once per subscriber: say it once per edition, not once per message.
+        said = (edition.date, left_out)
+        level = logging.DEBUG if said in self._warned else logging.WARNING
+        self._warned.add(said)
+        log.log(
+            level,
             "the %s edition is %d KB of HTML, over the %d KB limit: %d of its %d stories are "
             "left out of the email and linked in the web archive",
             edition.date,

@@ -228,3 +228,13 @@ def test_images_only_when_the_story_has_an_http_image() -> None:
     assert re.search(r'<img class="image"[^>]* src="https://img.example/a.jpg"', html)
     for bad in ("", "javascript:alert(1)", "data:image/png;base64,AA", "mailto:a@b.example"):
         assert "<img" not in Renderer().render(edition(story(image=bad))).html, bad
+
+
+def test_the_size_warning_is_logged_once_per_edition(caplog: pytest.LogCaptureFixture) -> None:
+    view = edition(*many_stories(30, bullet_words=60))
+    renderer = Renderer(max_html_bytes=40_000)
+    with caplog.at_level("WARNING", logger="digest.render"):
+        for email in ("a@example.com", "b@example.com", "c@example.com"):
+            assert renderer.render(view, Recipient(email=email)).left_out > 0
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "over the 40 KB limit" in warnings[0].getMessage()
