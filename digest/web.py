@@ -228,5 +228,8 @@ def serve(config: Config, *, host: str, port: int) -> None:
     """Serve the app until interrupted."""
     from werkzeug.serving import run_simple
 
-    print(f"digest preview on http://{host}:{port}/ (Ctrl-C to stop)")
+    print(
+        f"digest preview on http://{host}:{port}/ (reloads when a template changes), "
+        f"archive at http://{host}:{port}/editions/ (Ctrl-C to stop)"
+    )
     run_simple(host, port, create_app(config), threaded=True)
