@@ -1,27 +1,48 @@
 """Fetching over HTTP: one small interface, one careful client behind it.
 
-``HttpFetcher`` follows redirects itself (at most ``MAX_REDIRECTS``) so that every hop's resolved address is
-checked against the private-network rule, caps the body after decompression, and enforces a total deadline
-per request on top of httpx's per-read timeouts (a server that trickles bytes forever is cut off).
+``HttpFetcher`` is the one client every source and page goes through. It
+
+- resolves each host itself, refuses private, loopback and link-local answers (unless allowed),
+  then connects to exactly the address it checked: neither a redirect nor a DNS answer that
+  changes between check and connection (rebinding) reaches an internal service; TLS still
+  verifies the host name;
+- follows at most ``MAX_REDIRECTS`` redirects itself, noting where permanent ones (301/308) led;
+- enforces a total deadline per request, connect to last byte, on every socket read and write
+  (a server that trickles headers or body forever is cut off);
+- decompresses the body itself in bounded steps and caps it after decompression (gzip bombs);
+- never retries without certificate checks.
+
+``fetch_each`` runs many fetches at once across hosts, with a per-host limit, and hands each
+result back to the calling thread (where the store lives).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
-from collections.abc import Mapping
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from digest.errors import BlockedAddressError, FetchError, HTTPStatusError
 
 MAX_REDIRECTS = 5
 PERMANENT_REDIRECTS = {301, 308}
+REDIRECTS = {301, 302, 303, 307, 308}
+
+T = TypeVar("T")
+R = TypeVar("R")
+Resolver = Callable[[str, int], list[str]]
 
 
 @dataclass(frozen=True)
@@ -48,13 +69,20 @@ class Response:
 
 
 class Fetcher(Protocol):
-    """Gets one URL. Raises FetchError (or a subclass) when there is nothing usable."""
+    """Gets one URL. Raises FetchError (or a subclass) when there is nothing usable.
+
+    Implementations must be safe to call from several threads at once (``fetch_each`` does).
+    """
 
     def fetch(self, url: str, *, etag: str = "", last_modified: str = "") -> Response: ...
 
 
 class HttpFetcher:
-    """The real fetcher: httpx, a real user agent, conditional GET, strict limits."""
+    """The real fetcher: httpx, a real user agent, conditional GET, strict limits.
+
+    ``resolve`` (host, port) -> addresses replaces the system resolver (tests point a made-up host
+    name at 127.0.0.1 with it). ``concurrency`` bounds the connection pool.
+    """
 
     def __init__(
         self,
@@ -64,39 +92,60 @@ class HttpFetcher:
         max_bytes: int = 5_000_000,
         allow_private_addresses: bool = False,
         allow_hosts: tuple[str, ...] | list[str] = (),
+        concurrency: int = 8,
+        resolve: Resolver | None = None,
     ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.allow_private_addresses = allow_private_addresses
-        self.allow_hosts = {host.lower() for host in allow_hosts}
+        self.allow_hosts = {host.lower().rstrip(".") for host in allow_hosts}
+        self.resolve = resolve or _system_resolve
+        transport = httpx.HTTPTransport(verify=True, trust_env=False)
+        # httpx has no public hook for the network backend, and the pinning must sit exactly there:
+        # this pool, built with httpcore's public API, replaces the transport's default one.
+        transport._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=True, trust_env=False),
+            max_connections=max(1, concurrency),
+            max_keepalive_connections=max(1, concurrency),
+            keepalive_expiry=5.0,
+            network_backend=_VettedBackend(self),
+        )
         self.client = httpx.Client(
             headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             follow_redirects=False,
-            verify=True,
+            transport=transport,
+            trust_env=False,  # a proxy from the environment would bypass the address checks
         )
 
     def close(self) -> None:
         self.client.close()
 
     def fetch(self, url: str, *, etag: str = "", last_modified: str = "") -> Response:
-        deadline = time.monotonic() + self.timeout
+        """GET ``url``, conditionally given validators: 200 and 304 return, the rest raise."""
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        _deadline.at = time.monotonic() + self.timeout
+        try:
+            return self._follow(url, headers)
+        finally:
+            _deadline.at = None
+
+    def _follow(self, url: str, headers: dict[str, str]) -> Response:
         current, moved_to, permanent = url, "", True
         for _ in range(MAX_REDIRECTS + 1):
-            self.check_address(current)
+            _check_url(current)
             try:
                 with self.client.stream("GET", current, headers=headers) as response:
-                    if response.status_code in (301, 302, 303, 307, 308):
+                    if response.status_code in REDIRECTS:
                         location = response.headers.get("location")
                         if not location:
                             raise FetchError(f"{current} redirected without a Location header")
                         permanent = permanent and response.status_code in PERMANENT_REDIRECTS
-                        current = urljoin(current, location)
+                        current = urljoin(current, location.strip())
                         if permanent:
                             moved_to = current
                         continue
@@ -104,7 +153,7 @@ class HttpFetcher:
                         return Response(current, 304, b"", dict(response.headers), moved_to)
                     if response.status_code >= 400:
                         raise _status_error(current, response)
-                    body = self._read(response, current, deadline)
+                    body = self._read(response, current)
                     return Response(
                         current, response.status_code, body, dict(response.headers), moved_to
                     )
@@ -117,46 +166,254 @@ class HttpFetcher:
             hint="The site is misconfigured or loops; check the URL in a browser.",
         )
 
-    def _read(self, response: httpx.Response, url: str, deadline: float) -> bytes:
+    def _read(self, response: httpx.Response, url: str) -> bytes:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise FetchError(
                 f"{url} is {int(declared):,} bytes, over the {self.max_bytes:,} limit",
                 hint="Raise [fetch] max_bytes if this source is genuine.",
             )
+        decoder = _Decoder(response.headers.get("content-encoding", ""), url)
         chunks: list[bytes] = []
         size = 0
-        # iter_bytes decompresses as it goes, so the cap also stops gzip bombs.
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > self.max_bytes:
-                raise FetchError(
-                    f"{url} is over the {self.max_bytes:,}-byte limit once decompressed",
-                    hint="Raise [fetch] max_bytes if this source is genuine.",
-                )
-            if time.monotonic() > deadline:
-                raise FetchError(f"{url} did not finish within {self.timeout:g} s")
-            chunks.append(chunk)
+        for raw in response.iter_raw():
+            for chunk in decoder.decode(raw, self.max_bytes - size + 1):
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise FetchError(
+                        f"{url} is over the {self.max_bytes:,}-byte limit once decompressed",
+                        hint="Raise [fetch] max_bytes if this source is genuine.",
+                    )
+                chunks.append(chunk)
         return b"".join(chunks)
 
     def check_address(self, url: str) -> None:
         """Refuse non-http(s) URLs and, unless allowed, hosts resolving to non-public addresses."""
+        _check_url(url)
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(f"{url} is not an http(s) URL")
-        host = parts.hostname.lower()
-        if self.allow_private_addresses or host in self.allow_hosts:
-            return
+        default = 443 if parts.scheme == "https" else 80
+        self.vetted_addresses(parts.hostname or "", parts.port or default)
+
+    def vetted_addresses(self, host: str, port: int) -> list[str]:
+        """The addresses ``host`` resolves to, all of them public unless the host is allowed.
+
+        Raises BlockedAddressError when any answer is private, loopback, link-local, multicast or
+        otherwise not globally routable: a mixed answer is how rebinding attacks start.
+        """
+        name = host.lower().rstrip(".").strip("[]")
         try:
-            infos = socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
-        except socket.gaierror:
+            addresses = self.resolve(name, port)
+        except OSError:
             raise FetchError(
-                f"cannot resolve the host {host}", hint="Check the URL's spelling and your DNS."
+                f"cannot resolve the host {name}", hint="Check the URL's spelling and your DNS."
             ) from None
-        for info in infos:
-            address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-            if not address.is_global or address.is_multicast:
-                raise BlockedAddressError(f"{url} resolves to the non-public address {address}")
+        if not addresses:
+            raise FetchError(f"the host {name} has no address")
+        if self.allow_private_addresses or name in self.allow_hosts:
+            return addresses
+        for address in addresses:
+            if not _is_public(address):
+                raise BlockedAddressError(f"{name} resolves to the non-public address {address}")
+        return addresses
+
+
+def fetch_each(
+    items: Iterable[T],
+    host_of: Callable[[T], str],
+    work: Callable[[T], R],
+    *,
+    concurrency: int,
+    per_host: int,
+) -> Iterator[tuple[T, R | None, Exception | None]]:
+    """Run ``work`` on every item in worker threads; yield ``(item, result, error)`` as each ends.
+
+    At most ``concurrency`` items run at once, and at most ``per_host`` with the same ``host_of``.
+    Exactly one of result and error is set (error: whatever ``work`` raised). Results come back on
+    the calling thread, so the caller can write them to a store that must stay on one thread.
+    """
+    waiting: dict[str, deque[T]] = {}
+    for item in items:
+        waiting.setdefault(host_of(item).lower(), deque()).append(item)
+    busy: dict[str, int] = {}
+    running: dict[Future[R], tuple[T, str]] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="fetch")
+    try:
+        while waiting or running:
+            for host in list(waiting):
+                queue = waiting[host]
+                while queue and busy.get(host, 0) < per_host and len(running) < concurrency:
+                    item = queue.popleft()
+                    running[pool.submit(work, item)] = (item, host)
+                    busy[host] = busy.get(host, 0) + 1
+                if not queue:
+                    del waiting[host]
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in done:
+                item, host = running.pop(future)
+                busy[host] -= 1
+                error = future.exception()
+                if error is None:
+                    yield item, future.result(), None
+                elif isinstance(error, Exception):
+                    yield item, None, error
+                else:
+                    raise error
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def host_of(url: str) -> str:
+    """The host part of a URL, lower-case ('' when there is none): the key for per-host limits."""
+    return (urlsplit(url).hostname or "").lower()
+
+
+# -- the network layer: vetted addresses and the per-request deadline ------------------------------
+
+_deadline = threading.local()
+
+
+def _left(timeout: float | None, timeout_error: type[Exception]) -> float | None:
+    """The socket timeout to use now: httpx's own, shortened to what is left of the deadline."""
+    deadline: float | None = getattr(_deadline, "at", None)
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise timeout_error("the request's total deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _VettedBackend(httpcore.NetworkBackend):
+    """Connects only to addresses ``HttpFetcher.vetted_addresses`` approved, within the deadline."""
+
+    def __init__(self, fetcher: HttpFetcher) -> None:
+        self.fetcher = fetcher
+        self.plain = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        addresses = self.fetcher.vetted_addresses(host, port)
+        error: Exception | None = None
+        for address in addresses:
+            try:
+                stream = self.plain.connect_tcp(
+                    address,
+                    port,
+                    timeout=_left(timeout, httpcore.ConnectTimeout),
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+                continue
+            return _DeadlineStream(stream)
+        assert error is not None
+        raise error
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("digest does not fetch over Unix sockets")
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose every read and write also respects the request's total deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self.inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.inner.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.inner.write(buffer, _left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(
+            self.inner.start_tls(
+                ssl_context, server_hostname, _left(timeout, httpcore.ConnectTimeout)
+            )
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.inner.get_extra_info(info)
+
+
+def _system_resolve(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def _is_public(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
+    return ip.is_global and not ip.is_multicast
+
+
+def _check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"{url} is not an http(s) URL")
+
+
+class _Decoder:
+    """Undoes Content-Encoding (gzip, deflate) a bounded piece at a time, never more than asked."""
+
+    def __init__(self, encoding: str, url: str) -> None:
+        names = [name.strip().lower() for name in encoding.split(",") if name.strip()]
+        names = [name for name in names if name != "identity"]
+        if len(names) > 1 or (names and names[0] not in ("gzip", "x-gzip", "deflate")):
+            raise FetchError(f"{url} uses an unsupported Content-Encoding: {encoding}")
+        self.kind = names[0] if names else ""
+        self.url = url
+        self.zlib: Any = None
+        if self.kind in ("gzip", "x-gzip"):
+            self.zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif self.kind == "deflate":
+            self.zlib = zlib.decompressobj()
+
+    def decode(self, data: bytes, limit: int) -> Iterator[bytes]:
+        """The decoded bytes of ``data``, in pieces; stops once more than ``limit`` came out."""
+        if self.zlib is None:
+            yield data
+            return
+        produced = 0
+        while data and produced <= limit:
+            try:
+                out = self.zlib.decompress(data, max(1, limit - produced + 1))
+            except zlib.error:
+                if self.kind == "deflate" and self.zlib.total_in == 0 and produced == 0:
+                    # Some servers send raw deflate without the zlib header.
+                    self.zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                    self.kind = "raw deflate"
+                    continue
+                raise FetchError(f"{self.url} sent a corrupt compressed body") from None
+            produced += len(out)
+            yield out
+            data = self.zlib.unconsumed_tail
+            if self.zlib.eof:
+                data = self.zlib.unused_data
+                if not data.strip(b"\0"):
+                    return
+                self.zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)  # another gzip member
 
 
 def _status_error(url: str, response: httpx.Response) -> HTTPStatusError:
@@ -166,6 +423,7 @@ def _status_error(url: str, response: httpx.Response) -> HTTPStatusError:
         404: "The page or feed is gone; update or remove the source.",
         410: "The publisher removed it for good; digest disables the source.",
         429: "The site asks digest to slow down; it waits as told before the next fetch.",
+        503: "The site is down for now; digest waits as told before the next fetch.",
     }
     return HTTPStatusError(
         f"{url} answered HTTP {status}",
@@ -183,6 +441,8 @@ def _retry_after(value: str) -> float | None:
         return float(value)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
         return None
     return max(0.0, when.timestamp() - time.time())

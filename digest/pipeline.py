@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,8 +33,8 @@ from digest.errors import (
     HTTPStatusError,
     PermanentDeliveryError,
 )
-from digest.extract import extract
-from digest.fetch import Fetcher
+from digest.extract import Extracted, extract
+from digest.fetch import Fetcher, fetch_each, host_of
 from digest.render import (
     EditionView,
     Recipient,
@@ -44,7 +45,7 @@ from digest.render import (
     reading_minutes,
 )
 from digest.sources import collect, normalize_url
-from digest.store import Article, Edition, SQLiteStore, Summary
+from digest.store import Article, Edition, NewArticle, Source, SQLiteStore, Summary, now_utc
 from digest.summarize import Summarizer, unsuitable
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Progress = Callable[[Iterable[T], str], Iterable[T]]
 MAX_SEND_ATTEMPTS = 5
+MAX_RETRY_AFTER = timedelta(days=7)  # a longer Retry-After is capped: the source stays visible
+DEFAULT_BACKOFF = {429: 3600.0, 503: 0.0}  # seconds to wait when no Retry-After is given
+MIN_TWIN_WORDS = 25  # shorter texts ("Read more") are too common to call two articles the same
 
 
 def quiet(items: Iterable[T], label: str) -> Iterable[T]:
@@ -63,7 +67,11 @@ def quiet(items: Iterable[T], label: str) -> Iterable[T]:
 class GatherReport:
     sources_ok: int = 0
     sources_failed: int = 0
+    sources_waiting: int = 0  # disabled, or asked to wait (Retry-After): not fetched this time
     new_articles: int = 0
+    held_back: int = 0  # beyond a new source's first-fetch limit: remembered, not gathered
+    duplicates: int = 0  # the same text as a stored article under another URL or GUID
+    unexpected_errors: int = 0  # bugs met on odd input; each is recorded against its source
     from_page: int = 0
     from_feed: int = 0
     summarised: int = 0
@@ -93,88 +101,188 @@ def gather(
     load_summarizer: Callable[[], Summarizer],
     progress: Progress = quiet,
 ) -> GatherReport:
-    """Collect new articles from every configured source, extract their text and summarise them."""
+    """Collect new articles from every due source, extract their text and summarise them.
+
+    Sources, then pages, are fetched concurrently across hosts (``[fetch] concurrency`` and
+    ``per_host``); every store write happens here, on the calling thread.
+    """
     report = GatherReport()
-    new_ids: list[int] = []
-    for entry in progress(config.sources, "sources"):
-        source = store.upsert_source(entry.url, entry.name, entry.section)
-        if source.disabled:
-            log.info("skipping disabled source %s (%s)", source.url, source.last_error)
+    report.new_articles = collect_new(config, store, fetcher, report, progress)
+    fill_texts(config, store, fetcher, report, progress)
+    summarise_pending(config, store, load_summarizer, report, progress)
+    return report
+
+
+def collect_new(
+    config: Config,
+    store: SQLiteStore,
+    fetcher: Fetcher,
+    report: GatherReport,
+    progress: Progress = quiet,
+) -> int:
+    """Look at every due source at once, store the items not seen before; returns how many.
+
+    A failing source is recorded against itself (status, error, consecutive failures, and when it
+    may be asked again) and never stops the others.
+    """
+    sources = [store.upsert_source(s.url, s.name, s.section) for s in config.sources]
+    due = [source for source in sources if _is_due(source, report)]
+    looks = fetch_each(
+        due,
+        lambda source: host_of(source.feed_url or source.url),
+        lambda source: collect(fetcher, source),
+        concurrency=config.fetch.concurrency,
+        per_host=config.fetch.per_host,
+    )
+    new = 0
+    for source, found, error in progress(looks, "sources"):
+        if found is None:
+            _record_failure(store, source, error, report)
             continue
-        try:
-            found = collect(fetcher, source)
-        except DigestError as exc:
-            gone = isinstance(exc, HTTPStatusError) and exc.status == 410
-            store.record_source_failure(source.id, str(exc), disable=gone)
-            report.sources_failed += 1
-            report.errors.append(f"{source.url}: {exc}")
-            log.warning("source %s failed: %s", source.url, exc)
-            continue
-        items = found.items
-        if source.successes == 0 and len(items) > config.fetch.first_fetch_limit:
-            # A newly added feed contributes its newest items only, not its whole back catalogue.
-            items = sorted(items, key=lambda item: item.published_at, reverse=True)
-            items = items[: config.fetch.first_fetch_limit]
-        for item in items:
-            article_id = store.add_article(source.id, item)
-            if article_id is not None:
-                new_ids.append(article_id)
+        new += _store_items(config, store, source, found.items, report)
         store.record_source_success(
             source.id,
             status="not modified" if found.not_modified else "ok",
-            feed_url=found.moved_to or found.feed_url,
+            feed_url=found.feed_url,
             etag=found.etag,
             last_modified=found.last_modified,
             name=found.title,
         )
         report.sources_ok += 1
-    report.new_articles = len(new_ids)
+    return new
 
-    for article in progress(store.articles_without_text(), "pages"):
-        origin = fill_text(store, fetcher, article)
+
+def _is_due(source: Source, report: GatherReport) -> bool:
+    if source.disabled:
+        log.info("skipping disabled source %s (%s)", source.url, source.last_error)
+        report.sources_waiting += 1
+        return False
+    if source.not_before and source.not_before > now_utc():
+        log.info("source %s asked to wait until %s", source.url, source.not_before)
+        report.sources_waiting += 1
+        return False
+    return True
+
+
+def _record_failure(
+    store: SQLiteStore, source: Source, error: Exception | None, report: GatherReport
+) -> None:
+    if isinstance(error, DigestError):
+        message = str(error)
+    else:
+        # A bug (in digest or a parser) on one odd feed must not stop the others; it is reported.
+        message = f"unexpected {type(error).__name__}: {error}"
+        log.error("source %s: %s", source.url, message, exc_info=error)
+        report.unexpected_errors += 1
+    not_before = ""
+    if isinstance(error, HTTPStatusError) and error.status in (429, 503):
+        wait = error.retry_after if error.retry_after is not None else DEFAULT_BACKOFF[error.status]
+        if wait > 0:
+            wait = min(wait, MAX_RETRY_AFTER.total_seconds())
+            not_before = _iso(datetime.now(UTC) + timedelta(seconds=math.ceil(wait) + 1))
+    gone = isinstance(error, HTTPStatusError) and error.status == 410
+    store.record_source_failure(source.id, message, disable=gone, not_before=not_before)
+    report.sources_failed += 1
+    report.errors.append(f"{source.url}: {message}")
+    log.warning("source %s failed: %s", source.url, message)
+
+
+def _store_items(
+    config: Config,
+    store: SQLiteStore,
+    source: Source,
+    items: list[NewArticle],
+    report: GatherReport,
+) -> int:
+    held_back: list[NewArticle] = []
+    limit = config.fetch.first_fetch_limit
+    if source.successes == 0 and len(items) > limit:
+        # A newly added feed contributes its newest items only, not its whole back catalogue;
+        # the rest are remembered as seen, so the next fetch does not bring them either.
+        ordered = sorted(items, key=lambda item: item.published_at, reverse=True)
+        items, held_back = ordered[:limit], ordered[limit:]
+    new = sum(store.add_article(source.id, item) is not None for item in items)
+    if held_back:
+        report.held_back += store.skip_items(
+            source.id, held_back, f"beyond the first fetch's limit of {limit}"
+        )
+    return new
+
+
+def fill_texts(
+    config: Config,
+    store: SQLiteStore,
+    fetcher: Fetcher,
+    report: GatherReport,
+    progress: Progress = quiet,
+) -> None:
+    """Fetch and extract the page of every article without text (concurrently), then keep it."""
+    reads = fetch_each(
+        store.articles_without_text(),
+        lambda article: host_of(article.url),
+        lambda article: read_page(fetcher, article),
+        concurrency=config.fetch.concurrency,
+        per_host=config.fetch.per_host,
+    )
+    for article, page, error in progress(reads, "pages"):
+        origin = fill_text(store, article, page, error)
         if origin == "page":
             report.from_page += 1
-        else:
+        elif origin == "feed":
             report.from_feed += 1
-
-    summarise_pending(config, store, load_summarizer, report, progress)
-    return report
-
-
-def fill_text(store: SQLiteStore, fetcher: Fetcher, article: Article) -> str:
-    """Fetch and extract an article's page; fall back to the feed's text and record why."""
-    note = ""
-    if article.url:
-        try:
-            page = extract(fetcher.fetch(article.url).body, article.url)
-        except DigestError as exc:
-            note = f"page not used: {exc}"
         else:
-            if page.text.strip():
-                store.set_article_text(
-                    article.id,
-                    text=page.text,
-                    origin="page",
-                    content_hash=content_hash(page.text),
-                    title=article.title or page.title,
-                    author=page.author or "",
-                    published_at=page.published or "",
-                    language=page.language or "",
-                    image=page.image or "",
-                    publisher_summary=page.publisher_summary,
-                )
-                return "page"
-            note = "page not used: no article text found on it"
-    else:
+            report.duplicates += 1
+
+
+def read_page(fetcher: Fetcher, article: Article) -> Extracted | None:
+    """The article's page, fetched and extracted; None when the item has no link."""
+    if not article.url:
+        return None
+    return extract(fetcher.fetch(article.url).body, article.url)
+
+
+def fill_text(
+    store: SQLiteStore, article: Article, page: Extracted | None, error: Exception | None = None
+) -> str:
+    """Keep the page's text, else the feed's (noting why); returns 'page', 'feed' or 'duplicate'.
+
+    An article whose text is the same as a stored article's (the same story under another URL or
+    GUID) is not kept as a story: it becomes a skipped item, so it appears in no edition twice.
+    """
+    if error is not None:
+        if not isinstance(error, DigestError):
+            log.error("article %s: unexpected error", article.url, exc_info=error)
+        note = f"page not used: {error}"
+    elif page is None:
         note = "page not used: the item has no link"
+    elif not page.text.strip():
+        note = "page not used: no article text found on it"
+    else:
+        note = ""
+    text = page.text if page is not None and not note else article.feed_text
+    digest = content_hash(text)
+    if len(text.split()) >= MIN_TWIN_WORDS:
+        twin = store.find_text_twin(digest, article.id)
+        if twin is not None:
+            log.info("article %s has the same text as article %d", article.url, twin)
+            store.skip_article(article.id, f"the same text as article {twin}")
+            return "duplicate"
+    if page is not None and not note:
+        store.set_article_text(
+            article.id,
+            text=page.text,
+            origin="page",
+            content_hash=digest,
+            title=article.title or page.title,
+            author=page.author or "",
+            published_at=page.published or "",
+            language=page.language or "",
+            image=page.image or "",
+            publisher_summary=page.publisher_summary,
+        )
+        return "page"
     log.info("article %s: %s; using the feed's text", article.url or article.guid, note)
-    store.set_article_text(
-        article.id,
-        text=article.feed_text,
-        origin="feed",
-        content_hash=content_hash(article.feed_text),
-        note=note,
-    )
+    store.set_article_text(article.id, text=text, origin="feed", content_hash=digest, note=note)
     return "feed"
 
 

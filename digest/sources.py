@@ -1,9 +1,14 @@
 """Sources: turn a configured URL into the items it offers now.
 
-A source URL may be a feed (RSS 0.9x/1.0/2.0, Atom, JSON Feed), a site's home page that links its feeds with
-``<link rel="alternate">`` (the first feed found is used and remembered), or an article page, which is then
-an item of its own. Identity of each item is its GUID, its normalised URL (tracking parameters dropped) and
-a fingerprint of its title and summary; the store decides what is new.
+A source URL may be a feed (RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed 1.0/1.1), a sitemap
+(``<urlset>``, Google News ``<news:news>``, or a ``<sitemapindex>`` whose newest sitemaps are read),
+a site's home page that links its feeds with ``<link rel="alternate">`` (the first feed found is
+used and remembered), or an article page, which is then an item of its own. Identity of each item
+is its GUID, its normalised URL (tracking parameters dropped) and a fingerprint of its title and
+summary; the store decides what is new.
+
+XML is read safely: a feed whose DTD declares entities that nest or load files is refused before
+its entities can expand, and sitemaps may not carry a DTD at all.
 """
 
 from __future__ import annotations
@@ -17,12 +22,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from digest.errors import FeedError
+from digest.errors import DigestError, FeedError
 from digest.fetch import Fetcher, Response
 from digest.store import NewArticle, Source
 
 log = logging.getLogger(__name__)
 
+MAX_CHILD_SITEMAPS = 5  # of a sitemap index, the newest ones read on each look
 FEED_TYPES = (
     "application/rss+xml",
     "application/atom+xml",
@@ -53,30 +59,47 @@ class Collected:
 
 
 def collect(fetcher: Fetcher, source: Source) -> Collected:
-    """Fetch a source (conditionally, when it has validators) and list the items it offers."""
+    """Fetch a source (conditionally, when it has validators) and list the items it offers.
+
+    ``Collected.feed_url`` is the URL to ask next time: the discovered feed, or where permanent
+    redirects (301/308) led; a temporary redirect (302/307) changes nothing.
+    """
     url = source.feed_url or source.url
     response = fetcher.fetch(url, etag=source.etag, last_modified=source.last_modified)
+    next_url = response.moved_to or url
     if response.status == 304:
-        return Collected([], url, source.etag, source.last_modified, not_modified=True)
+        return Collected(
+            [],
+            next_url,
+            response.etag or source.etag,
+            response.last_modified or source.last_modified,
+            not_modified=True,
+            moved_to=response.moved_to,
+        )
     if _looks_like_html(response):
         feeds = discover_feeds(response.body, response.url)
-        if feeds:
-            log.info("%s links the feed %s", url, feeds[0])
-            response = fetcher.fetch(feeds[0])
-        else:
+        if not feeds:
             item = _page_item(response)
             return Collected(
                 [item],
-                response.url,
+                next_url,
                 response.etag,
                 response.last_modified,
                 item.title,
                 moved_to=response.moved_to,
             )
-    title, items = read_feed(response.body, response.url, response.headers.get("content-type", ""))
+        log.info("%s links the feed %s", url, feeds[0])
+        response = fetcher.fetch(feeds[0])
+        next_url = response.moved_to or feeds[0]
+    if sitemap_kind(response.body) == "sitemapindex":
+        title, items = "", _read_sitemap_index(fetcher, response)
+    else:
+        title, items = read_feed(
+            response.body, response.url, response.headers.get("content-type", "")
+        )
     return Collected(
         items,
-        response.url,
+        next_url,
         response.etag,
         response.last_modified,
         title,
@@ -89,11 +112,15 @@ def read_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list[
     stripped = body.lstrip()
     if stripped.startswith(b"{") or "json" in content_type:
         return _read_json_feed(body, url)
+    kind = sitemap_kind(body)
+    if kind == "urlset":
+        return "", read_sitemap(body, url)[0]
+    if kind == "sitemapindex":
+        raise FeedError(f"{url} is a sitemap index, not a feed")
     import feedparser  # imported here: it is slow to import and only gathering needs it
 
-    parsed: Any = feedparser.parse(
-        body, response_headers={"content-type": content_type or "application/xml"}
-    )
+    body, content_type = _defuse(body, content_type, url)
+    parsed: Any = feedparser.parse(body, response_headers={"content-type": content_type})
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = getattr(parsed, "bozo_exception", None) or "no feed elements"
         raise FeedError(f"{url} is not a readable feed: {reason}")
@@ -106,6 +133,78 @@ def read_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list[
         )
     items = [_feed_item(entry, url) for entry in parsed.entries]
     return _plain(parsed.feed.get("title", "")), [item for item in items if item is not None]
+
+
+def sitemap_kind(body: bytes) -> str:
+    """'urlset' or 'sitemapindex' when ``body`` is a sitemap (by its root element), else ''."""
+    head = body[:2048]
+    if b"\x00" in head[:4] or head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        head = head.decode("utf-16", errors="ignore").encode()
+    match = _ROOT.search(head)
+    name = match.group(1).split(b":")[-1] if match else b""
+    return name.decode() if name in (b"urlset", b"sitemapindex") else ""
+
+
+def read_sitemap(body: bytes, url: str) -> tuple[list[NewArticle], list[str]]:
+    """The pages a sitemap lists, as items, and the sitemaps a sitemap index lists.
+
+    Google News entries (``<news:news>``) give each item its title and publication date; plain
+    entries give the URL and ``<lastmod>``. A DTD, entities or external references are refused.
+    """
+    from xml.etree.ElementTree import ParseError
+
+    import defusedxml.ElementTree as safe_xml
+    from defusedxml import DefusedXmlException
+
+    try:
+        root = safe_xml.fromstring(body, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise FeedError(f"{url} is a sitemap with a DTD or entities, refused: {exc}") from None
+    except ParseError as exc:
+        raise FeedError(f"{url} is not a readable sitemap: {exc}") from None
+    children: list[tuple[str, str]] = []
+    items: list[NewArticle] = []
+    for entry in root:
+        name = _local(entry.tag)
+        fields = {_local(child.tag): (child.text or "").strip() for child in entry.iter()}
+        loc = fields.get("loc", "")
+        if not loc:
+            continue
+        absolute = urljoin(url, loc)
+        if name == "sitemap":
+            children.append((fields.get("lastmod", ""), absolute))
+        elif name == "url":
+            title = _plain(fields.get("title", ""))
+            published = _iso_text(fields.get("publication_date", "") or fields.get("lastmod", ""))
+            url_norm = normalize_url(absolute)
+            items.append(
+                NewArticle(
+                    guid=absolute,
+                    url=absolute,
+                    url_norm=url_norm,
+                    fingerprint=fingerprint(title, "", url_norm),
+                    title=title,
+                    published_at=published,
+                )
+            )
+    children.sort(key=lambda child: child[0], reverse=True)
+    return items, [child_url for _, child_url in children]
+
+
+def _read_sitemap_index(fetcher: Fetcher, response: Response) -> list[NewArticle]:
+    _, children = read_sitemap(response.body, response.url)
+    items: list[NewArticle] = []
+    failures: list[str] = []
+    for child in children[:MAX_CHILD_SITEMAPS]:
+        try:
+            page = fetcher.fetch(child)
+            items += read_sitemap(page.body, page.url)[0]
+        except DigestError as exc:
+            log.warning("sitemap %s: %s", child, exc)
+            failures.append(str(exc))
+    if failures and not items:
+        raise FeedError(f"{response.url}: none of its sitemaps could be read ({failures[0]})")
+    return items
 
 
 def discover_feeds(html: bytes, base_url: str) -> list[str]:
@@ -237,6 +336,71 @@ def _page_item(response: Response) -> NewArticle:
         published_at=page.published or "",
         author=page.author or "",
     )
+
+
+def _defuse(body: bytes, content_type: str, url: str) -> tuple[bytes, str]:
+    """The feed in UTF-8 as feedparser would convert it; refused if its DTD has unsafe entities.
+
+    feedparser strips entity declarations with line-based patterns before its XML parser runs, and
+    a DOCTYPE written on one line slips past them: a billion-laughs feed then costs seconds and
+    tens of megabytes before expat's own limit stops it. So the exact bytes the parser will see are
+    checked first, by expat itself, reading only the DTD.
+    """
+    from feedparser.encodings import convert_to_utf8
+    from feedparser.sanitizer import replace_doctype
+
+    outcome: dict[str, Any] = {}
+    data = convert_to_utf8({"content-type": content_type or "application/xml"}, body, outcome)
+    if not outcome.get("encoding"):
+        return body, content_type or "application/xml"  # undecodable: feedparser's loose parser
+    if b"<!ENTITY" in data:
+        unsafe = _unsafe_entity(replace_doctype(data)[1])
+        if unsafe:
+            raise FeedError(
+                f"{url} declares the XML entity '{unsafe}', which nests other entities or loads "
+                "a file; refused",
+                hint="A genuine feed never needs this; ask the publisher or remove the source.",
+            )
+    return data, "application/xml; charset=utf-8"
+
+
+class _EndOfDTD(Exception):
+    pass
+
+
+def _unsafe_entity(data: bytes) -> str:
+    """The name of the first entity the DTD declares that could expand or load anything, else ''."""
+    from xml.parsers import expat
+
+    found: list[str] = []
+
+    def declared(name: str, parameter: int, value: str | None, *rest: str | None) -> None:
+        base, system_id, public_id, notation = rest
+        nested = value is None or re.search(r"&[A-Za-z_:]", value) or len(value) > 10_000
+        if parameter or system_id or public_id or notation or nested:
+            found.append(("%" if parameter else "") + name)
+            raise _EndOfDTD
+
+    def stop(*_: Any) -> None:
+        raise _EndOfDTD
+
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.EntityDeclHandler = declared
+    parser.EndDoctypeDeclHandler = stop
+    parser.StartElementHandler = stop
+    try:
+        parser.Parse(data, True)
+    except (_EndOfDTD, expat.ExpatError):
+        pass  # a broken DTD stops feedparser's strict parse at the same point, before expansion
+    return found[0] if found else ""
+
+
+_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)[\s>/]")
+
+
+def _local(tag: Any) -> str:
+    return str(tag).rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
 def _looks_like_html(response: Response) -> bool:

@@ -41,6 +41,7 @@ class Source:
     last_checked_at: str
     successes: int
     disabled: bool
+    not_before: str = ""  # no fetch before this time (the site asked us to wait: 429/503)
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,38 @@ def m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_initial]
+def m002_fetch_schedule(db: sqlite3.Connection) -> None:
+    """When a source may be fetched next, and the items deliberately not gathered.
+
+    ``sources.not_before`` holds a site's Retry-After. ``skipped_items`` keeps the identity of
+    items seen but left out (beyond a new source's first-fetch limit; the same text as a stored
+    article), so they stay "seen" without ever becoming stories.
+    """
+    _run_script(
+        db,
+        """
+        ALTER TABLE sources ADD COLUMN not_before TEXT NOT NULL DEFAULT '';
+        CREATE TABLE skipped_items (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            guid TEXT NOT NULL,
+            url TEXT NOT NULL DEFAULT '',
+            url_norm TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            skipped_at TEXT NOT NULL
+        );
+        CREATE INDEX skipped_items_guid ON skipped_items(source_id, guid);
+        CREATE INDEX skipped_items_url_norm ON skipped_items(url_norm);
+        CREATE INDEX skipped_items_fingerprint ON skipped_items(fingerprint)
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    m001_initial,
+    m002_fetch_schedule,
+]
 
 
 class SQLiteStore:
@@ -309,18 +341,23 @@ class SQLiteStore:
         """A fetch worked (``status`` says how: 'ok', 'not modified'...): reset the failure count."""
         self.db.execute(
             """UPDATE sources SET status = ?, last_error = '', failures = 0, successes = successes + 1,
-                 feed_url = ?, etag = ?, last_modified = ?, last_checked_at = ?,
+                 feed_url = ?, etag = ?, last_modified = ?, last_checked_at = ?, not_before = '',
                  name = CASE WHEN name = '' THEN ? ELSE name END
                WHERE id = ?""",
             (status, feed_url, etag, last_modified, now_utc(), name, source_id),
         )
 
-    def record_source_failure(self, source_id: int, error: str, *, disable: bool = False) -> None:
-        """A fetch failed: keep the message, count consecutive failures, optionally disable."""
+    def record_source_failure(
+        self, source_id: int, error: str, *, disable: bool = False, not_before: str = ""
+    ) -> None:
+        """A fetch failed: keep the message, count consecutive failures, optionally disable.
+
+        ``not_before`` (an ISO time) defers the next fetch, as a site's Retry-After asks.
+        """
         self.db.execute(
             """UPDATE sources SET status = 'error', last_error = ?, failures = failures + 1,
-                 last_checked_at = ?, disabled = MAX(disabled, ?) WHERE id = ?""",
-            (error, now_utc(), int(disable), source_id),
+                 last_checked_at = ?, disabled = MAX(disabled, ?), not_before = ? WHERE id = ?""",
+            (error, now_utc(), int(disable), not_before, source_id),
         )
 
     # -- articles -----------------------------------------------------------------------------
@@ -332,7 +369,74 @@ class SQLiteStore:
                OR fingerprint = ? LIMIT 1""",
             (source_id, item.guid, item.url_norm, item.fingerprint),
         ).fetchone()
+        if row is None:
+            row = self.db.execute(
+                """SELECT 1 FROM skipped_items WHERE (source_id = ? AND guid = ?) OR url_norm = ?
+                   OR fingerprint = ? LIMIT 1""",
+                (source_id, item.guid, item.url_norm, item.fingerprint),
+            ).fetchone()
         return row is not None
+
+    def skip_items(self, source_id: int, items: Sequence[NewArticle], reason: str) -> int:
+        """Remember items as seen without gathering them; returns how many were not seen before."""
+        added = 0
+        with self.transaction() as db:
+            for item in items:
+                if self.is_seen(source_id, item):
+                    continue
+                db.execute(
+                    """INSERT INTO skipped_items (source_id, guid, url, url_norm, fingerprint,
+                         reason, skipped_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                    (
+                        source_id,
+                        item.guid,
+                        item.url,
+                        item.url_norm,
+                        item.fingerprint,
+                        reason,
+                        now_utc(),
+                    ),
+                )
+                added += 1
+        return added
+
+    def find_text_twin(self, content_hash: str, article_id: int) -> int | None:
+        """Another article whose extracted text has this hash (the same story under another URL)."""
+        row = self.db.execute(
+            "SELECT id FROM articles WHERE content_hash = ? AND id != ? ORDER BY id LIMIT 1",
+            (content_hash, article_id),
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def skip_article(self, article_id: int, reason: str) -> None:
+        """Turn a gathered, unclaimed article into a skipped item: still seen, never a story."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT * FROM articles WHERE id = ? AND edition_id IS NULL", (article_id,)
+            ).fetchone()
+            if row is None:
+                return
+            db.execute(
+                """INSERT INTO skipped_items (source_id, guid, url, url_norm, fingerprint, reason,
+                     skipped_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    row["source_id"],
+                    row["guid"],
+                    row["url"],
+                    row["url_norm"],
+                    row["fingerprint"],
+                    reason,
+                    now_utc(),
+                ),
+            )
+            db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+    def count_skipped(self, source_id: int) -> int:
+        return int(
+            self.db.execute(
+                "SELECT COUNT(*) FROM skipped_items WHERE source_id = ?", (source_id,)
+            ).fetchone()[0]
+        )
 
     def add_article(self, source_id: int, item: NewArticle) -> int | None:
         """Store a new item; returns its id, or None when it was already seen."""
@@ -647,6 +751,7 @@ def _source_from(row: sqlite3.Row) -> Source:
         last_checked_at=row["last_checked_at"],
         successes=row["successes"],
         disabled=bool(row["disabled"]),
+        not_before=row["not_before"],
     )
 
 
