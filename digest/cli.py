@@ -57,6 +57,7 @@ class App:
             max_bytes=fetch.max_bytes,
             allow_private_addresses=fetch.allow_private_addresses,
             allow_hosts=fetch.allow_hosts,
+            concurrency=fetch.concurrency,
         )
 
     def summarizer_loader(
@@ -160,7 +161,9 @@ def gather(app: App) -> None:
     finally:
         fetcher.close()
     click.echo(
-        f"{report.sources_ok} sources read, {report.sources_failed} failed; "
+        f"{report.sources_ok} sources read, {report.sources_failed} failed"
+        + (f", {report.sources_waiting} waiting" if report.sources_waiting else "")
+        + "; "
         f"{report.new_articles} new articles ({report.from_page} from their pages, "
         f"{report.from_feed} from feed text); {report.summarised} summarised"
         + (f" by {report.model_id}" if report.model_id else "")
@@ -316,15 +319,22 @@ def subscribers_list(app: App, status: str | None) -> None:
 @cli.command()
 @pass_app
 def sources(app: App) -> None:
-    """Show each source's health: last status, error and consecutive failures."""
+    """Show each source's health: state, failures, last check and error, next allowed fetch."""
+    from digest.store import now_utc
+
     for entry in app.config.sources:
         app.store.upsert_source(entry.url, entry.name, entry.section)
+    now = now_utc()
     for source in app.store.list_sources():
         state = "disabled" if source.disabled else source.status
+        waiting = source.not_before if source.not_before > now else ""
         line = (
             f"{source.name or source.url}\t{state}\tfailures={source.failures}\t"
-            f"checked={source.last_checked_at or 'never'}\t{source.url}"
+            f"checked={source.last_checked_at or 'never'}\t"
+            f"next={'never' if source.disabled else waiting or 'now'}\t{source.url}"
         )
+        if source.feed_url and source.feed_url != source.url:
+            line += f"\n    reads: {source.feed_url}"
         if source.last_error:
             line += f"\n    last error: {source.last_error}"
         click.echo(line)

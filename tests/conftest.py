@@ -6,6 +6,7 @@
 - ``summarizer``: the embedded extractive summariser, loaded once per test session.
 - ``demo_config``: a Config over a copy of a database gathered once per session from the whole demo site
   (its three feeds, real pages, the real model), ready to build an edition from.
+- ``server``: an HTTP server on 127.0.0.1 whose answers each test scripts (scripted_server.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pytest
 
 from digest.config import Config, config_from_dict
 from digest.demo import SiteServer, default_site
+from tests.scripted_server import ScriptedServer
 
 
 @pytest.fixture
@@ -144,3 +146,9 @@ def demo_config(demo_db: Path, tmp_path: Path, make_config: Callable[..., Config
     """A Config over this test's own copy of the gathered demo database."""
     shutil.copyfile(demo_db, tmp_path / "digest.db")
     return make_config(digest={"title": "The Demo Digest", "base_url": "https://digest.example"})
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedServer]:
+    with ScriptedServer() as running:
+        yield running
