@@ -18,8 +18,10 @@ result back to the calling thread (where the store lives).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 import zlib
@@ -100,11 +102,11 @@ class HttpFetcher:
         self.allow_private_addresses = allow_private_addresses
         self.allow_hosts = {host.lower().rstrip(".") for host in allow_hosts}
         self.resolve = resolve or _system_resolve
-        transport = httpx.HTTPTransport(verify=True, trust_env=False)
+        transport = httpx.HTTPTransport(verify=_tls_context(), trust_env=False)
         # httpx has no public hook for the network backend, and the pinning must sit exactly there:
         # this pool, built with httpcore's public API, replaces the transport's default one.
         transport._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=True, trust_env=False),
+            ssl_context=_tls_context(),
             max_connections=max(1, concurrency),
             max_keepalive_connections=max(1, concurrency),
             keepalive_expiry=5.0,
@@ -353,6 +355,12 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self.inner.get_extra_info(info)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """Certificate checks on, always; loaded once (reading the CA bundle takes a while)."""
+    return httpx.create_ssl_context(verify=True, trust_env=False)
+
+
 def _system_resolve(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
@@ -384,6 +392,7 @@ class _Decoder:
             raise FetchError(f"{url} uses an unsupported Content-Encoding: {encoding}")
         self.kind = names[0] if names else ""
         self.url = url
+        self.fresh = True  # nothing decoded yet: a raw-deflate fallback is still possible
         self.zlib: Any = None
         if self.kind in ("gzip", "x-gzip"):
             self.zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -400,12 +409,13 @@ class _Decoder:
             try:
                 out = self.zlib.decompress(data, max(1, limit - produced + 1))
             except zlib.error:
-                if self.kind == "deflate" and self.zlib.total_in == 0 and produced == 0:
+                if self.kind == "deflate" and self.fresh:
                     # Some servers send raw deflate without the zlib header.
                     self.zlib = zlib.decompressobj(-zlib.MAX_WBITS)
                     self.kind = "raw deflate"
                     continue
                 raise FetchError(f"{self.url} sent a corrupt compressed body") from None
+            self.fresh = False
             produced += len(out)
             yield out
             data = self.zlib.unconsumed_tail
