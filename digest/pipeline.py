@@ -107,7 +107,7 @@ def gather(
     ``per_host``); every store write happens here, on the calling thread.
     """
     report = GatherReport()
-    report.new_articles = collect_new(config, store, fetcher, report, progress)
+    collect_new(config, store, fetcher, report, progress)
     fill_texts(config, store, fetcher, report, progress)
     summarise_pending(config, store, load_summarizer, report, progress)
     return report
@@ -121,6 +121,8 @@ def collect_new(
     progress: Progress = quiet,
 ) -> int:
     """Look at every due source at once, store the items not seen before; returns how many.
+
+    The count is also added to ``report.new_articles``.
 
     A failing source is recorded against itself (status, error, consecutive failures, and when it
     may be asked again) and never stops the others.
@@ -149,6 +151,7 @@ def collect_new(
             name=found.title,
         )
         report.sources_ok += 1
+    report.new_articles += new
     return new
 
 
@@ -180,8 +183,14 @@ def _record_failure(
         if wait > 0:
             wait = min(wait, MAX_RETRY_AFTER.total_seconds())
             not_before = _iso(datetime.now(UTC) + timedelta(seconds=math.ceil(wait) + 1))
-    gone = isinstance(error, HTTPStatusError) and error.status == 410
-    store.record_source_failure(source.id, message, disable=gone, not_before=not_before)
+    status = error.status if isinstance(error, HTTPStatusError) else 0
+    moved = source.feed_url not in ("", source.url)
+    if status in (404, 410) and moved:
+        # The feed it found (or was sent to) is gone: start again from the configured URL.
+        store.forget_feed_url(source.id)
+    store.record_source_failure(
+        source.id, message, disable=status == 410 and not moved, not_before=not_before
+    )
     report.sources_failed += 1
     report.errors.append(f"{source.url}: {message}")
     log.warning("source %s failed: %s", source.url, message)

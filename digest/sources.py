@@ -121,7 +121,9 @@ def read_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list[
 
     body, content_type = _defuse(body, content_type, url)
     parsed: Any = feedparser.parse(body, response_headers={"content-type": content_type})
-    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+    if not parsed.entries and (not parsed.get("version") or (parsed.bozo and not parsed.feed)):
+        # Nothing feed-like. (A well-formed feed with no items is just empty; a malformed one that
+        # still has its channel is read, with a warning: feedparser's lenient parser recovers it.)
         reason = getattr(parsed, "bozo_exception", None) or "no feed elements"
         raise FeedError(f"{url} is not a readable feed: {reason}")
     if parsed.bozo:

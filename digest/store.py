@@ -360,6 +360,13 @@ class SQLiteStore:
             (error, now_utc(), int(disable), not_before, source_id),
         )
 
+    def forget_feed_url(self, source_id: int) -> None:
+        """Ask the configured URL again next time (the discovered or moved feed URL failed)."""
+        self.db.execute(
+            "UPDATE sources SET feed_url = '', etag = '', last_modified = '' WHERE id = ?",
+            (source_id,),
+        )
+
     # -- articles -----------------------------------------------------------------------------
 
     def is_seen(self, source_id: int, item: NewArticle) -> bool:

@@ -414,3 +414,26 @@ def test_every_store_write_stays_on_the_calling_thread(
     report, _ = run(urls, store_class=WatchedStore, concurrency=6, per_host=6)
     assert report.new_articles == 6 and WatchedStore.writers == {threading.get_ident()}
     assert server.most_in_flight_total > 1
+
+
+def test_a_vanished_discovered_feed_is_found_again_from_the_home_page(
+    server: ScriptedServer, run: Callable[..., Any]
+) -> None:
+    def home(version: int) -> Reply:
+        link = f'<link rel="alternate" type="application/rss+xml" href="/feed-v{version}.xml">'
+        return Reply(
+            body=f"<html><head>{link}</head><body>Quay Notes</body></html>".encode(),
+            headers={"Content-Type": "text/html"},
+        )
+
+    server.route("/", [home(1), home(2)])
+    server.route("/feed-v1.xml", [Reply(body=rss([("g1", "", "One")])), Reply(status=404)])
+    server.route("/feed-v2.xml", Reply(body=rss([("g2", "", "Two")])))
+    _, store = run([server.url("/")])
+    assert store.list_sources()[0].feed_url == server.url("/feed-v1.xml")
+    failed, store = run([server.url("/")])
+    (source,) = store.list_sources()
+    assert (failed.sources_failed, source.feed_url, source.disabled) == (1, "", False)
+    found, store = run([server.url("/")])
+    assert (found.sources_ok, found.new_articles) == (1, 1)
+    assert store.list_sources()[0].feed_url == server.url("/feed-v2.xml")
