@@ -33,6 +33,7 @@ format: setup
 
 bench: setup
 	$(PY) benchmarks/extraction.py
+	$(PY) benchmarks/feeds_corpus.py
 	$(PY) benchmarks/summarization.py
 	$(PY) benchmarks/email_size.py
 

@@ -44,7 +44,7 @@ class StoreConfig:
 @dataclass(frozen=True)
 class SourceConfig:
     url: str = _key(
-        "", "A feed URL (RSS, Atom, JSON Feed), a site's home page, or an article page."
+        "", "A feed (RSS, Atom, JSON Feed), a sitemap, a site's home page, or an article page."
     )
     name: str = _key("", "Display name; defaults to the feed's own title.")
     section: str = _key(
