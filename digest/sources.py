@@ -268,6 +268,9 @@ def _feed_item(entry: Any, feed_url: str) -> NewArticle | None:
     raw_text = content[0].get("value", "") if content else entry.get("summary", "")
     text = html_to_text(raw_text)
     guid = entry.get("id") or url or title
+    if not guid and text:
+        # RSS allows an item that is only a description: its text is then its identity.
+        guid = "text:" + hashlib.sha256(text.encode()).hexdigest()[:32]
     if not guid or not (url or text):
         return None
     published = _iso(entry.get("published_parsed") or entry.get("updated_parsed"))
@@ -278,7 +281,7 @@ def _feed_item(entry: Any, feed_url: str) -> NewArticle | None:
         url=url,
         url_norm=url_norm,
         fingerprint=fingerprint(title, text, url_norm),
-        title=title,
+        title=title or _headline(text),
         published_at=published,
         author=author,
         feed_text=text,
@@ -428,6 +431,12 @@ def html_to_text(markup: str) -> str:
         block.tail = "\n" + (block.tail or "")
     lines = (_squash(line) for line in root.text_content().split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def _headline(text: str, words: int = 12) -> str:
+    """A stand-in title for an untitled item: the start of its first sentence."""
+    first = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0].split()
+    return " ".join(first[:words]) + (" …" if len(first) > words else "")
 
 
 def _plain(value: str) -> str:

@@ -86,3 +86,14 @@ def test_html_to_text_keeps_paragraphs() -> None:
     assert html_to_text("<p>One <b>two</b>.</p><p>Three.</p><script>x()</script>") == (
         "One two.\nThree."
     )
+
+
+def test_an_item_that_is_only_a_description_is_kept() -> None:
+    feed = b"""<rss version="2.0"><channel><title>Pier Log</title>
+    <item><description>Gulls took the last of the chips from the pier at noon. More later.
+    </description></item><item><description>Gulls took the last of the chips from the pier at
+    noon. More later.</description></item></channel></rss>"""
+    _, items = read_feed(feed, "https://pier.example/rss")
+    assert len(items) == 2 and items[0].guid == items[1].guid  # same text, same identity
+    assert items[0].guid.startswith("text:") and items[0].url == ""
+    assert items[0].title == "Gulls took the last of the chips from the pier at noon."
