@@ -168,16 +168,18 @@ def read_sitemap(body: bytes, url: str) -> tuple[list[NewArticle], list[str]]:
     items: list[NewArticle] = []
     for entry in root:
         name = _local(entry.tag)
-        fields = {_local(child.tag): (child.text or "").strip() for child in entry.iter()}
-        loc = fields.get("loc", "")
+        loc = _child_text(entry, "loc")
         if not loc:
             continue
         absolute = urljoin(url, loc)
         if name == "sitemap":
-            children.append((fields.get("lastmod", ""), absolute))
+            children.append((_child_text(entry, "lastmod"), absolute))
         elif name == "url":
-            title = _plain(fields.get("title", ""))
-            published = _iso_text(fields.get("publication_date", "") or fields.get("lastmod", ""))
+            news = next((child for child in entry if _local(child.tag) == "news"), None)
+            title = _plain(_child_text(news, "title"))
+            published = _iso_text(
+                _child_text(news, "publication_date") or _child_text(entry, "lastmod")
+            )
             url_norm = normalize_url(absolute)
             items.append(
                 NewArticle(
@@ -402,6 +404,14 @@ def _unsafe_entity(data: bytes) -> str:
 
 
 _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)[\s>/]")
+
+
+def _child_text(element: Any, name: str) -> str:
+    """The text of ``element``'s first direct child called ``name`` (any namespace), else ''."""
+    for child in element if element is not None else ():
+        if _local(child.tag) == name:
+            return (child.text or "").strip()
+    return ""
 
 
 def _local(tag: Any) -> str:

@@ -352,13 +352,16 @@ def test_hostile_feeds_are_reported_against_their_source(
 
 NEWS_SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
-        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"
+        xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">
   <url><loc>{base}/news/tram-extension</loc>
     <news:news><news:publication><news:name>Valley Courier</news:name>
       <news:language>en</news:language></news:publication>
       <news:publication_date>2026-11-27T08:30:00+01:00</news:publication_date>
       <news:title>Tram line reaches the hospital</news:title></news:news></url>
-  <url><loc>{base}/news/library</loc><lastmod>2026-11-26</lastmod></url>
+  <url><loc>{base}/news/library</loc><lastmod>2026-11-26</lastmod>
+    <image:image><image:loc>{base}/img/library.jpg</image:loc>
+      <image:title>The reading room</image:title></image:image></url>
 </urlset>"""
 
 SITEMAP_INDEX = """<?xml version="1.0" encoding="UTF-8"?>
@@ -391,6 +394,7 @@ def test_news_sitemaps_are_a_source_of_articles(
         f"{base}/news/library",
         "2026-11-26T00:00:00+00:00",
     )
+    assert library.title != "The reading room"  # an image's title is not the page's
     assert "refused" in store.list_sources()[1].last_error
     assert "/sitemap-old.xml" in server.paths()  # read as well, after the newer one
 
