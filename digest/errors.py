@@ -13,7 +13,9 @@
     ├── TemplateError           a template is missing or broken (names the file and line)
     └── DeliveryError           a message could not be handed to the mail backend
         ├── TemporaryDeliveryError  worth retrying (4xx, dropped connection)
-        └── PermanentDeliveryError  not worth retrying (5xx: bad address, rejected)
+        │   └── UncertainDeliveryError  the message went out but its acceptance was never confirmed
+        ├── PermanentDeliveryError  not worth retrying (5xx: bad address, rejected)
+        └── SendLockedError     another digest process is sending from the same database
 
 The CLI prints ``message`` and ``hint`` on one line each and exits non-zero; ``-v`` adds the traceback.
 """
@@ -104,3 +106,14 @@ class TemporaryDeliveryError(DeliveryError):
 
 class PermanentDeliveryError(DeliveryError):
     pass
+
+
+class UncertainDeliveryError(TemporaryDeliveryError):
+    """The whole message was sent but the server's reply was lost: it may have been accepted."""
+
+
+class SendLockedError(DeliveryError):
+    hint = (
+        "Another `digest send` or `digest run` is sending from this database; wait for it to "
+        "finish, or stop it first."
+    )
