@@ -15,6 +15,7 @@
         ├── TemporaryDeliveryError  worth retrying (4xx, dropped connection)
         │   └── UncertainDeliveryError  the message went out but its acceptance was never confirmed
         ├── PermanentDeliveryError  not worth retrying (5xx: bad address, rejected)
+        │   └── HardBounceError     the server refused the address itself (5xx to RCPT TO)
         └── SendLockedError     another digest process is sending from the same database
 
 The CLI prints ``message`` and ``hint`` on one line each and exits non-zero; ``-v`` adds the traceback.
@@ -110,6 +111,10 @@ class PermanentDeliveryError(DeliveryError):
 
 class UncertainDeliveryError(TemporaryDeliveryError):
     """The whole message was sent but the server's reply was lost: it may have been accepted."""
+
+
+class HardBounceError(PermanentDeliveryError):
+    hint = "The address was refused; it is marked bounced and not mailed again until re-added."
 
 
 class SendLockedError(DeliveryError):
