@@ -121,12 +121,6 @@ def compose(
     return message
 
 
-def new_message_id(sender: str) -> str:
-    """A fresh Message-ID in the sender's domain."""
-    _, address = parseaddr(header_safe(sender))
-    return make_msgid(domain=address.split("@", 1)[1] if "@" in address else "localhost")
-
-
 def list_headers(
     *, list_id: str, unsubscribe_url: str, unsubscribe_mailto: str = ""
 ) -> dict[str, str]:

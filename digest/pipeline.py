@@ -37,7 +37,6 @@ from digest.deliver import (
     deliver_all,
     header_safe,
     list_headers,
-    new_message_id,
     unsubscribe_token,
 )
 from digest.errors import (
