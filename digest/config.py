@@ -336,15 +336,19 @@ def _check_values(config: Config) -> None:
         "digest.gather_every_minutes": config.digest.gather_every_minutes,
         "mail.messages_per_connection": config.mail.messages_per_connection,
         "mail.concurrency": config.mail.concurrency,
-        "mail.retry_deadline_minutes": config.mail.retry_deadline_minutes,
     }
     for key, number in positive.items():
         if number < 1:
             raise ConfigError(f"config key '{key}' must be at least 1, not {number}")
-    if config.mail.rate_per_second < 0 or config.digest.send_grace_minutes < 0:
-        raise ConfigError(
-            "config keys 'mail.rate_per_second' and 'digest.send_grace_minutes' cannot be negative"
-        )
+    not_negative = {
+        "mail.rate_per_second": config.mail.rate_per_second,
+        "mail.retry_backoff_seconds": config.mail.retry_backoff_seconds,
+        "mail.retry_deadline_minutes": config.mail.retry_deadline_minutes,
+        "digest.send_grace_minutes": config.digest.send_grace_minutes,
+    }
+    for key, value in not_negative.items():
+        if value < 0:
+            raise ConfigError(f"config key '{key}' cannot be negative, not {value}")
     dkim = (config.mail.dkim_selector, config.mail.dkim_domain, config.mail.dkim_key_file)
     if any(dkim) and not all(dkim):
         raise ConfigError(

@@ -284,7 +284,14 @@ class SMTPMailer:
                 if self.security == "starttls":
                     connection.starttls(context=self.context)
             if self.username:
-                connection.login(self.username, self.password)
+                try:
+                    connection.login(self.username, self.password)
+                except smtplib.SMTPNotSupportedError:
+                    raise DeliveryError(
+                        f"the SMTP server {self.host}:{self.port} offers no login (AUTH)",
+                        hint="Check [mail.smtp] security and port: many servers offer AUTH only "
+                        "over TLS; or leave username empty.",
+                    ) from None
             self.connections_opened += 1
             return connection
         except smtplib.SMTPAuthenticationError as exc:
