@@ -340,15 +340,15 @@ def _check_values(config: Config) -> None:
     for key, number in positive.items():
         if number < 1:
             raise ConfigError(f"config key '{key}' must be at least 1, not {number}")
-    not_negative = {
+    not_negative: dict[str, float] = {
         "mail.rate_per_second": config.mail.rate_per_second,
         "mail.retry_backoff_seconds": config.mail.retry_backoff_seconds,
         "mail.retry_deadline_minutes": config.mail.retry_deadline_minutes,
         "digest.send_grace_minutes": config.digest.send_grace_minutes,
     }
-    for key, value in not_negative.items():
-        if value < 0:
-            raise ConfigError(f"config key '{key}' cannot be negative, not {value}")
+    for key, amount in not_negative.items():
+        if amount < 0:
+            raise ConfigError(f"config key '{key}' cannot be negative, not {amount}")
     dkim = (config.mail.dkim_selector, config.mail.dkim_domain, config.mail.dkim_key_file)
     if any(dkim) and not all(dkim):
         raise ConfigError(
