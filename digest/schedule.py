@@ -25,6 +25,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -110,8 +111,8 @@ def send_due(
 ) -> list[Any]:
     """Send every due subscriber their local day's edition, then the ledger's retries now due.
 
-    Returns one SendReport per edition touched. Holds the send lock throughout; raises
-    SendLockedError when another process holds it.
+    Returns one SendReport per edition touched. Holds the send lock throughout (a dry run needs
+    none); raises SendLockedError when another process holds it.
     """
     from digest.pipeline import quiet, send_edition
 
@@ -123,7 +124,9 @@ def send_due(
         "progress": progress or quiet,
     }
     reports = []
-    with store.send_lock():
+    with nullcontext() if dry_run else store.send_lock():
+        if not dry_run:
+            store.recover_interrupted()  # so a crashed message's edition is found below
         for day, ids in sorted(due_subscribers(config, store, now, grace=grace).items()):
             if stop and stop.is_set():
                 break

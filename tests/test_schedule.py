@@ -23,6 +23,7 @@ import pytest
 from digest.config import Config
 from digest.deliver import OutboxMailer
 from digest.errors import SendLockedError
+from digest.pipeline import build_edition
 from digest.render import Renderer
 from digest.schedule import build_scheduler, due_subscribers, latest_slot, send_due
 from digest.store import SQLiteStore
@@ -346,3 +347,26 @@ def test_manual_send_covers_everyone_for_their_local_today(
     store.add_subscriber("utc@example.com")
     due = due_subscribers(config, store, utc(2026, 3, 2, 12), grace=None)
     assert due == {date(2026, 3, 3): [1], date(2026, 3, 2): [2]}
+
+
+def test_a_message_left_sending_by_a_crash_is_retried_once_by_the_next_send(
+    make_config: Callable[..., Config],
+) -> None:
+    config = make_config()
+    store = SQLiteStore(config.store.path)
+    subscriber, _ = store.add_subscriber("ada@example.com")
+    add_today(store, 1)
+    edition, _ = build_edition(config, store, Renderer(), date(2026, 3, 2))
+    store.freeze_edition(edition.id)
+    store.plan_deliveries(edition.id)
+    # what a process killed mid-message leaves behind: the row 'sending', nothing else to do
+    assert store.claim_delivery(edition.id, subscriber.id, "<kept@example.com>")
+    outbox = OutboxMailer(config.mail.outbox)
+    reports = send_due(config, store, Renderer(), outbox, now=utc(2026, 3, 2, 9), grace=None)
+    assert [(r.edition_date, r.sent) for r in reports] == [("2026-03-02", 1)]
+    row = store.db.execute(
+        "SELECT state, attempts, uncertain, message_id FROM deliveries"
+    ).fetchone()
+    assert tuple(row) == ("sent", 2, 1, "<kept@example.com>")  # same Message-ID on the retry
+    (eml,) = Path(config.mail.outbox).glob("*.eml")
+    assert b"Message-ID: <kept@example.com>" in eml.read_bytes()
