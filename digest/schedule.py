@@ -22,6 +22,7 @@ send run on separate executors, so a hung gather or model call cannot hold up a 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -36,6 +37,7 @@ from digest.store import SQLiteStore, Subscriber, now_utc
 log = logging.getLogger(__name__)
 
 SEND_CHECK_SECONDS = 60
+GATHER_STOP_SECONDS = 10  # how long a stopping `digest run` waits for a gather in progress
 
 
 def send_time(config: Config, subscriber: Subscriber) -> tuple[ZoneInfo, time]:
@@ -167,7 +169,10 @@ def build_scheduler(
     kind = BackgroundScheduler if background else BlockingScheduler
     scheduler = kind(
         timezone=UTC,
-        executors={"gather": ThreadPoolExecutor(1), "send": ThreadPoolExecutor(1)},
+        executors={
+            name: ThreadPoolExecutor(1, pool_kwargs={"thread_name_prefix": name})
+            for name in ("gather", "send")
+        },
     )
     start = datetime.now(UTC)
     scheduler.add_job(
@@ -200,6 +205,7 @@ def run_scheduler(app: Any) -> None:
 
     config = app.config
     stop = threading.Event()
+    sending = threading.Lock()  # held while a send runs: shutdown waits for it, not for a gather
     load_lock = threading.Lock()
     loader = app.summarizer_loader()
 
@@ -223,6 +229,10 @@ def run_scheduler(app: Any) -> None:
             store.close()
 
     def send_job() -> None:
+        with sending:
+            run_send()
+
+    def run_send() -> None:
         store = SQLiteStore(config.store.path)
         try:
             reports = send_due(
@@ -269,4 +279,14 @@ def run_scheduler(app: Any) -> None:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         stop.set()
-        scheduler.shutdown(wait=True)
+        scheduler.shutdown(wait=False)
+        with sending:  # the message in flight is finished and recorded
+            pass
+        gathers = [t for t in threading.enumerate() if t.name.startswith("gather")]
+        for thread in gathers:
+            thread.join(timeout=GATHER_STOP_SECONDS)
+        if any(thread.is_alive() for thread in gathers):
+            # A hung gather holds no lock and no open transaction; it must not keep us running.
+            log.warning("a gather is still running; stopping without waiting for it")
+            logging.shutdown()
+            os._exit(0)

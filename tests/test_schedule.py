@@ -370,3 +370,67 @@ def test_a_message_left_sending_by_a_crash_is_retried_once_by_the_next_send(
     assert tuple(row) == ("sent", 2, 1, "<kept@example.com>")  # same Message-ID on the retry
     (eml,) = Path(config.mail.outbox).glob("*.eml")
     assert b"Message-ID: <kept@example.com>" in eml.read_bytes()
+
+
+def test_digest_run_sends_while_a_gather_hangs_and_sigterm_still_stops_it(
+    tmp_path: Path,
+) -> None:
+    import socket
+
+    server = ScriptedSMTP()
+    silent = socket.socket()  # accepts connections (the kernel's backlog) and never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    send_at = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%H:%M")
+    config_file = tmp_path / "run.toml"
+    config_file.write_text(
+        f"""
+[store]
+path = "digest.db"
+[[sources]]
+url = "http://127.0.0.1:{silent.getsockname()[1]}/feed.xml"
+[fetch]
+allow_private_addresses = true
+timeout = 600.0
+[summarizer]
+backend = "lead"
+[mail]
+backend = "smtp"
+[mail.smtp]
+host = "{server.host}"
+port = {server.port}
+security = "none"
+[digest]
+send_at = "{send_at}"
+max_age_hours = 100000
+""",
+        encoding="utf-8",
+    )
+    store = SQLiteStore(tmp_path / "digest.db")
+    store.add_subscriber("ada@example.com")
+    add_today(store, 1)
+    store.close()
+    command = [sys.executable, "-m", "digest", "--config", str(config_file), "run"]
+    try:
+        with Running(server):
+            run = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                stderr=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            deadline = clock.monotonic() + 60
+            while not server.received and clock.monotonic() < deadline:
+                clock.sleep(0.1)
+            run.send_signal(signal.SIGTERM)
+            stopped = clock.monotonic()
+            _, log = run.communicate(timeout=60)
+            waited = clock.monotonic() - stopped
+    finally:
+        silent.close()
+    assert server.per_recipient() == {"ada@example.com": 1}, log
+    assert run.returncode == 0, log
+    assert "a gather is still running" in log
+    assert waited < 45  # bounded by GATHER_STOP_SECONDS, not by the gather's 600 s timeout
