@@ -30,7 +30,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 from urllib.parse import quote
 
 from digest.errors import (
@@ -59,6 +59,7 @@ DKIM_HEADERS = (
 )
 
 
+@runtime_checkable
 class Mailer(Protocol):
     """Hands one message to the mail system; raises DeliveryError subclasses on failure."""
 

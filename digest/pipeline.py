@@ -390,8 +390,12 @@ def send_edition(
         store.plan_deliveries(edition.id, subscriber_ids)
         report.skipped_already_sent = store.count_deliveries(edition.id).get("sent", 0)
         courier = _Courier(config, store, renderer, edition, report, recipient_for)
-        connect = mailer if not hasattr(mailer, "send") else _borrowed(mailer)  # type: ignore[arg-type]
-        concurrency = config.mail.concurrency if not hasattr(mailer, "send") else 1
+        if isinstance(mailer, Mailer):  # the caller's one mailer: one connection, kept open
+            connect, concurrency = _borrowed(mailer), 1
+        else:
+            connect, concurrency = mailer, config.mail.concurrency
+        # Work the ledger: send what is ready, then sleep until the earliest retry is due; a
+        # retry past the deadline is never scheduled, so this ends.
         while not (stop and stop.is_set()):
             ready = store.ready_deliveries(edition.id, now_utc())
             if ready:
