@@ -36,6 +36,7 @@ bench: setup
 	$(PY) benchmarks/feeds_corpus.py
 	$(PY) benchmarks/summarization.py
 	$(PY) benchmarks/email_size.py
+	$(PY) benchmarks/delivery.py
 
 # Headless Chromium for the browser tests (Debian packages); skipped where apt-get is unavailable.
 browser:

@@ -92,9 +92,15 @@ class App:
         return make_renderer(self.config)
 
     def mailer(self) -> Any:
-        from digest.deliver import OutboxMailer, SMTPMailer
+        """A new mailer (one SMTP connection) from the config; sending calls this per connection."""
+        from digest.deliver import DkimSigner, OutboxMailer, SMTPMailer
 
         mail = self.config.mail
+        signer = None
+        if mail.dkim_key_file:
+            signer = DkimSigner.from_file(
+                selector=mail.dkim_selector, domain=mail.dkim_domain, key_file=mail.dkim_key_file
+            )
         if mail.backend == "smtp":
             return SMTPMailer(
                 host=mail.smtp.host,
@@ -103,8 +109,10 @@ class App:
                 username=mail.smtp.username,
                 password=self.config.smtp_password,
                 timeout=mail.smtp.timeout,
+                messages_per_connection=mail.messages_per_connection,
+                signer=signer,
             )
-        return OutboxMailer(mail.outbox)
+        return OutboxMailer(mail.outbox, signer=signer)
 
     def close(self) -> None:
         if self._store is not None:
@@ -236,27 +244,67 @@ def _warn_if_cut(app: App, view: Any) -> None:
 
 @cli.command()
 @click.option("--dry-run", is_flag=True, help="Show who would get the edition; send nothing.")
+@click.option(
+    "--date",
+    "day",
+    metavar="YYYY-MM-DD",
+    help="Send this date's edition to everyone (default: each subscriber's local today).",
+)
 @pass_app
-def send(app: App, dry_run: bool) -> None:
+def send(app: App, dry_run: bool, day: str | None) -> None:
     """Deliver today's edition to every active subscriber who has not had it yet."""
-    from digest.pipeline import send_edition
+    import signal
+    import threading
 
-    mailer = app.mailer()
+    from digest.pipeline import send_edition
+    from digest.schedule import send_due
+
+    stop = threading.Event()
+
+    def finish_and_stop(signum: int, frame: Any) -> None:
+        stop.set()  # the message in flight finishes; no new one starts
+
+    previous = signal.signal(signal.SIGTERM, finish_and_stop)
+    options: dict[str, Any] = {"dry_run": dry_run, "progress": progress, "stop": stop}
     try:
-        report = send_edition(
-            app.config, app.store, app.renderer(), mailer, dry_run=dry_run, progress=progress
-        )
+        if day:
+            reports = [
+                send_edition(
+                    app.config, app.store, app.renderer(), app.mailer, day=_date(day), **options
+                )
+            ]
+        else:
+            reports = send_due(app.config, app.store, app.renderer(), app.mailer, **options)
     finally:
-        mailer.close()
+        signal.signal(signal.SIGTERM, previous)
     verb = "would send" if dry_run else "sent"
-    click.echo(
-        f"edition {report.edition_date}: {report.stories} stories; {verb} {report.sent}, "
-        f"failed {report.failed}, already sent before {report.skipped_already_sent}"
-    )
-    for error in report.errors:
-        click.echo(f"  failed: {error}", err=True)
-    if report.failed:
+    if not reports:
+        click.echo("nothing to send: every active subscriber has had their edition for today")
+    for report in reports:
+        click.echo(
+            f"edition {report.edition_date}: {report.stories} stories; {verb} {report.sent}, "
+            f"failed {report.failed}, already sent before {report.skipped_already_sent}"
+            + (f", uncertain {report.uncertain}" if report.uncertain else "")
+            + (f", still to retry {report.retrying}" if report.retrying else "")
+            + (f", nothing in their sections {report.skipped}" if report.skipped else "")
+            + (f", recovered after a crash {report.recovered}" if report.recovered else "")
+        )
+        for error in report.errors:
+            click.echo(f"  failed: {error}", err=True)
+    if stop.is_set():
+        click.echo("stopped by SIGTERM; `digest send` sends the rest", err=True)
+        return
+    if any(report.failed for report in reports):
         sys.exit(2)
+
+
+@cli.command()
+@pass_app
+def serve(app: App) -> None:
+    """Serve the web app: unsubscribe links, the preview and the archive."""
+    from digest.web import serve as run_server
+
+    run_server(app.config, host=app.config.web.host, port=app.config.web.port)
 
 
 @cli.command()
@@ -276,17 +324,25 @@ def subscribers() -> None:
 @subscribers.command("add")
 @click.argument("email")
 @click.option("--name", default="", help="The subscriber's name.")
+@click.option("--timezone", default="", help="Their IANA time zone (default: the configured one).")
+@click.option("--hour", type=click.IntRange(0, 23), help="Local hour of their daily send.")
+@click.option("--sections", default="", help="Comma-separated sections or sources (default: all).")
 @pass_app
-def subscribers_add(app: App, email: str, name: str) -> None:
+def subscribers_add(
+    app: App, email: str, name: str, timezone: str, hour: int | None, sections: str
+) -> None:
     """Add (or re-activate) a subscriber."""
-    from digest.deliver import valid_email
+    from digest.subscribers import subscriber_row
 
-    if not valid_email(email):
+    try:
+        row = subscriber_row(email, name, timezone, hour, sections)
+    except DigestError as exc:
         raise DigestError(
-            f"'{email}' is not a valid email address",
-            hint="Give a plain address such as reader@example.com.",
-        )
-    subscriber, changed = app.store.add_subscriber(email, name)
+            str(exc), hint="Give a plain address such as reader@example.com."
+        ) from None
+    subscriber, changed = app.store.add_subscriber(
+        row.email, row.name, timezone=row.timezone, hour=row.hour, sections=row.sections
+    )
     click.echo(f"{subscriber.email}: {'added' if changed else 'already subscribed'}")
 
 
@@ -312,8 +368,40 @@ def subscribers_remove(app: App, email: str) -> None:
 @pass_app
 def subscribers_list(app: App, status: str | None) -> None:
     """List subscribers with their state."""
-    for subscriber in app.store.list_subscribers(status):
-        click.echo(f"{subscriber.email}\t{subscriber.status}\t{subscriber.name}")
+    for s in app.store.list_subscribers(status):
+        when = f"{s.timezone or app.config.digest.timezone} " + (
+            f"{s.hour:02d}:00" if s.hour is not None else app.config.digest.send_at
+        )
+        click.echo(f"{s.email}\t{s.status}\t{s.name}\t{when}\t{','.join(s.sections)}")
+
+
+@subscribers.command("import")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@pass_app
+def subscribers_import(app: App, csv_file: IO[str]) -> None:
+    """Add subscribers from a CSV (header: email[,name,timezone,hour,sections])."""
+    from digest.subscribers import parse_csv
+
+    parsed = parse_csv(csv_file)
+    for error in parsed.errors:
+        click.echo(error, err=True)
+    counts = app.store.import_subscribers(parsed.rows)
+    click.echo(
+        f"{counts.added} added, {counts.updated} updated, {counts.kept_inactive} kept "
+        f"unsubscribed or bounced, {len(parsed.errors)} rows with errors skipped"
+    )
+    if parsed.errors:
+        sys.exit(2)
+
+
+@subscribers.command("export")
+@click.option("--status", type=click.Choice(["active", "unsubscribed", "bounced"]))
+@pass_app
+def subscribers_export(app: App, status: str | None) -> None:
+    """Write subscribers as CSV to stdout (the import format, plus status)."""
+    from digest.subscribers import write_csv
+
+    write_csv(app.store.list_subscribers(status), sys.stdout)
 
 
 @cli.command()

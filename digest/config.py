@@ -100,6 +100,30 @@ class MailConfig:
     sender: str = _key("Digest <digest@example.com>", "The From address.")
     outbox: str = _key("outbox", "Folder the outbox backend writes .eml files to.", path=True)
     subject: str = _key("{title} for {date}", "Subject line; {title} and {date} are filled in.")
+    messages_per_connection: int = _key(
+        100, "SMTP: messages sent over one connection before it is closed and reopened."
+    )
+    concurrency: int = _key(2, "SMTP: connections sending at once.")
+    rate_per_second: float = _key(
+        0.0, "Most messages handed over per second, all connections; 0: no limit."
+    )
+    retry_backoff_seconds: float = _key(
+        60.0, "Wait before the first retry of a temporary failure; it doubles on each retry."
+    )
+    retry_deadline_minutes: int = _key(
+        120, "Give up retrying a temporary failure this many minutes after the first attempt."
+    )
+    list_id: str = _key(
+        "", "The List-Id header, e.g. 'Daily Digest <daily.example.com>'; default: from the sender."
+    )
+    unsubscribe_mailto: str = _key(
+        "", "Address for mailto: unsubscribe requests (List-Unsubscribe); empty: https link only."
+    )
+    dkim_selector: str = _key(
+        "", "DKIM selector; DKIM signing is on when selector, domain and key are set."
+    )
+    dkim_domain: str = _key("", "DKIM signing domain (d=).")
+    dkim_key_file: str = _key("", "PEM file with the DKIM private key (RSA).", path=True)
     smtp: SmtpConfig = field(default_factory=SmtpConfig, metadata={"help": "SMTP settings."})
 
 
@@ -131,6 +155,9 @@ class DigestConfig:
         "Largest HTML email; past it the last stories link to the web archive. 0: no limit.",
     )
     show_images: bool = _key(False, "Show each story's lead image (loaded from the publisher).")
+    send_grace_minutes: int = _key(
+        180, "`digest run`: a send time missed by at most this much (e.g. while down) still sends."
+    )
 
 
 @dataclass(frozen=True)
@@ -307,10 +334,28 @@ def _check_values(config: Config) -> None:
         "fetch.per_host": config.fetch.per_host,
         "digest.max_stories": config.digest.max_stories,
         "digest.gather_every_minutes": config.digest.gather_every_minutes,
+        "mail.messages_per_connection": config.mail.messages_per_connection,
+        "mail.concurrency": config.mail.concurrency,
     }
     for key, number in positive.items():
         if number < 1:
             raise ConfigError(f"config key '{key}' must be at least 1, not {number}")
+    not_negative: dict[str, float] = {
+        "mail.rate_per_second": config.mail.rate_per_second,
+        "mail.retry_backoff_seconds": config.mail.retry_backoff_seconds,
+        "mail.retry_deadline_minutes": config.mail.retry_deadline_minutes,
+        "digest.send_grace_minutes": config.digest.send_grace_minutes,
+    }
+    for key, amount in not_negative.items():
+        if amount < 0:
+            raise ConfigError(f"config key '{key}' cannot be negative, not {amount}")
+    dkim = (config.mail.dkim_selector, config.mail.dkim_domain, config.mail.dkim_key_file)
+    if any(dkim) and not all(dkim):
+        raise ConfigError(
+            "DKIM signing needs all of 'mail.dkim_selector', 'mail.dkim_domain' and "
+            "'mail.dkim_key_file'",
+            hint="Set all three to sign, or none to send unsigned.",
+        )
     try:
         from zoneinfo import ZoneInfo
 

@@ -1,30 +1,65 @@
 """Delivery: compose a digest email and hand it to a mail backend.
 
 ``Mailer`` is the one interface the sending flow consumes. ``OutboxMailer`` writes each message as an
-``.eml`` file (the embedded default: nothing leaves the machine); ``SMTPMailer`` speaks SMTP with STARTTLS or
-implicit TLS and login, classifying failures as temporary (worth retrying) or permanent.
+``.eml`` file (the embedded default: nothing leaves the machine); ``SMTPMailer`` speaks SMTP with
+STARTTLS or implicit TLS and login, reuses its connection for a configured number of messages and
+classifies failures: temporary (4xx, dropped connection: retry), permanent (5xx: do not), a hard
+bounce (5xx to RCPT TO: the address is bad) and uncertain (the message went out but the reply was
+lost: the server may have it). ``deliver_all`` runs the sends on a few connections under a rate
+limit, and the unsubscribe token functions sign the links every message carries.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
+import queue
 import re
 import smtplib
 import ssl
 import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, TypeVar, runtime_checkable
+from urllib.parse import quote
 
-from digest.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
+from digest.errors import (
+    DeliveryError,
+    HardBounceError,
+    PermanentDeliveryError,
+    TemporaryDeliveryError,
+    UncertainDeliveryError,
+)
 
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+T = TypeVar("T")
+
+# Headers a DKIM signature covers; the unsubscribe ones too, so nobody can alter or add them.
+DKIM_HEADERS = (
+    "From",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "MIME-Version",
+    "Content-Type",
+    "List-Id",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+)
 
 
+@runtime_checkable
 class Mailer(Protocol):
     """Hands one message to the mail system; raises DeliveryError subclasses on failure."""
 
@@ -51,8 +86,14 @@ def compose(
     html: str,
     text: str,
     extra_headers: dict[str, str] | None = None,
+    recipient_name: str = "",
+    message_id: str = "",
 ) -> EmailMessage:
-    """A multipart/alternative message (text first, HTML preferred) with the standard headers."""
+    """A multipart/alternative message (text first, HTML preferred) with the standard headers.
+
+    Every header value passes through ``header_safe``, so feed or subscriber data can never start
+    a header of its own. ``message_id`` reuses the Message-ID of an earlier attempt.
+    """
     if not valid_email(recipient):
         raise PermanentDeliveryError(
             f"'{header_safe(recipient)}' is not a valid email address",
@@ -66,33 +107,119 @@ def compose(
         )
     message = EmailMessage()
     message["From"] = str(Address(display_name=sender_name, addr_spec=sender_address))
-    message["To"] = recipient
+    message["To"] = str(Address(display_name=header_safe(recipient_name), addr_spec=recipient))
     message["Subject"] = header_safe(subject)
     message["Date"] = format_datetime(datetime.now(UTC))
-    message["Message-ID"] = make_msgid(domain=sender_address.split("@", 1)[1])
+    message["Message-ID"] = header_safe(message_id) or make_msgid(
+        domain=sender_address.split("@", 1)[1]
+    )
     message["MIME-Version"] = "1.0"
     for name, value in (extra_headers or {}).items():
         message[name] = header_safe(value)
-    message.set_content(text, subtype="plain", charset="utf-8")
-    message.add_alternative(html, subtype="html", charset="utf-8")
+    # Quoted-printable keeps the message 7-bit: no relay re-encodes it, so a DKIM signature holds.
+    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     return message
+
+
+def list_headers(
+    *, list_id: str, unsubscribe_url: str, unsubscribe_mailto: str = ""
+) -> dict[str, str]:
+    """List-Id, List-Unsubscribe (https, and mailto when configured) and the RFC 8058 one-click
+    List-Unsubscribe-Post header."""
+    links = []
+    if unsubscribe_mailto:
+        links.append(f"<mailto:{unsubscribe_mailto}?subject={quote('unsubscribe')}>")
+    links.append(f"<{unsubscribe_url}>")
+    return {
+        "List-Id": list_id,
+        "List-Unsubscribe": ", ".join(links),
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def unsubscribe_token(secret: str, subscriber_id: int) -> str:
+    """A URL-safe token naming one subscriber, signed with HMAC-SHA256 under ``secret``."""
+    return f"{subscriber_id}.{_mac(secret, subscriber_id)}"
+
+
+def read_unsubscribe_token(secret: str, token: str) -> int | None:
+    """The subscriber id a token names, or None when it is malformed or its signature is wrong."""
+    number, _, mac = token.partition(".")
+    if not number.isdigit() or len(number) > 18 or not mac:
+        return None
+    if not hmac.compare_digest(mac.encode(), _mac(secret, int(number)).encode()):
+        return None
+    return int(number)
+
+
+def _mac(secret: str, subscriber_id: int) -> str:
+    digest = hmac.new(
+        secret.encode(), f"unsubscribe:{subscriber_id}".encode(), hashlib.sha256
+    ).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+class DkimSigner:
+    """Signs a message's bytes with DKIM (relaxed/relaxed), covering ``DKIM_HEADERS``."""
+
+    def __init__(self, *, selector: str, domain: str, key: bytes) -> None:
+        self.selector, self.domain, self.key = selector, domain, key
+
+    @classmethod
+    def from_file(cls, *, selector: str, domain: str, key_file: str) -> DkimSigner:
+        try:
+            key = Path(key_file).read_bytes()
+        except OSError as exc:
+            raise DeliveryError(
+                f"cannot read the DKIM key {key_file}: {exc.strerror}",
+                hint="Set [mail] dkim_key_file to a readable PEM file with the RSA private key.",
+            ) from None
+        return cls(selector=selector, domain=domain, key=key)
+
+    def sign(self, data: bytes) -> bytes:
+        """``data`` with a DKIM-Signature header in front."""
+        import dkim
+
+        try:
+            signature = dkim.sign(
+                data,
+                self.selector.encode(),
+                self.domain.encode(),
+                self.key,
+                canonicalize=(b"relaxed", b"relaxed"),
+                include_headers=[name.lower().encode() for name in DKIM_HEADERS],
+            )
+        except dkim.DKIMException as exc:
+            raise DeliveryError(
+                f"DKIM signing failed: {exc}",
+                hint="Check [mail] dkim_key_file (a PEM RSA private key) and dkim_domain.",
+            ) from None
+        return bytes(signature) + data
+
+
+def message_bytes(message: EmailMessage, signer: DkimSigner | None = None) -> bytes:
+    """The message as sent: CRLF line ends, signed when a signer is given."""
+    data = message.as_bytes(policy=policy.SMTP)
+    return signer.sign(data) if signer else data
 
 
 class OutboxMailer:
     """Writes every message to a folder as ``<time>-<recipient>.eml``, atomically."""
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, signer: DkimSigner | None = None) -> None:
         self.folder = Path(folder)
+        self.signer = signer
 
     def send(self, message: EmailMessage) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-            who = re.sub(r"[^A-Za-z0-9._-]+", "_", str(message["To"]))[:80]
+            who = re.sub(r"[^A-Za-z0-9._-]+", "_", parseaddr(str(message["To"]))[1])[:80]
             final = self.folder / f"{stamp}-{who}.eml"
             fd, temp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
-                handle.write(message.as_bytes())
+                handle.write(message_bytes(message, self.signer))
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp, final)
@@ -107,7 +234,14 @@ class OutboxMailer:
 
 
 class SMTPMailer:
-    """Sends over one SMTP connection, opened on first use and reused until ``close``."""
+    """Sends over one SMTP connection, opened on first use, reused for ``messages_per_connection``
+    messages, then closed and reopened.
+
+    Each message is one conversation (MAIL, RCPT, DATA) spoken here rather than by
+    ``smtplib.sendmail``, so that a failure is known to have happened before the server had the
+    whole message (safe to retry) or after (``UncertainDeliveryError``). A reused connection that
+    turns out to be closed before the message went out is reopened once, at once.
+    """
 
     def __init__(
         self,
@@ -119,11 +253,17 @@ class SMTPMailer:
         password: str = "",
         timeout: float = 30.0,
         ssl_context: ssl.SSLContext | None = None,
+        messages_per_connection: int = 100,
+        signer: DkimSigner | None = None,
     ) -> None:
         self.host, self.port, self.security = host, port, security
         self.username, self.password, self.timeout = username, password, timeout
         self.context = ssl_context or ssl.create_default_context()
+        self.messages_per_connection = max(1, messages_per_connection)
+        self.signer = signer
         self.connection: smtplib.SMTP | None = None
+        self.sent_on_connection = 0
+        self.connections_opened = 0
 
     def __enter__(self) -> SMTPMailer:
         return self
@@ -145,7 +285,15 @@ class SMTPMailer:
                 if self.security == "starttls":
                     connection.starttls(context=self.context)
             if self.username:
-                connection.login(self.username, self.password)
+                try:
+                    connection.login(self.username, self.password)
+                except smtplib.SMTPNotSupportedError:
+                    raise DeliveryError(
+                        f"the SMTP server {self.host}:{self.port} offers no login (AUTH)",
+                        hint="Check [mail.smtp] security and port: many servers offer AUTH only "
+                        "over TLS; or leave username empty.",
+                    ) from None
+            self.connections_opened += 1
             return connection
         except smtplib.SMTPAuthenticationError as exc:
             raise DeliveryError(
@@ -164,25 +312,68 @@ class SMTPMailer:
             ) from None
 
     def send(self, message: EmailMessage) -> None:
-        if self.connection is None:
-            self.connection = self._connect()
+        """Send one message; raises a DeliveryError subclass saying whether to retry."""
+        data = message_bytes(message, self.signer)
+        sender = parseaddr(str(message["From"]))[1]
+        recipient = parseaddr(str(message["To"]))[1]
+        for _ in range(2):
+            reused = self.connection is not None
+            if self.connection is None:
+                self.connection = self._connect()
+                self.sent_on_connection = 0
+            try:
+                self._transact(self.connection, sender, recipient, data)
+            except _StaleConnection as exc:
+                self._drop()
+                if reused:
+                    continue  # the server had closed an idle connection: try a fresh one
+                raise TemporaryDeliveryError(
+                    f"the connection to {self.host} was lost: {exc}"
+                ) from None
+            break
+        self.sent_on_connection += 1
+        if self.sent_on_connection >= self.messages_per_connection:
+            self.close()
+
+    def _transact(self, conn: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
         try:
-            refused = self.connection.send_message(message)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, reply = next(iter(exc.recipients.values()))
-            raise _classified(
-                code, f"the server refused {message['To']}: {code} {reply!r}"
-            ) from None
-        except smtplib.SMTPResponseException as exc:
-            self._drop()
-            raise _classified(
-                exc.smtp_code, f"the server answered {exc.smtp_code}: {_reply(exc)}"
-            ) from None
+            conn.ehlo_or_helo_if_needed()
+            code, reply = conn.mail(sender)
+            if code != 250:
+                self._refused(conn, code, reply, f"the server refused the sender {sender}")
+            code, reply = conn.rcpt(recipient)
+            if code not in (250, 251):
+                if code >= 500:
+                    conn.rset()
+                    raise HardBounceError(f"the server refused {recipient}: {code} {_text(reply)}")
+                self._refused(conn, code, reply, f"the server deferred {recipient}")
+            code, reply = conn.docmd("DATA")
+            if code != 354:
+                self._refused(conn, code, reply, "the server refused DATA")
+            conn.send(_dot_stuffed(data))
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise _StaleConnection(str(exc)) from None
+        # The whole message is now with the server: from here on, a lost reply means "maybe".
+        try:
+            code, reply = conn.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
-            raise TemporaryDeliveryError(f"the connection to {self.host} was lost: {exc}") from None
-        if refused:
-            raise PermanentDeliveryError(f"the server refused {', '.join(refused)}")
+            raise UncertainDeliveryError(
+                f"the connection to {self.host} was lost after the message was sent ({exc}); "
+                "the server may have accepted it"
+            ) from None
+        if code != 250:
+            self._refused(conn, code, reply, f"the server did not take the message for {recipient}")
+
+    def _refused(self, conn: smtplib.SMTP, code: int, reply: bytes, what: str) -> None:
+        if code == 421 or code < 400:
+            self._drop()  # 421: the server is closing the connection
+        else:
+            try:
+                conn.rset()
+            except (smtplib.SMTPException, OSError):
+                self._drop()
+        raise _classified(code, f"{what}: {code} {_text(reply)}")
 
     def _drop(self) -> None:
         connection, self.connection = self.connection, None
@@ -201,14 +392,102 @@ class SMTPMailer:
             self._drop()
 
 
+class _StaleConnection(Exception):
+    """The connection failed before the server had the whole message."""
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+
+
 def _reply(exc: smtplib.SMTPResponseException) -> str:
-    error = exc.smtp_error
-    return error.decode(errors="replace") if isinstance(error, bytes) else str(error)
+    return _text(exc.smtp_error)
 
 
 def _classified(code: int, message: str) -> DeliveryError:
-    if 400 <= code < 500:
+    if code < 500:
         return TemporaryDeliveryError(message)
     return PermanentDeliveryError(
-        message, hint="The address was rejected; check it with the subscriber."
+        message, hint="The server rejected the message; check the address and the content."
     )
+
+
+class RateLimiter:
+    """Spaces calls evenly so that at most ``per_second`` pass each second, across threads."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.next_at = 0.0
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self.lock:
+            now = time.monotonic()
+            at = max(now, self.next_at)
+            self.next_at = at + self.interval
+        if at > now:
+            time.sleep(at - now)
+
+
+def deliver_all(
+    items: Iterable[T],
+    send_one: Callable[[T, Mailer], None],
+    connect: Callable[[], Mailer],
+    *,
+    concurrency: int = 1,
+    rate_per_second: float = 0.0,
+    stop: threading.Event | None = None,
+) -> None:
+    """Call ``send_one(item, mailer)`` for every item on ``concurrency`` threads, each with its own
+    mailer from ``connect()`` (closed at the end), at most ``rate_per_second`` overall.
+
+    Once ``stop`` is set no new item starts; the ones in flight finish. ``send_one`` handles
+    delivery errors itself; anything else it raises stops the run and is raised here.
+    """
+    work: queue.SimpleQueue[T] = queue.SimpleQueue()
+    for item in items:
+        work.put(item)
+    limiter = RateLimiter(rate_per_second)
+    halt = stop or threading.Event()
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        mailer: Mailer | None = None
+        try:
+            while not halt.is_set() and not errors:
+                try:
+                    item = work.get_nowait()
+                except queue.Empty:
+                    return
+                if mailer is None:
+                    mailer = connect()
+                limiter.wait()
+                send_one(item, mailer)
+        except BaseException as exc:  # a bug, not a delivery error: stop everyone, report it
+            errors.append(exc)
+        finally:
+            if mailer is not None:
+                mailer.close()
+
+    if concurrency <= 1:
+        worker()
+    else:
+        threads = [
+            threading.Thread(target=worker, name=f"digest-send-{n}", daemon=True)
+            for n in range(concurrency)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]

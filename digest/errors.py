@@ -13,7 +13,10 @@
     ├── TemplateError           a template is missing or broken (names the file and line)
     └── DeliveryError           a message could not be handed to the mail backend
         ├── TemporaryDeliveryError  worth retrying (4xx, dropped connection)
-        └── PermanentDeliveryError  not worth retrying (5xx: bad address, rejected)
+        │   └── UncertainDeliveryError  the message went out but its acceptance was never confirmed
+        ├── PermanentDeliveryError  not worth retrying (5xx: bad address, rejected)
+        │   └── HardBounceError     the server refused the address itself (5xx to RCPT TO)
+        └── SendLockedError     another digest process is sending from the same database
 
 The CLI prints ``message`` and ``hint`` on one line each and exits non-zero; ``-v`` adds the traceback.
 """
@@ -104,3 +107,18 @@ class TemporaryDeliveryError(DeliveryError):
 
 class PermanentDeliveryError(DeliveryError):
     pass
+
+
+class UncertainDeliveryError(TemporaryDeliveryError):
+    """The whole message was sent but the server's reply was lost: it may have been accepted."""
+
+
+class HardBounceError(PermanentDeliveryError):
+    hint = "The address was refused; it is marked bounced and not mailed again until re-added."
+
+
+class SendLockedError(DeliveryError):
+    hint = (
+        "Another `digest send` or `digest run` is sending from this database; wait for it to "
+        "finish, or stop it first."
+    )

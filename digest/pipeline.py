@@ -7,6 +7,11 @@
     send:    freeze the edition -> one delivery row per active subscriber -> send each pending one ->
              mark it sent (or failed, with the reason)
 
+Sending is exactly-once per (edition, subscriber): each has one row in the delivery ledger,
+marked 'sending' before the message goes to the server and 'sent' right after its 250. A row found
+'sending' at start-up was interrupted by a crash: it becomes 'uncertain' and is retried once, with
+the same Message-ID. One process sends from a database at a time (``SQLiteStore.send_lock``).
+
 Every step takes its collaborators (store, fetcher, summariser, renderer, mailer) as arguments; ``cli`` and
 ``schedule`` build the real ones. A failing source, page, article or subscriber is recorded and skipped:
 it never stops the run.
@@ -18,20 +23,30 @@ import hashlib
 import logging
 import math
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from digest.config import Config
 from digest.dedupe import Embedder, group_duplicates, story_text
-from digest.deliver import Mailer, compose
+from digest.deliver import (
+    Mailer,
+    compose,
+    deliver_all,
+    header_safe,
+    list_headers,
+    unsubscribe_token,
+)
 from digest.errors import (
     DeliveryError,
     DigestError,
+    HardBounceError,
     HTTPStatusError,
-    PermanentDeliveryError,
+    TemporaryDeliveryError,
+    UncertainDeliveryError,
 )
 from digest.extract import Extracted, extract
 from digest.fetch import Fetcher, fetch_each, host_of
@@ -45,17 +60,26 @@ from digest.render import (
     reading_minutes,
 )
 from digest.sources import collect, normalize_url
-from digest.store import Article, Edition, NewArticle, Source, SQLiteStore, Summary, now_utc
+from digest.store import (
+    Article,
+    Delivery,
+    Edition,
+    NewArticle,
+    Source,
+    SQLiteStore,
+    Summary,
+    now_utc,
+)
 from digest.summarize import Summarizer, unsuitable
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Progress = Callable[[Iterable[T], str], Iterable[T]]
-MAX_SEND_ATTEMPTS = 5
 MAX_RETRY_AFTER = timedelta(days=7)  # a longer Retry-After is capped: the source stays visible
 DEFAULT_BACKOFF = {429: 3600.0, 503: 0.0}  # seconds to wait when no Retry-After is given
 MIN_TWIN_WORDS = 25  # shorter texts ("Read more") are too common to call two articles the same
+MAX_RETRY_WAIT = timedelta(minutes=30)  # the longest backoff between two attempts
 
 
 def quiet(items: Iterable[T], label: str) -> Iterable[T]:
@@ -89,6 +113,11 @@ class SendReport:
     skipped_already_sent: int = 0
     dry_run: bool = False
     errors: list[str] = field(default_factory=list)
+    uncertain: int = 0  # went out, but the server's acceptance was never confirmed
+    retrying: int = 0  # temporary failures that will be retried (next run, or after a wait)
+    skipped: int = 0  # nothing in the subscriber's sections today
+    recovered: int = 0  # rows found 'sending' after a crash, now 'uncertain'
+    stopped: bool = False  # stopped early (SIGTERM): the rest is sent by the next run
 
 
 # -- gather ---------------------------------------------------------------------------------------
@@ -450,68 +479,258 @@ def send_edition(
     config: Config,
     store: SQLiteStore,
     renderer: Renderer,
-    mailer: Mailer,
+    mailer: Mailer | Callable[[], Mailer],
     *,
     day: date | None = None,
+    subscriber_ids: Sequence[int] | None = None,
     dry_run: bool = False,
     recipient_for: Callable[[str, str], Recipient] | None = None,
     progress: Progress = quiet,
+    stop: threading.Event | None = None,
+    wait_for_retries: bool = True,
 ) -> SendReport:
-    """Deliver the day's edition to every active subscriber who has not had it, once each."""
+    """Deliver the day's edition to every active subscriber who has not had it, once each.
+
+    ``mailer`` is one mailer, or a function opening one per connection (then ``[mail] concurrency``
+    connections send at once). ``subscriber_ids`` limits the run to those subscribers (the
+    scheduler's "due now"); deliveries already in the ledger are retried either way. Temporary
+    failures are retried with backoff until ``[mail] retry_deadline_minutes``; with
+    ``wait_for_retries`` false, retries not yet due are left to the next run. Once ``stop`` is set,
+    the messages in flight finish and the run returns. Raises SendLockedError when another process
+    is sending from the same database.
+    """
     day = day or edition_date(config)
     report = SendReport(edition_date=day.isoformat(), dry_run=dry_run)
+    if dry_run:
+        return _plan_only(config, store, renderer, day, subscriber_ids, report)
+    with store.send_lock():
+        report.recovered = store.recover_interrupted()
+        edition = store.get_edition(day.isoformat())
+        if edition is None or not edition.frozen_at:
+            edition, _ = build_edition(config, store, renderer, day)
+        report.stories = edition.story_count
+        if edition.story_count == 0:
+            log.info("the %s edition has no stories; nothing to send", edition.date)
+            return report
+        store.freeze_edition(edition.id)
+        store.plan_deliveries(edition.id, subscriber_ids)
+        report.skipped_already_sent = store.count_deliveries(edition.id).get("sent", 0)
+        courier = _Courier(config, store, renderer, edition, report, recipient_for)
+        if isinstance(mailer, Mailer):  # the caller's one mailer: one connection, kept open
+            connect, concurrency = _borrowed(mailer), 1
+        else:
+            connect, concurrency = mailer, config.mail.concurrency
+        # Work the ledger: send what is ready, then sleep until the earliest retry is due; a
+        # retry past the deadline is never scheduled, so this ends.
+        while not (stop and stop.is_set()):
+            ready = store.ready_deliveries(edition.id, now_utc())
+            if ready:
+                deliver_all(
+                    progress(ready, "emails"),
+                    courier.send,
+                    connect,
+                    concurrency=concurrency,
+                    rate_per_second=config.mail.rate_per_second,
+                    stop=stop,
+                )
+                continue
+            retry_at = store.next_retry_at(edition.id) if wait_for_retries else None
+            if retry_at is None:
+                break
+            pause = (datetime.fromisoformat(retry_at) - datetime.now(UTC)).total_seconds()
+            (stop or threading.Event()).wait(max(0.05, pause))
+        report.stopped = bool(stop and stop.is_set())
+        counts = store.count_deliveries(edition.id)
+        report.retrying = counts.get("pending", 0)
+    return report
+
+
+def _plan_only(
+    config: Config,
+    store: SQLiteStore,
+    renderer: Renderer,
+    day: date,
+    subscriber_ids: Sequence[int] | None,
+    report: SendReport,
+) -> SendReport:
+    """A dry run: who would get the edition. Nothing in the ledger changes."""
     edition = store.get_edition(day.isoformat())
     if edition is None or not edition.frozen_at:
         edition, _ = build_edition(config, store, renderer, day)
     report.stories = edition.story_count
-    if edition.story_count == 0:
-        log.info("the %s edition has no stories; nothing to send", edition.date)
-        return report
-    view = edition_view(config, store, edition)
-    subject = config.mail.subject.format(title=edition.title, date=view.date_label)
-    recipient_for = recipient_for or (lambda email, name: Recipient(email=email, name=name))
-    if dry_run:
-        # Nothing changes in the store: list who would get it.
-        planned = {s.id for s in store.list_subscribers("active")}
-        done = {d.subscriber_id for d in store.deliveries(edition.id, ["sent"])}
-        report.skipped_already_sent = len(planned & done)
-        report.sent = len(planned - done)
-        return report
-    store.freeze_edition(edition.id)
-    store.plan_deliveries(edition.id)
-    report.skipped_already_sent = store.count_deliveries(edition.id).get("sent", 0)
-    for delivery in progress(
-        store.deliveries(edition.id, ["pending", "failed", "sending"]), "emails"
-    ):
-        if delivery.attempts >= MAX_SEND_ATTEMPTS:
-            continue
+    planned = {s.id for s in store.list_subscribers("active")}
+    if subscriber_ids is not None:
+        planned &= set(subscriber_ids)
+    done = {d.subscriber_id for d in store.deliveries(edition.id, ["sent"])}
+    report.skipped_already_sent = len(planned & done)
+    report.sent = len(planned - done) if edition.story_count else 0
+    return report
+
+
+class _Courier:
+    """Sends one delivery of one edition and records the outcome in the ledger; thread-safe."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: SQLiteStore,
+        renderer: Renderer,
+        edition: Edition,
+        report: SendReport,
+        recipient_for: Callable[[str, str], Recipient] | None,
+    ) -> None:
+        self.config, self.store, self.renderer, self.edition = config, store, renderer, edition
+        self.report, self.recipient_for = report, recipient_for
+        self.view = edition_view(config, store, edition)
+        self.subject = config.mail.subject.format(title=edition.title, date=self.view.date_label)
+        self.secret = signing_secret(config, store)
+        self.base_url = config.digest.base_url.rstrip("/")
+        self.list_id = config.mail.list_id or default_list_id(config)
+        self.lock = threading.Lock()  # one SQLite connection, several sending threads
+
+    def send(self, delivery: Delivery, mailer: Mailer) -> None:
+        edition_id, subscriber_id = self.edition.id, delivery.subscriber_id
+        view = for_sections(self.view, delivery.sections)
+        if not view.story_count:
+            with self.lock:
+                self.store.mark_delivery(
+                    edition_id, subscriber_id, "skipped", error="no stories in their sections"
+                )
+                self.report.skipped += 1
+            return
+        unsubscribe_url = (
+            f"{self.base_url}/unsubscribe/{unsubscribe_token(self.secret, subscriber_id)}"
+        )
+        recipient = (self.recipient_for or Recipient)(delivery.email, delivery.name)
+        if not recipient.unsubscribe_url:
+            recipient = replace(recipient, unsubscribe_url=unsubscribe_url)
+        rendered = self.renderer.render(view, recipient)
         try:
-            rendered = renderer.render(view, recipient_for(delivery.email, delivery.name))
             message = compose(
-                sender=config.mail.sender,
+                sender=self.config.mail.sender,
                 recipient=delivery.email,
-                subject=subject,
+                recipient_name=delivery.name,
+                subject=self.subject,
                 html=rendered.html,
                 text=rendered.text,
+                message_id=delivery.message_id,
+                extra_headers=list_headers(
+                    list_id=self.list_id,
+                    unsubscribe_url=unsubscribe_url,
+                    unsubscribe_mailto=self.config.mail.unsubscribe_mailto,
+                ),
             )
-            store.mark_delivery(
-                edition.id,
-                delivery.subscriber_id,
-                "sending",
-                message_id=str(message["Message-ID"]),
-                attempt=True,
+        except DeliveryError as exc:
+            with self.lock:
+                self._record_failure(delivery, exc)
+            return
+        with self.lock:
+            stored_id = self.store.claim_delivery(
+                edition_id, subscriber_id, str(message["Message-ID"])
             )
+        if stored_id is None:
+            return  # no longer ready: nothing to do
+        if stored_id != message["Message-ID"]:
+            message.replace_header("Message-ID", stored_id)
+        try:
             mailer.send(message)
         except DeliveryError as exc:
-            state = "rejected" if isinstance(exc, PermanentDeliveryError) else "failed"
-            store.mark_delivery(edition.id, delivery.subscriber_id, state, error=str(exc))
-            report.failed += 1
-            report.errors.append(f"{delivery.email}: {exc}")
-            log.warning("could not send to %s: %s", delivery.email, exc)
+            with self.lock:
+                self._record_failure(delivery, exc)
+            return
+        except BaseException:
+            with self.lock:  # interrupted mid-message: the server may or may not have it
+                self.store.mark_delivery(
+                    edition_id, subscriber_id, "uncertain", error="interrupted", uncertain=True
+                )
+            raise
+        with self.lock:
+            self.store.mark_delivery(edition_id, subscriber_id, "sent")
+            self.report.sent += 1
+
+    def _record_failure(self, delivery: Delivery, exc: DeliveryError) -> None:
+        edition_id, subscriber_id = self.edition.id, delivery.subscriber_id
+        mark = self.store.mark_delivery
+        note = f"{delivery.email}: {exc}"
+        if isinstance(exc, UncertainDeliveryError):
+            # Retried once (the ledger's 'uncertain' count); a second uncertain attempt is final.
+            mark(edition_id, subscriber_id, "uncertain", error=str(exc), uncertain=True)
+            self.report.uncertain += 1
+            log.warning("%s", note)
+            return
+        retry_at = self._retry_at(delivery) if isinstance(exc, TemporaryDeliveryError) else None
+        if retry_at is not None:
+            mark(edition_id, subscriber_id, "pending", error=str(exc), next_attempt_at=retry_at)
+            log.info("will retry %s at %s: %s", delivery.email, retry_at, exc)
+            return
+        mark(edition_id, subscriber_id, "failed", error=str(exc))
+        if isinstance(exc, HardBounceError):
+            self.store.mark_bounced(subscriber_id)
+        self.report.failed += 1
+        self.report.errors.append(note)
+        log.warning("could not send to %s", note)
+
+    def _retry_at(self, delivery: Delivery) -> str | None:
+        """When to retry a temporary failure; None past the deadline, or when the failed attempt
+        was the one retry an uncertain message gets."""
+        if delivery.uncertain:
+            return None
+        mail = self.config.mail
+        now = datetime.now(UTC)
+        first = (
+            datetime.fromisoformat(delivery.first_attempt_at) if delivery.first_attempt_at else now
+        )
+        wait = timedelta(seconds=mail.retry_backoff_seconds * 2 ** max(0, delivery.attempts))
+        at = now + min(wait, MAX_RETRY_WAIT)
+        if at > first + timedelta(minutes=mail.retry_deadline_minutes):
+            return None
+        return at.astimezone(UTC).isoformat()
+
+
+def _borrowed(mailer: Mailer) -> Callable[[], Mailer]:
+    """A connect function for a caller's own mailer: deliver_all's close() must not close it."""
+
+    class Borrowed:
+        def send(self, message: Any) -> None:
+            mailer.send(message)
+
+        def close(self) -> None:
+            return None
+
+    return Borrowed
+
+
+def for_sections(view: EditionView, sections: Sequence[str]) -> EditionView:
+    """The edition as one subscriber gets it: only their sections (by section or source name);
+    everything when they chose none."""
+    if not sections:
+        return view
+    wanted = {name.casefold() for name in sections}
+    kept = []
+    for section in view.sections:
+        if section.name.casefold() in wanted:
+            kept.append(section)
             continue
-        store.mark_delivery(edition.id, delivery.subscriber_id, "sent")
-        report.sent += 1
-    return report
+        stories = tuple(
+            s for s in section.stories if any(src.casefold() in wanted for src in s.sources)
+        )
+        if stories:
+            kept.append(replace(section, stories=stories))
+    return replace(view, sections=tuple(kept))
+
+
+def signing_secret(config: Config, store: SQLiteStore) -> str:
+    """The key that signs unsubscribe links: $DIGEST_SECRET_KEY, else a random key made once and
+    kept in the database (so links in mail already sent stay valid)."""
+    return config.secret_key or store.get_secret("unsubscribe")
+
+
+def default_list_id(config: Config) -> str:
+    """``Title <title-slug.sender-domain>``: stable, so mail clients keep their per-list rules."""
+    domain = config.mail.sender.rpartition("@")[2].strip("> ") or "localhost"
+    title = header_safe(config.digest.title).replace("<", "").replace(">", "")
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "digest"
+    return f"{title} <{slug}.{domain}>"
 
 
 def _iso(moment: datetime) -> str:

@@ -11,14 +11,18 @@ summary; any of them already stored means "seen", which is how a re-run gathers 
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from digest.errors import StoreError
+from digest.errors import SendLockedError, StoreError
 
 
 def now_utc() -> str:
@@ -92,11 +96,34 @@ class Summary:
 
 @dataclass(frozen=True)
 class Subscriber:
+    """A subscriber; empty ``timezone``, ``hour`` None and no ``sections`` mean the config's."""
+
     id: int
     email: str
     name: str
     status: str
     created_at: str
+    timezone: str = ""
+    hour: int | None = None
+    sections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SubscriberRow:
+    """One subscriber to import: what a CSV row says."""
+
+    email: str
+    name: str = ""
+    timezone: str = ""
+    hour: int | None = None
+    sections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    added: int = 0
+    updated: int = 0
+    kept_inactive: int = 0  # unsubscribed or bounced before: updated, never re-activated
 
 
 @dataclass(frozen=True)
@@ -121,6 +148,9 @@ class Delivery:
     attempts: int
     message_id: str
     last_error: str
+    sections: tuple[str, ...] = ()
+    uncertain: int = 0  # times an attempt ended without knowing whether the server took it
+    first_attempt_at: str = ""
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
@@ -245,9 +275,35 @@ def m002_fetch_schedule(db: sqlite3.Connection) -> None:
     )
 
 
+def m003_delivery_ledger(db: sqlite3.Connection) -> None:
+    """Per-subscriber delivery time and sections; retry state in the ledger; stored secrets.
+
+    A delivery is pending -> sending -> sent, or back to pending with ``next_attempt_at`` after
+    a temporary failure, failed (permanent, or out of retries), uncertain (a crash or a lost
+    reply after the message went out; retried at most once), or skipped (nothing in the
+    subscriber's sections).
+    """
+    _run_script(
+        db,
+        """
+        ALTER TABLE subscribers ADD COLUMN timezone TEXT NOT NULL DEFAULT '';
+        ALTER TABLE subscribers ADD COLUMN hour INTEGER;
+        ALTER TABLE subscribers ADD COLUMN sections TEXT NOT NULL DEFAULT '';
+        ALTER TABLE deliveries ADD COLUMN next_attempt_at TEXT NOT NULL DEFAULT '';
+        ALTER TABLE deliveries ADD COLUMN first_attempt_at TEXT NOT NULL DEFAULT '';
+        ALTER TABLE deliveries ADD COLUMN uncertain INTEGER NOT NULL DEFAULT 0;
+        UPDATE deliveries SET state = 'failed' WHERE state = 'rejected';
+        CREATE INDEX deliveries_state ON deliveries(state, edition_id);
+        CREATE INDEX deliveries_subscriber ON deliveries(subscriber_id);
+        CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL, created_at TEXT NOT NULL)
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     m001_initial,
     m002_fetch_schedule,
+    m003_delivery_ledger,
 ]
 
 
@@ -262,6 +318,9 @@ class SQLiteStore:
             self.db = sqlite3.connect(
                 self.path, timeout=30, isolation_level=None, check_same_thread=False
             )
+            self._lock_guard = threading.Lock()
+            self._lock_depth = 0
+            self._lock_file: Any = None
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
@@ -640,22 +699,78 @@ class SQLiteStore:
 
     # -- subscribers --------------------------------------------------------------------------
 
-    def add_subscriber(self, email: str, name: str = "") -> tuple[Subscriber, bool]:
-        """Add or re-activate a subscriber; returns it and whether anything changed."""
+    def add_subscriber(
+        self,
+        email: str,
+        name: str = "",
+        *,
+        timezone: str = "",
+        hour: int | None = None,
+        sections: Sequence[str] = (),
+    ) -> tuple[Subscriber, bool]:
+        """Add or re-activate a subscriber; returns it and whether anything changed.
+
+        Delivery settings given here replace the stored ones; those left out are kept.
+        """
         with self.transaction() as db:
             row = db.execute("SELECT * FROM subscribers WHERE email = ?", (email,)).fetchone()
-            if row is not None and row["status"] == "active":
+            settings = bool(timezone or hour is not None or sections)
+            if row is not None and row["status"] == "active" and not settings:
                 return _subscriber_from(row), False
             stamp = now_utc()
             db.execute(
-                """INSERT INTO subscribers (email, name, status, created_at, updated_at)
-                   VALUES (?, ?, 'active', ?, ?)
-                   ON CONFLICT (email) DO UPDATE SET status = 'active', updated_at = excluded.updated_at,
-                     name = CASE WHEN excluded.name != '' THEN excluded.name ELSE subscribers.name END""",
-                (email, name, stamp, stamp),
+                _UPSERT_SUBSCRIBER + ", status = 'active'",
+                (email, name, timezone, hour, ",".join(sections), stamp, stamp),
             )
             row = db.execute("SELECT * FROM subscribers WHERE email = ?", (email,)).fetchone()
             return _subscriber_from(row), True
+
+    def import_subscribers(self, rows: Iterable[SubscriberRow]) -> ImportCounts:
+        """Add or update many subscribers in one transaction.
+
+        New addresses become active; known ones get the row's settings but keep their state, so an
+        import never re-subscribes someone who unsubscribed or bounced.
+        """
+        listed = list(rows)
+        stamp = now_utc()
+        with self.transaction() as db:
+            known = {
+                row[0].lower(): row[1]
+                for row in db.execute("SELECT email, status FROM subscribers")
+            }
+            db.executemany(
+                _UPSERT_SUBSCRIBER,
+                [
+                    (r.email, r.name, r.timezone, r.hour, ",".join(r.sections), stamp, stamp)
+                    for r in listed
+                ],
+            )
+        states = [known.get(r.email.lower()) for r in listed]
+        return ImportCounts(
+            added=states.count(None),
+            updated=sum(1 for s in states if s == "active"),
+            kept_inactive=sum(1 for s in states if s not in (None, "active")),
+        )
+
+    def get_subscriber(self, subscriber_id: int) -> Subscriber | None:
+        row = self.db.execute("SELECT * FROM subscribers WHERE id = ?", (subscriber_id,)).fetchone()
+        return _subscriber_from(row) if row else None
+
+    def unsubscribe(self, subscriber_id: int) -> Subscriber | None:
+        """Unsubscribe by id (idempotent; a bounced address stays bounced); None if unknown."""
+        self.db.execute(
+            """UPDATE subscribers SET status = 'unsubscribed', updated_at = ?
+               WHERE id = ? AND status = 'active'""",
+            (now_utc(), subscriber_id),
+        )
+        return self.get_subscriber(subscriber_id)
+
+    def mark_bounced(self, subscriber_id: int) -> None:
+        """A hard bounce: the address is not mailed again until it is re-added."""
+        self.db.execute(
+            "UPDATE subscribers SET status = 'bounced', updated_at = ? WHERE id = ?",
+            (now_utc(), subscriber_id),
+        )
 
     def set_subscriber_status(self, email: str, status: str) -> Subscriber | None:
         """Change a subscriber's state (active, unsubscribed, bounced); None if unknown."""
@@ -677,15 +792,148 @@ class SQLiteStore:
 
     # -- deliveries ---------------------------------------------------------------------------
 
-    def plan_deliveries(self, edition_id: int) -> int:
-        """One pending delivery row per active subscriber who has none for this edition yet."""
+    def plan_deliveries(self, edition_id: int, subscriber_ids: Iterable[int] | None = None) -> int:
+        """One pending delivery row per active subscriber (or per one of ``subscriber_ids``) who
+        has none for this edition yet; returns how many rows were added."""
+        stamp = now_utc()
+        if subscriber_ids is None:
+            cursor = self.db.execute(
+                """INSERT INTO deliveries (edition_id, subscriber_id, state, updated_at)
+                   SELECT ?, id, 'pending', ? FROM subscribers WHERE status = 'active'
+                   ON CONFLICT (edition_id, subscriber_id) DO NOTHING""",
+                (edition_id, stamp),
+            )
+            return cursor.rowcount
+        with self.transaction() as db:
+            before = db.total_changes
+            db.executemany(
+                """INSERT INTO deliveries (edition_id, subscriber_id, state, updated_at)
+                   SELECT ?, id, 'pending', ? FROM subscribers WHERE id = ? AND status = 'active'
+                   ON CONFLICT (edition_id, subscriber_id) DO NOTHING""",
+                [(edition_id, stamp, sid) for sid in subscriber_ids],
+            )
+            return db.total_changes - before
+
+    def recover_interrupted(self) -> int:
+        """Rows left 'sending' by a crash become 'uncertain' (the message may have gone out).
+
+        Call only while holding ``send_lock``: then no other process is mid-message.
+        """
         cursor = self.db.execute(
-            """INSERT INTO deliveries (edition_id, subscriber_id, state, updated_at)
-               SELECT ?, id, 'pending', ? FROM subscribers WHERE status = 'active'
-               ON CONFLICT (edition_id, subscriber_id) DO NOTHING""",
-            (edition_id, now_utc()),
+            """UPDATE deliveries SET state = 'uncertain', uncertain = uncertain + 1, updated_at = ?,
+                 last_error = 'interrupted while sending: the server may have accepted it'
+               WHERE state = 'sending'""",
+            (now_utc(),),
         )
         return cursor.rowcount
+
+    def ready_deliveries(self, edition_id: int, now: str) -> list[Delivery]:
+        """Deliveries to attempt now: pending ones whose retry time has come, and uncertain ones
+        not retried yet; only to subscribers who are still active."""
+        rows = self.db.execute(
+            """SELECT d.*, s.email, s.name, s.sections AS subscriber_sections
+               FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+               WHERE d.edition_id = ? AND s.status = 'active'
+                 AND ((d.state = 'pending' AND d.next_attempt_at <= ?)
+                      OR (d.state = 'uncertain' AND d.uncertain = 1))
+               ORDER BY d.subscriber_id""",
+            (edition_id, now),
+        )
+        return [_delivery_from(row) for row in rows]
+
+    def next_retry_at(self, edition_id: int) -> str | None:
+        """When the earliest waiting retry of this edition is due; None if none waits."""
+        row = self.db.execute(
+            """SELECT MIN(d.next_attempt_at) FROM deliveries d
+               JOIN subscribers s ON s.id = d.subscriber_id
+               WHERE d.edition_id = ? AND d.state = 'pending' AND s.status = 'active'""",
+            (edition_id,),
+        ).fetchone()
+        return row[0] if row and row[0] is not None else None
+
+    def editions_with_work(self, now: str) -> list[int]:
+        """Editions that have deliveries ready to attempt at ``now``, oldest first."""
+        rows = self.db.execute(
+            """SELECT DISTINCT d.edition_id FROM deliveries d
+               JOIN subscribers s ON s.id = d.subscriber_id
+               WHERE s.status = 'active' AND ((d.state = 'pending' AND d.next_attempt_at <= ?)
+                     OR (d.state = 'uncertain' AND d.uncertain = 1))
+               ORDER BY d.edition_id""",
+            (now,),
+        )
+        return [row[0] for row in rows]
+
+    def planned_dates(self, since: str) -> set[tuple[int, str]]:
+        """(subscriber id, edition date) for every delivery row of editions dated ``since`` or
+        later: the persistent record of which local day each subscriber was already served."""
+        rows = self.db.execute(
+            """SELECT d.subscriber_id, e.date FROM deliveries d
+               JOIN editions e ON e.id = d.edition_id WHERE e.date >= ?""",
+            (since,),
+        )
+        return {(row[0], row[1]) for row in rows}
+
+    def claim_delivery(self, edition_id: int, subscriber_id: int, message_id: str) -> str | None:
+        """Mark a ready delivery 'sending' (one more attempt) before it goes to the server.
+
+        Returns the Message-ID to send with: the one stored by an earlier attempt, so a retry can
+        be recognised by the receiver, else ``message_id``. None when the row is no longer ready.
+        """
+        stamp = now_utc()
+        with self.transaction() as db:
+            cursor = db.execute(
+                """UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = ?,
+                     message_id = CASE WHEN message_id = '' THEN ? ELSE message_id END,
+                     first_attempt_at = CASE WHEN first_attempt_at = '' THEN ?
+                                        ELSE first_attempt_at END
+                   WHERE edition_id = ? AND subscriber_id = ?
+                     AND state IN ('pending', 'uncertain')""",
+                (stamp, message_id, stamp, edition_id, subscriber_id),
+            )
+            if cursor.rowcount != 1:
+                return None
+            row = db.execute(
+                "SELECT message_id FROM deliveries WHERE edition_id = ? AND subscriber_id = ?",
+                (edition_id, subscriber_id),
+            ).fetchone()
+            return str(row[0])
+
+    def get_secret(self, name: str) -> str:
+        """A random secret kept in the database, created on first use (stable across runs)."""
+        self.db.execute(
+            "INSERT INTO secrets VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+            (name, secrets.token_urlsafe(32), now_utc()),
+        )
+        return str(
+            self.db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()[0]
+        )
+
+    @contextmanager
+    def send_lock(self) -> Iterator[None]:
+        """Hold the database's send lock, or raise SendLockedError at once if another holds it.
+
+        An OS lock (flock) on ``<database>.send-lock``: the kernel releases it when its holder
+        dies, even by SIGKILL, so a crash never leaves a stale lock. Re-entrant per store object.
+        """
+        if self.path == ":memory:":
+            yield
+            return
+        with self._lock_guard:
+            if self._lock_depth:
+                self._lock_depth += 1
+                acquired = False
+            else:
+                self._lock_file = _acquire_lock(self.path + ".send-lock")
+                self._lock_depth = 1
+                acquired = True
+        try:
+            yield
+        finally:
+            with self._lock_guard:
+                self._lock_depth -= 1
+                if acquired and self._lock_file is not None:
+                    self._lock_file.close()  # closing releases the flock
+                    self._lock_file = None
 
     def deliveries(self, edition_id: int, states: Sequence[str]) -> list[Delivery]:
         """Deliveries of an edition in the given states, to subscribers who are still active."""
@@ -715,13 +963,17 @@ class SQLiteStore:
         error: str = "",
         message_id: str = "",
         attempt: bool = False,
+        next_attempt_at: str = "",
+        uncertain: bool = False,
     ) -> None:
-        """Move a delivery to ``state``; ``attempt`` counts one more try."""
+        """Move a delivery to ``state``; ``attempt`` counts one more try, ``uncertain`` one more
+        attempt whose fate is unknown; ``next_attempt_at`` is when a pending one may be retried."""
         stamp = now_utc()
         self.db.execute(
             """UPDATE deliveries SET state = ?, last_error = ?, updated_at = ?,
                  message_id = CASE WHEN ? != '' THEN ? ELSE message_id END,
-                 attempts = attempts + ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
+                 attempts = attempts + ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END,
+                 next_attempt_at = ?, uncertain = uncertain + ?
                WHERE edition_id = ? AND subscriber_id = ?""",
             (
                 state,
@@ -732,6 +984,8 @@ class SQLiteStore:
                 int(attempt),
                 state,
                 stamp,
+                next_attempt_at,
+                int(uncertain),
                 edition_id,
                 subscriber_id,
             ),
@@ -786,8 +1040,53 @@ def _article_from(row: sqlite3.Row) -> Article:
     )
 
 
+_UPSERT_SUBSCRIBER = """INSERT INTO subscribers
+      (email, name, timezone, hour, sections, status, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, 'active', ?, ?)
+    ON CONFLICT (email) DO UPDATE SET updated_at = excluded.updated_at,
+      name = CASE WHEN excluded.name != '' THEN excluded.name ELSE subscribers.name END,
+      timezone = CASE WHEN excluded.timezone != '' THEN excluded.timezone
+                 ELSE subscribers.timezone END,
+      hour = COALESCE(excluded.hour, subscribers.hour),
+      sections = CASE WHEN excluded.sections != '' THEN excluded.sections
+                 ELSE subscribers.sections END"""
+
+
+def _acquire_lock(path: str) -> object:
+    import fcntl
+
+    handle = open(path, "a+")  # held open for as long as the lock is held
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise SendLockedError(
+            f"another digest process ({holder}) is sending from this database"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
+    return handle
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
 def _subscriber_from(row: sqlite3.Row) -> Subscriber:
-    return Subscriber(row["id"], row["email"], row["name"], row["status"], row["created_at"])
+    return Subscriber(
+        row["id"],
+        row["email"],
+        row["name"],
+        row["status"],
+        row["created_at"],
+        row["timezone"],
+        row["hour"],
+        _split(row["sections"]),
+    )
 
 
 def _edition_from(row: sqlite3.Row) -> Edition:
@@ -813,4 +1112,7 @@ def _delivery_from(row: sqlite3.Row) -> Delivery:
         row["attempts"],
         row["message_id"],
         row["last_error"],
+        _split(row["subscriber_sections"]) if "subscriber_sections" in row.keys() else (),
+        row["uncertain"],
+        row["first_attempt_at"],
     )

@@ -11,6 +11,8 @@ configured local address.
     /editions/              the archive: every edition, newest first
     /editions/DATE          one edition in full (no size limit), ``/editions/DATE.txt`` its text
     /editions.atom          an Atom feed of the editions, for feed readers
+    /unsubscribe/TOKEN      GET: a confirmation page (changes nothing); POST: unsubscribe at once
+                            (RFC 8058 one-click); a token that is not validly signed gets a 400
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def create_app(config: Config) -> Any:
 
     add_preview_routes(app, config, store)
     add_archive_routes(app, config, store)
+    add_unsubscribe_routes(app, config, store)
     return app
 
 
@@ -222,6 +225,55 @@ def _body_of(html: str) -> str:
     body = found.group(1).strip() if found else html
     # The inbox preview line is hidden by CSS that feed readers may strip: leave it out.
     return re.sub(r'<div class="preheader"[^>]*>.*?</div>', "", body, count=1, flags=re.S)
+
+
+def add_unsubscribe_routes(app: Any, config: Config, store: Callable[[], Any]) -> None:
+    """``/unsubscribe/<token>``: GET shows a confirmation page and changes nothing (mail scanners
+    follow links); POST unsubscribes at once, idempotently: the RFC 8058 one-click request, which
+    carries no cookie or CSRF token, the signed token being the proof. A bad token is a 400."""
+    from flask import Response, request
+    from markupsafe import escape
+
+    from digest.deliver import read_unsubscribe_token
+    from digest.pipeline import signing_secret
+
+    def page(title: str, body: str, status: int = 200) -> Response:
+        html = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)}</title></head>"
+            '<body style="font-family: sans-serif; max-width: 32rem; margin: 3rem auto">'
+            f"<h1>{escape(title)}</h1>{body}</body></html>"
+        )
+        return Response(html, status=status, mimetype="text/html")
+
+    def subscriber_for(token: str) -> Any:
+        subscriber_id = read_unsubscribe_token(signing_secret(config, store()), token)
+        return store().get_subscriber(subscriber_id) if subscriber_id is not None else None
+
+    invalid = "<p>This unsubscribe link is not valid. Use the link from your latest digest.</p>"
+
+    @app.get("/unsubscribe/<token>")
+    def unsubscribe_confirm(token: str) -> Response:
+        subscriber = subscriber_for(token)
+        if subscriber is None:
+            return page("Link not valid", invalid, 400)
+        if subscriber.status != "active":
+            return page("Unsubscribed", f"<p>{escape(subscriber.email)} gets no more digests.</p>")
+        return page(
+            "Unsubscribe?",
+            f"<p>Stop sending {escape(config.digest.title)} to {escape(subscriber.email)}?</p>"
+            f'<form method="post" action="{escape(request.path)}">'
+            '<button type="submit">Unsubscribe</button></form>',
+        )
+
+    @app.post("/unsubscribe/<token>")
+    def unsubscribe_now(token: str) -> Response:
+        subscriber = subscriber_for(token)
+        if subscriber is None:
+            return page("Link not valid", invalid, 400)
+        store().unsubscribe(subscriber.id)
+        return page("Unsubscribed", f"<p>{escape(subscriber.email)} gets no more digests.</p>")
 
 
 def serve(config: Config, *, host: str, port: int) -> None:

@@ -1,0 +1,112 @@
+"""Subscribers in and out as CSV, each row checked on its own.
+
+The CSV has a header row: ``email`` is required; ``name``, ``timezone`` (an IANA name), ``hour``
+(0-23, local) and ``sections`` (section or source names, comma-separated inside the field) are
+optional; empty means the configured default. An export (which adds ``status`` and ``created_at``)
+imports back; its status is not applied. A bad row is reported with its line number and
+skipped; the good rows are kept.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import IO
+from zoneinfo import ZoneInfo
+
+from digest.deliver import valid_email
+from digest.errors import DigestError
+from digest.store import Subscriber, SubscriberRow
+
+COLUMNS = ("email", "name", "timezone", "hour", "sections")
+EXPORT_COLUMNS = ("email", "name", "status", "timezone", "hour", "sections", "created_at")
+
+
+@dataclass
+class ParsedCSV:
+    rows: list[SubscriberRow] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # "line N: what is wrong"
+
+
+def subscriber_row(
+    email: str,
+    name: str = "",
+    timezone: str = "",
+    hour: str | int | None = None,
+    sections: str = "",
+) -> SubscriberRow:
+    """A checked subscriber; raises DigestError saying which value is wrong."""
+    email = email.strip()
+    if not valid_email(email):
+        raise DigestError(f"'{email}' is not a valid email address")
+    timezone = timezone.strip()
+    if timezone:
+        try:
+            ZoneInfo(timezone)
+        except Exception:
+            raise DigestError(
+                f"'{timezone}' is not a known time zone (use an IANA name like Europe/Paris)"
+            ) from None
+    number: int | None = None
+    if hour is not None and str(hour).strip() != "":
+        text = str(hour).strip()
+        if not text.isdigit() or not 0 <= int(text) <= 23:
+            raise DigestError(f"hour '{text}' is not a whole number from 0 to 23")
+        number = int(text)
+    if any(c in name for c in "\r\n"):
+        name = " ".join(name.split())
+    parts = tuple(part.strip() for part in sections.split(",") if part.strip())
+    return SubscriberRow(email, name.strip(), timezone, number, parts)
+
+
+def parse_csv(stream: IO[str]) -> ParsedCSV:
+    """Every row of a subscriber CSV, checked; bad rows become errors, duplicates too."""
+    reader = csv.DictReader(stream)
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    if "email" not in header:
+        raise DigestError(
+            "the CSV has no 'email' column",
+            hint=f"The first row must name the columns: {', '.join(COLUMNS)} (only email needed).",
+        )
+    unknown = sorted(set(header) - set(EXPORT_COLUMNS))  # an export reads back in
+    if unknown:
+        raise DigestError(
+            f"the CSV has unknown columns: {', '.join(unknown)}",
+            hint=f"Use only: {', '.join(COLUMNS)}.",
+        )
+    reader.fieldnames = header
+    parsed = ParsedCSV()
+    seen: dict[str, int] = {}
+    for record in reader:
+        line = reader.line_num
+        values = {key: (value or "") for key, value in record.items() if key in COLUMNS}
+        if None in record:
+            parsed.errors.append(f"line {line}: more fields than columns")
+            continue
+        try:
+            row = subscriber_row(**values)
+        except DigestError as exc:
+            parsed.errors.append(f"line {line}: {exc}")
+            continue
+        key = row.email.lower()
+        if key in seen:
+            parsed.errors.append(f"line {line}: {row.email} is already on line {seen[key]}")
+            continue
+        seen[key] = line
+        parsed.rows.append(row)
+    return parsed
+
+
+def write_csv(subscribers: Iterable[Subscriber], stream: IO[str]) -> int:
+    """Write subscribers as CSV (the import format plus status and created_at); returns the count."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    for s in subscribers:
+        hour = "" if s.hour is None else str(s.hour)
+        writer.writerow(
+            [s.email, s.name, s.status, s.timezone, hour, ",".join(s.sections), s.created_at]
+        )
+        count += 1
+    return count

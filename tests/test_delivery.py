@@ -1,0 +1,392 @@
+"""Sending against a real SMTP server on loopback that can be scripted to fail.
+
+Stories are stored directly (no model needed); the edition is rendered by the real templates and
+sent through the real SMTPMailer, over the delivery ledger in a real SQLite file.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import shutil
+import subprocess
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digest.cli import App
+from digest.config import Config
+from digest.deliver import SMTPMailer, compose, read_unsubscribe_token, unsubscribe_token
+from digest.pipeline import send_edition, signing_secret
+from digest.render import Renderer
+from digest.store import NewArticle, SQLiteStore
+from tests.scripted_smtp import Running, ScriptedSMTP
+
+DAY = date(2026, 3, 2)
+
+
+def seed_stories(store: SQLiteStore, section: str, count: int = 2, start: int = 0) -> None:
+    """Stored, extracted articles in one section (a source named after it)."""
+    source = store.upsert_source(f"https://{section.lower()}.example.com/feed", section, section)
+    for n in range(start, start + count):
+        url = f"https://{section.lower()}.example.com/story-{n}"
+        article_id = store.add_article(
+            source.id,
+            NewArticle(
+                guid=url,
+                url=url,
+                url_norm=url,
+                fingerprint=f"{section}-{n}",
+                title=f"{section} story {n}",
+                feed_text=f"The {section.lower()} desk reports item {n}. " * 5,
+            ),
+        )
+        assert article_id is not None
+        store.set_article_text(
+            article_id,
+            text=f"The {section.lower()} desk reports item {n}. " * 5,
+            origin="feed",
+            content_hash=f"hash-{section}-{n}",
+        )
+
+
+def smtp_config(make_config: Callable[..., Config], server: ScriptedSMTP, **mail: Any) -> Config:
+    return make_config(
+        mail={
+            "backend": "smtp",
+            "from": "Harbour Digest <digest@example.com>",
+            "smtp": {"host": server.host, "port": server.port, "security": "none"},
+            "retry_backoff_seconds": 0.02,
+            "unsubscribe_mailto": "unsubscribe@example.com",
+            "concurrency": 1,
+            **mail,
+        },
+        digest={"base_url": "https://news.example.com", "title": "Harbour Digest"},
+    )
+
+
+def app_for(config: Config) -> App:
+    app = App(None, 0)
+    app._config = config
+    return app
+
+
+def send(config: Config, store: SQLiteStore, **options: Any) -> Any:
+    return send_edition(config, store, Renderer(), app_for(config).mailer, day=DAY, **options)
+
+
+def ledger(store: SQLiteStore) -> dict[str, tuple[str, int, str]]:
+    rows = store.db.execute(
+        """SELECT s.email, d.state, d.attempts, d.message_id FROM deliveries d
+           JOIN subscribers s ON s.id = d.subscriber_id"""
+    )
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+
+@pytest.fixture
+def store(make_config: Callable[..., Config]) -> Any:
+    opened = SQLiteStore(make_config().store.path)
+    seed_stories(opened, "World")
+    yield opened
+    opened.close()
+
+
+def add(store: SQLiteStore, *emails: str) -> None:
+    for address in emails:
+        store.add_subscriber(address)
+
+
+def test_451_and_421_are_retried_until_accepted(
+    store: SQLiteStore, make_config: Callable[..., Config]
+) -> None:
+    server = ScriptedSMTP(
+        rcpt_replies={"a@example.com": ["451 4.7.1 Greylisted, try again", "451 4.7.1 Again"]},
+        data_replies={"b@example.com": ["421 4.3.2 Shutting down"]},
+    )
+    add(store, "a@example.com", "b@example.com", "c@example.com")
+    with Running(server):
+        report = send(smtp_config(make_config, server), store)
+    assert (report.sent, report.failed, report.retrying) == (3, 0, 0)
+    assert server.per_recipient() == {"a@example.com": 1, "b@example.com": 1, "c@example.com": 1}
+    states = ledger(store)
+    assert states["a@example.com"][:2] == ("sent", 3)
+    assert states["b@example.com"][:2] == ("sent", 2)
+    assert states["c@example.com"][:2] == ("sent", 1)
+
+
+def test_a_temporary_failure_past_the_deadline_is_failed(
+    store: SQLiteStore, make_config: Callable[..., Config]
+) -> None:
+    server = ScriptedSMTP(rcpt_replies={"a@example.com": ["451 4.7.1 later"] * 5})
+    add(store, "a@example.com")
+    with Running(server):
+        report = send(smtp_config(make_config, server, retry_deadline_minutes=0), store)
+    assert (report.sent, report.failed) == (0, 1)
+    assert ledger(store)["a@example.com"][:2] == ("failed", 1)
+    assert store.list_subscribers()[0].status == "active"  # a 4xx is not a bounce
+
+
+def test_550_is_not_retried_and_marks_the_address_bounced(
+    store: SQLiteStore, make_config: Callable[..., Config]
+) -> None:
+    server = ScriptedSMTP(rcpt_replies={"gone@example.com": ["550 5.1.1 No such user"]})
+    add(store, "gone@example.com", "ok@example.com")
+    config = smtp_config(make_config, server)
+    with Running(server):
+        report = send(config, store)
+        assert (report.sent, report.failed) == (1, 1)
+        assert "550" in report.errors[0]
+        assert ledger(store)["gone@example.com"][:2] == ("failed", 1)
+        assert {s.email: s.status for s in store.list_subscribers()}["gone@example.com"] == (
+            "bounced"
+        )
+        again = send(config, store)
+    assert (again.sent, again.failed) == (0, 0)
+    assert server.per_recipient() == {"ok@example.com": 1}
+
+
+def test_a_connection_dropped_every_n_messages_loses_and_doubles_nothing(
+    store: SQLiteStore, make_config: Callable[..., Config]
+) -> None:
+    server = ScriptedSMTP(drop_every=3)
+    emails = [f"reader{n}@example.com" for n in range(10)]
+    add(store, *emails)
+    with Running(server):
+        report = send(smtp_config(make_config, server, messages_per_connection=100), store)
+    assert report.sent == 10
+    assert server.per_recipient() == {address: 1 for address in emails}
+    assert len(server.sessions) == 4  # 3 + 3 + 3 + 1: each drop is met by a fresh connection
+    assert all(attempts == 1 for _, attempts, _ in ledger(store).values())
+
+
+def test_connections_are_reused_for_the_configured_number_of_messages(
+    store: SQLiteStore, make_config: Callable[..., Config]
+) -> None:
+    server = ScriptedSMTP()
+    add(store, *[f"reader{n}@example.com" for n in range(5)])
+    with Running(server):
+        send(smtp_config(make_config, server, messages_per_connection=2), store)
+    assert len(server.received) == 5
+    assert len(server.sessions) == 3
+
+
+def test_a_lost_reply_after_data_is_uncertain_and_retried_once_with_the_same_message_id(
+    store: SQLiteStore, make_config: Callable[..., Config]
+) -> None:
+    server = ScriptedSMTP(lose_reply={"lost@example.com": 1, "twice@example.com": 2})
+    add(store, "lost@example.com", "twice@example.com", "fine@example.com")
+    with Running(server):
+        report = send(smtp_config(make_config, server), store)
+    counts = server.per_recipient()
+    # The lost reply hid an accepted message: its one retry is a duplicate the receiver can
+    # recognise (same Message-ID). This is the only kind of duplicate the ledger allows.
+    assert counts == {"lost@example.com": 2, "twice@example.com": 2, "fine@example.com": 1}
+    states = ledger(store)
+    assert states["lost@example.com"][:2] == ("sent", 2)
+    assert states["twice@example.com"][:2] == ("uncertain", 2)  # not retried a second time
+    assert report.uncertain == 3 and report.sent == 2
+    for address in ("lost@example.com", "twice@example.com"):
+        ids = {r.message["Message-ID"] for r in server.received if r.recipient == address}
+        assert ids == {states[address][2]}
+
+
+def test_several_connections_and_a_rate_limit_deliver_each_message_once(
+    store: SQLiteStore, make_config: Callable[..., Config]
+) -> None:
+    import time
+
+    server = ScriptedSMTP(drop_every=4)
+    emails = [f"reader{n}@example.com" for n in range(12)]
+    add(store, *emails)
+    config = smtp_config(make_config, server, concurrency=3, rate_per_second=100.0)
+    with Running(server):
+        started = time.monotonic()
+        report = send(config, store)
+        elapsed = time.monotonic() - started
+    assert report.sent == 12
+    assert server.per_recipient() == {address: 1 for address in emails}
+    assert elapsed >= 11 / 100  # 12 messages at most 100 a second: at least 11 gaps
+    assert len(server.sessions) >= 3
+
+
+def test_headers_list_unsubscribe_one_click_and_no_injection(
+    store: SQLiteStore, make_config: Callable[..., Config]
+) -> None:
+    server = ScriptedSMTP()
+    store.add_subscriber("eve@example.com", "Eve\r\nBcc: victim@example.com")
+    config = smtp_config(make_config, server, list_id="Harbour Digest <harbour.example.com>")
+    with Running(server):
+        send(config, store)
+    (received,) = server.received
+    message = received.message
+    for header in ("From", "To", "Date", "Message-ID", "List-Id", "Subject"):
+        assert message[header], header
+    assert message["List-Id"] == "Harbour Digest <harbour.example.com>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    mailto, https = [part.strip(" <>") for part in message["List-Unsubscribe"].split(",")]
+    assert mailto.startswith("mailto:unsubscribe@example.com")
+    assert https.startswith("https://news.example.com/unsubscribe/")
+    token = https.rsplit("/", 1)[1]
+    subscriber_id = store.list_subscribers()[0].id
+    assert read_unsubscribe_token(signing_secret(config, store), token) == subscriber_id
+    assert message["Bcc"] is None and b"\nBcc:" not in received.raw
+    assert "Eve Bcc" in message["To"]
+    body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert token in body  # the footer links the same signed URL
+
+
+def test_compose_folds_control_characters_out_of_every_header() -> None:
+    message = compose(
+        sender="Digest\r\nX-Evil: 1 <digest@example.com>",
+        recipient="a@example.com",
+        recipient_name="A\nB",
+        subject="News\r\nBcc: victim@example.com",
+        html="<p>x</p>",
+        text="x",
+        extra_headers={"List-Id": "L\r\nX-Injected: yes <l.example.com>"},
+    )
+    raw = bytes(message)
+    for bad in (b"\r\nBcc:", b"\nBcc:", b"\nX-Injected:", b"\nX-Evil:"):
+        assert bad not in raw
+
+
+def test_tokens_are_signed_per_subscriber() -> None:
+    token = unsubscribe_token("secret", 42)
+    assert read_unsubscribe_token("secret", token) == 42
+    assert read_unsubscribe_token("other-secret", token) is None
+    number, mac = token.split(".")
+    assert read_unsubscribe_token("secret", f"43.{mac}") is None
+    assert read_unsubscribe_token("secret", f"{number}.{mac[:-2]}xx") is None
+    assert read_unsubscribe_token("secret", "nonsense") is None
+
+
+def test_without_a_secret_key_one_is_made_once_and_kept_in_the_database(
+    store: SQLiteStore, make_config: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DIGEST_SECRET_KEY", raising=False)
+    config = make_config()
+    first = signing_secret(config, store)
+    reopened = SQLiteStore(config.store.path)
+    assert signing_secret(config, reopened) == first and len(first) >= 32
+    reopened.close()
+    monkeypatch.setenv("DIGEST_SECRET_KEY", "from-the-environment")
+    assert signing_secret(config, store) == "from-the-environment"
+
+
+def test_each_subscriber_gets_only_their_sections(
+    store: SQLiteStore, make_config: Callable[..., Config]
+) -> None:
+    seed_stories(store, "Tech", start=10)
+    store.add_subscriber("all@example.com")
+    store.add_subscriber("tech@example.com", sections=["tech"])
+    store.add_subscriber("sport@example.com", sections=["Sport"])
+    server = ScriptedSMTP()
+    with Running(server):
+        report = send(smtp_config(make_config, server), store)
+    assert (report.sent, report.skipped) == (2, 1)
+    text = {
+        r.recipient: r.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        for r in server.received
+    }
+    assert "Tech story 10" in text["tech@example.com"]
+    assert "World story" not in text["tech@example.com"]
+    assert "World story 0" in text["all@example.com"] and "Tech story 10" in text["all@example.com"]
+    assert ledger(store)["sport@example.com"][0] == "skipped"
+
+
+def _openssl(*args: str) -> None:
+    subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_dkim_signature_covers_the_unsubscribe_headers_and_verifies(
+    store: SQLiteStore, make_config: Callable[..., Config], tmp_path: Path
+) -> None:
+    import base64
+
+    import dkim
+
+    key, public = tmp_path / "dkim.pem", tmp_path / "dkim.pub"
+    _openssl("genrsa", "-traditional", "-out", str(key), "2048")
+    _openssl("rsa", "-in", str(key), "-pubout", "-outform", "DER", "-out", str(public))
+    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public.read_bytes())
+    add(store, "a@example.com")
+    server = ScriptedSMTP()
+    config = smtp_config(
+        make_config,
+        server,
+        dkim_selector="news",
+        dkim_domain="example.com",
+        dkim_key_file=str(key),
+    )
+    with Running(server):
+        send(config, store)
+    raw = server.received[0].raw
+    signature = email.message_from_bytes(raw, policy=email.policy.default)["DKIM-Signature"]
+    signed = signature.split("h=", 1)[1].split(";", 1)[0].replace(" ", "").lower().split(":")
+    assert {"list-unsubscribe", "list-unsubscribe-post", "list-id", "from"} <= set(signed)
+
+    def dns(name: bytes, timeout: int = 5) -> bytes:
+        assert name == b"news._domainkey.example.com."
+        return record
+
+    assert dkim.verify(raw, dnsfunc=dns)
+    tampered = raw.replace(
+        b"List-Unsubscribe-Post: List-Unsubscribe=One-Click", b"List-Unsubscribe-Post: x"
+    )
+    assert not dkim.verify(tampered, dnsfunc=dns)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_starttls_and_implicit_tls_with_login(tmp_path: Path, security: str) -> None:
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    _openssl(
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        "-keyout", str(key), "-out", str(cert),
+    )  # fmt: skip
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        logins.append((data.login, data.password))
+        return AuthResult(success=data.password == b"s3cret")
+
+    options: dict[str, Any] = {"authenticator": authenticate}
+    if security == "starttls":
+        options.update(tls_context=server_context, require_starttls=True, auth_required=True)
+    else:  # TLS from the first byte, which aiosmtpd's AUTH-only-over-TLS check cannot see
+        options.update(ssl_context=server_context, auth_require_tls=False)
+    handler = ScriptedSMTP()
+    client_context = ssl.create_default_context(cafile=str(cert))
+    with Running(handler, **options):
+        mailer = SMTPMailer(
+            host="127.0.0.1",
+            port=handler.port,
+            security=security,
+            username="digest",
+            password="s3cret",
+            ssl_context=client_context,
+        )
+        for n in range(2):
+            mailer.send(
+                compose(
+                    sender="digest@example.com",
+                    recipient=f"r{n}@example.com",
+                    subject="s",
+                    html="<p>h</p>",
+                    text="t",
+                )
+            )
+        mailer.close()
+    assert handler.per_recipient() == {"r0@example.com": 1, "r1@example.com": 1}
+    assert logins == [(b"digest", b"s3cret")]  # one login: the connection was reused
