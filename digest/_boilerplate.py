@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from lxml.etree import _Element
+
 # a short line (few words) that is entirely one of these is boilerplate
 _WHOLE_LINE = re.compile(
     r"""^(?:
@@ -77,16 +79,35 @@ def _key(line: str) -> str:
     return " ".join(_WORD.findall(line.lower()))
 
 
-def clean_paragraphs(lines: Iterable[str], title: str = "") -> list[str]:
-    """Keep the article's paragraphs: drop boilerplate, blank lines, repeats and the title."""
+def link_texts(tree: _Element) -> set[str]:
+    """The word keys of the page's short links, to recognise a paragraph that is just a link."""
+    found = set()
+    for link in tree.iter("a"):
+        key = _key("".join(link.itertext()))
+        if key and key.count(" ") < LINK_BLOCK_WORDS:
+            found.add(key)
+    return found
+
+
+def clean_paragraphs(
+    lines: Iterable[str], title: str = "", links: set[str] | None = None
+) -> list[str]:
+    """Keep the article's paragraphs: drop boilerplate, blank lines, repeats and the title.
+
+    ``links`` holds the word keys of the page's link texts: a short line that is only a link
+    ("Read more: <a>...</a>", an item of a related-stories list) is dropped.
+    """
     kept: list[str] = []
     seen: set[str] = set()
     title_key = _key(title)
+    links = links or set()
     for raw in lines:
         line = " ".join(raw.split())
         if not line or is_boilerplate(line):
             continue
         key = _key(line)
+        if DROP_LINK_LINES and key in links:
+            continue
         if key in seen or (not kept and title_key and key == title_key):
             continue
         # only short lines are worth remembering: long repeats are rare and legitimate quotes
@@ -99,3 +120,30 @@ def clean_paragraphs(lines: Iterable[str], title: str = "") -> list[str]:
     ):
         return []
     return kept
+
+
+_BLOCKS = ("p", "head", "item", "quote")
+LINK_SHARE = 0.6
+DROP_LINK_LINES = True
+LINK_BLOCK_WORDS = 15
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def drop_link_blocks(body: _Element) -> None:
+    """Remove short blocks of an extracted body that are mostly link text ("Read more: ...")."""
+    for element in list(body.iter(*_BLOCKS)):
+        links = element.findall(".//ref")
+        if not links:
+            continue
+        text = "".join(element.itertext())
+        words = _words(text)
+        if words > LINK_BLOCK_WORDS:
+            continue
+        linked = sum(_words("".join(link.itertext())) for link in links)
+        if linked >= LINK_SHARE * words:
+            parent = element.getparent()
+            if parent is not None:
+                parent.remove(element)
