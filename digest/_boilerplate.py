@@ -63,6 +63,22 @@ _SHORT_WORDS = 25
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"\w[.!?…][\"'”’)]*$")
 _MIN_ARTICLE_WORDS = 15
+_LETTER = re.compile(r"[^\W\d_]")
+NO_LETTER = True
+TAIL_PROMO = True
+# what a closing call-out mentions: a contact address or handle, a feed or newsletter to join
+_PROMOTION = re.compile(
+    r"""[\w.+-]+@[\w-]+\.[\w.]+|(?<!\w)@\w{2,}
+    | \b(?:follow|subscribe|sign\ up|newsletter|inbox|podcast|download\ (?:the|our)\ app
+    | share\ (?:it|this)|tell\ us\ what\ you\ think|have\ a\ (?:tip|story)|click\ here)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_PROMOTION_WORDS = 40
+
+
+def _is_promotion(line: str) -> bool:
+    """A closing call-out: a short line asking readers to follow, subscribe or write in."""
+    return len(_WORD.findall(line)) <= _PROMOTION_WORDS and bool(_PROMOTION.search(line))
 
 
 def is_boilerplate(line: str) -> bool:
@@ -98,9 +114,9 @@ def clean_paragraphs(
     ("Read more: <a>...</a>", an item of a related-stories list) is dropped.
     """
     kept: list[str] = []
-    seen: set[str] = set()
     title_key = _key(title)
     links = links or set()
+    previous = ""
     for raw in lines:
         line = " ".join(raw.split())
         if not line or is_boilerplate(line):
@@ -108,12 +124,17 @@ def clean_paragraphs(
         key = _key(line)
         if DROP_LINK_LINES and key in links:
             continue
-        if key in seen or (not kept and title_key and key == title_key):
+        if NO_LETTER and not _LETTER.search(line) and len(_WORD.findall(line)) <= 3:
             continue
-        # only short lines are worth remembering: long repeats are rare and legitimate quotes
-        if len(key) < 300:
-            seen.add(key)
+        # a repeat right after itself is a caption or teaser shown twice; repeats further apart
+        # can be the article's own (a recipe listing the same ingredient on two days)
+        if key == previous or (not kept and title_key and key == title_key):
+            continue
+        previous = key
         kept.append(line)
+    if TAIL_PROMO:
+        while kept and _is_promotion(kept[-1]):
+            kept.pop()
     # a few words with no sentence among them are menu or label residue, not an article
     if sum(len(_WORD.findall(line)) for line in kept) < _MIN_ARTICLE_WORDS and not any(
         _SENTENCE_END.search(line) for line in kept

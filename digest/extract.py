@@ -20,6 +20,9 @@ from digest._boilerplate import clean_paragraphs, drop_link_blocks, link_texts
 from digest._metadata import Metadata, read_metadata
 from digest._page import parse_page
 from digest._summary_box import take_publisher_summary
+from digest._content import join_split_bodies
+JOIN_SPLIT = True
+RESCUE_SHARE = 0.1
 
 LOGGER = logging.getLogger(__name__)
 
@@ -77,6 +80,8 @@ def extract(html: str | bytes, url: str | None = None) -> Extracted:
         LOGGER.debug("could not look for a summary box in %s", url, exc_info=True)
         summary = ()
     try:
+        if JOIN_SPLIT:
+            join_split_bodies(tree)
         text = _select_text(tree, url, metadata.title)
     except Exception:
         LOGGER.debug("could not extract text of %s", url, exc_info=True)
@@ -97,10 +102,20 @@ def _select_text(tree: HtmlElement, url: str | None, title: str) -> str:
     # imported here: trafilatura pulls in jusText, htmldate and friends, which `digest --help`
     # does not need
     from trafilatura import bare_extraction
+    from trafilatura.baseline import html2txt
+    from trafilatura.metadata import Document
     from trafilatura.xml import xmltotxt
 
     document = bare_extraction(tree, url=url, **_TRAFILATURA_OPTIONS)
-    if document is None or isinstance(document, dict) or document.body is None:
+    found = len(document.text or "") if isinstance(document, Document) else 0
+    # the fast pass found little of a page with much text: its main-content guess probably
+    # missed, so pay for trafilatura's second opinions (readability, jusText) on this page only
+    if found < RESCUE_SHARE * len(html2txt(tree)):
+        options = dict(_TRAFILATURA_OPTIONS, fast=False)
+        rescued = bare_extraction(tree, url=url, **options)
+        if isinstance(rescued, Document) and len(rescued.text or "") > found:
+            document = rescued
+    if not isinstance(document, Document) or document.body is None:
         return ""
     body = document.body
     if _TRAFILATURA_OPTIONS["include_links"]:
