@@ -63,9 +63,9 @@ _SHORT_WORDS = 25
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"\w[.!?…][\"'”’)]*$")
 _MIN_ARTICLE_WORDS = 15
+# a line that is one link of up to this many words is a link to elsewhere, not prose
+_LINK_LINE_WORDS = 15
 _LETTER = re.compile(r"[^\W\d_]")
-NO_LETTER = True
-TAIL_PROMO = True
 # what a closing call-out mentions: a contact address or handle, a feed or newsletter to join
 _PROMOTION = re.compile(
     r"""[\w.+-]+@[\w-]+\.[\w.]+|(?<!\w)@\w{2,}
@@ -99,8 +99,11 @@ def link_texts(tree: _Element) -> set[str]:
     """The word keys of the page's short links, to recognise a paragraph that is just a link."""
     found = set()
     for link in tree.iter("a"):
+        # in-page anchors (a table of contents) repeat the article's own headings
+        if (link.get("href") or "#").lstrip().startswith("#"):
+            continue
         key = _key("".join(link.itertext()))
-        if key and key.count(" ") < LINK_BLOCK_WORDS:
+        if key and key.count(" ") < _LINK_LINE_WORDS:
             found.add(key)
     return found
 
@@ -110,8 +113,9 @@ def clean_paragraphs(
 ) -> list[str]:
     """Keep the article's paragraphs: drop boilerplate, blank lines, repeats and the title.
 
-    ``links`` holds the word keys of the page's link texts: a short line that is only a link
-    ("Read more: <a>...</a>", an item of a related-stories list) is dropped.
+    ``links`` holds the word keys of the page's link texts: a line that is only a link (an
+    item of a related-stories list) is dropped. So are lines without letters ("(113)"), closing
+    call-outs (follow us, write to the author at ...), and an adjacent repeat.
     """
     kept: list[str] = []
     title_key = _key(title)
@@ -122,9 +126,9 @@ def clean_paragraphs(
         if not line or is_boilerplate(line):
             continue
         key = _key(line)
-        if DROP_LINK_LINES and key in links:
+        if key in links:
             continue
-        if NO_LETTER and not _LETTER.search(line) and len(_WORD.findall(line)) <= 3:
+        if not _LETTER.search(line) and len(_WORD.findall(line)) <= 3:
             continue
         # a repeat right after itself is a caption or teaser shown twice; repeats further apart
         # can be the article's own (a recipe listing the same ingredient on two days)
@@ -132,39 +136,11 @@ def clean_paragraphs(
             continue
         previous = key
         kept.append(line)
-    if TAIL_PROMO:
-        while kept and _is_promotion(kept[-1]):
-            kept.pop()
+    while kept and _is_promotion(kept[-1]):
+        kept.pop()
     # a few words with no sentence among them are menu or label residue, not an article
     if sum(len(_WORD.findall(line)) for line in kept) < _MIN_ARTICLE_WORDS and not any(
         _SENTENCE_END.search(line) for line in kept
     ):
         return []
     return kept
-
-
-_BLOCKS = ("p", "head", "item", "quote")
-LINK_SHARE = 0.6
-DROP_LINK_LINES = True
-LINK_BLOCK_WORDS = 15
-
-
-def _words(text: str) -> int:
-    return len(_WORD.findall(text))
-
-
-def drop_link_blocks(body: _Element) -> None:
-    """Remove short blocks of an extracted body that are mostly link text ("Read more: ...")."""
-    for element in list(body.iter(*_BLOCKS)):
-        links = element.findall(".//ref")
-        if not links:
-            continue
-        text = "".join(element.itertext())
-        words = _words(text)
-        if words > LINK_BLOCK_WORDS:
-            continue
-        linked = sum(_words("".join(link.itertext())) for link in links)
-        if linked >= LINK_SHARE * words:
-            parent = element.getparent()
-            if parent is not None:
-                parent.remove(element)

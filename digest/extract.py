@@ -11,31 +11,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
-from lxml.etree import strip_tags
 from lxml.html import HtmlElement
 
-from digest._boilerplate import clean_paragraphs, drop_link_blocks, link_texts
+from digest._boilerplate import clean_paragraphs, link_texts
+from digest._content import join_split_bodies
 from digest._metadata import Metadata, read_metadata
 from digest._page import parse_page
 from digest._summary_box import take_publisher_summary
-from digest._content import join_split_bodies
-JOIN_SPLIT = True
-RESCUE_SHARE = 0.1
 
 LOGGER = logging.getLogger(__name__)
 
-# fast: skip trafilatura's second opinions (readability, jusText), which cost more time than the
-# boilerplate filters here that do the same job; links: kept so link density can be measured
-_TRAFILATURA_OPTIONS: dict[str, Any] = {
-    "fast": True,
-    "include_comments": False,
-    "include_tables": True,
-    "include_links": False,
-    "favor_precision": False,
-    "with_metadata": False,
-}
+# below this share of the page's visible text, the fast pass probably picked the wrong block
+RESCUE_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -80,8 +68,7 @@ def extract(html: str | bytes, url: str | None = None) -> Extracted:
         LOGGER.debug("could not look for a summary box in %s", url, exc_info=True)
         summary = ()
     try:
-        if JOIN_SPLIT:
-            join_split_bodies(tree)
+        join_split_bodies(tree)
         text = _select_text(tree, url, metadata.title)
     except Exception:
         LOGGER.debug("could not extract text of %s", url, exc_info=True)
@@ -102,24 +89,33 @@ def _select_text(tree: HtmlElement, url: str | None, title: str) -> str:
     # imported here: trafilatura pulls in jusText, htmldate and friends, which `digest --help`
     # does not need
     from trafilatura import bare_extraction
-    from trafilatura.baseline import html2txt
     from trafilatura.metadata import Document
-    from trafilatura.xml import xmltotxt
 
-    document = bare_extraction(tree, url=url, **_TRAFILATURA_OPTIONS)
-    found = len(document.text or "") if isinstance(document, Document) else 0
+    # fast: without trafilatura's second opinions (readability, jusText), which cost more than
+    # the boilerplate filters that follow and do the same job on most pages
+    document = bare_extraction(tree, url=url, fast=True, include_comments=False)
+    found = _text_size(document.text) if isinstance(document, Document) else 0
     # the fast pass found little of a page with much text: its main-content guess probably
-    # missed, so pay for trafilatura's second opinions (readability, jusText) on this page only
-    if found < RESCUE_SHARE * len(html2txt(tree)):
-        options = dict(_TRAFILATURA_OPTIONS, fast=False)
-        rescued = bare_extraction(tree, url=url, **options)
-        if isinstance(rescued, Document) and len(rescued.text or "") > found:
+    # missed, so pay for the second opinions on this page only
+    if found < RESCUE_SHARE * _page_text_size(tree):
+        rescued = bare_extraction(tree, url=url, fast=False, include_comments=False)
+        if isinstance(rescued, Document) and _text_size(rescued.text) > found:
             document = rescued
-    if not isinstance(document, Document) or document.body is None:
+    if not isinstance(document, Document) or not document.text:
         return ""
-    body = document.body
-    if _TRAFILATURA_OPTIONS["include_links"]:
-        drop_link_blocks(body)
-        strip_tags(body, "ref")
-    lines = xmltotxt(body, False).splitlines()
+    lines = document.text.splitlines()
     return "\n".join(clean_paragraphs(lines, title, link_texts(tree)))
+
+
+def _text_size(text: str | None) -> int:
+    """Characters of a text, not counting white space."""
+    return len(text or "") - sum(map((text or "").count, " \n\t\r"))
+
+
+def _page_text_size(tree: HtmlElement) -> int:
+    """Characters of text a reader could see on the page, not counting white space."""
+    body = tree.find("body")
+    if body is None:
+        return 0
+    hidden = sum(_text_size(e.text_content()) for e in body.iter("script", "style", "noscript"))
+    return _text_size(body.text_content()) - hidden
