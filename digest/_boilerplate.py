@@ -65,6 +65,8 @@ _SENTENCE_END = re.compile(r"\w[.!?…][\"'”’)]*$")
 _MIN_ARTICLE_WORDS = 15
 # a line that is one link of up to this many words is a link to elsewhere, not prose
 _LINK_LINE_WORDS = 15
+MENU_ITEM_WORDS = 2
+MENU_RUN = 8
 _LETTER = re.compile(r"[^\W\d_]")
 # what a closing call-out mentions: a contact address or handle, a feed or newsletter to join
 _PROMOTION = re.compile(
@@ -138,9 +140,30 @@ def clean_paragraphs(
         kept.append(line)
     while kept and _is_promotion(kept[-1]):
         kept.pop()
+    kept = _drop_menus(kept)
     # a few words with no sentence among them are menu or label residue, not an article
     if sum(len(_WORD.findall(line)) for line in kept) < _MIN_ARTICLE_WORDS and not any(
         _SENTENCE_END.search(line) for line in kept
     ):
         return []
+    return kept
+
+
+def _is_fragment(line: str) -> bool:
+    return len(_WORD.findall(line)) <= MENU_ITEM_WORDS and not _SENTENCE_END.search(line)
+
+
+def _drop_menus(lines: list[str]) -> list[str]:
+    """Drop long runs of few-word lines without sentences: menus, archives, tag clouds."""
+    kept: list[str] = []
+    run: list[str] = []
+    for line in [*lines, ""]:
+        if line and _is_fragment(line):
+            run.append(line)
+            continue
+        if len(run) < MENU_RUN:
+            kept.extend(run)
+        run = []
+        if line:
+            kept.append(line)
     return kept
