@@ -34,6 +34,8 @@ _WHOLE_LINE = re.compile(
     | subscribe(?:\ now)?|sign\ up|newsletter|follow\ us.*|all\ rights\ reserved\.?
     | privacy\ policy|terms\ (?:of\ (?:use|service)|and\ conditions)|cookie\ (?:policy|settings)
     | image|photo|video|caption|source|credit|getty\ images|file\ photo
+    | sorry|thank\ you|thanks|please\ try\ again(?:\ later)?|explore\ further
+    | order\ reprints?|print\ (?:this\ )?article|(?:e-?mail|send)\ (?:this\ )?article
     )[\s.:!»›>|-]*$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -55,11 +57,19 @@ _LINE_START = re.compile(
     | (?:read|see)\ (?:more|also|next)\s*[:|»›>]|related\s*[:|»›>]|also\ read\s*[:|»›>]
     | more\ (?:on|about)\ this\ (?:story|topic)\s*[:|»›>]?
     | share\ (?:this|the)\ (?:article|story|post|page)|click\ here\ to\ (?:share|subscribe)
-    | exit\ mobile\ version
+    | exit\ mobile\ version|an\ error\ (?:has\ )?occurred|there\ was\ an\ error
+    | this\ (?:article|story)\ has\ been\ sent|(?:filed|posted)\ (?:under|in)\s*:
+    | (?:published|updated|posted)(?:\ on|\ at)?\ \d
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
 _SHORT_WORDS = 25
+# a line that is only an address, or an unrendered "[button ...]...[/button]" shortcode
+_BARE_URL = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
+_SHORTCODE = re.compile(r"^\[\w+[^\]]*\].*\[/\w+\]$")
+# a copyright notice anywhere in a short line
+_NOTICE = re.compile(r"©|\bcopyright\b|\ball rights reserved\b", re.IGNORECASE)
+_NOTICE_WORDS = 12
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"\w[.!?…][\"'”’)]*$")
 _MIN_ARTICLE_WORDS = 15
@@ -86,7 +96,9 @@ def _is_promotion(line: str) -> bool:
 def is_boilerplate(line: str) -> bool:
     """Whether one extracted paragraph is boilerplate by its wording and length."""
     words = len(_WORD.findall(line))
-    if words == 0:
+    if words == 0 or _BARE_URL.match(line) or _SHORTCODE.match(line):
+        return True
+    if words <= _NOTICE_WORDS and _NOTICE.search(line):
         return True
     if words <= 8 and _WHOLE_LINE.match(line.strip(" -*•|")):
         return True

@@ -51,7 +51,9 @@ class BlockedAddressError(FetchError):
 
 
 class FeedError(DigestError):
-    hint = "Check that the source URL points to an RSS, Atom or JSON feed, or a page that links one."
+    hint = (
+        "Check that the source URL points to an RSS, Atom or JSON feed, or a page that links one."
+    )
 
 
 class ExtractError(DigestError):
@@ -65,7 +67,7 @@ class SummarizeError(DigestError):
 class ModelUnavailableError(SummarizeError):
     hint = (
         "Download the model where the hub is reachable and set [summarizer] model to its local "
-        "path, or use backend = \"extractive\" (the embedded offline model)."
+        'path, or use backend = "extractive" (the embedded offline model).'
     )
 
 
@@ -74,7 +76,9 @@ class TemplateError(DigestError):
 
 
 class DeliveryError(DigestError):
-    hint = "Check the [mail] settings; `digest send` retries undelivered subscribers on the next run."
+    hint = (
+        "Check the [mail] settings; `digest send` retries undelivered subscribers on the next run."
+    )
 
 
 class TemporaryDeliveryError(DeliveryError):
