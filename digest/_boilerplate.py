@@ -77,6 +77,8 @@ _MIN_ARTICLE_WORDS = 15
 _LINK_LINE_WORDS = 15
 MENU_ITEM_WORDS = 2
 MENU_RUN = 8
+TEASER_RUN = 3
+TEASER_LINK_WORDS = 3
 _LETTER = re.compile(r"[^\W\d_]")
 # what a closing call-out mentions: a contact address or handle, a feed or newsletter to join
 _PROMOTION = re.compile(
@@ -153,6 +155,7 @@ def clean_paragraphs(
     while kept and _is_promotion(kept[-1]):
         kept.pop()
     kept = _drop_menus(kept)
+    kept = _drop_teasers(kept, links)
     # a few words with no sentence among them are menu or label residue, not an article
     if sum(len(_WORD.findall(line)) for line in kept) < _MIN_ARTICLE_WORDS and not any(
         _SENTENCE_END.search(line) for line in kept
@@ -174,6 +177,29 @@ def _drop_menus(lines: list[str]) -> list[str]:
             run.append(line)
             continue
         if len(run) < MENU_RUN:
+            kept.extend(run)
+        run = []
+        if line:
+            kept.append(line)
+    return kept
+
+
+def _starts_with_link(line: str, links: set[str]) -> bool:
+    words = _key(line).split()
+    return any(
+        " ".join(words[:n]) in links for n in range(TEASER_LINK_WORDS, min(len(words), 16) + 1)
+    )
+
+
+def _drop_teasers(lines: list[str], links: set[str]) -> list[str]:
+    """Drop runs of list items that each open with a link: teasers of other stories."""
+    kept: list[str] = []
+    run: list[str] = []
+    for line in [*lines, ""]:
+        if line.startswith("- ") and _starts_with_link(line[2:], links):
+            run.append(line)
+            continue
+        if len(run) < TEASER_RUN:
             kept.extend(run)
         run = []
         if line:
