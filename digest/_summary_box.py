@@ -126,9 +126,11 @@ def _bullets(items: HtmlElement) -> tuple[str, ...]:
         return ()
     if any(len(line.split()) > _MAX_ITEM_WORDS for line in lines):
         return ()
-    # a list of links is navigation, not a summary
-    linked = sum(len(" ".join(a.text_content().split())) for a in items.iter("a"))
-    if linked > 0.5 * sum(len(line) for line in lines):
+    # a list of links is navigation or teasers of other stories, not a summary
+    entries = list(items.iter("li"))
+    if sum(1 for li in entries if li.find(".//a") is not None) > len(entries) / 2:
+        return ()
+    if items.find(".//img") is not None:
         return ()
     return tuple(lines)
 

@@ -1,10 +1,16 @@
 """Extract an article's main text and metadata from an HTML page.
 
-The page is parsed once. Metadata comes from the page's own declarations (JSON-LD, Open Graph,
-``<meta>``, ``<time>``, ``<link rel=canonical>``); the publisher's short summary box is lifted out
-of the tree before the main text is selected, so it lands in ``publisher_summary`` and not in
-``text``; the text is then selected by trafilatura's extractor and cleaned of the boilerplate
-lines that survive it (share prompts, comment forms, newsletter calls, "read more" links).
+The page is parsed once, then read in this order:
+
+1. metadata from the page's own declarations (JSON-LD, Open Graph, ``<meta>``, ``<time>``,
+   ``<link rel=canonical>``);
+2. the publisher's short summary box ("In Short", "Key points") is lifted out of the tree, so it
+   lands in ``publisher_summary`` and not in ``text``;
+3. an article body split into several same-class containers is joined;
+4. trafilatura selects the main text in its fast mode; when that finds under a tenth of the
+   page's visible text, its slower comparison with readability and jusText runs on that page;
+5. the boilerplate lines that survive selection are dropped by wording and shape (share, comment
+   and newsletter prompts, link-only lines, teaser lists, menus, copyright and call-outs).
 """
 
 from __future__ import annotations

@@ -261,3 +261,39 @@ def test_a_list_of_links_is_not_a_summary() -> None:
         '<li><a href="/y">How to build a nest box</a></li></ul></article></body></html>'
     )
     assert extract(page).publisher_summary == ()
+
+
+def test_leftovers_inside_the_article_container_are_dropped() -> None:
+    prose = [
+        "The river authority opened the new fish ladder at the weir on Thursday morning.",
+        "Salmon have been unable to pass the weir since it was raised in the nineteen-sixties.",
+        "Biologists will count the fish that use the ladder with an underwater camera.",
+        "The first results are expected before the end of the autumn spawning run.",
+    ]
+    paragraphs = "".join(f"<p>{' '.join([p] * 3)}</p>" for p in prose)
+    teasers = "".join(
+        f'<li><a href="/story/{n}">{title}</a> {dek}</li>'
+        for n, (title, dek) in enumerate(
+            [
+                ("Weir cafe reopens under new owners", "The terrace seats forty."),
+                ("Anglers protest new licence fees", "The fee rises in April."),
+                ("Flood wall survey finds cracks", "Repairs start next year."),
+            ]
+        )
+    )
+    archive = "".join(
+        f"<p>{month}</p><p>({n})</p>"
+        for n, month in enumerate(
+            ["March", "April", "May", "June", "July", "August", "September", "October"]
+        )
+    )
+    page = (
+        "<html><body><article><h1>Fish ladder opens at the weir</h1>"
+        f"{paragraphs}<ul>{teasers}</ul>{archive}"
+        "<p>https://river.example/news/fish-ladder</p>"
+        "<p>Copyright 2026 River Gazette</p>"
+        '<p>[button link="/tips"]Send us your tips[/button]</p>'
+        "</article></body></html>"
+    )
+    result = extract(page, "https://river.example/news/fish-ladder")
+    assert result.text.split("\n") == [" ".join([p] * 3) for p in prose]
