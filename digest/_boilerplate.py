@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from lxml.etree import _Element
+
 # a short line (few words) that is entirely one of these is boilerplate
 _WHOLE_LINE = re.compile(
     r"""^(?:
@@ -32,6 +34,8 @@ _WHOLE_LINE = re.compile(
     | subscribe(?:\ now)?|sign\ up|newsletter|follow\ us.*|all\ rights\ reserved\.?
     | privacy\ policy|terms\ (?:of\ (?:use|service)|and\ conditions)|cookie\ (?:policy|settings)
     | image|photo|video|caption|source|credit|getty\ images|file\ photo
+    | sorry|thank\ you|thanks|please\ try\ again(?:\ later)?|explore\ further
+    | order\ reprints?|print\ (?:this\ )?article|(?:e-?mail|send)\ (?:this\ )?article
     )[\s.:!»›>|-]*$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -53,20 +57,50 @@ _LINE_START = re.compile(
     | (?:read|see)\ (?:more|also|next)\s*[:|»›>]|related\s*[:|»›>]|also\ read\s*[:|»›>]
     | more\ (?:on|about)\ this\ (?:story|topic)\s*[:|»›>]?
     | share\ (?:this|the)\ (?:article|story|post|page)|click\ here\ to\ (?:share|subscribe)
-    | exit\ mobile\ version
+    | exit\ mobile\ version|an\ error\ (?:has\ )?occurred|there\ was\ an\ error
+    | this\ (?:article|story)\ has\ been\ sent|(?:filed|posted)\ (?:under|in)\s*:
+    | (?:published|updated|posted)(?:\ on|\ at)?\ \d
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
 _SHORT_WORDS = 25
+# a line that is only an address, or an unrendered "[button ...]...[/button]" shortcode
+_BARE_URL = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
+_SHORTCODE = re.compile(r"^\[\w+[^\]]*\].*\[/\w+\]$")
+# a copyright notice anywhere in a short line
+_NOTICE = re.compile(r"©|\bcopyright\b|\ball rights reserved\b", re.IGNORECASE)
+_NOTICE_WORDS = 12
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"\w[.!?…][\"'”’)]*$")
 _MIN_ARTICLE_WORDS = 15
+# a line that is one link of up to this many words is a link to elsewhere, not prose
+_LINK_LINE_WORDS = 15
+MENU_ITEM_WORDS = 2
+MENU_RUN = 8
+TEASER_RUN = 3
+TEASER_LINK_WORDS = 3
+_LETTER = re.compile(r"[^\W\d_]")
+# what a closing call-out mentions: a contact address or handle, a feed or newsletter to join
+_PROMOTION = re.compile(
+    r"""[\w.+-]+@[\w-]+\.[\w.]+|(?<!\w)@\w{2,}
+    | \b(?:follow|subscribe|sign\ up|newsletter|inbox|podcast|download\ (?:the|our)\ app
+    | share\ (?:it|this)|tell\ us\ what\ you\ think|have\ a\ (?:tip|story)|click\ here)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_PROMOTION_WORDS = 40
+
+
+def _is_promotion(line: str) -> bool:
+    """A closing call-out: a short line asking readers to follow, subscribe or write in."""
+    return len(_WORD.findall(line)) <= _PROMOTION_WORDS and bool(_PROMOTION.search(line))
 
 
 def is_boilerplate(line: str) -> bool:
     """Whether one extracted paragraph is boilerplate by its wording and length."""
     words = len(_WORD.findall(line))
-    if words == 0:
+    if words == 0 or _BARE_URL.match(line) or _SHORTCODE.match(line):
+        return True
+    if words <= _NOTICE_WORDS and _NOTICE.search(line):
         return True
     if words <= 8 and _WHOLE_LINE.match(line.strip(" -*•|")):
         return True
@@ -77,25 +111,97 @@ def _key(line: str) -> str:
     return " ".join(_WORD.findall(line.lower()))
 
 
-def clean_paragraphs(lines: Iterable[str], title: str = "") -> list[str]:
-    """Keep the article's paragraphs: drop boilerplate, blank lines, repeats and the title."""
+def link_texts(tree: _Element) -> set[str]:
+    """The word keys of the page's short links, to recognise a paragraph that is just a link."""
+    found = set()
+    for link in tree.iter("a"):
+        # in-page anchors (a table of contents) repeat the article's own headings
+        if (link.get("href") or "#").lstrip().startswith("#"):
+            continue
+        key = _key("".join(link.itertext()))
+        if key and key.count(" ") < _LINK_LINE_WORDS:
+            found.add(key)
+    return found
+
+
+def clean_paragraphs(
+    lines: Iterable[str], title: str = "", links: set[str] | None = None
+) -> list[str]:
+    """Keep the article's paragraphs: drop boilerplate, blank lines, repeats and the title.
+
+    ``links`` holds the word keys of the page's link texts: a line that is only a link (an
+    item of a related-stories list) is dropped. So are lines without letters ("(113)"), closing
+    call-outs (follow us, write to the author at ...), and an adjacent repeat.
+    """
     kept: list[str] = []
-    seen: set[str] = set()
     title_key = _key(title)
+    links = links or set()
+    previous = ""
     for raw in lines:
         line = " ".join(raw.split())
         if not line or is_boilerplate(line):
             continue
         key = _key(line)
-        if key in seen or (not kept and title_key and key == title_key):
+        if key in links:
             continue
-        # only short lines are worth remembering: long repeats are rare and legitimate quotes
-        if len(key) < 300:
-            seen.add(key)
+        if not _LETTER.search(line) and len(_WORD.findall(line)) <= 3:
+            continue
+        # a repeat right after itself is a caption or teaser shown twice; repeats further apart
+        # can be the article's own (a recipe listing the same ingredient on two days)
+        if key == previous or (not kept and title_key and key == title_key):
+            continue
+        previous = key
         kept.append(line)
+    while kept and _is_promotion(kept[-1]):
+        kept.pop()
+    kept = _drop_menus(kept)
+    kept = _drop_teasers(kept, links)
     # a few words with no sentence among them are menu or label residue, not an article
     if sum(len(_WORD.findall(line)) for line in kept) < _MIN_ARTICLE_WORDS and not any(
         _SENTENCE_END.search(line) for line in kept
     ):
         return []
+    return kept
+
+
+def _is_fragment(line: str) -> bool:
+    return len(_WORD.findall(line)) <= MENU_ITEM_WORDS and not _SENTENCE_END.search(line)
+
+
+def _drop_menus(lines: list[str]) -> list[str]:
+    """Drop long runs of few-word lines without sentences: menus, archives, tag clouds."""
+    kept: list[str] = []
+    run: list[str] = []
+    for line in [*lines, ""]:
+        if line and _is_fragment(line):
+            run.append(line)
+            continue
+        if len(run) < MENU_RUN:
+            kept.extend(run)
+        run = []
+        if line:
+            kept.append(line)
+    return kept
+
+
+def _starts_with_link(line: str, links: set[str]) -> bool:
+    words = _key(line).split()
+    return any(
+        " ".join(words[:n]) in links for n in range(TEASER_LINK_WORDS, min(len(words), 16) + 1)
+    )
+
+
+def _drop_teasers(lines: list[str], links: set[str]) -> list[str]:
+    """Drop runs of list items that each open with a link: teasers of other stories."""
+    kept: list[str] = []
+    run: list[str] = []
+    for line in [*lines, ""]:
+        if line.startswith("- ") and _starts_with_link(line[2:], links):
+            run.append(line)
+            continue
+        if len(run) < TEASER_RUN:
+            kept.extend(run)
+        run = []
+        if line:
+            kept.append(line)
     return kept

@@ -45,6 +45,7 @@ _NOT_A_BOX = re.compile(r"video|gallery|sport|score|match|search|nav|menu", re.I
 _LABEL_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b", "header"}
 _LABEL_TRIM = re.compile(r"^[\s:–—-]+|[\s:.–—-]+$")
 _MAX_ITEMS = 8
+_MAX_LABEL_CHARS = 60
 _MAX_ITEM_WORDS = 60
 
 
@@ -53,7 +54,16 @@ def take_publisher_summary(tree: HtmlElement) -> tuple[str, ...]:
     for element in tree.iter(*_LABEL_TAGS):
         if len(element) > 1:
             continue
-        label = _LABEL_TRIM.sub("", " ".join(element.text_content().split())).lower()
+        # the label's own text, read without text_content(), which is slow on every element
+        child = element[0] if len(element) else None
+        if child is not None and len(child):
+            continue
+        own = element.text or ""
+        if child is not None:
+            own += (child.text or "") + (child.tail or "")
+        if len(own) > _MAX_LABEL_CHARS:
+            continue
+        label = _LABEL_TRIM.sub("", " ".join(own.split())).lower()
         if label not in _LABELS:
             continue
         found = _list_after(element)
@@ -116,9 +126,11 @@ def _bullets(items: HtmlElement) -> tuple[str, ...]:
         return ()
     if any(len(line.split()) > _MAX_ITEM_WORDS for line in lines):
         return ()
-    # a list of links is navigation, not a summary
-    linked = sum(len(" ".join(a.text_content().split())) for a in items.iter("a"))
-    if linked > 0.5 * sum(len(line) for line in lines):
+    # a list of links is navigation or teasers of other stories, not a summary
+    entries = list(items.iter("li"))
+    if sum(1 for li in entries if li.find(".//a") is not None) > len(entries) / 2:
+        return ()
+    if items.find(".//img") is not None:
         return ()
     return tuple(lines)
 

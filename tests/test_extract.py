@@ -200,3 +200,100 @@ def test_page_without_article_text_gives_empty_text() -> None:
     assert result.text == ""
     assert result.title == "Shop"
     assert result.publisher_summary == ()
+
+
+@pytest.fixture(scope="module")
+def orchard() -> Extracted:
+    return extract(read_page("split_body.html"), "https://valley.example/orchards")
+
+
+def test_article_body_split_between_ads_is_kept_whole(orchard: Extracted) -> None:
+    lines = orchard.text.split("\n")
+    assert len(lines) == 5
+    assert lines[0].startswith("Apple growers in the river valley")
+    assert lines[2].startswith("Not everyone is convinced.")
+    assert lines[4].startswith("Labour inspectors will visit")
+
+
+def test_link_only_paragraph_and_closing_call_out_are_dropped(orchard: Extracted) -> None:
+    assert "Heat record broken" not in orchard.text
+    assert "Follow Jana Weiss" not in orchard.text
+    assert "Advertisement" not in orchard.text
+    assert "Most read" not in orchard.text
+    assert "Bridge closure" not in orchard.text
+
+
+def test_meta_date_and_language(orchard: Extracted) -> None:
+    assert orchard.title == "Orchard growers try night picking in the heat"
+    assert orchard.published == "2026-07-22"
+    assert orchard.language == "de"
+    assert orchard.author is None
+    assert orchard.publisher_summary == ()
+
+
+def test_short_page_without_sentences_is_not_an_article() -> None:
+    page = "<html><body><div><p>Archive</p><p>(113)</p><p>March</p><p>(98)</p></div></body></html>"
+    assert extract(page).text == ""
+
+
+def test_summary_box_named_by_its_class_without_a_label() -> None:
+    prose = "<p>" + "The tram depot will close for a fortnight while the tracks are relaid. " * 6
+    page = (
+        "<html><body><article><h1>Tram depot closes</h1>"
+        '<div class="story-highlights"><ul><li>The depot closes for two weeks.</li>'
+        "<li>Buses replace the number four tram.</li></ul></div>"
+        f"{prose}</p>{prose}</p></article></body></html>"
+    )
+    result = extract(page)
+    assert result.publisher_summary == (
+        "The depot closes for two weeks.",
+        "Buses replace the number four tram.",
+    )
+    assert "Buses replace" not in result.text
+    assert "The tram depot will close" in result.text
+
+
+def test_a_list_of_links_is_not_a_summary() -> None:
+    prose = "<p>" + "Volunteers counted the swifts nesting under the church roof again. " * 6
+    page = (
+        f"<html><body><article>{prose}</p><h3>Highlights</h3><ul>"
+        '<li><a href="/x">Swift numbers up on last year</a></li>'
+        '<li><a href="/y">How to build a nest box</a></li></ul></article></body></html>'
+    )
+    assert extract(page).publisher_summary == ()
+
+
+def test_leftovers_inside_the_article_container_are_dropped() -> None:
+    prose = [
+        "The river authority opened the new fish ladder at the weir on Thursday morning.",
+        "Salmon have been unable to pass the weir since it was raised in the nineteen-sixties.",
+        "Biologists will count the fish that use the ladder with an underwater camera.",
+        "The first results are expected before the end of the autumn spawning run.",
+    ]
+    paragraphs = "".join(f"<p>{' '.join([p] * 3)}</p>" for p in prose)
+    teasers = "".join(
+        f'<li><a href="/story/{n}">{title}</a> {dek}</li>'
+        for n, (title, dek) in enumerate(
+            [
+                ("Weir cafe reopens under new owners", "The terrace seats forty."),
+                ("Anglers protest new licence fees", "The fee rises in April."),
+                ("Flood wall survey finds cracks", "Repairs start next year."),
+            ]
+        )
+    )
+    archive = "".join(
+        f"<p>{month}</p><p>({n})</p>"
+        for n, month in enumerate(
+            ["March", "April", "May", "June", "July", "August", "September", "October"]
+        )
+    )
+    page = (
+        "<html><body><article><h1>Fish ladder opens at the weir</h1>"
+        f"{paragraphs}<ul>{teasers}</ul>{archive}"
+        "<p>https://river.example/news/fish-ladder</p>"
+        "<p>Copyright 2026 River Gazette</p>"
+        '<p>[button link="/tips"]Send us your tips[/button]</p>'
+        "</article></body></html>"
+    )
+    result = extract(page, "https://river.example/news/fish-ladder")
+    assert result.text.split("\n") == [" ".join([p] * 3) for p in prose]
