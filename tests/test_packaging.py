@@ -1,4 +1,4 @@
-"""The wheel carries the top-level templates/ folder, so an installed digest can render."""
+"""The wheel carries every module and the top-level templates/ folder, so an installed digest runs."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ def test_the_wheel_contains_the_templates_and_renders_from_them(tmp_path: Path) 
     assert build.returncode == 0, build.stderr
     (wheel,) = (tmp_path / "wheel").glob("digest-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
+    for module in sorted((ROOT / "digest").rglob("*.py")):
+        assert module.relative_to(ROOT).as_posix() in names, f"{module} is not in the wheel"
     folder = ROOT / "templates"
     for template in sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.*")):
         assert f"digest/templates/{template}" in names
@@ -39,7 +41,7 @@ def test_the_wheel_contains_the_templates_and_renders_from_them(tmp_path: Path) 
     zipfile.ZipFile(wheel).extractall(target)
     probe = (
         "from digest.render import bundled_template_dir as b; import digest; "
-        "print(b()); print(digest.__file__)"
+        "import digest.extract, digest.summarize; print(b()); print(digest.__file__)"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe],

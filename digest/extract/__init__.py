@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
-from digest._boilerplate import clean_paragraphs, link_texts
-from digest._content import join_split_bodies
-from digest._metadata import Metadata, read_metadata
-from digest._page import parse_page
-from digest._summary_box import take_publisher_summary
+from digest.extract.boilerplate import clean_paragraphs, link_texts
+from digest.extract.content import join_split_bodies
+from digest.extract.metadata import Metadata, read_metadata
+from digest.extract.page import parse_page
+from digest.extract.summary_box import take_publisher_summary
 
 LOGGER = logging.getLogger(__name__)
 
