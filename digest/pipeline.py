@@ -402,7 +402,11 @@ def build_edition(
     # The email holds what fits under the size limit; the returned view is what it shows.
     shown, rendered = renderer.fit(view)
     store.save_edition(
-        edition.id, html=rendered.html, text=rendered.text, story_count=view.story_count
+        edition.id,
+        html=rendered.html,
+        text=rendered.text,
+        story_count=view.story_count,
+        story_groups=[s.article_ids for s in sorted(view.stories, key=lambda s: s.rank)],
     )
     return store.get_edition_by_id(edition.id), shown
 
@@ -417,12 +421,17 @@ def edition_view(
     more sources rank first, then the newest.
     """
     articles = store.edition_articles(edition.id)
-    groups = group_duplicates(
-        [story_text(a.title, a.text or a.feed_text) for a in articles],
-        config.digest.duplicate_threshold,
-        embedder,
-    )
-    groups.sort(key=lambda group: (-len(group), group[0]))
+    position = {article.id: i for i, article in enumerate(articles)}
+    saved = [[position[i] for i in group if i in position] for group in edition.story_groups]
+    if edition.frozen_at and saved and sorted(sum(saved, [])) == list(range(len(articles))):
+        groups = saved  # sent as grouped then: no model needed, and no regrouping
+    else:
+        groups = group_duplicates(
+            [story_text(a.title, a.text or a.feed_text) for a in articles],
+            config.digest.duplicate_threshold,
+            embedder,
+        )
+        groups.sort(key=lambda group: (-len(group), group[0]))
     stories = [
         story_of(config, store, *[articles[i] for i in group], rank=rank)
         for rank, group in enumerate(groups)
@@ -469,6 +478,7 @@ def story_of(config: Config, store: SQLiteStore, *articles: Article, rank: int =
         source_urls=tuple(source_urls),
         rank=rank,
         image=article.image if config.digest.show_images else "",
+        article_ids=tuple(a.id for a in articles),
     )
 
 

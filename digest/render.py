@@ -64,6 +64,7 @@ class Story:
     source_urls: tuple[str, ...] = ()  # each source's own link to the story, beside ``sources``
     rank: int = 0  # 0 is the top story; the highest ranks are left out first when space runs out
     image: str = ""  # a remote image URL, only when [digest] show_images is on
+    article_ids: tuple[int, ...] = ()  # the stored articles this story merges
 
     @property
     def also(self) -> list[tuple[str, str]]:

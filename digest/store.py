@@ -136,6 +136,7 @@ class Edition:
     html: str
     text: str
     story_count: int
+    story_groups: tuple[tuple[int, ...], ...] = ()  # article ids of each story, as last built
 
 
 @dataclass(frozen=True)
@@ -300,10 +301,16 @@ def m003_delivery_ledger(db: sqlite3.Connection) -> None:
     )
 
 
+def m004_story_groups(db: sqlite3.Connection) -> None:
+    """Which articles each story of an edition merges, kept so a frozen edition needs no model."""
+    db.execute("ALTER TABLE editions ADD COLUMN story_groups TEXT NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     m001_initial,
     m002_fetch_schedule,
     m003_delivery_ledger,
+    m004_story_groups,
 ]
 
 
@@ -685,10 +692,22 @@ class SQLiteStore:
         )
         return [_article_from(row) for row in rows]
 
-    def save_edition(self, edition_id: int, *, html: str, text: str, story_count: int) -> None:
+    def save_edition(
+        self,
+        edition_id: int,
+        *,
+        html: str,
+        text: str,
+        story_count: int,
+        story_groups: Sequence[Sequence[int]] = (),
+    ) -> None:
+        """Store a built edition; a frozen one keeps the story groups it was sent with."""
         self.db.execute(
-            "UPDATE editions SET html = ?, text = ?, story_count = ? WHERE id = ?",
-            (html, text, story_count, edition_id),
+            """UPDATE editions SET html = ?, text = ?, story_count = ?,
+                 story_groups = CASE WHEN frozen_at = '' OR story_groups = '' THEN ?
+                                     ELSE story_groups END
+               WHERE id = ?""",
+            (html, text, story_count, json.dumps([list(g) for g in story_groups]), edition_id),
         )
 
     def freeze_edition(self, edition_id: int) -> None:
@@ -1099,6 +1118,7 @@ def _edition_from(row: sqlite3.Row) -> Edition:
         row["html"],
         row["text"],
         row["story_count"],
+        tuple(tuple(group) for group in json.loads(row["story_groups"] or "[]")),
     )
 
 

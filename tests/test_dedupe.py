@@ -88,3 +88,29 @@ def test_the_view_is_rebuilt_the_same_way(demo_config: Config) -> None:
     again = edition_view(demo_config, store, edition)
     assert [s.title for s in again.stories] == [s.title for s in shown.stories]
     store.close()
+
+
+class CountingEmbedder:
+    """Embeds every text as the same vector (all stories merge) and counts the calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        self.calls += 1
+        return [[1.0, 0.0] for _ in texts]
+
+
+def test_a_frozen_edition_keeps_its_groups_without_the_model(demo_config: Config) -> None:
+    store = SQLiteStore(demo_config.store.path)
+    edition, built = build_edition(demo_config, store, Renderer())
+    store.freeze_edition(edition.id)
+    frozen = store.get_edition_by_id(edition.id)
+    assert len(frozen.story_groups) == built.story_count
+    counting = CountingEmbedder()  # would merge everything if it were asked
+    view = edition_view(demo_config, store, frozen, counting)
+    assert counting.calls == 0
+    assert [s.article_ids for s in view.stories] == [s.article_ids for s in built.stories]
+    unfrozen = replace(frozen, frozen_at="")
+    merged = edition_view(demo_config, store, unfrozen, counting)
+    assert counting.calls == 1 and merged.story_count == 1
