@@ -600,7 +600,7 @@ class _Courier:
 
     def send(self, delivery: Delivery, mailer: Mailer) -> None:
         edition_id, subscriber_id = self.edition.id, delivery.subscriber_id
-        view = for_sections(self.view, delivery.sections)
+        view = self.view.only_sections(delivery.sections)
         if not view.story_count:
             with self.lock:
                 self.store.mark_delivery(
@@ -608,9 +608,7 @@ class _Courier:
                 )
                 self.report.skipped += 1
             return
-        unsubscribe_url = (
-            f"{self.base_url}/unsubscribe/{unsubscribe_token(self.secret, subscriber_id)}"
-        )
+        unsubscribe_url = unsubscribe_link(self.base_url, self.secret, subscriber_id)
         recipient = (self.recipient_for or Recipient)(delivery.email, delivery.name)
         if not recipient.unsubscribe_url:
             recipient = replace(recipient, unsubscribe_url=unsubscribe_url)
@@ -710,23 +708,9 @@ def _borrowed(mailer: Mailer) -> Callable[[], Mailer]:
     return Borrowed
 
 
-def for_sections(view: EditionView, sections: Sequence[str]) -> EditionView:
-    """The edition as one subscriber gets it: only their sections (by section or source name);
-    everything when they chose none."""
-    if not sections:
-        return view
-    wanted = {name.casefold() for name in sections}
-    kept = []
-    for section in view.sections:
-        if section.name.casefold() in wanted:
-            kept.append(section)
-            continue
-        stories = tuple(
-            s for s in section.stories if any(src.casefold() in wanted for src in s.sources)
-        )
-        if stories:
-            kept.append(replace(section, stories=stories))
-    return replace(view, sections=tuple(kept))
+def unsubscribe_link(base_url: str, secret: str, subscriber_id: int) -> str:
+    """The signed one-click unsubscribe address of one subscriber."""
+    return f"{base_url.rstrip('/')}/unsubscribe/{unsubscribe_token(secret, subscriber_id)}"
 
 
 def signing_secret(config: Config, store: SQLiteStore) -> str:

@@ -110,12 +110,22 @@ class EditionView:
         return " · ".join(story.title for story in ranked[:3])
 
     def only_sections(self, names: Sequence[str]) -> EditionView:
-        """The edition with only the named sections (case does not matter); none named: all."""
-        wanted = {name.casefold() for name in names if name.strip()}
+        """The edition as one subscriber chose it: the named sections, and stories from the named
+        sources (case does not matter); none named: everything."""
+        wanted = {name.strip().casefold() for name in names if name.strip()}
         if not wanted:
             return self
-        kept = tuple(s for s in self.sections if s.name.casefold() in wanted)
-        return replace(self, sections=kept)
+        kept: list[Section] = []
+        for section in self.sections:
+            if section.name.casefold() in wanted:
+                kept.append(section)
+                continue
+            stories = tuple(
+                s for s in section.stories if any(src.casefold() in wanted for src in s.sources)
+            )
+            if stories:
+                kept.append(replace(section, stories=stories))
+        return replace(self, sections=tuple(kept))
 
     def top(self, count: int) -> EditionView:
         """The edition cut to its ``count`` best-ranked stories; the rest counted in more_stories."""

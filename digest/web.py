@@ -69,7 +69,7 @@ def add_preview_routes(app: Any, config: Config, store: Callable[[], Any]) -> No
     """The live preview of today's edition: ``/``, ``/preview``, its parts and its reload check."""
     from flask import Response, jsonify, request
 
-    from digest.pipeline import build_edition, edition_view
+    from digest.pipeline import build_edition, edition_view, signing_secret, unsubscribe_link
     from digest.render import Recipient
 
     def template_version() -> str:
@@ -93,14 +93,13 @@ def add_preview_routes(app: Any, config: Config, store: Callable[[], Any]) -> No
         subscriber = subscriber_named(email)
         recipient = Recipient()
         if subscriber is not None:
-            # Sections arrive with the subscriber preferences; older stores have none (all).
-            view = view.only_sections(getattr(subscriber, "sections", ()) or ())
-            base = config.digest.base_url.rstrip("/")
+            # Exactly what this subscriber is sent: their sections, their own unsubscribe link.
+            view = view.only_sections(subscriber.sections)
+            secret = signing_secret(config, store())
             recipient = Recipient(
                 email=subscriber.email,
                 name=subscriber.name,
-                unsubscribe_url=f"{base}/unsubscribe/preview",
-                preferences_url=f"{base}/preferences/preview",
+                unsubscribe_url=unsubscribe_link(config.digest.base_url, secret, subscriber.id),
             )
         shown, rendered = renderer.fit(view, recipient)
         return shown, rendered, subscriber

@@ -121,3 +121,20 @@ def test_atom_feed_of_editions_is_valid_and_escaped(demo_config: Config) -> None
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.version == "atom10"
     assert parsed.entries[0].link == f"https://digest.example/editions/{edition.date}"
+
+
+def test_a_subscribers_preview_is_what_they_are_sent(demo_config: Config, client: Any) -> None:
+    import re
+
+    from digest.deliver import read_unsubscribe_token
+    from digest.pipeline import signing_secret
+
+    store = SQLiteStore(demo_config.store.path)
+    grace, _ = store.add_subscriber("grace@example.com", sections=["Morning Briefs"])
+    mine = client.get("/preview/html?subscriber=grace@example.com").get_data(as_text=True)
+    everyone = client.get("/preview/html").get_data(as_text=True)
+    assert "Ellery Rovers" in mine and "Ellery Rovers" in everyone  # a Morning Briefs story
+    assert "Storm Corvina" in everyone and "Storm Corvina" not in mine  # another source's
+    link = re.search(r'href="[^"]*/unsubscribe/([^"]+)"', mine)
+    assert link is not None
+    assert read_unsubscribe_token(signing_secret(demo_config, store), link.group(1)) == grace.id
