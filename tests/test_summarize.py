@@ -250,6 +250,13 @@ def test_extractive_skips_near_duplicates_and_follows_article_order(extractive) 
     assert positions == sorted(positions)
 
 
+def test_extractive_quantized_gives_bullets_under_its_own_cache_key(extractive) -> None:  # type: ignore[no-untyped-def]
+    quantized = load_summarizer(SummarizerSettings(quantize=True, device="cpu"))
+    [bullets] = quantized.summarize([ORCHARD])
+    assert len(bullets) == 3 and all(_bullet_ok(b) for b in bullets)
+    assert quantized.cache_key != extractive.cache_key
+
+
 def test_extractive_batches_with_titles_and_reports_its_model(extractive) -> None:  # type: ignore[no-untyped-def]
     one_by_one = [extractive.summarize([t])[0] for t in (HARBOUR, ORCHARD)]
     together = extractive.summarize([HARBOUR, ORCHARD])
