@@ -227,7 +227,7 @@ def time_abstractive_architecture(texts: list[str], all_texts: list[str]) -> Non
                 label = f"{'int8 dynamic' if quantize else 'float32'}, batch {batch_size}"
                 print(
                     f"  {label:<22} {per_article:6.2f} s/article  (input tokens "
-                    f"{statistics.mean(tokens):.0f} mean, up to {options['max_new_tokens']} new "
+                    f"{statistics.mean(tokens):.0f} mean, up to {options['max_length'] - 1} new "
                     f"tokens, {summarizer.model.generation_config.num_beams} beams)"
                 )
 
