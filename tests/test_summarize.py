@@ -182,6 +182,7 @@ def test_shorten_refuses_what_it_cannot_make_a_sentence() -> None:
     assert shorten("Here is what we know:", 20) is None
     assert shorten("What does it cost you?", 20) is None
     assert shorten("Standing up for what you believe.", 20) is None  # a fragment
+    assert shorten("Just as the council was finally ready to vote on the pier.", 20) is None
     long_list = "Apples, pears, plums, cherries, " * 6 + "and quinces grow here."
     assert shorten(long_list, 20) is None
 

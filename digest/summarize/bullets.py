@@ -10,7 +10,7 @@ article) takes its place.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from digest.summarize.sentences import count_words, split_sentences, words
 
@@ -122,6 +122,11 @@ _TIME_WORDS = frozenset(
 _DANGLING_END = frozenset(
     """a an the and or but of to in on at for with from by as that which who whose is are was were
     be been has have had its their his her our your my this these those than into about""".split()
+)
+# Openings that make a clause subordinate ("After", "Since" may open a phrase instead: not here).
+_SUBORDINATE_OPENING = re.compile(
+    r"(?:(?:Just|Even) (?:as|though|if|when)|Because|Although|Though|While|Whereas|Unless|If|"
+    r"When)\b"
 )
 _AUXILIARIES = frozenset(
     """is are was were be been has have had will would can could may might must should shall do
@@ -323,6 +328,8 @@ def is_complete(bullet: str) -> bool:
         return False
     if sum(t[0].isupper() for t in tokens) == len(tokens):
         return False  # a headline or a heading in capitals, not a sentence
+    if _SUBORDINATE_OPENING.match(first) and "," not in text:
+        return False  # "Just as sanctions were forcing Iran.": a subordinate clause on its own
     return len(split_sentences(text)) == 1
 
 
@@ -390,8 +397,3 @@ def starts_with_pronoun(sentence: str) -> bool:
     """Whether ``sentence`` opens with a pronoun that needs earlier context to be understood."""
     tokens = words(sentence)
     return bool(tokens) and tokens[0].lower() in _PRONOUN_START
-
-
-def first_sentences(text: str, limit: int) -> Sequence[str]:
-    """The first ``limit`` sentences of ``text``."""
-    return split_sentences(text)[:limit]
