@@ -275,6 +275,7 @@ def test_extractive_batches_with_titles_and_reports_its_model(extractive) -> Non
 
 @pytest.fixture(scope="session")
 def tiny_bart(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import BartConfig, BartForConditionalGeneration, PreTrainedTokenizerFast
 
@@ -316,6 +317,7 @@ def tiny_bart(tmp_path_factory: pytest.TempPathFactory) -> Path:
         eos_token_id=2,
         decoder_start_token_id=2,
     )
+    torch.manual_seed(0)
     BartForConditionalGeneration(config).save_pretrained(folder)
     return folder
 
@@ -324,6 +326,9 @@ def test_abstractive_loads_by_path_batches_and_survives_long_input(tiny_bart: Pa
     settings = SummarizerSettings(backend="abstractive", model=str(tiny_bart), batch_size=2)
     summarizer = load_summarizer(settings)
     assert summarizer.name == "abstractive" and summarizer.model_id == str(tiny_bart)
+    # neither the input nor the summary may outgrow the model's 64 positions
+    assert summarizer.max_input_tokens == 64  # type: ignore[attr-defined]
+    assert summarizer._generation_options()["max_length"] <= 64  # type: ignore[attr-defined]
     very_long = " ".join([HARBOUR] * 30)  # about 5,000 words, far beyond 64 positions
     texts = [HARBOUR, ORCHARD, very_long, ""]
     results = summarizer.summarize(texts)

@@ -176,6 +176,9 @@ class AbstractiveSummarizer:
         budget = int(self.settings.bullets * self.settings.max_words * TOKENS_PER_WORD)
         config = self.model.generation_config
         longest = max(16, min(budget, config.max_length) if config.max_length else budget)
+        positions = getattr(self.model.config, "max_position_embeddings", None)
+        if isinstance(positions, int) and positions > 2:
+            longest = min(longest, positions - 2)  # a summary cannot outgrow the decoder
         shortest = min(config.min_length or 0, longest // 2)
         return {"max_length": longest + 1, "min_length": shortest}
 
