@@ -78,28 +78,45 @@ def lead3(text: str) -> list[str]:
 
 
 def time_extractive_speed(texts: list[str], summarizer: object) -> None:
+    """Articles per second after load: the default, its int8 variant, and the plain baseline."""
     from sentence_transformers import SentenceTransformer
 
     from digest.summarize.extractive import _model_path
 
     baseline = SentenceTransformer(_model_path(), device="cpu")
     sentences = [split_sentences(text) for text in texts]
-    baseline.encode(sentences[0])  # warm-up
-    start = time.perf_counter()
-    for article in sentences:
-        baseline.encode(article)
-    baseline_rate = len(texts) / (time.perf_counter() - start)
+    quantized = load_summarizer(SummarizerSettings(backend="extractive", quantize=True))
 
-    summarize = summarizer.summarize  # type: ignore[attr-defined]
-    summarize(texts[:2])  # warm-up
-    start = time.perf_counter()
-    summarize(texts)
-    rate = len(texts) / (time.perf_counter() - start)
+    def rate_of(run: object) -> float:
+        start = time.perf_counter()
+        run()  # type: ignore[operator]
+        return len(texts) / (time.perf_counter() - start)
+
+    def encode_every_sentence() -> None:
+        for article in sentences:
+            baseline.encode(article)
+
+    baseline.encode(sentences[0])  # warm-ups
+    summarizer.summarize(texts[:2])  # type: ignore[attr-defined]
+    quantized.summarize(texts[:2])
+    # Interleaved, twice, best of each: the machine is shared, so one slow moment should not
+    # decide a ratio.
+    rates: dict[str, float] = {"baseline": 0.0, "default": 0.0, "int8": 0.0}
+    for _ in range(2):
+        rates["baseline"] = max(rates["baseline"], rate_of(encode_every_sentence))
+        rates["default"] = max(rates["default"], rate_of(lambda: summarizer.summarize(texts)))  # type: ignore[attr-defined]
+        rates["int8"] = max(rates["int8"], rate_of(lambda: quantized.summarize(texts)))
+    print(f"\nextractive speed after load, {len(texts)} articles, CPU (best of 2, interleaved):")
     print(
-        f"\nextractive speed after load: {rate:.1f} articles/s; baseline (sentence-transformers "
-        f"encode of every sentence, per article, same model): {baseline_rate:.1f} articles/s; "
-        f"ratio {rate / baseline_rate:.1f}x  ({len(texts)} articles)"
+        f"  baseline: sentence-transformers encode of every sentence, one call per article, "
+        f"same model: {rates['baseline']:.1f} articles/s"
     )
+    for label in ("default", "int8"):
+        name = "extractive (default)" if label == "default" else "extractive quantize=True"
+        print(
+            f"  {name:<26} {rates[label]:5.1f} articles/s  "
+            f"({rates[label] / rates['baseline']:.1f}x the baseline)"
+        )
 
 
 def distilbart_cnn_12_6_config() -> object:
@@ -210,7 +227,7 @@ def time_abstractive_architecture(texts: list[str], all_texts: list[str]) -> Non
                 label = f"{'int8 dynamic' if quantize else 'float32'}, batch {batch_size}"
                 print(
                     f"  {label:<22} {per_article:6.2f} s/article  (input tokens "
-                    f"{statistics.mean(tokens):.0f} mean, up to {options['max_new_tokens']} new "
+                    f"{statistics.mean(tokens):.0f} mean, up to {options['max_length'] - 1} new "
                     f"tokens, {summarizer.model.generation_config.num_beams} beams)"
                 )
 

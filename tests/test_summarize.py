@@ -182,6 +182,7 @@ def test_shorten_refuses_what_it_cannot_make_a_sentence() -> None:
     assert shorten("Here is what we know:", 20) is None
     assert shorten("What does it cost you?", 20) is None
     assert shorten("Standing up for what you believe.", 20) is None  # a fragment
+    assert shorten("Just as the council was finally ready to vote on the pier.", 20) is None
     long_list = "Apples, pears, plums, cherries, " * 6 + "and quinces grow here."
     assert shorten(long_list, 20) is None
 
@@ -250,6 +251,13 @@ def test_extractive_skips_near_duplicates_and_follows_article_order(extractive) 
     assert positions == sorted(positions)
 
 
+def test_extractive_quantized_gives_bullets_under_its_own_cache_key(extractive) -> None:  # type: ignore[no-untyped-def]
+    quantized = load_summarizer(SummarizerSettings(quantize=True, device="cpu"))
+    [bullets] = quantized.summarize([ORCHARD])
+    assert len(bullets) == 3 and all(_bullet_ok(b) for b in bullets)
+    assert quantized.cache_key != extractive.cache_key
+
+
 def test_extractive_batches_with_titles_and_reports_its_model(extractive) -> None:  # type: ignore[no-untyped-def]
     one_by_one = [extractive.summarize([t])[0] for t in (HARBOUR, ORCHARD)]
     together = extractive.summarize([HARBOUR, ORCHARD])
@@ -267,6 +275,7 @@ def test_extractive_batches_with_titles_and_reports_its_model(extractive) -> Non
 
 @pytest.fixture(scope="session")
 def tiny_bart(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import BartConfig, BartForConditionalGeneration, PreTrainedTokenizerFast
 
@@ -308,6 +317,7 @@ def tiny_bart(tmp_path_factory: pytest.TempPathFactory) -> Path:
         eos_token_id=2,
         decoder_start_token_id=2,
     )
+    torch.manual_seed(0)
     BartForConditionalGeneration(config).save_pretrained(folder)
     return folder
 
@@ -316,6 +326,9 @@ def test_abstractive_loads_by_path_batches_and_survives_long_input(tiny_bart: Pa
     settings = SummarizerSettings(backend="abstractive", model=str(tiny_bart), batch_size=2)
     summarizer = load_summarizer(settings)
     assert summarizer.name == "abstractive" and summarizer.model_id == str(tiny_bart)
+    # neither the input nor the summary may outgrow the model's 64 positions
+    assert summarizer.max_input_tokens == 64  # type: ignore[attr-defined]
+    assert summarizer._generation_options()["max_length"] <= 64  # type: ignore[attr-defined]
     very_long = " ".join([HARBOUR] * 30)  # about 5,000 words, far beyond 64 positions
     texts = [HARBOUR, ORCHARD, very_long, ""]
     results = summarizer.summarize(texts)

@@ -67,7 +67,7 @@ class SummarizerSettings:
     bullets: int = 3
     max_words: int = 20
     device: str = "auto"  # auto | cpu | cuda
-    quantize: bool = False  # dynamic int8 on CPU for the abstractive backend
+    quantize: bool = False  # dynamic int8 on CPU (abstractive; extractive too)
     batch_size: int = 8
     max_input_tokens: int = (
         1024  # abstractive: the article's lead up to this (or the model's) limit

@@ -167,11 +167,20 @@ class AbstractiveSummarizer:
         return summaries
 
     def _generation_options(self) -> dict[str, Any]:
+        """The checkpoint's own settings (beams, length penalty), with lengths for our bullets.
+
+        Lengths are given as ``max_length``/``min_length`` (decoder tokens, start token included)
+        rather than ``max_new_tokens``, which transformers warns about next to a checkpoint's own
+        ``max_length``.
+        """
         budget = int(self.settings.bullets * self.settings.max_words * TOKENS_PER_WORD)
         config = self.model.generation_config
-        max_new = min(budget, config.max_length or budget) if config.max_length else budget
-        min_length = min(config.min_length or 0, max_new // 2)
-        return {"max_new_tokens": max(max_new, 16), "min_length": min_length}
+        longest = max(16, min(budget, config.max_length) if config.max_length else budget)
+        positions = getattr(self.model.config, "max_position_embeddings", None)
+        if isinstance(positions, int) and positions > 2:
+            longest = min(longest, positions - 2)  # a summary cannot outgrow the decoder
+        shortest = min(config.min_length or 0, longest // 2)
+        return {"max_length": longest + 1, "min_length": shortest}
 
 
 def _task_prefix(config: Any) -> str:

@@ -10,10 +10,11 @@ article) takes its place.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from digest.summarize.sentences import count_words, split_sentences, words
 
+EAGER_ATTRIBUTION = True
 MIN_WORDS = 8  # the "In Short" style is about 10 to 20 words; shorter is usually a fragment
 
 _DASH = r"(?:--|—|–|-)"
@@ -35,13 +36,27 @@ _PARENTHESES = re.compile(r"\s*\([^()]*\)")
 _DASH_ASIDE = re.compile(r"\s+(?:--|—|–)\s+[^-—–]{1,120}?\s+(?:--|—|–)(?=\s)")
 _SAY = (
     r"(?:said|says|say|told [\w ]{1,30}?|added|explained|wrote|noted|reported|stated|announced|"
-    r"argued|insisted|claimed|warned)"
+    r"argued|insisted|claimed|warned|alleges|alleged|believes|estimates|estimated)"
 )
-_SPEAKER = r"(?:he|she|they|it|we|I|(?:the\s+)?[A-Z][\w.'’-]*(?:\s+[A-Za-z.'’-]+){0,6}?)"
+# A speaker opening a sentence: "Police", "The agency's chief", never "Months after an official".
+_NOT_SPEAKER = (
+    r"(?!(?:after|before|when|while|if|as|because|although|since|until|that|who|which)\b)"
+)
+_SPEAKER = (
+    r"(?:he|she|they|it|we|I|(?:the\s+)?[A-Z][\w.'’-]*(?:\s+"
+    + _NOT_SPEAKER
+    + r"[A-Za-z.'’-]+){0,6}?)"
+)
 _ANY_SPEAKER = r"(?:[\w.'’-]+(?:\s+[\w.'’-]+){0,6}?)"
 _TRAILING_ATTRIBUTION = (
     # ", police said Tuesday." / ", said Mary Smith, a spokeswoman." / ", according to the report."
-    re.compile(r",\s*" + _ANY_SPEAKER + r"\s+" + _SAY + r"(?:\s+(?:on\s+)?\w+day)?\s*(?=[.!?]$)"),
+    re.compile(
+        r",\s*"
+        + _ANY_SPEAKER
+        + r"\s+"
+        + _SAY
+        + r"(?:\s+(?:on\s+)?\w+day)?(?:\s+(?:in|on|at|to)\s+[^,.]{1,60})?\s*(?=[.!?]$)"
+    ),
     re.compile(r",\s*" + _SAY + r"\s+[^,.]{1,60}(?:,[^.]{1,60})?(?=[.!?]$)"),
     re.compile(r",?\s+according to\s+[^,.]{1,80}(?=[.!?]$)"),
 )
@@ -65,9 +80,13 @@ _RELATIVE_ASIDE = re.compile(
 _APPOSITIVE = re.compile(r"(?<=[A-Z][a-z]),\s+(?:a|an|the|who|now|then)\s[^,;]{2,70},\s+(?=[a-z])")
 _LEADING_PHRASE = re.compile(
     r"^(?:On|In|At|During|After|Before|Earlier|Later|Last|This|Since|By|For|Over|Under|Until|When|"
-    r"While|As|With|Despite|Following|Within|Amid|Once)\b[^,]{1,60},\s+"
+    r"While|As|With|Despite|Following|Within|Amid|Once)\b[^,]{1,100},\s+"
 )
+_AGE = re.compile(r"(?<=[A-Z][a-z]),\s+\d{1,3},\s+(?=[a-z])")
 _OPTIONAL_DELETIONS = (
+    (_DASH_ASIDE, ""),
+    (_TRAILING_PARTICIPLE, ""),
+    (_AGE, " "),
     (_RELATIVE_ASIDE, " "),
     (_APPOSITIVE, " "),
     (_TRAILING_CLAUSE, ""),
@@ -80,17 +99,43 @@ _SUBORDINATORS = (
 # social or political issues" it separates list items, so the word after it must open a clause
 # or a phrase (a conjunction, a relative pronoun, a preposition or a participle).
 _CLAUSE_BREAK = re.compile(
-    r";\s+|:\s+|\s+(?:--|—|–)\s+|\s+" + _SUBORDINATORS + r"\s+|,\s+(?="
+    r";\s+|:\s+|\s+(?:--|—|–)\s+|\s+" + _SUBORDINATORS + r"\s+|"
+    # "... is opening this weekend | and earned $60 million": a second verb phrase
+    r"\s+(?:and|but)\s+(?=(?:is|are|was|were|has|have|had|will|would|could|can|\w+ed)\b)|,\s+(?="
     r"(?:and|but|while|as|so|since|with|without|including|even|which|who|whose|where|according|"
     r"in|on|at|for|from|during|until|by|than|to|" + _SUBORDINATORS[3:-1] + r")\b|[a-z]+ing\b)"
+)
+_PHRASE_BREAK = re.compile(
+    r"\s+(?=(?:in|on|at|to|for|from|during|with|by|near|into|across|over|under|between|without|"
+    r"through|against|amid|after|before|since|until|inside|outside|around|within|despite|"
+    r"following|including)\s)"
+)
+_OPEN_ASIDE = re.compile(r",\s+(?:who|which|whose|whom|where|when|while)\b[^,]*$")
+_DETERMINERS = frozenset(
+    """the a an his her their its our my your these those some any every each several many two
+    three four five""".split()
+)
+_TIME_WORDS = frozenset(
+    """day days week weeks month months year years hour hours minute minutes moments seconds
+    decades shortly soon just long right even only immediately""".split()
 )
 _DANGLING_END = frozenset(
     """a an the and or but of to in on at for with from by as that which who whose is are was were
     be been has have had its their his her our your my this these those than into about""".split()
 )
+# Openings that make a clause subordinate ("After", "Since" may open a phrase instead: not here).
+_SUBORDINATE_OPENING = re.compile(
+    r"(?:(?:Just|Even) (?:as|though|if|when)|Because|Although|Though|While|Whereas|Unless|If|"
+    r"When)\b"
+)
 _AUXILIARIES = frozenset(
     """is are was were be been has have had will would can could may might must should shall do
     does did""".split()
+)
+_STOPWORDS = _DANGLING_END | frozenset(
+    """he she it they we i you him them us me not no will would can could may might must should
+    said says say also just more most very there here what when where why how all any some such
+    one out up so if than then there""".split()
 )
 _PRONOUN_START = frozenset("he she it they we i his her its their this that these those".split())
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
@@ -124,33 +169,43 @@ def select_bullets(
 def shorten(sentence: str, max_words: int) -> str | None:
     """Shorten ``sentence`` into a bullet of at most ``max_words`` words, or None if it cannot be.
 
-    Always drops datelines, leading connectives, parentheses, dashed asides and attributions; drops
-    relative clauses, appositives and introductory phrases only while the sentence is still too
-    long; as a last step keeps the first clause when that clause is itself a complete sentence.
+    Always drops datelines, leading connectives, parentheses and attributions ("police said"); drops
+    dashed asides, trailing participle phrases, relative clauses, appositives and introductory
+    phrases only while the sentence is still too long, each only if what is left is still a
+    sentence; as a last step keeps the first clause when that clause is itself a sentence.
     """
     text = " ".join(sentence.split())
     if not text or text.rstrip(" .").endswith(":"):
         return None  # introduces a list or a quotation: not a statement of its own
     for dateline in _DATELINES:
         text = dateline.sub("", text, count=1)
-    text = _PARENTHESES.sub("", text)
-    text = _DASH_ASIDE.sub("", text)
-    text = _ensure_stop(text)
+    text = _ensure_stop(_PARENTHESES.sub("", text))
     text = _drop(_LEADING_CONNECTIVE, text)
-    for attribution in _TRAILING_ATTRIBUTION:
-        text = _drop(attribution, text)
-    text = _drop_leading_attribution(text)
-    text = _drop(_TRAILING_PARTICIPLE, text)
-    for optional, replacement in _OPTIONAL_DELETIONS:
-        if count_words(text) <= max_words:
+    if EAGER_ATTRIBUTION:
+        text = _drop_attribution(text)
+    # Cheapest cut first: of the deletions that bring the sentence within the limit, keep the one
+    # that keeps the most words; while none does, make the smallest deletion and look again.
+    while count_words(text) > max_words:
+        shorter = {
+            _drop(pattern, text, replacement) for pattern, replacement in _OPTIONAL_DELETIONS
+        }
+        shorter.add(_drop_attribution(text))
+        shorter.add(_first_clause(text, max_words) or text)
+        shorter.discard(text)
+        if not shorter:
             break
-        text = _drop(optional, text, replacement)
-    if count_words(text) > max_words:
-        text = _first_clause(text, max_words) or text
+        fitting = [option for option in shorter if count_words(option) <= max_words]
+        text = max(fitting or shorter, key=count_words)
     text = _capitalise(text)
     if count_words(text) > max_words or not is_complete(text):
         return None
     return text
+
+
+def _drop_attribution(text: str) -> str:
+    for attribution in _TRAILING_ATTRIBUTION:
+        text = _drop(attribution, text)
+    return _drop_leading_attribution(text)
 
 
 def _drop(pattern: re.Pattern[str], text: str, replacement: str = "") -> str:
@@ -169,20 +224,52 @@ def _drop_leading_attribution(text: str) -> str:
     if not match:
         return text
     rest = text[match.end() :]
-    # "Police said he fled" would leave "He fled": a pronoun with nothing to refer to.
-    if not rest or rest.split()[0].lower() in _PRONOUN_START:
+    # "Police said he fled" would leave "He fled": a pronoun with nothing to refer to; and
+    # 'X said that "..."' would leave a quotation without its speaker.
+    if not rest or rest.split()[0].lower() in _PRONOUN_START or rest[0] in "\"'“‘":
         return text
     return _drop(_LEADING_ATTRIBUTION, text)
 
 
 def _first_clause(text: str, max_words: int) -> str | None:
-    for match in _CLAUSE_BREAK.finditer(text):
-        head = _ensure_stop(text[: match.start()].rstrip(",;: "))
-        if count_words(head) > max_words:
-            return None
-        if count_words(head) >= MIN_WORDS and is_complete(head) and _has_verb_hint(head):
-            return head
-    return None
+    """The longest head of ``text`` that fits and is itself a sentence, cut at a clause boundary or
+    before a trailing prepositional phrase ("... was arrested in Tennessee | on Saturday")."""
+    best: str | None = None
+    for pattern in (_CLAUSE_BREAK, _PHRASE_BREAK):
+        for match in pattern.finditer(text):
+            before = text[: match.start()].rstrip(",;: ")
+            last = before.rsplit(None, 1)[-1]
+            if last.lower() in _TIME_WORDS:
+                continue  # "four days after the fire": the phrase belongs together
+            if pattern is _PHRASE_BREAK and not _ends_with_noun_phrase(before):
+                continue  # "has been taken | from a movie": the verb needs its phrase
+            head = _drop_attribution(_ensure_stop(before))
+            size = count_words(head)
+            if size > max_words:
+                break
+            if best is not None and size <= count_words(best):
+                continue
+            if size >= MIN_WORDS and is_complete(head) and _has_verb_hint(head):
+                best = head
+    return best
+
+
+def _ends_with_noun_phrase(text: str) -> bool:
+    """Whether ``text`` ends on a noun phrase ("the private bus", "Tennessee"), outside any aside.
+
+    A cut after a verb ("is opening") or inside a relative clause (", who shot to fame") would leave
+    a sentence without its complement or its main verb.
+    """
+    if _OPEN_ASIDE.search(text):
+        return False
+    tokens = text.split()
+    last = tokens[-1].strip("\"'”’),")
+    if not last or last.lower() in _DANGLING_END or last.lower().endswith(("ed", "ing", "en")):
+        return last[:1].isupper()
+    if last[:1].isupper() or last[:1].isdigit():
+        return True
+    # "this" and "that" also stand alone ("an example of this | came"), so they do not count.
+    return any(t.lower() in _DETERMINERS or t[:1].isdigit() for t in tokens[-4:-1])
 
 
 def _has_verb_hint(text: str) -> bool:
@@ -241,6 +328,8 @@ def is_complete(bullet: str) -> bool:
         return False
     if sum(t[0].isupper() for t in tokens) == len(tokens):
         return False  # a headline or a heading in capitals, not a sentence
+    if _SUBORDINATE_OPENING.match(first) and "," not in text:
+        return False  # "Just as sanctions were forcing Iran.": a subordinate clause on its own
     return len(split_sentences(text)) == 1
 
 
@@ -285,8 +374,14 @@ def _stem(token: str) -> str:
     return token
 
 
+def content_words(text: str, unique: bool = True) -> list[str]:
+    """The stemmed, lower-cased words of ``text`` that carry meaning (no function words)."""
+    found = [_stem(t.lower()) for t in words(text) if t.lower() not in _STOPWORDS]
+    return list(dict.fromkeys(found)) if unique else found
+
+
 def _content_words(text: str) -> set[str]:
-    return {_stem(t.lower()) for t in words(text) if t.lower() not in _DANGLING_END}
+    return set(content_words(text))
 
 
 def is_near_duplicate(first: str, second: str) -> bool:
@@ -302,8 +397,3 @@ def starts_with_pronoun(sentence: str) -> bool:
     """Whether ``sentence`` opens with a pronoun that needs earlier context to be understood."""
     tokens = words(sentence)
     return bool(tokens) and tokens[0].lower() in _PRONOUN_START
-
-
-def first_sentences(text: str, limit: int) -> Sequence[str]:
-    """The first ``limit`` sentences of ``text``."""
-    return split_sentences(text)[:limit]
