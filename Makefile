@@ -32,6 +32,7 @@ format: setup
 	$(VENV)/bin/ruff format digest tests benchmarks
 
 bench: setup
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) benchmarks/extraction.py
 	$(PY) benchmarks/feeds_corpus.py
 	$(PY) benchmarks/summarization.py
