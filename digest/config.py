@@ -26,9 +26,21 @@ SECRET_ENV = {
 }
 
 
-def _key(default: Any, help: str, *, path: bool = False) -> Any:
-    """A config key: its default, its one-line help, and whether it is a path to resolve."""
-    meta = {"help": help, "path": path}
+def _key(
+    default: Any,
+    help: str,
+    *,
+    path: bool = False,
+    choices: tuple[str, ...] = (),
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> Any:
+    """A config key: its default, its one-line help and the rules its value must keep.
+
+    ``path`` marks a path to resolve against the config file's folder; ``choices`` lists the
+    allowed strings; ``minimum`` and ``maximum`` bound a number (inclusive).
+    """
+    meta = {"help": help, "path": path, "choices": choices, "minimum": minimum, "maximum": maximum}
     if isinstance(default, list | dict):
         return field(default_factory=lambda: type(default)(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -61,57 +73,71 @@ class FetchConfig:
         [], "Host names allowed even when they resolve to private addresses."
     )
     timeout: float = _key(20.0, "Seconds allowed for one whole request, connect to last byte.")
-    max_bytes: int = _key(5_000_000, "Largest response body accepted, after decompression.")
+    max_bytes: int = _key(
+        5_000_000, "Largest response body accepted, after decompression.", minimum=1
+    )
     user_agent: str = _key(
         "digest/0.1 (+https://github.com/digest-news/digest)", "The User-Agent sent with requests."
     )
     first_fetch_limit: int = _key(
         20, "Most items a newly added source contributes on its first fetch."
     )
-    concurrency: int = _key(8, "Requests in flight at once, across all hosts.")
-    per_host: int = _key(2, "Requests in flight at once to any one host.")
+    concurrency: int = _key(8, "Requests in flight at once, across all hosts.", minimum=1)
+    per_host: int = _key(2, "Requests in flight at once to any one host.", minimum=1)
 
 
 @dataclass(frozen=True)
 class SummarizerConfig:
-    backend: str = _key("extractive", "extractive | abstractive | lead | auto.")
+    backend: str = _key(
+        "extractive",
+        "extractive | abstractive | lead | auto.",
+        choices=("extractive", "abstractive", "lead", "auto"),
+    )
     model: str = _key("", "Abstractive backend: a Hugging Face hub name or a local path.")
-    bullets: int = _key(3, "Bullets per article.")
-    max_words: int = _key(20, "Longest bullet, in words.")
-    device: str = _key("auto", "auto | cpu | cuda.")
+    bullets: int = _key(3, "Bullets per article.", minimum=1, maximum=10)
+    max_words: int = _key(20, "Longest bullet, in words.", minimum=8, maximum=60)
+    device: str = _key("auto", "auto | cpu | cuda.", choices=("auto", "cpu", "cuda"))
     quantize: bool = _key(
         False, "Abstractive on CPU: dynamic int8 quantisation (faster, tiny loss)."
     )
-    batch_size: int = _key(8, "Articles per model batch.")
+    batch_size: int = _key(8, "Articles per model batch.", minimum=1)
 
 
 @dataclass(frozen=True)
 class SmtpConfig:
     host: str = _key("localhost", "SMTP server host.")
     port: int = _key(587, "SMTP server port (587 for starttls, 465 for tls, 25 for none).")
-    security: str = _key("starttls", "none | starttls | tls.")
+    security: str = _key("starttls", "none | starttls | tls.", choices=("none", "starttls", "tls"))
     username: str = _key("", "Login name; the password comes from $DIGEST_SMTP_PASSWORD.")
     timeout: float = _key(30.0, "Seconds to wait for the server at each step.")
 
 
 @dataclass(frozen=True)
 class MailConfig:
-    backend: str = _key("outbox", "outbox (one .eml file per message) | smtp.")
+    backend: str = _key(
+        "outbox", "outbox (one .eml file per message) | smtp.", choices=("outbox", "smtp")
+    )
     sender: str = _key("Digest <digest@example.com>", "The From address.")
     outbox: str = _key("outbox", "Folder the outbox backend writes .eml files to.", path=True)
     subject: str = _key("{title} for {date}", "Subject line; {title} and {date} are filled in.")
     messages_per_connection: int = _key(
-        100, "SMTP: messages sent over one connection before it is closed and reopened."
+        100,
+        "SMTP: messages sent over one connection before it is closed and reopened.",
+        minimum=1,
     )
-    concurrency: int = _key(2, "SMTP: connections sending at once.")
+    concurrency: int = _key(2, "SMTP: connections sending at once.", minimum=1)
     rate_per_second: float = _key(
-        0.0, "Most messages handed over per second, all connections; 0: no limit."
+        0.0, "Most messages handed over per second, all connections; 0: no limit.", minimum=0
     )
     retry_backoff_seconds: float = _key(
-        60.0, "Wait before the first retry of a temporary failure; it doubles on each retry."
+        60.0,
+        "Wait before the first retry of a temporary failure; it doubles on each retry.",
+        minimum=0,
     )
     retry_deadline_minutes: int = _key(
-        120, "Give up retrying a temporary failure this many minutes after the first attempt."
+        120,
+        "Give up retrying a temporary failure this many minutes after the first attempt.",
+        minimum=0,
     )
     list_id: str = _key(
         "", "The List-Id header, e.g. 'Daily Digest <daily.example.com>'; default: from the sender."
@@ -132,11 +158,13 @@ class DigestConfig:
     title: str = _key("Your Daily Digest", "The digest's name, shown in the email and the subject.")
     timezone: str = _key("UTC", "Time zone of the edition date and the daily send (IANA name).")
     send_at: str = _key("07:00", "Local time of the daily send, HH:MM.")
-    gather_every_minutes: int = _key(60, "Minutes between gathers when `digest run` is scheduling.")
+    gather_every_minutes: int = _key(
+        60, "Minutes between gathers when `digest run` is scheduling.", minimum=1
+    )
     max_age_hours: int = _key(
         36, "Only stories first seen within this many hours go in an edition."
     )
-    max_stories: int = _key(30, "Most stories in one edition.")
+    max_stories: int = _key(30, "Most stories in one edition.", minimum=1)
     template_dir: str = _key(
         "", "Folder of your own templates; each file overrides the bundled one.", path=True
     )
@@ -149,14 +177,19 @@ class DigestConfig:
     duplicate_threshold: float = _key(
         0.75,
         "Cosine similarity (0-1) of title and lead at which two stories are merged; 0: never merge.",
+        minimum=0,
+        maximum=1,
     )
     max_html_bytes: int = _key(
         100_000,
         "Largest HTML email; past it the last stories link to the web archive. 0: no limit.",
+        minimum=0,
     )
     show_images: bool = _key(False, "Show each story's lead image (loaded from the publisher).")
     send_grace_minutes: int = _key(
-        180, "`digest run`: a send time missed by at most this much (e.g. while down) still sends."
+        180,
+        "`digest run`: a send time missed by at most this much (e.g. while down) still sends.",
+        minimum=0,
     )
 
 
@@ -254,6 +287,7 @@ def _build(cls: Any, raw: Any, prefix: str, base: Path) -> Any:
             raise ConfigError(f"unknown config key '{dotted}'", hint=hint)
         f = by_toml[key]
         values[f.name] = _coerce(hints[f.name], value, dotted, base, f.metadata.get("path", False))
+        _check_rules(f.metadata, dotted, values[f.name])
     return cls(**values)
 
 
@@ -289,6 +323,21 @@ def _coerce(kind: Any, value: Any, dotted: str, base: Path, is_path: bool) -> An
     raise ConfigError(f"config key '{dotted}' has an unsupported type")  # pragma: no cover
 
 
+def _check_rules(meta: Any, dotted: str, value: Any) -> None:
+    """The key's declared rules: one of its ``choices``, within ``minimum`` and ``maximum``."""
+    choices = meta.get("choices") or ()
+    if choices and value not in choices:
+        raise ConfigError(
+            f"config key '{dotted}' is '{value}'", hint=f"Use one of: {', '.join(choices)}."
+        )
+    low, high = meta.get("minimum"), meta.get("maximum")
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = f"at least {low:g}" if high is None else f"between {low:g} and {high:g}"
+        raise ConfigError(
+            f"config key '{dotted}' must be {bounds}, not {value}", hint=meta.get("help") or None
+        )
+
+
 def _kind(value: Any) -> str:
     return {
         bool: "true/false",
@@ -300,55 +349,12 @@ def _kind(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-_CHOICES = {
-    "summarizer.backend": ("extractive", "abstractive", "lead", "auto"),
-    "summarizer.device": ("auto", "cpu", "cuda"),
-    "mail.backend": ("outbox", "smtp"),
-    "mail.smtp.security": ("none", "starttls", "tls"),
-}
-
-
 def _check_values(config: Config) -> None:
-    current = {
-        "summarizer.backend": config.summarizer.backend,
-        "summarizer.device": config.summarizer.device,
-        "mail.backend": config.mail.backend,
-        "mail.smtp.security": config.mail.smtp.security,
-    }
-    for key, value in current.items():
-        if value not in _CHOICES[key]:
-            raise ConfigError(
-                f"config key '{key}' is '{value}'", hint=f"Use one of: {', '.join(_CHOICES[key])}."
-            )
     for i, source in enumerate(config.sources):
         if not source.url.startswith(("http://", "https://")):
             raise ConfigError(
                 f"config key 'sources[{i}].url' must be an http(s) URL, not '{source.url}'"
             )
-    positive = {
-        "summarizer.bullets": config.summarizer.bullets,
-        "summarizer.max_words": config.summarizer.max_words,
-        "summarizer.batch_size": config.summarizer.batch_size,
-        "fetch.max_bytes": config.fetch.max_bytes,
-        "fetch.concurrency": config.fetch.concurrency,
-        "fetch.per_host": config.fetch.per_host,
-        "digest.max_stories": config.digest.max_stories,
-        "digest.gather_every_minutes": config.digest.gather_every_minutes,
-        "mail.messages_per_connection": config.mail.messages_per_connection,
-        "mail.concurrency": config.mail.concurrency,
-    }
-    for key, number in positive.items():
-        if number < 1:
-            raise ConfigError(f"config key '{key}' must be at least 1, not {number}")
-    not_negative: dict[str, float] = {
-        "mail.rate_per_second": config.mail.rate_per_second,
-        "mail.retry_backoff_seconds": config.mail.retry_backoff_seconds,
-        "mail.retry_deadline_minutes": config.mail.retry_deadline_minutes,
-        "digest.send_grace_minutes": config.digest.send_grace_minutes,
-    }
-    for key, amount in not_negative.items():
-        if amount < 0:
-            raise ConfigError(f"config key '{key}' cannot be negative, not {amount}")
     dkim = (config.mail.dkim_selector, config.mail.dkim_domain, config.mail.dkim_key_file)
     if any(dkim) and not all(dkim):
         raise ConfigError(
@@ -365,17 +371,6 @@ def _check_values(config: Config) -> None:
             f"config key 'digest.timezone' is '{config.digest.timezone}', not a known time zone",
             hint="Use an IANA name such as 'Europe/London' or 'America/New_York'.",
         ) from None
-    if not 0 <= config.digest.duplicate_threshold <= 1:
-        raise ConfigError(
-            f"config key 'digest.duplicate_threshold' must be between 0 and 1, "
-            f"not {config.digest.duplicate_threshold}",
-            hint="0.75 merges rewrites of one story; 0 turns merging off.",
-        )
-    if config.digest.max_html_bytes < 0:
-        raise ConfigError(
-            "config key 'digest.max_html_bytes' cannot be negative",
-            hint="Gmail clips emails past about 102 KB: 100000 stays under it; 0 means no limit.",
-        )
     hour, _, minute = config.digest.send_at.partition(":")
     if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
         raise ConfigError(
