@@ -332,7 +332,12 @@ def _check_rules(meta: Any, dotted: str, value: Any) -> None:
         )
     low, high = meta.get("minimum"), meta.get("maximum")
     if (low is not None and value < low) or (high is not None and value > high):
-        bounds = f"at least {low:g}" if high is None else f"between {low:g} and {high:g}"
+        if high is None:
+            bounds = f"at least {low:g}"
+        elif low is None:
+            bounds = f"at most {high:g}"
+        else:
+            bounds = f"between {low:g} and {high:g}"
         raise ConfigError(
             f"config key '{dotted}' must be {bounds}, not {value}", hint=meta.get("help") or None
         )

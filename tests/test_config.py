@@ -89,6 +89,9 @@ def test_unknown_section_is_refused(tmp_path: Path) -> None:
         ({"digest": {"timezone": "Mars/Olympus"}}, "digest.timezone"),
         ({"digest": {"send_at": "25:00"}}, "digest.send_at"),
         ({"summarizer": {"bullets": 0}}, "summarizer.bullets"),
+        ({"digest": {"duplicate_threshold": 1.5}}, "digest.duplicate_threshold"),
+        ({"mail": {"rate_per_second": -1}}, "mail.rate_per_second"),
+        ({"mail": {"backend": "sendmail"}}, "mail.backend"),
     ],
 )
 def test_bad_values_name_the_key(tmp_path: Path, raw: dict, fragment: str) -> None:
