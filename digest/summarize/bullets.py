@@ -96,8 +96,14 @@ _INNER_ATTRIBUTION = re.compile(
 _TRAILING_APPOSITIVE = re.compile(
     r"(\b[A-Z][\w'’-]*[a-z]),\s+(?:a|an|the|one of)\s[^;:]*(?=[.!?]$)"
 )
+# 'The report, entitled "...", examines': a naming or locating aside between commas.
+_PARTICIPLE_ASIDE = re.compile(
+    r",\s+(?:entitled|titled|called|named|dubbed|known as|located|based|headquartered)\s"
+    r"[^,;]{1,80},[\"”]?\s+(?=[a-z])"
+)
 _OPTIONAL_DELETIONS = (
     (_DASH_ASIDE, ""),
+    (_PARTICIPLE_ASIDE, " "),
     (_INNER_ATTRIBUTION, ", "),
     (_TRAILING_APPOSITIVE, r"\1"),
     (_TRAILING_PARTICIPLE, ""),
