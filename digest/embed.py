@@ -46,6 +46,7 @@ class SentenceEncoder:
         self._tokenizer: Any = None
         self._model: Any = None
         self._lock = threading.Lock()
+        self._tokenize_lock = threading.Lock()
 
     @property
     def dimensions(self) -> int:
@@ -98,13 +99,16 @@ class SentenceEncoder:
         with torch.inference_mode():
             for start in range(0, len(order), batch_size):
                 chunk = order[start : start + batch_size]
-                batch = self._tokenizer(
-                    [texts[i] for i in chunk],
-                    padding=True,
-                    truncation=True,
-                    max_length=max_tokens,
-                    return_tensors="pt",
-                ).to(self.device)
+                # A fast tokenizer changes its padding and truncation state per call, so two
+                # threads must not run it at once ("Already borrowed"); the model may.
+                with self._tokenize_lock:
+                    batch = self._tokenizer(
+                        [texts[i] for i in chunk],
+                        padding=True,
+                        truncation=True,
+                        max_length=max_tokens,
+                        return_tensors="pt",
+                    ).to(self.device)
                 hidden = self._model(**batch).last_hidden_state
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)

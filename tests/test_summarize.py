@@ -312,6 +312,20 @@ def test_extractive_and_duplicate_merging_share_one_model(extractive) -> None:  
     assert abs(sum(x * x for x in vector) - 1) < 1e-4
 
 
+def test_the_shared_encoder_serves_threads_at_once(extractive) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from digest.embed import shared_encoder
+
+    encoder = shared_encoder()
+    texts = split_sentences(HARBOUR) + split_sentences(ORCHARD)
+    alone = encoder.encode(texts)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda _: encoder.encode(texts), range(4)))
+    for result in together:
+        assert float((result - alone).abs().max()) < 1e-5
+
+
 # ---- abstractive (a tiny BART built here, loaded by path)
 
 
