@@ -192,10 +192,13 @@ def select_bullets(
 def shorten(sentence: str, max_words: int) -> str | None:
     """Shorten ``sentence`` into a bullet of at most ``max_words`` words, or None if it cannot be.
 
-    Always drops datelines, leading connectives, parentheses and attributions ("police said"); drops
-    dashed asides, trailing participle phrases, relative clauses, appositives and introductory
-    phrases only while the sentence is still too long, each only if what is left is still a
-    sentence; as a last step keeps the first clause when that clause is itself a sentence.
+    Always drops datelines, leading connectives, parentheses and attributions ("police said"); a
+    sentence that then fits is kept whole. A longer one becomes the LONGEST version within the
+    limit that some combination of deletions reaches, each deletion keeping a complete sentence:
+    dashed and naming asides (', entitled "...",'), attributions inside the sentence, trailing
+    participle phrases, relative clauses, appositives, ages, introductory phrases, or a cut after
+    the first clause (or before a trailing phrase) that is itself a sentence. So asides and tails
+    go before the end of the main clause does.
     """
     text = " ".join(sentence.split())
     if not text or text.rstrip(" .").endswith(":"):
