@@ -1,7 +1,8 @@
 """Benchmark the "In Short" summarisers: quality (ROUGE) and speed, with same-run baselines.
 
     python benchmarks/summarization.py [--limit N] [--backends lead extractive abstractive]
-                                       [--corpus cnndm|xsum] [--abstractive-articles N]
+                                       [--corpus cnndm|xsum] [--half all|first|second]
+                                       [--abstractive-articles N]
 
 Reads ../shared/data/news-highlights/ relative to the repository root (or --data). Quality:
 ROUGE-1/2/Lsum F1 (rouge-score, use_stemmer=True, bullets joined by newlines) for each backend and
@@ -34,7 +35,9 @@ DATA = ROOT / ".." / "shared" / "data" / "news-highlights"
 CORPORA = {"cnndm": "cnndm-test-sample.jsonl", "xsum": "xsum-sample.jsonl"}
 
 
-def read_corpus(data: Path, name: str, limit: int | None) -> list[dict[str, object]]:
+def read_corpus(
+    data: Path, name: str, limit: int | None, half: str = "all"
+) -> list[dict[str, object]]:
     path = data / CORPORA[name]
     if not path.is_file():
         sys.exit(
@@ -43,6 +46,9 @@ def read_corpus(data: Path, name: str, limit: int | None) -> list[dict[str, obje
             "../shared/README.md); a plain clone does not have it. Point --data at it."
         )
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    if half != "all":
+        middle = len(rows) // 2
+        rows = rows[:middle] if half == "first" else rows[middle:]
     return rows[:limit] if limit else rows
 
 
@@ -81,9 +87,9 @@ def time_extractive_speed(texts: list[str], summarizer: object) -> None:
     """Articles per second after load: the default, its int8 variant, and the plain baseline."""
     from sentence_transformers import SentenceTransformer
 
-    from digest.summarize.extractive import _model_path
+    from digest.embed import model_path
 
-    baseline = SentenceTransformer(_model_path(), device="cpu")
+    baseline = SentenceTransformer(model_path(), device="cpu")
     sentences = [split_sentences(text) for text in texts]
     quantized = load_summarizer(SummarizerSettings(backend="extractive", quantize=True))
 
@@ -239,6 +245,12 @@ def main() -> None:
         "--backends", nargs="+", default=["lead", "extractive", "abstractive"], help="to score"
     )
     parser.add_argument("--corpus", choices=sorted(CORPORA), default="cnndm")
+    parser.add_argument(
+        "--half",
+        choices=["all", "first", "second"],
+        default="all",
+        help="score one half of the corpus: a change worth keeping helps on both",
+    )
     parser.add_argument("--data", type=Path, default=DATA, help="the news-highlights folder")
     parser.add_argument(
         "--abstractive-articles",
@@ -248,7 +260,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    rows = read_corpus(args.data, args.corpus, args.limit)
+    rows = read_corpus(args.data, args.corpus, args.limit, args.half)
     texts = [str(row["article"]) for row in rows]
     references = [[h.rstrip(" .") + "." for h in row["highlights"]] for row in rows]  # type: ignore[attr-defined]
     settings = SummarizerSettings()

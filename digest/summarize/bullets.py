@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from digest.summarize.sentences import count_words, split_sentences, words
 
 EAGER_ATTRIBUTION = True
+SEARCH_LIMIT = 60  # versions of one sentence tried while shortening it
 MIN_WORDS = 8  # the "In Short" style is about 10 to 20 words; shorter is usually a fragment
 
 _DASH = r"(?:--|—|–|-)"
@@ -77,18 +78,38 @@ _TRAILING_CLAUSE = re.compile(
 _RELATIVE_ASIDE = re.compile(
     r",\s+(?:who|which|whose|where|although|though)\b[^,;\"“”]{1,100},\s+(?=[a-z])"
 )
-_APPOSITIVE = re.compile(r"(?<=[A-Z][a-z]),\s+(?:a|an|the|who|now|then)\s[^,;]{2,70},\s+(?=[a-z])")
+_APPOSITIVE = re.compile(
+    r"(\b[A-Z][\w'’-]*[a-z]),\s+(?:a|an|the|who|now|then)\s[^,;]{2,70},\s+(?=[a-z])"
+)
 _LEADING_PHRASE = re.compile(
     r"^(?:On|In|At|During|After|Before|Earlier|Later|Last|This|Since|By|For|Over|Under|Until|When|"
     r"While|As|With|Despite|Following|Within|Amid|Once)\b[^,]{1,100},\s+"
 )
-_AGE = re.compile(r"(?<=[A-Z][a-z]),\s+\d{1,3},\s+(?=[a-z])")
+_AGE = re.compile(r"(\b[A-Z][\w'’-]*[a-z]),\s+\d{1,3},\s+(?=[a-z])")
+# "..., authorities said Wednesday, four days after ...": a speaker inside the sentence.
+_INNER_ATTRIBUTION = re.compile(
+    r",\s+"
+    + _ANY_SPEAKER
+    + r"\s+(?:said|says|told [\w ]{1,30}?)(?:\s+(?:on\s+)?\w+day)?,\s+(?=[a-z0-9])"
+)
+# "... sons of J. Paul Getty, the oil baron who ...": an appositive closing the sentence.
+_TRAILING_APPOSITIVE = re.compile(
+    r"(\b[A-Z][\w'’-]*[a-z]),\s+(?:a|an|the|one of)\s[^;:]*(?=[.!?]$)"
+)
+# 'The report, entitled "...", examines': a naming or locating aside between commas.
+_PARTICIPLE_ASIDE = re.compile(
+    r",\s+(?:entitled|titled|called|named|dubbed|known as|located|based|headquartered)\s"
+    r"[^,;]{1,80},[\"”]?\s+(?=[a-z])"
+)
 _OPTIONAL_DELETIONS = (
     (_DASH_ASIDE, ""),
+    (_PARTICIPLE_ASIDE, " "),
+    (_INNER_ATTRIBUTION, ", "),
+    (_TRAILING_APPOSITIVE, r"\1"),
     (_TRAILING_PARTICIPLE, ""),
-    (_AGE, " "),
+    (_AGE, r"\1 "),
     (_RELATIVE_ASIDE, " "),
-    (_APPOSITIVE, " "),
+    (_APPOSITIVE, r"\1 "),
     (_TRAILING_CLAUSE, ""),
     (_LEADING_PHRASE, ""),
 )
@@ -101,7 +122,9 @@ _SUBORDINATORS = (
 _CLAUSE_BREAK = re.compile(
     r";\s+|:\s+|\s+(?:--|—|–)\s+|\s+" + _SUBORDINATORS + r"\s+|"
     # "... is opening this weekend | and earned $60 million": a second verb phrase
-    r"\s+(?:and|but)\s+(?=(?:is|are|was|were|has|have|had|will|would|could|can|\w+ed)\b)|,\s+(?="
+    r"\s+(?:and|but)\s+(?=(?:that|is|are|was|were|has|have|had|will|would|could|can|\w+ed)\b)|"
+    # a comma inside the closing quote: '... "The Winter Soldier," which debuted ...'
+    r"(?:(?<=,[\"”])|,)\s+(?="
     r"(?:and|but|while|as|so|since|with|without|including|even|which|who|whose|where|according|"
     r"in|on|at|for|from|during|until|by|than|to|" + _SUBORDINATORS[3:-1] + r")\b|[a-z]+ing\b)"
 )
@@ -169,10 +192,13 @@ def select_bullets(
 def shorten(sentence: str, max_words: int) -> str | None:
     """Shorten ``sentence`` into a bullet of at most ``max_words`` words, or None if it cannot be.
 
-    Always drops datelines, leading connectives, parentheses and attributions ("police said"); drops
-    dashed asides, trailing participle phrases, relative clauses, appositives and introductory
-    phrases only while the sentence is still too long, each only if what is left is still a
-    sentence; as a last step keeps the first clause when that clause is itself a sentence.
+    Always drops datelines, leading connectives, parentheses and attributions ("police said"); a
+    sentence that then fits is kept whole. A longer one becomes the LONGEST version within the
+    limit that some combination of deletions reaches, each deletion keeping a complete sentence:
+    dashed and naming asides (', entitled "...",'), attributions inside the sentence, trailing
+    participle phrases, relative clauses, appositives, ages, introductory phrases, or a cut after
+    the first clause (or before a trailing phrase) that is itself a sentence. So asides and tails
+    go before the end of the main clause does.
     """
     text = " ".join(sentence.split())
     if not text or text.rstrip(" .").endswith(":"):
@@ -183,23 +209,39 @@ def shorten(sentence: str, max_words: int) -> str | None:
     text = _drop(_LEADING_CONNECTIVE, text)
     if EAGER_ATTRIBUTION:
         text = _drop_attribution(text)
-    # Cheapest cut first: of the deletions that bring the sentence within the limit, keep the one
-    # that keeps the most words; while none does, make the smallest deletion and look again.
-    while count_words(text) > max_words:
-        shorter = {
-            _drop(pattern, text, replacement) for pattern, replacement in _OPTIONAL_DELETIONS
-        }
-        shorter.add(_drop_attribution(text))
-        shorter.add(_first_clause(text, max_words) or text)
-        shorter.discard(text)
-        if not shorter:
-            break
-        fitting = [option for option in shorter if count_words(option) <= max_words]
-        text = max(fitting or shorter, key=count_words)
+    if count_words(text) > max_words:
+        text = _longest_fit(text, max_words)
     text = _capitalise(text)
     if count_words(text) > max_words or not is_complete(text):
         return None
     return text
+
+
+def _longest_fit(text: str, max_words: int) -> str:
+    """The longest version of ``text`` within ``max_words`` that the deletions can reach.
+
+    A search over combinations of deletions (an aside and an attribution, say), not one greedy
+    path: dropping the smallest thing first can leave only a drastic cut later. Each step keeps
+    the sentence complete, so every version reached is a sentence; ``text`` itself when none fits.
+    """
+    seen = {text}
+    frontier = [text]
+    best: str | None = None
+    while frontier and len(seen) < SEARCH_LIMIT:
+        current = max(frontier, key=count_words)  # longest first: the least taken away
+        frontier.remove(current)
+        options = {_drop(pattern, current, sub) for pattern, sub in _OPTIONAL_DELETIONS}
+        options.add(_drop_attribution(current))
+        options.add(_first_clause(current, max_words) or current)
+        for option in options - seen:
+            seen.add(option)
+            size = count_words(option)
+            if size <= max_words:
+                if best is None or size > count_words(best):
+                    best = option
+            elif best is None or size > count_words(best):
+                frontier.append(option)  # still too long, but a further deletion may fit
+    return best or text
 
 
 def _drop_attribution(text: str) -> str:

