@@ -445,3 +445,27 @@ def test_auto_falls_back_to_extractive_and_says_so(
 def test_auto_uses_the_abstractive_model_when_it_loads(tiny_bart: Path) -> None:
     summarizer = load_summarizer(SummarizerSettings(backend="auto", model=str(tiny_bart)))
     assert summarizer.name == "abstractive"
+
+
+def test_shortening_is_the_same_in_every_process() -> None:
+    """The search over deletions must not depend on string hashing (PYTHONHASHSEED)."""
+    import os
+    import subprocess
+    import sys
+
+    sentence = (
+        "The mayor, who took office in 2019, said on Monday that the new ferry service, "
+        "which will cost 12 million dollars, would start in the spring, officials said."
+    )
+    code = f"from digest.summarize.bullets import shorten; print(shorten({sentence!r}, 20))"
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            timeout=60,
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(outputs) == 1 and outputs.pop().strip()

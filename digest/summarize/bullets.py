@@ -227,21 +227,36 @@ def _longest_fit(text: str, max_words: int) -> str:
     seen = {text}
     frontier = [text]
     best: str | None = None
+
+    def rank(option: str) -> tuple[int, int, str]:
+        # Longest first; among equals, the one that kept the sentence's own ending (an aside or an
+        # attribution went, not the end of the main clause); then text order, so ties break the
+        # same way in every process (set order follows string hashing).
+        return (-count_words(option), -_shared_ending(option, text), option)
+
     while frontier and len(seen) < SEARCH_LIMIT:
-        current = max(frontier, key=count_words)  # longest first: the least taken away
+        current = min(frontier, key=rank)
         frontier.remove(current)
         options = {_drop(pattern, current, sub) for pattern, sub in _OPTIONAL_DELETIONS}
         options.add(_drop_attribution(current))
         options.add(_first_clause(current, max_words) or current)
-        for option in options - seen:
+        for option in sorted(options - seen, key=rank):
             seen.add(option)
-            size = count_words(option)
-            if size <= max_words:
-                if best is None or size > count_words(best):
+            if count_words(option) <= max_words:
+                if best is None or rank(option) < rank(best):
                     best = option
-            elif best is None or size > count_words(best):
+            elif best is None or count_words(option) > count_words(best):
                 frontier.append(option)  # still too long, but a further deletion may fit
     return best or text
+
+
+def _shared_ending(a: str, b: str) -> int:
+    """How many words ``a`` and ``b`` share at their ends."""
+    wa, wb = a.split(), b.split()
+    n = 0
+    while n < min(len(wa), len(wb)) and wa[-1 - n] == wb[-1 - n]:
+        n += 1
+    return n
 
 
 def _drop_attribution(text: str) -> str:

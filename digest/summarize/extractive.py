@@ -37,9 +37,9 @@ from digest.summarize.sentences import split_sentences
 if TYPE_CHECKING:
     from digest.summarize import SummarizerSettings
 
-ALGORITHM_VERSION = 3
+ALGORITHM_VERSION = 4
 WINDOW = 20  # candidate sentences: the lead section and a little past it
-MAX_SENTENCES = 60  # sentences that stand for the article; beyond them, time without gain
+MAX_SENTENCES = 35  # sentences that stand for the article; beyond them, time without gain
 MAX_TOKENS = 32  # a bullet of up to 20 words fits; longer input only costs time
 CONTEXT_WORDS = 8  # of each other sentence: its opening says what it is about
 POSITION_WEIGHT = 0.5
