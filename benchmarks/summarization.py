@@ -153,32 +153,11 @@ def distilbart_cnn_12_6_config() -> object:
 def build_random_distilbart(folder: Path, texts: list[str]) -> None:
     """Save a random distilbart-cnn-12-6-shaped model and a byte-level BPE tokenizer."""
     import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-    from transformers import BartForConditionalGeneration, GenerationConfig, PreTrainedTokenizerFast
+    from transformers import BartForConditionalGeneration, GenerationConfig
 
-    tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
-    tokenizer.decoder = decoders.ByteLevel()
-    special = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
-    trainer = trainers.BpeTrainer(
-        vocab_size=8000,
-        special_tokens=special,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tokenizer.train_from_iterator(texts, trainer)
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
-    )
-    PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        bos_token="<s>",
-        eos_token="</s>",
-        pad_token="<pad>",
-        unk_token="<unk>",
-        mask_token="<mask>",
-        model_max_length=1024,
-    ).save_pretrained(folder)
+    from tests.tiny_models import save_bpe_tokenizer
+
+    save_bpe_tokenizer(folder, texts, vocab_size=8000, max_length=1024)
     torch.manual_seed(0)
     model = BartForConditionalGeneration(distilbart_cnn_12_6_config())  # type: ignore[arg-type]
     # The published checkpoint's generation settings (beam search as served).

@@ -332,34 +332,14 @@ def test_the_shared_encoder_serves_threads_at_once(extractive) -> None:  # type:
 @pytest.fixture(scope="session")
 def tiny_bart(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-    from transformers import BartConfig, BartForConditionalGeneration, PreTrainedTokenizerFast
+    from transformers import BartConfig, BartForConditionalGeneration
+
+    from tests.tiny_models import save_bpe_tokenizer
 
     folder = tmp_path_factory.mktemp("tiny-bart")
-    tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=400,
-        special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tokenizer.train_from_iterator([HARBOUR, ORCHARD, REPEATED], trainer)
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
-    )
-    PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        bos_token="<s>",
-        eos_token="</s>",
-        pad_token="<pad>",
-        unk_token="<unk>",
-        mask_token="<mask>",
-        model_max_length=64,
-    ).save_pretrained(folder)
+    vocab = save_bpe_tokenizer(folder, [HARBOUR, ORCHARD, REPEATED], vocab_size=400, max_length=64)
     config = BartConfig(
-        vocab_size=tokenizer.get_vocab_size(),
+        vocab_size=vocab,
         d_model=32,
         encoder_layers=1,
         decoder_layers=1,
