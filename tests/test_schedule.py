@@ -256,17 +256,14 @@ def test_two_schedulers_on_one_database_never_both_send(
     assert sorted(outcomes) in (["locked out", "sent 20"], ["sent 0", "sent 20"])
 
 
-def test_two_digest_run_processes_send_each_digest_once(
-    tmp_path: Path, make_config: Callable[..., Config]
-) -> None:
-    server = ScriptedSMTP(delay=0.02)
+def write_run_config(folder: Path, server: ScriptedSMTP, extra: str = "") -> Path:
+    """A config for a real `digest run`: SMTP to ``server``, sending due 5 minutes ago."""
     send_at = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%H:%M")
-    config_file = tmp_path / "run.toml"
+    config_file = folder / "run.toml"
     config_file.write_text(
-        f"""
-[store]
+        f"""[store]
 path = "digest.db"
-[summarizer]
+{extra}[summarizer]
 backend = "lead"
 [mail]
 backend = "smtp"
@@ -280,6 +277,14 @@ max_age_hours = 100000
 """,
         encoding="utf-8",
     )
+    return config_file
+
+
+def test_two_digest_run_processes_send_each_digest_once(
+    tmp_path: Path, make_config: Callable[..., Config]
+) -> None:
+    server = ScriptedSMTP(delay=0.02)
+    config_file = write_run_config(tmp_path, server)
     store = SQLiteStore(tmp_path / "digest.db")
     emails = [f"reader{n}@example.com" for n in range(15)]
     for address in emails:
@@ -381,30 +386,15 @@ def test_digest_run_sends_while_a_gather_hangs_and_sigterm_still_stops_it(
     silent = socket.socket()  # accepts connections (the kernel's backlog) and never answers
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)
-    send_at = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%H:%M")
-    config_file = tmp_path / "run.toml"
-    config_file.write_text(
-        f"""
-[store]
-path = "digest.db"
-[[sources]]
+    config_file = write_run_config(
+        tmp_path,
+        server,
+        f"""[[sources]]
 url = "http://127.0.0.1:{silent.getsockname()[1]}/feed.xml"
 [fetch]
 allow_private_addresses = true
 timeout = 600.0
-[summarizer]
-backend = "lead"
-[mail]
-backend = "smtp"
-[mail.smtp]
-host = "{server.host}"
-port = {server.port}
-security = "none"
-[digest]
-send_at = "{send_at}"
-max_age_hours = 100000
 """,
-        encoding="utf-8",
     )
     store = SQLiteStore(tmp_path / "digest.db")
     store.add_subscriber("ada@example.com")
