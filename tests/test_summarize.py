@@ -17,7 +17,7 @@ import pytest
 
 from digest.errors import ConfigError, ModelUnavailableError
 from digest.summarize import BACKENDS, SummarizerSettings, load_summarizer, unsuitable
-from digest.summarize.bullets import is_complete, select_bullets, shorten
+from digest.summarize.bullets import clause_bullets, is_complete, select_bullets, shorten
 from digest.summarize.sentences import split_sentences, words
 
 HARBOUR = (
@@ -235,6 +235,53 @@ def test_select_bullets_replaces_a_bullet_the_source_does_not_support() -> None:
     assert chosen == [(2, supported)]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (  # the news is in the clause after "after", not in the main clause
+            "Fans of the long-running drama were gloomy on Tuesday after lead actor Jon "
+            "Harker announced he will leave the series at the end of this season.",
+            ["Lead actor Jon Harker announced he will leave the series at the end of this season."],
+        ),
+        (  # a reported clause, its speaker dropped as with any attribution
+            "At a small ceremony by the lake on Friday, the head ranger said the north trail will "
+            "reopen to hikers in early June.",
+            ["The north trail will reopen to hikers in early June."],
+        ),
+        (  # ", though" opens a clause that stands alone
+            "The fire started in a storage shed late on Monday after a fuel leak, though the "
+            "county has not reported any damage to nearby homes.",
+            ["The county has not reported any damage to nearby homes."],
+        ),
+    ],
+)
+def test_clause_bullets_lift_a_clause_that_states_a_fact(
+    sentence: str, expected: list[str]
+) -> None:
+    assert clause_bullets(sentence, 20) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # "before", "if" and "until": what follows has not happened or may not be true
+        "The crew evacuated the platform on Sunday before the storm could reach the gas field.",
+        "The ferry will not sail to the island on Friday if the forecast wind speeds are right.",
+        # no subject of its own: a predicate, a preposition, a pronoun that needs the sentence
+        "Those few words, when uttered at the wrong moment, can end a long career in politics.",
+        "The match was called off on Saturday because of the heavy rain over the whole valley.",
+        "The mayor resigned on Monday after she was accused of misusing the city's fuel card.",
+        # a phrase, not a clause: no verb before the comma
+        "The fire started in a storage shed on Monday after a fuel leak, officials in the county "
+        "town confirmed.",
+        # a question asserts nothing
+        "Is this the week when the council finally admits the bridge has gone over its budget?",
+    ],
+)
+def test_clause_bullets_refuse_what_would_misstate_or_read_as_a_fragment(sentence: str) -> None:
+    assert clause_bullets(sentence, 20) == []
+
+
 # ---- lead
 
 
@@ -277,6 +324,23 @@ def test_extractive_skips_near_duplicates_and_follows_article_order(extractive) 
     assert len(library) == 1
     positions = [REPEATED.index(b.rstrip(".")[:30]) for b in bullets]
     assert positions == sorted(positions)
+
+
+CONDUCTOR = (
+    "Music lovers in the river town were dismayed on Monday after conductor Ilse Marken announced "
+    "she will step down next spring. Marken has led the town's small orchestra for eleven years "
+    "and turned it into a touring ensemble. Her decision to step down surprised the players, who "
+    "learned of it at a rehearsal. The orchestra's board said it will begin the search for a new "
+    "conductor in the autumn. Marken said she wants to spend more time composing and teaching "
+    "young musicians. Tickets for her final season of concerts go on sale at the town hall next "
+    "week."
+)
+
+
+def test_extractive_can_pick_the_news_inside_a_clause(extractive) -> None:  # type: ignore[no-untyped-def]
+    [bullets] = extractive.summarize([CONDUCTOR])
+    assert "Conductor Ilse Marken announced she will step down next spring." in bullets
+    assert all(_bullet_ok(b) for b in bullets), bullets
 
 
 def test_extractive_quantized_gives_bullets_under_its_own_cache_key(extractive) -> None:  # type: ignore[no-untyped-def]

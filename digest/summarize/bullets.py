@@ -454,3 +454,58 @@ def starts_with_pronoun(sentence: str) -> bool:
     """Whether ``sentence`` opens with a pronoun that needs earlier context to be understood."""
     tokens = words(sentence)
     return bool(tokens) and tokens[0].lower() in _PRONOUN_START
+
+
+# Where a clause that can stand as a sentence of its own begins inside a longer one: after a
+# subordinator that presents its clause as fact ("... fans on Tuesday after | star X announced she
+# will leave"), after ", as" or ", but", or after a reporting verb ("the coach said | the toughest
+# thing is a loss"). "if", "unless", "before" and "until" are left out: what follows them has not
+# happened or may not be true.
+_EMBEDDED_CLAUSE = re.compile(
+    r"(?:,\s+|\s+)(?:after|because|when|since|while|although|though)\s+|,\s+(?:as|but)\s+|"
+    r"\b(?:said|says|announced|reported|told [\w ]{1,30}?)(?:\s+(?:on\s+)?\w+day)?\s+(?:that\s+)?"
+)
+# Words that cannot open a clause's subject: "because | of the storm", "asked | what it means".
+_NOT_A_SUBJECT = frozenset(
+    "of to in on at for with from by what who which where why how whether if than".split()
+)
+_CLAUSE_HEAD = re.compile(r",|;|\s(?:--|—|–)\s")
+
+
+def clause_bullets(sentence: str, max_words: int) -> list[str]:
+    """Bullets made of a clause inside ``sentence`` that states a fact on its own.
+
+    The news is often in the subordinate or reported clause, not the main one: "That was the mood
+    of fans on Tuesday after star Jane Roe announced she will leave the show" says most in "Star
+    Jane Roe announced she will leave the show." Each clause after a factive subordinator or a
+    reporting verb becomes a candidate when it opens with a subject (a noun phrase, not a pronoun
+    that needs the rest of the sentence, a preposition or a verb) and has a verb of its own before
+    any comma; it is then shortened like any sentence. Questions give none.
+    """
+    text = " ".join(sentence.split())
+    if text.rstrip("\"'”’").endswith("?"):
+        return []
+    found: list[str] = []
+    for match in _EMBEDDED_CLAUSE.finditer(text):
+        clause = text[match.end() :]
+        tokens = clause.split()
+        if len(tokens) < MIN_WORDS or not _opens_with_subject(tokens):
+            continue
+        if not _has_verb_hint(_CLAUSE_HEAD.split(_capitalise(clause), 1)[0]):
+            continue  # "after | an oil leak, though ...": a phrase, not a clause
+        bullet = shorten(clause, max_words)
+        if bullet is not None and _has_verb_hint(bullet) and bullet not in found:
+            found.append(bullet)
+    return found
+
+
+def _opens_with_subject(tokens: list[str]) -> bool:
+    first = tokens[0].strip("\"“‘'")
+    lower = first.lower()
+    if not first or lower in _PRONOUN_START or lower in _NOT_A_SUBJECT:
+        return False
+    # A lower-case verb opens a predicate, not a clause: "when | uttered aloud", "since | lost
+    # a lot of steam"; a noun subject is rarely followed straight away by an article.
+    return not first.islower() or not (
+        lower.endswith(("ed", "ing")) or tokens[1].lower() in ("a", "an", "the")
+    )

@@ -1,12 +1,14 @@
-"""The extractive backend, the embedded default: the article's most central sentences, shortened.
+"""The extractive backend, the embedded default: the article's most central statements, shortened.
 
-Candidates are the sentences in the lead section (the first ``WINDOW``) that the post-processing
-can shorten into a bullet; each bullet is embedded with the packaged all-MiniLM-L6-v2 model (the
-process's shared encoder, see ``digest.embed``), so centrality is measured on what the reader will
-see. The rest of the article is embedded from each sentence's opening words only: enough to say
-what it is about, at a fraction of the cost. A bullet scores by
+Candidates come from the lead section (the first ``WINDOW`` sentences): each sentence that the
+post-processing can shorten into a bullet, and each clause inside one that states a fact on its own
+(``clause_bullets``: the news of "fans were upset on Tuesday after star X announced she will leave"
+is the clause after "after"). Each candidate is embedded as the reader will see it, with the
+packaged all-MiniLM-L6-v2 model (the process's shared encoder, see ``digest.embed``). A bullet
+scores by
 
-- its cosine to the centroid of the whole article (plus the title, when there is one);
+- its cosine to the centre of the candidates (plus the title, when there is one): what the lead
+  section keeps saying is what the article is about;
 - a prior for its position, since news puts what matters first;
 - how much of the article's recurring vocabulary it carries: pairs of adjacent content words the
   article repeats ("oil leak", "Nina Dobrev") name what the story is about;
@@ -15,8 +17,9 @@ what it is about, at a fraction of the cost. A bullet scores by
 Picking is maximal marginal relevance, so each further bullet must add something new; the bullets
 are then shown in article order.
 
-Speed: one encode call per batch of articles, strings sorted by length so little padding is
-computed, at most ``MAX_TOKENS`` tokens each; ``quantize`` adds dynamic int8 on CPU.
+Speed: only the candidates are embedded (the rest of the article is read for its vocabulary, not
+embedded), in one encode call per batch of articles, strings sorted by length so little padding
+is computed, at most ``MAX_TOKENS`` tokens each; ``quantize`` adds dynamic int8 on CPU.
 """
 
 from __future__ import annotations
@@ -30,18 +33,22 @@ import torch
 
 from digest.embed import MODEL_ID, shared_encoder
 from digest.errors import SummarizeError
-from digest.summarize.bullets import content_words, select_bullets, shorten, starts_with_pronoun
+from digest.summarize.bullets import (
+    clause_bullets,
+    content_words,
+    select_bullets,
+    shorten,
+    starts_with_pronoun,
+)
 from digest.summarize.models import pick_device
 from digest.summarize.sentences import split_sentences
 
 if TYPE_CHECKING:
     from digest.summarize import SummarizerSettings
 
-ALGORITHM_VERSION = 4
+ALGORITHM_VERSION = 5
 WINDOW = 20  # candidate sentences: the lead section and a little past it
-MAX_SENTENCES = 35  # sentences that stand for the article; beyond them, time without gain
 MAX_TOKENS = 32  # a bullet of up to 20 words fits; longer input only costs time
-CONTEXT_WORDS = 8  # of each other sentence: its opening says what it is about
 POSITION_WEIGHT = 0.5
 POSITION_DECAY = 5.0  # sentences: the prior halves about every 3.5 sentences
 REDUNDANCY = 0.5  # MMR: how much similarity to an already chosen bullet counts against
@@ -74,53 +81,36 @@ class ExtractiveSummarizer:
         titles = list(titles) if titles is not None else [""] * len(texts)
         if len(titles) != len(texts):
             raise SummarizeError(f"{len(texts)} texts but {len(titles)} titles")
-        documents = [split_sentences(text)[:MAX_SENTENCES] for text in texts]
-        candidates = [self._candidates(sentences) for sentences in documents]
+        candidates = [self._candidates(split_sentences(text)[:WINDOW]) for text in texts]
         # One encode call for everything: each candidate bullet (centrality is measured on what
-        # the reader will see), the opening words of each later sentence (they only need to say
-        # what the rest of the article is about), each title.
-        contexts = []
-        for sentences, found in zip(documents, candidates, strict=True):
-            used = {position for position, _ in found}
-            contexts.append(
-                [
-                    " ".join(sentence.split()[:CONTEXT_WORDS])
-                    for position, sentence in enumerate(sentences)
-                    if position not in used
-                ]
-            )
-        strings = []
-        for found, context in zip(candidates, contexts, strict=True):
-            strings += [bullet for _, bullet in found] + context
+        # the reader will see), each title.
+        strings = [bullet for found in candidates for _, bullet in found]
         strings += [title for title in titles if title.strip()]
         vectors = iter(self.encode(strings))
-        rows = []
-        matrices = []
-        for found, context in zip(candidates, contexts, strict=True):
-            bullet_rows = [next(vectors) for _ in found]
-            rows.append(bullet_rows)
-            matrices.append(bullet_rows + [next(vectors) for _ in context])
+        rows = [[next(vectors) for _ in found] for found in candidates]
         results: list[list[str]] = []
-        for text, title, found, matrix, bullet_rows in zip(
-            texts, titles, candidates, matrices, rows, strict=True
-        ):
+        for text, title, found, bullet_rows in zip(texts, titles, candidates, rows, strict=True):
             title_vector = next(vectors) if title.strip() else None
             if not found:
                 results.append([])
                 continue
-            target = torch.stack(matrix).mean(dim=0)  # found is not empty, so neither is matrix
+            matrix = torch.stack(bullet_rows)
+            # The article's centre: the mean of what its lead section can say in bullets.
+            target = torch.nn.functional.normalize(matrix.mean(dim=0), dim=0)
             if title_vector is not None:
-                target = torch.nn.functional.normalize(target, dim=0) + title_vector
-            target = torch.nn.functional.normalize(target, dim=0)
-            results.append(self._choose(text, found, torch.stack(bullet_rows), target))
+                target = torch.nn.functional.normalize(target + title_vector, dim=0)
+            results.append(self._choose(text, found, matrix, target))
         return results
 
     def _candidates(self, sentences: list[str]) -> list[tuple[int, str]]:
+        """(position, bullet) for each sentence's shortened self and each clause in it that
+        stands alone, so the news in "..., after star X announced she will leave" can be picked."""
         found = []
-        for position, sentence in enumerate(sentences[:WINDOW]):
-            bullet = shorten(sentence, self.settings.max_words)
-            if bullet is not None:
-                found.append((position, bullet))
+        limit = self.settings.max_words
+        for position, sentence in enumerate(sentences):
+            bullet = shorten(sentence, limit)
+            versions = ([bullet] if bullet is not None else []) + clause_bullets(sentence, limit)
+            found += [(position, version) for version in dict.fromkeys(versions)]
         return found
 
     def _choose(
@@ -150,7 +140,7 @@ class ExtractiveSummarizer:
             remaining.remove(best)
         ranked = [found[row][1] for row in order]
         chosen = select_bullets(ranked, text, self.settings.bullets, self.settings.max_words)
-        chosen.sort(key=lambda item: found[order[item[0]]][0])
+        chosen.sort(key=lambda item: (found[order[item[0]]][0], order[item[0]]))
         return [bullet for _, bullet in chosen]
 
     def encode(self, strings: Sequence[str]) -> torch.Tensor:
