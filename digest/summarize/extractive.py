@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 
 from digest.embed import MODEL_ID, shared_encoder
@@ -86,19 +87,26 @@ class ExtractiveSummarizer:
         # the reader will see), each title.
         strings = [bullet for found in candidates for _, bullet in found]
         strings += [title for title in titles if title.strip()]
-        vectors = iter(self.encode(strings))
-        rows = [[next(vectors) for _ in found] for found in candidates]
+        # Everything after the encode is numpy: torch's thread pool makes each tiny operation on
+        # a busy machine cost milliseconds, and there are a few per article.
+        vectors = self.encode(strings).numpy()
+        titles_at = len(strings) - sum(1 for title in titles if title.strip())
         results: list[list[str]] = []
-        for text, title, found, bullet_rows in zip(texts, titles, candidates, rows, strict=True):
-            title_vector = next(vectors) if title.strip() else None
+        start = 0
+        for text, title, found in zip(texts, titles, candidates, strict=True):
+            matrix = vectors[start : start + len(found)]
+            start += len(found)
+            title_vector = None
+            if title.strip():
+                title_vector = vectors[titles_at]
+                titles_at += 1
             if not found:
                 results.append([])
                 continue
-            matrix = torch.stack(bullet_rows)
             # The article's centre: the mean of what its lead section can say in bullets.
-            target = torch.nn.functional.normalize(matrix.mean(dim=0), dim=0)
+            target = _unit(matrix.mean(axis=0))
             if title_vector is not None:
-                target = torch.nn.functional.normalize(target + title_vector, dim=0)
+                target = _unit(target + title_vector)
             results.append(self._choose(text, found, matrix, target))
         return results
 
@@ -114,32 +122,25 @@ class ExtractiveSummarizer:
         return found
 
     def _choose(
-        self, text: str, found: list[tuple[int, str]], rows: torch.Tensor, target: torch.Tensor
+        self, text: str, found: list[tuple[int, str]], rows: np.ndarray, target: np.ndarray
     ) -> list[str]:
         """Rank the candidates (centrality, position, MMR) and post-process them into bullets."""
         pairs = Counter(_pairs(text, unique=False))
-        scores = []
+        scores = (rows @ target).tolist()
         for row, (position, bullet) in enumerate(found):
-            score = float(rows[row] @ target)
-            score += POSITION_WEIGHT * math.exp(-position / POSITION_DECAY)
-            score -= PRONOUN_PENALTY * starts_with_pronoun(bullet)
-            score -= QUOTE_PENALTY * bullet.lstrip().startswith(('"', "“", "'", "‘"))
-            score += PAIR_WEIGHT * _recurring_pairs(bullet, pairs)
-            scores.append(score)
-        similarity = rows @ rows.T
+            scores[row] += POSITION_WEIGHT * math.exp(-position / POSITION_DECAY)
+            scores[row] -= PRONOUN_PENALTY * starts_with_pronoun(bullet)
+            scores[row] -= QUOTE_PENALTY * bullet.lstrip().startswith(('"', "“", "'", "‘"))
+            scores[row] += PAIR_WEIGHT * _recurring_pairs(bullet, pairs)
         order: list[int] = []
-        remaining = list(range(len(found)))
-        while remaining:
 
-            def gain(row: int) -> float:
-                overlap = max((float(similarity[row, kept]) for kept in order), default=0.0)
-                return scores[row] - REDUNDANCY * overlap
+        def ranked() -> Iterator[str]:
+            for row in _by_marginal_relevance(scores, (rows @ rows.T).tolist()):
+                order.append(row)
+                yield found[row][1]
 
-            best = max(remaining, key=gain)
-            order.append(best)
-            remaining.remove(best)
-        ranked = [found[row][1] for row in order]
-        chosen = select_bullets(ranked, text, self.settings.bullets, self.settings.max_words)
+        # Lazily ranked: post-processing stops once it has its bullets.
+        chosen = select_bullets(ranked(), text, self.settings.bullets, self.settings.max_words)
         chosen.sort(key=lambda item: (found[order[item[0]]][0], order[item[0]]))
         return [bullet for _, bullet in chosen]
 
@@ -148,6 +149,23 @@ class ExtractiveSummarizer:
         return self.encoder.encode(
             strings, max_tokens=MAX_TOKENS, batch_size=max(16, self.settings.batch_size * 8)
         )
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+
+def _by_marginal_relevance(scores: list[float], similarity: list[list[float]]) -> Iterator[int]:
+    """Candidate rows, best first: each next one by its score less ``REDUNDANCY`` times its
+    similarity to the closest one already ranked (maximal marginal relevance)."""
+    overlap = [0.0] * len(scores)
+    remaining = list(range(len(scores)))
+    while remaining:
+        best = max(remaining, key=lambda row: scores[row] - REDUNDANCY * overlap[row])
+        remaining.remove(best)
+        yield best
+        for row in remaining:
+            overlap[row] = max(overlap[row], similarity[row][best])
 
 
 def _pairs(text: str, unique: bool = True) -> list[str]:
