@@ -81,14 +81,18 @@ _TRAILING_PARTICIPLE = re.compile(
     r",\s+(?:saying|adding|citing|noting|calling|prompting|leaving|making|sparking|raising|"
     r"according)\b[^.!?]*(?=[.!?]$)"
 )
+# "some of which", "many of whom": a relative clause too
+_QUANTIFIED_RELATIVE = (
+    r"(?:some|many|most|one|all|none|each|both|several|two|three) of (?:which|whom)"
+)
 _TRAILING_CLAUSE = re.compile(
-    r",\s+(?:which|who|whose|where|while|as|although|though|because|after|before)\b[^,;.!?]*"
-    r"(?=[.!?]$)"
+    r",\s+(?:which|who|whose|where|while|as|although|though|because|after|before|"
+    + _QUANTIFIED_RELATIVE
+    + r")\b[^,;.!?]*(?=[.!?]$)"
 )
 # ", who ...,", ", some of which ...,": a quoted title inside may end in the comma ('"Grammar,"').
 _RELATIVE_ASIDE = re.compile(
-    r",\s+(?:who|which|whose|where|although|though|"
-    r"(?:some|many|most|one|all|none|each|both|several|two|three) of (?:which|whom))\b"
+    r",\s+(?:who|which|whose|where|although|though|" + _QUANTIFIED_RELATIVE + r")\b"
     r"(?:[^,;\"“”]|\"[^\"]{1,60}\"|“[^“”]{1,60}”){1,160}?(?:,|(?<=,\")|(?<=,”))\s+(?=[a-z])"
 )
 # "Ann Ray, director of the museum, said": a title without an article; its phrase ("of the
@@ -106,9 +110,12 @@ _PREPOSITIONAL_ASIDE = re.compile(
 _APPOSITIVE = re.compile(
     r"(\b[A-Z][\w'’-]*[a-z]),\s+(?:a|an|the|who|now|then)\s[^,;]{2,70},\s+(?=[a-z])"
 )
+# An opening phrase or clause the main clause does not need: of time or place, a concession
+# ("Though ..."), a reason, or a participle ("Speaking in London, ..."); never a condition ("If").
 _LEADING_PHRASE = re.compile(
     r"^(?:On|In|At|During|After|Before|Earlier|Later|Last|This|Since|By|For|Over|Under|Until|When|"
-    r"While|As|With|Despite|Following|Within|Amid|Once)\b[^,]{1,100},\s+"
+    r"While|As|With|Despite|Following|Within|Amid|Once|Though|Although|Even though|Even as|"
+    r"Just as|Because|[A-Z][a-z]+ing(?=\s+[a-z]))\b(?:(?!\s-\s)[^,;:—–]){1,100}(?<!-),\s+"
 )
 _AGE = re.compile(r"(\b[A-Z][\w'’-]*[a-z]),\s+\d{1,3},\s+(?=[a-z])")
 # "..., authorities said Wednesday, four days after ...": a speaker inside the sentence.
@@ -121,6 +128,11 @@ _INNER_ATTRIBUTION = re.compile(
 _TRAILING_APPOSITIVE = re.compile(
     # not inside a list of names: "Canada, the United Kingdom, and Ireland"
     r"(\b[A-Z][\w'’-]*[a-z]),\s+(?:a|an|the|one of)\s(?![^;:]*,\s+(?:and|or)\s)[^;:]*(?=[.!?]$)"
+)
+# "... 2,466 people were sentenced, an increase of 28%.": an appositive on the whole clause or
+# its last noun. Without a comma or a conjunction in it, so it is not the end of a list.
+_CLOSING_NOUN_PHRASE = re.compile(
+    r"(\b[a-z0-9][\w'’%-]*),\s+(?:a|an|the|one of)\s(?![^;:,]*\b(?:and|or)\b)[^;:,]*(?=[.!?]$)"
 )
 # 'The report, entitled "...", examines': a naming or locating aside between commas.
 _PARTICIPLE_ASIDE = re.compile(
@@ -142,6 +154,49 @@ def _title_appositive(match: re.Match[str]) -> str:
     if not _starts_with_verb(match.string[match.end() :]):
         return match.group(0)
     return match.group(1) + " "
+
+
+CLAUSE_REACH = 5  # words of a closing noun phrase within which a verb makes it a clause
+
+
+def _closing_appositive(match: re.Match[str]) -> str:
+    """Drop a closing noun phrase after a comma, unless it is a clause ("..., the band plays").
+
+    A finite verb soon after its noun means the phrase is a main clause ("..., the police
+    arrested him", "..., the schedule picks up"); later ones belong to a relative clause ("the
+    place he once called home") and an adjective or a participle with its phrase ("the embattled
+    firm", "an increase compared with 2013") is no verb.
+    """
+    tokens = words(match.group(0)[len(match.group(1)) :])[1:CLAUSE_REACH]
+    previous = ""
+    for token, following in zip(tokens, tokens[1:] + [""], strict=True):
+        if token in _RELATIVE_PRONOUNS:
+            break
+        if not token.islower():
+            previous = ""
+            continue  # a name
+        if token.endswith("ed") and token not in _AUXILIARIES:
+            adjective = previous in _DETERMINERS or previous.endswith("ly") or not previous
+            if not adjective and following not in _PREPOSITIONS:
+                return match.group(0)
+        elif _is_past_or_auxiliary(token):
+            return match.group(0)
+        elif _may_be_s_verb(token) and _may_be_singular_noun(previous):
+            return match.group(0)  # "the schedule picks up"; not "a town of 5,000 residents"
+        previous = token
+    return match.group(1)
+
+
+def _may_be_singular_noun(token: str) -> bool:
+    """Crude: a lower-case content word that is not a plural, a number or a function word."""
+    return (
+        token.isalpha()
+        and not token.endswith("s")
+        and not token.endswith("ly")
+        and token not in _STOPWORDS
+        and token not in _DETERMINERS
+        and token not in _PREPOSITIONS
+    )
 
 
 def _dash_aside(match: re.Match[str]) -> str:
@@ -199,6 +254,62 @@ def _starts_with_verb(text: str) -> bool:
     )
 
 
+# Verbs of making someone do something ("urged the council | to vote"), by stem.
+_CAUSATIVE_STEMS = (
+    "ask",
+    "urg",
+    "forc",
+    "allow",
+    "led",
+    "lead",
+    "prompt",
+    "press",
+    "encourag",
+    "want",
+    "persuad",
+    "help",
+    "caus",
+    "enabl",
+    "requir",
+    "invit",
+    "told",
+    "tell",
+    "order",
+    "expect",
+    "convinc",
+    "push",
+    "permit",
+    "authoriz",
+    "inspir",
+    "motivat",
+    "compel",
+    "call",
+    "get",
+    "got",
+    "need",
+    "challeng",
+    "tempt",
+    "teach",
+    "taught",
+    "train",
+    "mandat",
+    "instruct",
+    "direct",
+    "advis",
+    "recommend",
+    "petition",
+    "appeal",
+)
+# Nouns of intention or capacity ("a plan | to cut costs"): vague without their infinitive.
+_INFINITIVE_NOUNS = frozenset(
+    """plan plans effort efforts attempt attempts bid decision decisions ability opportunity
+    chance right rights need way ways potential capability capacity possibility intention
+    desire willingness failure refusal move push campaign pressure order orders permission
+    power authority time""".split()
+)
+# Words whose "'s" is "is" or "has", never a possessive.
+_S_CONTRACTIONS = frozenset("it he she there that what who here where how".split())
+_RELATIVE_PRONOUNS = frozenset("who whom whose which that where when".split())
 _SUBJECT_PRONOUNS = frozenset("he she it they we i you there".split())
 _FREQUENCY_ADVERBS = frozenset("also still now then never later soon again often once".split())
 _PREPOSITIONS = frozenset(
@@ -209,7 +320,8 @@ _OPTIONAL_DELETIONS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]]
     (_DASH_ASIDE, _dash_aside),
     (_PARTICIPLE_ASIDE, " "),
     (_INNER_ATTRIBUTION, ", "),
-    (_TRAILING_APPOSITIVE, r"\1"),
+    (_TRAILING_APPOSITIVE, _closing_appositive),
+    (_CLOSING_NOUN_PHRASE, _closing_appositive),
     (_TRAILING_PARTICIPLE, ""),
     (_AGE, r"\1 "),
     (_RELATIVE_ASIDE, _aside),
@@ -220,7 +332,8 @@ _OPTIONAL_DELETIONS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]]
     (_LEADING_PHRASE, ""),
 )
 _SUBORDINATORS = (
-    r"(?:after|because|when|while|before|although|though|despite|amid|following|whereas|unless)"
+    r"(?:after|because|when|while|before|although|though|despite|amid|following|whereas|unless|"
+    r"so that)"
 )
 # Where a long sentence may be cut, keeping the head. A bare comma is not enough: in "economic,
 # social or political issues" it separates list items, so the word after it must open a clause
@@ -228,12 +341,13 @@ _SUBORDINATORS = (
 _CLAUSE_BREAK = re.compile(
     r";\s+|:\s+|\s+(?:--|—|–|-)\s+|\s+" + _SUBORDINATORS + r"\s+|"
     # "... is opening this weekend | and earned $60 million": a second verb phrase
-    r"\s+(?:and|but)\s+(?=(?:that|is|are|was|were|has|have|had|will|would|could|can|\w+ed)\b)|"
+    r"\s+(?:and|but)\s+(?=(?:that|is|are|was|were|has|have|had|will|would|could|can|says|said|"
+    r"\w+ed)\b)|"
     # a comma inside the closing quote: '... "The Winter Soldier," which debuted ...'
     r"(?:(?<=,[\"”])|,)\s+(?="
     r"(?:and|but|while|as|so|since|with|without|including|even|which|who|whose|where|according|"
     # a participle, unless it is an item of a list ("sticky, | repeating, or broken keys")
-    r"in|on|at|for|from|during|until|by|than|to|" + _SUBORDINATORS[3:-1] + r")\b|"
+    r"in|on|at|for|from|during|until|by|than|to|" + _SUBORDINATORS[3:-1] + r")\b(?!-)|"
     r"[a-z]+ing\b(?!,|\s+(?:and|or)\b))"
 )
 _PHRASE_BREAK = re.compile(
@@ -241,9 +355,10 @@ _PHRASE_BREAK = re.compile(
     r"through|against|amid|after|before|since|until|inside|outside|around|within|despite|"
     r"following|including)\s)"
 )
+# "acknowledged that", "told reporters that": "that" opens a clause, which needs its own verb.
 _REPORTED_CLAUSE = re.compile(
-    r"\b(?:said|says|say|told \w+|believes?|believed|thinks?|thought|argued|claimed|warned|"
-    r"reported|announced|insisted|noted|added) that\s"
+    r"\b(?:[a-z]+ed|said|says|say|told \w+|believes?|thinks?|thought|knew|knows|shows?|"
+    r"suggests?|means) that\s"
 )
 _SUBJECT_RELATIVE = re.compile(r",\s+(?:who|which|whose)\b")
 _POSSESSIVES = frozenset("its their his her".split())
@@ -477,6 +592,12 @@ def _first_clause(text: str, max_words: int) -> str | None:
                 continue
             if pattern is _PHRASE_BREAK and not _ends_with_noun_phrase(before):
                 continue  # "has been taken | from a movie": the verb needs its phrase
+            if (
+                pattern is _PHRASE_BREAK
+                and _opens_infinitive(text[match.end() :])
+                and _needs_infinitive(before)
+            ):
+                continue  # "pressed his team | to triple the figure": the verb's complement
             head = _drop_attribution(_ensure_stop(before))
             size = count_words(head)
             if size > max_words:
@@ -497,6 +618,39 @@ def _leaves_clause_verbless(head: str) -> bool:
     """Whether a reported clause in ``head`` lost its verb: "said that to win the $5 million."."""
     matches = list(_REPORTED_CLAUSE.finditer(head))
     return bool(matches) and not _count_verb_hints(head[matches[-1].end() :])
+
+
+def _opens_infinitive(phrase: str) -> bool:
+    """Whether ``phrase`` is "to" and a verb rather than "to" and a noun phrase ("to Paris").
+
+    What a noun phrase opens with is easy to tell: a determiner, a number, a name, a pronoun.
+    """
+    tokens = phrase.split(None, 2)
+    if len(tokens) < 2 or tokens[0] != "to":
+        return False
+    following = tokens[1].lower()
+    return not (
+        tokens[1][:1].isupper()
+        or tokens[1][:1].isdigit()
+        or tokens[1][:1] in '$£€"“'
+        or following in _DETERMINERS
+        or following in _POSSESSIVES
+        or following in _PRONOUN_OBJECTS
+        or following in ("this", "that", "these", "those", "more", "less", "about", "nearly")
+    )
+
+
+def _needs_infinitive(head: str) -> bool:
+    """Whether the end of ``head`` needs the infinitive after it.
+
+    "Led the maker | to scrap it", "a plan | to cut costs": a verb that makes someone do something
+    or a noun of intention says little without it; a purpose ("worked at the airport | to find the
+    cat") is an adjunct, and goes.
+    """
+    tokens = [t.lower() for t in words(head)]
+    if tokens and tokens[-1] in _INFINITIVE_NOUNS:
+        return True
+    return any(t.startswith(_CAUSATIVE_STEMS) for t in tokens[-4:])
 
 
 def _splits_time_phrase(before: str) -> bool:
@@ -571,12 +725,12 @@ def _ends_with_noun_phrase(text: str) -> bool:
         return last[:1].isupper()
     if last[:1].isupper() or last[:1].isdigit():
         return True
+    if lowered in _PRONOUN_OBJECTS or lowered in _PARTICLES or len(tokens) < 3:
+        return False
     before = [t.lower() for t in tokens[-4:-1]]
     # "this" and "that" also stand alone ("an example of this | came"), so they do not count.
     if any(t in _DETERMINERS or t[:1].isdigit() for t in before):
         return True
-    if lowered in _PRONOUN_OBJECTS or lowered in _PARTICLES or len(tokens) < 3:
-        return False
     verb, previous = before[-2:]
     # "to be on guard", "was taken into custody"; not "engaging in conduct | with intent", where
     # the noun is vague without its own phrase.
@@ -615,12 +769,22 @@ def _count_verb_hints(text: str, skip_first: bool = False) -> int:
 
 def _may_be_s_verb(token: str) -> bool:
     """Whether ``token`` may be a present verb in "-s" ("crashes"; plurals look the same)."""
-    return token.endswith("s") and not token.endswith(("ss", "us")) and token not in _S_WORDS
+    return (
+        token.endswith("s")
+        and not token.endswith(("ss", "us", "'s", "’s"))
+        and token not in _S_WORDS
+    )
 
 
 def _is_past_or_auxiliary(token: str) -> bool:
-    """Whether ``token`` is surely a verb form: an auxiliary, "-ed" or an irregular past."""
-    return token in _AUXILIARIES or token.endswith("ed") or token in _IRREGULAR_VERBS
+    """Whether ``token`` is surely a verb form: an auxiliary (also contracted: "isn't", "it's",
+    "they've"), "-ed" or an irregular past."""
+    if token in _AUXILIARIES or token.endswith("ed") or token in _IRREGULAR_VERBS:
+        return True
+    stem, _, ending = token.replace("’", "'").rpartition("'")
+    return bool(stem) and (
+        ending in ("t", "re", "ve", "ll", "d") or (ending == "s" and stem in _S_CONTRACTIONS)
+    )
 
 
 def _ensure_stop(text: str) -> str:
@@ -672,7 +836,23 @@ def is_complete(bullet: str) -> bool:
         return False  # a headline or a heading in capitals, not a sentence
     if _SUBORDINATE_OPENING.match(first) and "," not in text:
         return False  # "Just as sanctions were forcing Iran.": a subordinate clause on its own
+    if _lacks_main_clause(first):
+        return False
     return len(split_sentences(text)) == 1
+
+
+def _lacks_main_clause(text: str) -> bool:
+    """Whether ``text`` is only an opening phrase: "In films from 2001 to 2010, Alien." or
+    "Posted online by the analysts.": after a prepositional or a participle phrase, the main
+    clause must come, and it has a verb."""
+    tokens = text.split()
+    opener = tokens[0].lower()
+    participle = opener.endswith("ed") and len(tokens) > 1 and tokens[1] in _PREPOSITIONS
+    if opener not in _PREPOSITIONS and not participle:
+        return False
+    if "," not in text:
+        return participle or not _has_verb_hint(text)
+    return not _count_verb_hints(text.split(",", 1)[1])
 
 
 def source_vocabulary(source: str) -> frozenset[str]:
