@@ -208,6 +208,48 @@ def _dash_aside(match: re.Match[str]) -> str:
     return ""
 
 
+def _leading_phrase(match: re.Match[str]) -> str:
+    """Drop an opening phrase, unless the comma that seemed to close it did not.
+
+    "Checking accounts are free, and ...": a participle phrase has no finite verb, and what
+    follows it is a clause, not "and ..." or an appositive ("Having bought a house in Inn, a town
+    on the border, Austria ...").
+    """
+    phrase = match.group(0)
+    rest = match.string[match.end() :]
+    first_word = rest.split(None, 1)[0].lower() if rest.strip() else ""
+    if first_word in ("and", "or", "but", "so", "yet", "nor") or first_word in _CLAUSE_OPENERS:
+        return phrase
+    if phrase.split(None, 1)[0].endswith("ing"):
+        # a participle phrase holds no finite verb ("-s" words may be plurals: only sure verbs),
+        # but a relative clause in it may ("Featuring a design that is new, ...")
+        for token in words(phrase)[1:]:
+            if token in _RELATIVE_PRONOUNS:
+                break
+            if token.islower() and _is_past_or_auxiliary(token):
+                return phrase
+    segment = rest.split(",", 1)
+    if len(segment) > 1 and first_word in ("a", "an") and not _count_verb_hints(segment[0]):
+        return phrase
+    return ""
+
+
+def _relative_aside(match: re.Match[str]) -> str:
+    """Drop a relative clause between commas (see :func:`_aside`), if it is one: it has a verb.
+
+    In "Ann Ray, who in 2008, won the prize, has died" the first comma pair holds no verb, so the
+    clause goes on past it.
+    """
+    pronoun = re.match(r",\s+\S+", match.group(0))
+    clause = match.group(0)[pronoun.end() if pronoun else 0 :]
+    # the verb is usually the next word ("which come with ..."), where a bare plural verb counts
+    following = clause.split(None, 1)[0].lower() if clause.strip() else ""
+    bare_verb = following.isalpha() and following not in _STOPWORDS | _PREPOSITIONS
+    if not _count_verb_hints(clause) and not bare_verb:
+        return match.group(0)
+    return _aside(match)
+
+
 def _aside(match: re.Match[str]) -> str:
     """Drop an aside between commas if what follows it continues the sentence.
 
@@ -231,7 +273,8 @@ def _aside(match: re.Match[str]) -> str:
         or following[0][:1].isupper()
     ):
         # "when, in fact, he replied": after a conjunction the comma was the aside's own
-        return " " if before.split()[-1].lower() in _DANGLING_END else ", "
+        last = before.split()[-1].lower()
+        return " " if last in _DANGLING_END or last in _CLAUSE_OPENERS else ", "
     # "The new models, which ..., launch today": a subject without a verb yet; unless the word
     # is an item of a list ("optimization, | relevancy and reach")
     listed = len(following) > 1 and (following[0].endswith(",") or following[1] in ("and", "or"))
@@ -309,6 +352,11 @@ _INFINITIVE_NOUNS = frozenset(
 )
 # Words whose "'s" is "is" or "has", never a possessive.
 _S_CONTRACTIONS = frozenset("it he she there that what who here where how".split())
+# Words after which a clause starts; an aside after one had no comma before it of its own.
+_CLAUSE_OPENERS = frozenset(
+    """when while because although though if since until after before whereas unless so where
+    whether""".split()
+)
 _RELATIVE_PRONOUNS = frozenset("who whom whose which that where when".split())
 _SUBJECT_PRONOUNS = frozenset("he she it they we i you there".split())
 _FREQUENCY_ADVERBS = frozenset("also still now then never later soon again often once".split())
@@ -324,12 +372,12 @@ _OPTIONAL_DELETIONS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]]
     (_CLOSING_NOUN_PHRASE, _closing_appositive),
     (_TRAILING_PARTICIPLE, ""),
     (_AGE, r"\1 "),
-    (_RELATIVE_ASIDE, _aside),
+    (_RELATIVE_ASIDE, _relative_aside),
     (_APPOSITIVE, r"\1 "),
     (_TITLE_APPOSITIVE, _title_appositive),
     (_PREPOSITIONAL_ASIDE, _aside),
     (_TRAILING_CLAUSE, ""),
-    (_LEADING_PHRASE, ""),
+    (_LEADING_PHRASE, _leading_phrase),
 )
 _SUBORDINATORS = (
     r"(?:after|because|when|while|before|although|though|despite|amid|following|whereas|unless|"
@@ -848,10 +896,18 @@ def _lacks_main_clause(text: str) -> bool:
     tokens = text.split()
     opener = tokens[0].lower()
     participle = opener.endswith("ed") and len(tokens) > 1 and tokens[1] in _PREPOSITIONS
-    if opener not in _PREPOSITIONS and not participle:
-        return False
+    # "Having (recently) bought a house in Inn.": a perfect participle, never a subject
+    perfect = opener == "having" and any(_is_past_or_auxiliary(t.lower()) for t in tokens[1:3])
+    participle = participle or perfect
     if "," not in text:
-        return participle or not _has_verb_hint(text)
+        if participle:
+            return True
+        return opener in _PREPOSITIONS and not _has_verb_hint(text)
+    # "Having bought a house in Inn, a town on the border.": an "-ing" phrase may be a subject
+    # ("Checking accounts are free."), but not when a comma closes it
+    gerund = opener.endswith("ing") and opener not in _ING_NOUNS and tokens[1][:1].islower()
+    if opener not in _PREPOSITIONS and not participle and not gerund:
+        return False
     return not _count_verb_hints(text.split(",", 1)[1])
 
 
