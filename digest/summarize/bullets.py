@@ -108,14 +108,14 @@ _PREPOSITIONAL_ASIDE = re.compile(
     r"(?:after|before|despite|following|amid|during|unlike)\s[^,;\"“”]{2,80}),\s+(?=[a-z])"
 )
 _APPOSITIVE = re.compile(
-    r"(\b[A-Z][\w'’-]*[a-z]),\s+(?:a|an|the|who|now|then)\s[^,;]{2,70},\s+(?=[a-z])"
+    r"(\b[A-Z][\w'’-]*[a-z]),\s+(?:a|an|the|now|then)\s[^,;]{2,70},\s+(?=[a-z])"
 )
 # An opening phrase or clause the main clause does not need: of time or place, a concession
 # ("Though ..."), a reason, or a participle ("Speaking in London, ..."); never a condition ("If").
 _LEADING_PHRASE = re.compile(
     r"^(?:On|In|At|During|After|Before|Earlier|Later|Last|This|Since|By|For|Over|Under|Until|When|"
     r"While|As|With|Despite|Following|Within|Amid|Once|Though|Although|Even though|Even as|"
-    r"Just as|Because|[A-Z][a-z]+ing(?=\s+[a-z]))\b(?:(?!\s-\s)[^,;:—–]){1,100}(?<!-),\s+"
+    r"Just as|Because|[A-Z][a-z]+ing(?=\s+[a-z]))\b(?:(?!\s-\s|--)[^,;:—–]){1,100}(?<!-),\s+"
 )
 _AGE = re.compile(r"(\b[A-Z][\w'’-]*[a-z]),\s+\d{1,3},\s+(?=[a-z])")
 # "..., authorities said Wednesday, four days after ...": a speaker inside the sentence.
@@ -149,7 +149,10 @@ def _title_appositive(match: re.Match[str]) -> str:
     before = match.string[: match.start()].split()
     if before and before[-1].lower() in _PREPOSITIONS:
         return match.group(0)  # "In Paris, police at the station, ...": no name and title here
-    if any(_is_past_or_auxiliary(token) for token in words(match.group(2))):
+    title = words(match.group(2))
+    if title[0].lower() in _STOPWORDS - {"one"} or title[0].lower() in _RELATIVE_PRONOUNS:
+        return match.group(0)  # "Ann Ray, who in 2008, won": a clause, not a title
+    if any(_is_past_or_auxiliary(token) for token in title):
         return match.group(0)
     if not _starts_with_verb(match.string[match.end() :]):
         return match.group(0)
@@ -408,6 +411,7 @@ _REPORTED_CLAUSE = re.compile(
     r"\b(?:[a-z]+ed|said|says|say|told \w+|believes?|thinks?|thought|knew|knows|shows?|"
     r"suggests?|means) that\s"
 )
+_SPACED_DASH = re.compile(r"\s(?:--|—|–|-)\s")
 _SUBJECT_RELATIVE = re.compile(r",\s+(?:who|which|whose)\b")
 _POSSESSIVES = frozenset("its their his her".split())
 _OPEN_ASIDE = re.compile(r",\s+(?:who|which|whose|whom|where|when|while)\b[^,]*$")
@@ -684,7 +688,7 @@ def _opens_infinitive(phrase: str) -> bool:
         or following in _DETERMINERS
         or following in _POSSESSIVES
         or following in _PRONOUN_OBJECTS
-        or following in ("this", "that", "these", "those", "more", "less", "about", "nearly")
+        or following in ("this", "that", "these", "those")
     )
 
 
@@ -742,6 +746,13 @@ def _is_unfinished(head: str) -> bool:
     """
     if _leaves_clause_verbless(head):
         return True
+    dashes = _SPACED_DASH.findall(head)
+    if len(dashes) % 2:
+        # "It runs the X Experience -- a chance.": cut inside a dashed aside, which a noun phrase
+        # opened ("a", "an") or which has no verb
+        aside = _SPACED_DASH.split(head)[-1]
+        if aside.split(None, 1)[0].lower() in ("a", "an") or not _count_clause_verbs(aside):
+            return True
     relative = _SUBJECT_RELATIVE.search(head)
     if relative and not _has_verb_hint(head[: relative.start()]):
         if _count_verb_hints(head[relative.end() :]) < 2:
@@ -819,6 +830,7 @@ def _may_be_s_verb(token: str) -> bool:
     """Whether ``token`` may be a present verb in "-s" ("crashes"; plurals look the same)."""
     return (
         token.endswith("s")
+        and token[:1].isalpha()  # "1960s"
         and not token.endswith(("ss", "us", "'s", "’s"))
         and token not in _S_WORDS
     )
@@ -908,7 +920,17 @@ def _lacks_main_clause(text: str) -> bool:
     gerund = opener.endswith("ing") and opener not in _ING_NOUNS and tokens[1][:1].islower()
     if opener not in _PREPOSITIONS and not participle and not gerund:
         return False
-    return not _count_verb_hints(text.split(",", 1)[1])
+    return not _count_clause_verbs(text.split(",", 1)[1])
+
+
+def _count_clause_verbs(text: str) -> int:
+    """Like :func:`_count_verb_hints`, but an "-s" word counts only after a singular noun ("the
+    company makes"), not after an adverb or an adjective ("mostly students")."""
+    tokens = [t for t in words(text) if t.islower()]
+    return sum(
+        _is_past_or_auxiliary(token) or (_may_be_s_verb(token) and _may_be_singular_noun(before))
+        for before, token in zip([""] + tokens, tokens, strict=False)
+    )
 
 
 def source_vocabulary(source: str) -> frozenset[str]:
