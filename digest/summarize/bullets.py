@@ -42,7 +42,9 @@ _SAY = (
 )
 # A speaker opening a sentence: "Police", "The agency's chief", never "Months after an official".
 _NOT_SPEAKER = (
-    r"(?!(?:after|before|when|while|if|as|because|although|since|until|that|who|which|what)\b)"
+    r"(?!(?:after|before|when|while|if|as|because|although|since|until|that|who|which|what|"
+    # nor a passive: "Residents were told to leave" is no attribution
+    r"was|were|are|is|been|being|be)\b)"
 )
 # Nor a phrase that opens with a preposition: "At the reported price, ..." names no speaker.
 _SPEAKER = (
@@ -464,7 +466,8 @@ _S_WORDS = _S_ADVERBS | frozenset("his its this as yes whereas news series speci
 _DANGLING_END = frozenset(
     """a an the and or but of to in on at for with from by as that which who whose is are was were
     be been has have had its their his her our your my this these those than into about
-    nor""".split()
+    nor until during without against among between within via toward towards despite amid upon
+    onto""".split()
 )
 # Openings that make a clause subordinate ("After", "Since" may open a phrase instead: not here).
 _SUBORDINATE_OPENING = re.compile(
@@ -527,13 +530,18 @@ def select_bullets(
 def shorten(sentence: str, max_words: int) -> str | None:
     """Shorten ``sentence`` into a bullet of at most ``max_words`` words, or None if it cannot be.
 
-    Always drops datelines, leading connectives, parentheses and attributions ("police said"); a
-    sentence that then fits is kept whole. A longer one becomes the LONGEST version within the
-    limit that some combination of deletions reaches, each deletion keeping a complete sentence:
-    dashed and naming asides (', entitled "...",'), attributions inside the sentence, trailing
-    participle phrases, relative clauses, appositives, ages, introductory phrases, or a cut after
-    the first clause (or before a trailing phrase) that is itself a sentence. So asides and tails
-    go before the end of the main clause does.
+    Questions and sentences that introduce a list are refused. Always drops datelines, leading
+    connectives, parentheses and attributions ("police said", "told reporters at a briefing
+    that"); a sentence that then fits is kept whole. A longer one becomes the LONGEST version
+    within the limit that some combination of deletions reaches, each deletion keeping a complete
+    sentence: dashed, naming and prepositional asides (', entitled "...",', ', after the vote,'),
+    attributions inside the sentence, trailing participle phrases, relative clauses (also ", some
+    of which ..."), appositives (also a bare title: ", director of X,"), closing noun phrases (",
+    an increase of 28%"), ages, opening phrases (of time or place, a concession, a participle;
+    never a condition), or a cut that leaves a sentence: after the first clause (also before "as"
+    opening a clause) or before a trailing phrase that the head does not need. A cut is refused
+    where it would leave a verb without its object or infinitive, a reported clause or an opening
+    phrase without its verb, or half a dashed aside.
     """
     text = " ".join(sentence.split())
     if not text or text.rstrip(" .").endswith(":"):
@@ -669,7 +677,13 @@ def _first_clause(text: str, max_words: int) -> str | None:
 def _leaves_clause_verbless(head: str) -> bool:
     """Whether a reported clause in ``head`` lost its verb: "said that to win the $5 million."."""
     matches = list(_REPORTED_CLAUSE.finditer(head))
-    return bool(matches) and not _count_verb_hints(head[matches[-1].end() :])
+    if not matches:
+        return False
+    clause = head[matches[-1].end() :]
+    if clause.startswith("to "):
+        # an infinitive phrase opens it: the clause's own verb must be a sure one
+        return not any(_is_past_or_auxiliary(t) for t in words(clause) if t.islower())
+    return not _count_clause_verbs(clause)
 
 
 def _opens_infinitive(phrase: str) -> bool:
@@ -780,7 +794,9 @@ def _ends_with_noun_phrase(text: str) -> bool:
         return False
     lowered = last.lower()
     participle = lowered.endswith("ing") and lowered not in _ING_NOUNS
-    if lowered in _DANGLING_END or participle or _is_past_or_auxiliary(lowered):
+    if lowered in _DANGLING_END or lowered in _PREPOSITIONS or participle:
+        return last[:1].isupper()
+    if _is_past_or_auxiliary(lowered):
         return last[:1].isupper()
     if last[:1].isupper() or last[:1].isdigit():
         return True
@@ -907,17 +923,24 @@ def _lacks_main_clause(text: str) -> bool:
     clause must come, and it has a verb."""
     tokens = text.split()
     opener = tokens[0].lower()
-    participle = opener.endswith("ed") and len(tokens) > 1 and tokens[1] in _PREPOSITIONS
+    # "Posted (online) by ...": "-ed" and a preposition, with no verb between ("United flew to")
+    participle = (
+        opener.endswith("ed")
+        and any(t in _PREPOSITIONS for t in tokens[1:3])
+        and not any(_is_past_or_auxiliary(t) for t in tokens[1:3])
+    )
     # "Having (recently) bought a house in Inn.": a perfect participle, never a subject
     perfect = opener == "having" and any(_is_past_or_auxiliary(t.lower()) for t in tokens[1:3])
     participle = participle or perfect
+    # an "-ing" phrase may be a subject, with a verb of its own ("Checking accounts are free.")
+    gerund = opener.endswith("ing") and opener not in _ING_NOUNS and tokens[1][:1].islower()
     if "," not in text:
         if participle:
             return True
+        if gerund:
+            return not _count_clause_verbs(text)  # "Speaking to reporters at the court."
         return opener in _PREPOSITIONS and not _has_verb_hint(text)
-    # "Having bought a house in Inn, a town on the border.": an "-ing" phrase may be a subject
-    # ("Checking accounts are free."), but not when a comma closes it
-    gerund = opener.endswith("ing") and opener not in _ING_NOUNS and tokens[1][:1].islower()
+    # "Having bought a house in Inn, a town on the border.": after a comma, the clause must come
     if opener not in _PREPOSITIONS and not participle and not gerund:
         return False
     return not _count_clause_verbs(text.split(",", 1)[1])
