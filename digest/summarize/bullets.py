@@ -302,6 +302,7 @@ def _starts_with_verb(text: str) -> bool:
     )
 
 
+CAUSATIVE_REACH = 6  # words before a cut within which such a verb needs the infinitive after it
 # Verbs of making someone do something ("urged the council | to vote"), by stem.
 _CAUSATIVE_STEMS = (
     "ask",
@@ -716,7 +717,7 @@ def _needs_infinitive(head: str) -> bool:
     tokens = [t.lower() for t in words(head)]
     if tokens and tokens[-1] in _INFINITIVE_NOUNS:
         return True
-    return any(t.startswith(_CAUSATIVE_STEMS) for t in tokens[-4:])
+    return any(t.startswith(_CAUSATIVE_STEMS) for t in tokens[-CAUSATIVE_REACH:])
 
 
 def _splits_time_phrase(before: str) -> bool:
@@ -933,7 +934,13 @@ def _lacks_main_clause(text: str) -> bool:
     perfect = opener == "having" and any(_is_past_or_auxiliary(t.lower()) for t in tokens[1:3])
     participle = participle or perfect
     # an "-ing" phrase may be a subject, with a verb of its own ("Checking accounts are free.")
-    gerund = opener.endswith("ing") and opener not in _ING_NOUNS and tokens[1][:1].islower()
+    # ("Beijing is ...": a name, which a verb follows)
+    gerund = (
+        opener.endswith("ing")
+        and opener not in _ING_NOUNS
+        and tokens[1][:1].islower()
+        and not _is_past_or_auxiliary(tokens[1].lower())
+    )
     if "," not in text:
         if participle:
             return True
@@ -949,9 +956,14 @@ def _lacks_main_clause(text: str) -> bool:
 def _count_clause_verbs(text: str) -> int:
     """Like :func:`_count_verb_hints`, but an "-s" word counts only after a singular noun ("the
     company makes"), not after an adverb or an adjective ("mostly students")."""
-    tokens = [t for t in words(text) if t.islower()]
+    tokens = words(text)
     return sum(
-        _is_past_or_auxiliary(token) or (_may_be_s_verb(token) and _may_be_singular_noun(before))
+        token.islower()
+        and (
+            _is_past_or_auxiliary(token)
+            # after a name ("Stadia represents") or a singular noun
+            or (_may_be_s_verb(token) and (before[:1].isupper() or _may_be_singular_noun(before)))
+        )
         for before, token in zip([""] + tokens, tokens, strict=False)
     )
 
