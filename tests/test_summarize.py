@@ -342,6 +342,16 @@ def test_shorten_refuses_cuts_that_leave_a_fragment(sentence: str) -> None:
     assert shorten(sentence, 20) is None
 
 
+def test_shorten_keeps_the_statement_before_a_closing_question() -> None:
+    sentence = (
+        "The first season of the harbour drama drew record audiences, storms and two weddings, but "
+        "what will viewers see when the second season opens on Sunday?"
+    )
+    assert shorten(sentence, 20) == (
+        "The first season of the harbour drama drew record audiences, storms and two weddings."
+    )
+
+
 def test_shorten_keeps_what_a_cut_or_deletion_would_make_wrong() -> None:
     # no cut "three days | after": the time phrase belongs together
     bullet = shorten(

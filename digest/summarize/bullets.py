@@ -414,6 +414,11 @@ _REPORTED_CLAUSE = re.compile(
     r"\b(?:[a-z]+ed|said|says|say|told \w+|believes?|thinks?|thought|knew|knows|shows?|"
     r"suggests?|means) that\s"
 )
+# ", but what can fans expect?": a question closing a sentence that began as a statement
+_QUESTION_TAIL = re.compile(
+    r",\s+(?:but|and|so|yet)\s+(?:what|why|how|who|where|when|which|will|would|can|could|"
+    r"should|is|are|was|were|do|does|did|has|have)\b[^,;:]*\?[\"'”’)]*$"
+)
 _SPACED_DASH = re.compile(r"\s(?:--|—|–|-)\s")
 _SUBJECT_RELATIVE = re.compile(r",\s+(?:who|which|whose)\b")
 _POSSESSIVES = frozenset("its their his her".split())
@@ -548,7 +553,12 @@ def shorten(sentence: str, max_words: int) -> str | None:
     if not text or text.rstrip(" .").endswith(":"):
         return None  # introduces a list or a quotation: not a statement of its own
     if text.rstrip("\"'”’) ").endswith("?"):
-        return None  # a question: cutting it would turn it into a claim
+        # a question: cutting it would turn it into a claim; but in "X saw battles, but what
+        # comes next?" a statement comes first, and it can stand alone
+        tail = _QUESTION_TAIL.search(text)
+        if not tail:
+            return None
+        text = text[: tail.start()] + "."
     for dateline in _DATELINES:
         text = dateline.sub("", text, count=1)
     text = _ensure_stop(_PARENTHESES.sub("", text))
