@@ -215,6 +215,177 @@ def test_shorten_refuses_what_it_cannot_make_a_sentence() -> None:
     assert shorten(long_list, 20) is None
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # an irregular past ("took", "came") is the verb of what remains
+        (
+            "The crash took place on the main road near the old harbour bridge, which had been "
+            "closed for repairs since June.",
+            "The crash took place on the main road near the old harbour bridge.",
+        ),
+        (
+            "The old lighthouse keeper came down to the harbour with a lantern and a rope to help "
+            "the crew of the stranded fishing boat.",
+            "The old lighthouse keeper came down to the harbour with a lantern and a rope.",
+        ),
+        # a cut before a trailing phrase after a past verb's plural object
+        (
+            "The new audit of the regional water board has exposed discrepancies in the way the "
+            "three largest districts reported their spending last year.",
+            "The new audit of the regional water board has exposed discrepancies.",
+        ),
+        # "as" opening a clause, without a comma
+        (
+            "Residents of the small coastal villages stocked up on candles, bottled water and "
+            "tinned food as the hurricane slowly turned towards them.",
+            "Residents of the small coastal villages stocked up on candles, bottled water and "
+            "tinned food.",
+        ),
+        # "in the coming weeks" is complete before "after"
+        (
+            "The ferry service is expected to resume in the coming weeks after engineers from the "
+            "national rail company finished their repairs.",
+            "The ferry service is expected to resume in the coming weeks.",
+        ),
+        # a relative aside with a quoted title ending in the comma
+        (
+            'The 52-year-old singer from Cork, who became famous in the 1990s with the ballad "Harbour '
+            'Lights," has announced a farewell tour of small venues across Ireland and Scotland next '
+            "spring.",
+            "The 52-year-old singer from Cork has announced a farewell tour of small venues across "
+            "Ireland and Scotland next spring.",
+        ),
+        (
+            "The museum will show forty paintings from the private collection next month, some of "
+            "which have never been displayed in public before.",
+            "The museum will show forty paintings from the private collection next month.",
+        ),
+        # a title without an article
+        (
+            "Tomas Berg, director of the city's science museum, has announced plans for a new "
+            "planetarium that will open to the public next spring.",
+            "Tomas Berg has announced plans for a new planetarium that will open to the public next "
+            "spring.",
+        ),
+        # a phrase of time between commas
+        (
+            "The former mayor, after months of hesitation and several long and bitter public "
+            "hearings, has finally agreed to testify next week.",
+            "The former mayor has finally agreed to testify next week.",
+        ),
+        # a closing noun phrase on the whole clause
+        (
+            "Nearly 3,000 people visited the new harbour museum during its first open weekend, a "
+            "rise of almost half on last year.",
+            "Nearly 3,000 people visited the new harbour museum during its first open weekend.",
+        ),
+        # opening concessions and participle phrases
+        (
+            "Though the ferry company had promised a new timetable, passengers on the northern "
+            "route still face long waits at the harbour every morning.",
+            "Passengers on the northern route still face long waits at the harbour every morning.",
+        ),
+        (
+            "Speaking to a crowd of reporters outside the court on Friday, the lawyer for the two "
+            "fishermen called the verdict a victory for common sense.",
+            "The lawyer for the two fishermen called the verdict a victory for common sense.",
+        ),
+        # "when, in fact, she": the aside after a conjunction leaves no comma behind
+        (
+            "The clip was edited to suggest the minister dodged a question on quotas, when, in "
+            "fact, she answered it at once.",
+            "The clip was edited to suggest the minister dodged a question on quotas, when she "
+            "answered it at once.",
+        ),
+        # a dashed aside opened by a noun phrase goes whole, never half
+        (
+            "The company also runs the Harbour Sailing School -- a chance for children from the "
+            "town to learn to sail small boats in summer.",
+            "The company also runs the Harbour Sailing School.",
+        ),
+    ],
+)
+def test_shorten_reaches_more_long_sentences(sentence: str, expected: str) -> None:
+    assert shorten(sentence, 20) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # "who in 2012," holds no verb: the relative clause goes on past the comma
+        "Mara Lind, who in 2012, won the national cycling title for the third time in a row, has "
+        "retired from racing at the age of 34.",
+        # "as a man who ...": a role, not a clause
+        "Voters in the northern fishing port have long regarded the retired harbour master as a "
+        "man who understood the sea and its moods.",
+        # the reported clause would lose its verb: "said that to reach the target of 5,000 homes."
+        "One senior economist at the bank said that to reach the target of 5,000 new homes in "
+        "annual construction the city would need more land.",
+        # "led the cooperative | to close its doors": the verb needs its infinitive
+        "The sudden collapse in fish prices during the long wet spring led the island's largest "
+        "fishing cooperative to close its doors for good.",
+        # an opening participle phrase is not a sentence on its own
+        "Posted online by a group of amateur astronomers from the north of the country on Sunday, "
+        "the photographs show the comet in remarkable detail.",
+        "Having recently bought the old mill on the edge of Lindby, a village on the river, the "
+        "council will turn it into a museum.",
+        # a passive is no attribution: "were told to prepare" must not become "To prepare ..."
+        "Residents of the coastal villages were told on Friday to prepare for power cuts and "
+        "flooding as the hurricane approached the islands.",
+        # a question: cutting it would make it a claim
+        "Will the council finally approve the long-delayed plan for a new ferry pier when it "
+        "meets again next month after the summer?",
+    ],
+)
+def test_shorten_refuses_cuts_that_leave_a_fragment(sentence: str) -> None:
+    assert shorten(sentence, 20) is None
+
+
+def test_shorten_keeps_the_statement_before_a_closing_question() -> None:
+    sentence = (
+        "The first season of the harbour drama drew record audiences, storms and two weddings, but "
+        "what will viewers see when the second season opens on Sunday?"
+    )
+    assert shorten(sentence, 20) == (
+        "The first season of the harbour drama drew record audiences, storms and two weddings."
+    )
+
+
+def test_shorten_keeps_what_a_cut_or_deletion_would_make_wrong() -> None:
+    # no cut "three days | after": the time phrase belongs together
+    bullet = shorten(
+        "The ferry service between the two islands resumed just three days after engineers "
+        "finished repairing the damaged pier at the northern terminal.",
+        20,
+    )
+    assert bullet is not None and not bullet.endswith("three days.")
+    # ", the river rose ..." is a clause, not a noun phrase to drop
+    rain = (
+        "Heavy rain fell across the whole valley for three days without a break, the river rose "
+        "above its banks and the bridge closed."
+    )
+    assert (
+        shorten(rain, 20)
+        != "Heavy rain fell across the whole valley for three days without a break."
+    )
+    # "Checking accounts ..." is the subject, not an opening participle phrase to drop
+    accounts = (
+        "Checking accounts at small banks are often free of charge, and most of them will also "
+        "let customers overdraw by a small amount."
+    )
+    assert shorten(accounts, 20) == "Checking accounts at small banks are often free of charge."
+    # a condition is never dropped, and no bullet ends on a preposition ("until.")
+    storm = (
+        "If the storm reaches the coast tonight, the ferry company will cancel all crossings to "
+        "the islands until at least Monday morning at the earliest."
+    )
+    assert shorten(storm, 20) == (
+        "If the storm reaches the coast tonight, the ferry company will cancel all crossings to "
+        "the islands."
+    )
+
+
 def test_select_bullets_limits_count_length_and_duplicates() -> None:
     candidates = split_sentences(REPEATED)
     chosen = select_bullets(candidates, REPEATED, bullets=3, max_words=20)
