@@ -165,6 +165,10 @@ def test_split_sentences_keeps_abbreviations_and_initials() -> None:
             "But the orchard lost half its blossom (the worst in years) to the frost at night.",
             "The orchard lost half its blossom to the frost at night.",
         ),
+        (  # the quotation's comma goes with the attribution
+            'The rest will pay for "new cranes and a longer quay," according to the port board.',
+            'The rest will pay for "new cranes and a longer quay."',
+        ),
     ],
 )
 def test_shorten_drops_datelines_attributions_and_asides(sentence: str, expected: str) -> None:

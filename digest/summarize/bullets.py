@@ -621,6 +621,9 @@ def _drop_attribution(text: str) -> str:
     return _drop_leading_attribution(text)
 
 
+_STRANDED_COMMA = re.compile(r"[,;:]([\"'”’)]*)([.!?])$")
+
+
 def _drop(
     pattern: re.Pattern[str],
     text: str,
@@ -628,6 +631,8 @@ def _drop(
 ) -> str:
     """Apply one deletion, keeping the result only if it is still a complete sentence."""
     shorter = _capitalise(pattern.sub(replacement, text, count=1).strip())
+    # 'safety," according to the board.' loses its attribution: the comma goes, the stop moves in.
+    shorter = _STRANDED_COMMA.sub(r"\2\1", shorter)
     if shorter == text or not is_complete(shorter):
         return text
     # A deletion that took the main verb with it leaves a noun phrase, not a sentence.
