@@ -1,11 +1,11 @@
 """The extractive backend, the embedded default: the article's most central statements, shortened.
 
-Candidates come from the lead section (the first ``WINDOW`` sentences): each sentence that the
-post-processing can shorten into a bullet, and each clause inside one that states a fact on its own
-(``clause_bullets``: the news of "fans were upset on Tuesday after star X announced she will leave"
-is the clause after "after"). Each candidate is embedded as the reader will see it, with the
-packaged all-MiniLM-L6-v2 model (the process's shared encoder, see ``digest.embed``). A bullet
-scores by
+Candidates come from the lead section (the first ``WINDOW`` sentences, at most ``MAX_CANDIDATES``
+bullets in article order): each sentence that the post-processing can shorten into a bullet, and
+each clause inside one that states a fact on its own (``clause_bullets``: the news of "fans were
+upset on Tuesday after star X announced she will leave" is the clause after "after"). Each
+candidate is embedded as the reader will see it, with the packaged all-MiniLM-L6-v2 model (the
+process's shared encoder, see ``digest.embed``). A bullet scores by
 
 - its cosine to the centre of the candidates (plus the title, when there is one): what the lead
   section keeps saying is what the article is about;
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 ALGORITHM_VERSION = 5
 WINDOW = 20  # candidate sentences: the lead section and a little past it
+MAX_CANDIDATES = 14  # bullets embedded per article, in article order; later ones are rarely picked
 MAX_TOKENS = 32  # a bullet of up to 20 words fits; longer input only costs time
 POSITION_WEIGHT = 0.5
 POSITION_DECAY = 5.0  # sentences: the prior halves about every 3.5 sentences
@@ -119,7 +120,9 @@ class ExtractiveSummarizer:
             bullet = shorten(sentence, limit)
             versions = ([bullet] if bullet is not None else []) + clause_bullets(sentence, limit)
             found += [(position, version) for version in dict.fromkeys(versions)]
-        return found
+            if len(found) >= MAX_CANDIDATES:
+                break
+        return found[:MAX_CANDIDATES]
 
     def _choose(
         self, text: str, found: list[tuple[int, str]], rows: np.ndarray, target: np.ndarray
