@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import lxml.html
 
@@ -21,6 +20,7 @@ from digest.fetch import HttpFetcher
 from digest.pipeline import build_edition, gather, send_edition
 from digest.render import EditionView, Renderer, Story, group_sections
 from digest.store import SQLiteStore
+from digest.summarize import SummarizerSettings, load_summarizer
 from tests.conftest import Inbox
 
 HOSTILE_TITLE = (
@@ -92,8 +92,12 @@ def assert_inert_html(html: str) -> None:
 
 
 def test_hostile_feed_is_inert_in_html_text_and_headers(
-    tmp_path: Path, smtp: Inbox, summarizer: Any, make_config: Callable[..., Config]
+    tmp_path: Path, smtp: Inbox, make_config: Callable[..., Config]
 ) -> None:
+    # The lead backend: its bullets are the page's first statements, so the hostile markup in the
+    # third one is sure to reach the edition (which sentences the extractive default picks is
+    # that backend's business, not this test's).
+    summarizer = load_summarizer(SummarizerSettings(backend="lead"))
     site = tmp_path / "site"
     site.mkdir()
     hostile_site(site)

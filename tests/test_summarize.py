@@ -423,6 +423,11 @@ def test_select_bullets_replaces_a_bullet_the_source_does_not_support() -> None:
             "reopen to hikers in early June.",
             ["The north trail will reopen to hikers in early June."],
         ),
+        (  # of two reported clauses, the second is not cut before its verb ("and that X.")
+            "Growers in the valley said the late frost had already halved their pear harvest, and "
+            "that two of the packing sheds near the river had closed in October.",
+            ["The late frost had already halved their pear harvest."],
+        ),
         (  # ", though" opens a clause that stands alone
             "The fire started in a storage shed late on Monday after a fuel leak, though the "
             "county has not reported any damage to nearby homes.",

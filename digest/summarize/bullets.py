@@ -412,7 +412,7 @@ _PHRASE_BREAK = re.compile(
 # "acknowledged that", "told reporters that": "that" opens a clause, which needs its own verb.
 _REPORTED_CLAUSE = re.compile(
     r"\b(?:[a-z]+ed|said|says|say|told \w+|believes?|thinks?|thought|knew|knows|shows?|"
-    r"suggests?|means) that\s"
+    r"suggests?|means|and|but|or) that\s"
 )
 # ", but what can fans expect?": a question closing a sentence that began as a statement
 _QUESTION_TAIL = re.compile(
@@ -691,13 +691,16 @@ def _first_clause(text: str, max_words: int) -> str | None:
 
 
 def _leaves_clause_verbless(head: str) -> bool:
-    """Whether a reported clause in ``head`` lost its verb: "said that to win the $5 million."."""
+    """Whether a reported clause in ``head`` lost its verb: "said that to win the $5 million.", or
+    the second of two ("said the rain was late, and that several wells.")."""
     matches = list(_REPORTED_CLAUSE.finditer(head))
     if not matches:
         return False
     clause = head[matches[-1].end() :]
-    if clause.startswith("to "):
-        # an infinitive phrase opens it: the clause's own verb must be a sure one
+    if clause.startswith("to ") or matches[-1].group(0).startswith(("and", "but", "or")):
+        # an infinitive phrase opens it, or it is the second of two clauses, which a cut ends
+        # more often than not ("and that two of the sheds."): the clause's own verb must be a
+        # sure one, as a plural noun looks like an "-s" verb
         return not any(_is_past_or_auxiliary(t) for t in words(clause) if t.islower())
     return not _count_clause_verbs(clause)
 
