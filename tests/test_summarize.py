@@ -390,6 +390,49 @@ def test_shorten_keeps_what_a_cut_or_deletion_would_make_wrong() -> None:
     )
 
 
+def test_a_decimal_number_ends_a_sentence_and_no_index_is_a_dateline() -> None:
+    assert split_sentences("The freight index fell 0.5%. Bonds rose 1.2% on Monday.") == [
+        "The freight index fell 0.5%.",
+        "Bonds rose 1.2% on Monday.",
+    ]
+    sentence = (
+        "The harbour's Freight Index (HFX) slipped 0.4% on Monday as shipping rates fell again "
+        "across the region."
+    )
+    assert shorten(sentence, 20) == (
+        "The harbour's Freight Index slipped 0.4% on Monday as shipping rates fell again across "
+        "the region."
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "not_expected"),
+    [
+        (  # a cut at ", and" would end on an item of a list
+            "The thick fog over the valley is coming from a mix of cold air, river mists, and smoke "
+            "drifting over the farms of the eastern valley.",
+            "The thick fog over the valley is coming from a mix of cold air, river mists.",
+        ),
+        (  # the opening phrase is not a sentence: its main clause comes after the comma
+            "Of the 900 people asked in the town during the spring survey, just over half said they "
+            "wanted the old pier rebuilt before the winter storms.",
+            "Of the 900 people asked in the town.",
+        ),
+        (  # "led by": a participle, so the subject alone is left
+            "A panel led by researchers out of the regional water board in Greyholm, Valley County, "
+            "has confirmed traces of a long crack in the wall of the old dam above the town.",
+            "A panel led by researchers out of the regional water board.",
+        ),
+    ],
+)
+def test_shorten_does_not_cut_inside_a_list_an_opening_phrase_or_a_subject(
+    sentence: str, not_expected: str
+) -> None:
+    bullet = shorten(sentence, 20)
+    assert bullet != not_expected
+    assert bullet is None or _bullet_ok(bullet), bullet
+
+
 def test_select_bullets_limits_count_length_and_duplicates() -> None:
     candidates = split_sentences(REPEATED)
     chosen = select_bullets(candidates, REPEATED, bullets=3, max_words=20)
@@ -427,6 +470,11 @@ def test_select_bullets_replaces_a_bullet_the_source_does_not_support() -> None:
             "Growers in the valley said the late frost had already halved their pear harvest, and "
             "that two of the packing sheds near the river had closed in October.",
             ["The late frost had already halved their pear harvest."],
+        ),
+        (  # "told" has its object first; the clause starts after "that"
+            "The mayor, who is 61, has told friends and colleagues that the ferry contract was a "
+            "costly mistake for the town.",
+            ["The ferry contract was a costly mistake for the town."],
         ),
         (  # ", though" opens a clause that stands alone
             "The fire started in a storage shed late on Monday after a fuel leak, though the "

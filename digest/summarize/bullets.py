@@ -21,10 +21,14 @@ MIN_WORDS = 8  # the "In Short" style is about 10 to 20 words; shorter is usuall
 _DASH = r"(?:--|—|–|-)"
 # "(CNN)", "LONDON, England (CNN) --", "WASHINGTON (Reuters) -", "HONG KONG —", "Paris (AP) --"
 _DATELINES = (
+    # A place (no digits, no possessive) and an agency: a known one, or any name when a dash
+    # follows. "China's Shanghai Composite (SHCOMP) slumped" opens with no dateline.
     re.compile(
-        r"^[A-Z][\w.,' ]{0,40}?\s*\((?:CNN|AP|Reuters|AFP|UPI|[A-Z][\w ]{1,20})\)\s*"
+        r"^[A-Z][A-Za-z., ]{0,40}?\s*\((?:(?:CNN|AP|Reuters|AFP|UPI)[A-Za-z ]{0,12}\)\s*"
         + _DASH
-        + r"?\s*"
+        + r"?|[A-Z][A-Za-z ]{1,20}\)\s*"
+        + _DASH
+        + r")\s*"
     ),
     re.compile(r"^\((?:CNN|AP|Reuters|AFP|UPI)\)\s*" + _DASH + r"?\s*"),
     re.compile(r"^[A-Z][A-Z.' ]{1,30}(?:,\s*[A-Z][\w.' ]{1,30})?\s+" + _DASH + r"\s+"),
@@ -664,6 +668,10 @@ def _first_clause(text: str, max_words: int) -> str | None:
             before = text[: match.start()].rstrip(",;:—–- ")
             if _splits_time_phrase(before):
                 continue  # "four days after the fire": the phrase belongs together
+            if _inside_opening_phrase(text, match.start()):
+                continue  # "Of the 900 people asked in May | ..., half said": no main clause yet
+            if pattern is _CLAUSE_BREAK and _ends_list_item(before, text[match.start() :]):
+                continue  # "a mix of rain, cold winds, | and fog": the end of a list
             if pattern is _AS_BREAK and not _opens_clause_after_as(before, text[match.end() :]):
                 continue
             if pattern is _PHRASE_BREAK and not _ends_with_noun_phrase(before):
@@ -688,6 +696,40 @@ def _first_clause(text: str, max_words: int) -> str | None:
             ):
                 best = head
     return best
+
+
+def _inside_opening_phrase(text: str, cut: int) -> bool:
+    """Whether a cut at ``cut`` falls inside an opening prepositional phrase that a comma closes
+    ("Of the 900 people asked in May | in the town, half said ..."): the main clause is after it."""
+    first = text.split(None, 1)[0].lower()
+    comma = text.find(",")
+    return first in _PREPOSITIONS and comma >= cut
+
+
+def _ends_list_item(head: str, rest: str) -> bool:
+    """Whether a cut at ", and" / ", or" (``rest`` opens with it) ends ``head`` on an item of a
+    list: its last part, after a comma, is a few words without a verb ("weather conditions, urban
+    emissions")."""
+    if not re.match(r",\s+(?:and|or)\s", rest) or "," not in head:
+        return False
+    last = head.rsplit(",", 1)[-1]
+    # sure verbs only: "urban emissions" ends in "-s" as a plural, not as a verb
+    sure = any(_is_past_or_auxiliary(token) for token in words(last) if token.islower())
+    return count_words(last) <= LIST_ITEM_WORDS and not sure
+
+
+LIST_ITEM_WORDS = 4  # a verbless part after the last comma this short is an item of a list
+
+
+def _only_participles(head: str) -> bool:
+    """Whether each verb-like word of ``head`` is a participle with its agent ("A team led by
+    researchers at the lab."): a noun phrase with a reduced relative clause, not a sentence."""
+    tokens = words(head)[1:]
+    # sure verbs only: an "-s" word here is more often a plural ("led by researchers")
+    verbs = [
+        i for i, token in enumerate(tokens) if token.islower() and _is_past_or_auxiliary(token)
+    ]
+    return bool(verbs) and all(i + 1 < len(tokens) and tokens[i + 1] == "by" for i in verbs)
 
 
 def _leaves_clause_verbless(head: str) -> bool:
@@ -777,7 +819,7 @@ def _is_unfinished(head: str) -> bool:
     homes.": a closing phrase that opens with a possessive and has no verb is an absolute phrase,
     cut before what it says about its noun ("its homes under water").
     """
-    if _leaves_clause_verbless(head):
+    if _leaves_clause_verbless(head) or _only_participles(head):
         return True
     dashes = _SPACED_DASH.findall(head)
     if len(dashes) % 2:
@@ -1059,7 +1101,9 @@ def starts_with_pronoun(sentence: str) -> bool:
 # happened or may not be true.
 _EMBEDDED_CLAUSE = re.compile(
     r"(?:,\s+|\s+)(?:after|because|when|since|while|although|though)\s+|,\s+(?:as|but)\s+|"
-    r"\b(?:said|says|announced|reported|told [\w ]{1,30}?)(?:\s+(?:on\s+)?\w+day)?\s+(?:that\s+)?"
+    r"\b(?:said|says|announced|reported)(?:\s+(?:on\s+)?\w+day)?\s+(?:that\s+)?|"
+    # "told" has an object first ("told friends and family that"): only "that" ends it
+    r"\btold [\w ]{1,40}? that\s+"
 )
 # Words that cannot open a clause's subject: "because | of the storm", "asked | what it means".
 _NOT_A_SUBJECT = frozenset(

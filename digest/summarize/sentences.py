@@ -59,6 +59,8 @@ def _is_abbreviation(before: str) -> bool:
         return False
     if len(last) == 1 and last.isupper():
         return True  # an initial
+    if any(char.isdigit() for char in last):
+        return False  # "fell 0.5%." ends a sentence; a decimal point is no abbreviation
     if "." in last:
         return True  # U.S, a.m, Ph.D
     return last.lower() in _ABBREVIATIONS
