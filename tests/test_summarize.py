@@ -476,6 +476,11 @@ def test_select_bullets_replaces_a_bullet_the_source_does_not_support() -> None:
             "costly mistake for the town.",
             ["The ferry contract was a costly mistake for the town."],
         ),
+        (  # the reported clause starts after "that", not after the date
+            "The space agency announced Nov. 18 that five companies would join the lunar lander "
+            "contract next year.",
+            ["Five companies would join the lunar lander contract next year."],
+        ),
         (  # ", though" opens a clause that stands alone
             "The fire started in a storage shed late on Monday after a fuel leak, though the "
             "county has not reported any damage to nearby homes.",
@@ -502,6 +507,9 @@ def test_clause_bullets_lift_a_clause_that_states_a_fact(
         # a phrase, not a clause: no verb before the comma
         "The fire started in a storage shed on Monday after a fuel leak, officials in the county "
         "town confirmed.",
+        # in the present, "after" tells of what will happen, not of what did
+        "The army will keep its base in the desert town after the last troops leave the country "
+        "under the new plan.",
         # a question asserts nothing
         "Is this the week when the council finally admits the bridge has gone over its budget?",
     ],

@@ -508,7 +508,10 @@ _STOPWORDS = _DANGLING_END | frozenset(
     said says say also just more most very there here what when where why how all any some such
     one out up so if than then there""".split()
 )
-_PRONOUN_START = frozenset("he she it they we i his her its their this that these those".split())
+# Openings that need an earlier sentence to be understood ("Which is not to say ...", "He said").
+_PRONOUN_START = frozenset(
+    "he she it they we i his her its their this that these those which".split()
+)
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 
 
@@ -1100,11 +1103,18 @@ def starts_with_pronoun(sentence: str) -> bool:
 # thing is a loss"). "if", "unless", "before" and "until" are left out: what follows them has not
 # happened or may not be true.
 _EMBEDDED_CLAUSE = re.compile(
-    r"(?:,\s+|\s+)(?:after|because|when|since|while|although|though)\s+|,\s+(?:as|but)\s+|"
+    r"(?:,\s+|\s+)(?P<temporal>after|when|since|while)\s+|,\s+(?P<also_temporal>as)\s+|"
+    r"(?:,\s+|\s+)(?:because|although|though)\s+|,\s+but\s+|"
+    # "announced Nov. 18 that": a date or a setting may come before "that"
+    r"\b(?:said|says|announced|reported)\s+(?:[\w.,]+\s+){1,4}?that\s+|"
     r"\b(?:said|says|announced|reported)(?:\s+(?:on\s+)?\w+day)?\s+(?:that\s+)?|"
     # "told" has an object first ("told friends and family that"): only "that" ends it
     r"\btold [\w ]{1,40}? that\s+"
 )
+# A clause after "after", "when", "since", "while" or ", as" states a fact when it is in the past
+# ("after the board voted"); in the present it is often a future or a habit ("will keep the base
+# after the troops leave"), so it must have a past or perfect verb.
+_PAST_AUXILIARIES = frozenset("was were had has have".split())
 # Words that cannot open a clause's subject: "because | of the storm", "asked | what it means".
 _NOT_A_SUBJECT = frozenset(
     "of to in on at for with from by what who which where why how whether if than".split()
@@ -1131,12 +1141,26 @@ def clause_bullets(sentence: str, max_words: int) -> list[str]:
         tokens = clause.split()
         if len(tokens) < MIN_WORDS or not _opens_with_subject(tokens):
             continue
-        if not _has_verb_hint(_CLAUSE_HEAD.split(_capitalise(clause), 1)[0]):
+        head = _CLAUSE_HEAD.split(_capitalise(clause), 1)[0]
+        if not _has_verb_hint(head):
             continue  # "after | an oil leak, though ...": a phrase, not a clause
+        if (match["temporal"] or match["also_temporal"]) and not _states_past(head):
+            continue
+        if re.match(r"(?:[^\s,]+\s+){1,4}that\s", clause):
+            continue  # "announced | Nov. 18 that ...": the clause starts after "that"
         bullet = shorten(clause, max_words)
         if bullet is not None and _has_verb_hint(bullet) and bullet not in found:
             found.append(bullet)
     return found
+
+
+def _states_past(clause: str) -> bool:
+    """Whether ``clause`` has a past or perfect verb ("voted", "took", "had left", "has said")."""
+    return any(
+        token in _PAST_AUXILIARIES or token.endswith("ed") or token in _IRREGULAR_VERBS
+        for token in words(clause)
+        if token.islower()
+    )
 
 
 def _opens_with_subject(tokens: list[str]) -> bool:
