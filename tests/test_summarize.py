@@ -510,6 +510,15 @@ def test_clause_bullets_lift_a_clause_that_states_a_fact(
         # in the present, "after" tells of what will happen, not of what did
         "The army will keep its base in the desert town after the last troops leave the country "
         "under the new plan.",
+        # "announced" takes an object ("the result"), not a clause, unless "that" follows
+        "The returning officer announced the result at dawn in the sports hall of the old school "
+        "after a long recount.",
+        # an "-ed" word after an article is an adjective: "a packed stadium" holds no verb
+        "The home side lifted the cup on Sunday, winning on penalties after a 2-2 draw in front "
+        "of a packed stadium.",
+        # the present after "while" is no fact yet; "corroded" after "its" is no verb
+        "The bridge will close for six weeks from Monday while engineers replace its corroded "
+        "turning gear, the council confirmed.",
         # a question asserts nothing
         "Is this the week when the council finally admits the bridge has gone over its budget?",
     ],

@@ -1107,7 +1107,9 @@ _EMBEDDED_CLAUSE = re.compile(
     r"(?:,\s+|\s+)(?:because|although|though)\s+|,\s+but\s+|"
     # "announced Nov. 18 that": a date or a setting may come before "that"
     r"\b(?:said|says|announced|reported)\s+(?:[\w.,]+\s+){1,4}?that\s+|"
-    r"\b(?:said|says|announced|reported)(?:\s+(?:on\s+)?\w+day)?\s+(?:that\s+)?|"
+    r"\b(?:announced|reported)(?:\s+(?:on\s+)?\w+day)?\s+that\s+|"
+    # "said" may drop its "that"; "announced the result" takes an object, so it needs one
+    r"\b(?P<bare>said|says)(?:\s+(?:on\s+)?\w+day)?\s+(?P<that>that\s+)?|"
     # "told" has an object first ("told friends and family that"): only "that" ends it
     r"\btold [\w ]{1,40}? that\s+"
 )
@@ -1146,6 +1148,8 @@ def clause_bullets(sentence: str, max_words: int) -> list[str]:
             continue  # "after | an oil leak, though ...": a phrase, not a clause
         if (match["temporal"] or match["also_temporal"]) and not _states_past(head):
             continue
+        if match["bare"] and not match["that"] and not _sure_verbs(head):
+            continue  # "said | the result at 5 a.m." would be an object, not a clause
         if re.match(r"(?:[^\s,]+\s+){1,4}that\s", clause):
             continue  # "announced | Nov. 18 that ...": the clause starts after "that"
         bullet = shorten(clause, max_words)
@@ -1154,13 +1158,26 @@ def clause_bullets(sentence: str, max_words: int) -> list[str]:
     return found
 
 
+def _sure_verbs(clause: str, past: bool = False) -> list[str]:
+    """The words of ``clause`` after its first that are surely verbs (see _is_past_or_auxiliary),
+    or with ``past`` only past or perfect ones; not an "-ed" adjective after a determiner ("a
+    packed stadium", "its corroded hinge")."""
+    tokens = words(clause)
+    found = []
+    for previous, token in zip(tokens, tokens[1:], strict=False):
+        if not token.islower() or previous.lower() in _DETERMINERS | _POSSESSIVES:
+            continue
+        if past:
+            if token in _PAST_AUXILIARIES or token.endswith("ed") or token in _IRREGULAR_VERBS:
+                found.append(token)
+        elif _is_past_or_auxiliary(token):
+            found.append(token)
+    return found
+
+
 def _states_past(clause: str) -> bool:
     """Whether ``clause`` has a past or perfect verb ("voted", "took", "had left", "has said")."""
-    return any(
-        token in _PAST_AUXILIARIES or token.endswith("ed") or token in _IRREGULAR_VERBS
-        for token in words(clause)
-        if token.islower()
-    )
+    return bool(_sure_verbs(clause, past=True))
 
 
 def _opens_with_subject(tokens: list[str]) -> bool:
