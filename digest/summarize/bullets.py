@@ -717,8 +717,7 @@ def _ends_list_item(head: str, rest: str) -> bool:
         return False
     last = head.rsplit(",", 1)[-1]
     # sure verbs only: "urban emissions" ends in "-s" as a plural, not as a verb
-    sure = any(_is_past_or_auxiliary(token) for token in words(last) if token.islower())
-    return count_words(last) <= LIST_ITEM_WORDS and not sure
+    return count_words(last) <= LIST_ITEM_WORDS and not _sure_verbs(last)
 
 
 LIST_ITEM_WORDS = 4  # a verbless part after the last comma this short is an item of a list
@@ -746,7 +745,7 @@ def _leaves_clause_verbless(head: str) -> bool:
         # an infinitive phrase opens it, or it is the second of two clauses, which a cut ends
         # more often than not ("and that two of the sheds."): the clause's own verb must be a
         # sure one, as a plural noun looks like an "-s" verb
-        return not any(_is_past_or_auxiliary(t) for t in words(clause) if t.islower())
+        return not _sure_verbs(clause)
     return not _count_clause_verbs(clause)
 
 
@@ -916,10 +915,15 @@ def _may_be_s_verb(token: str) -> bool:
     )
 
 
+def _is_past(token: str) -> bool:
+    """Whether ``token`` is a past tense or participle: "-ed" or a common irregular form."""
+    return token.endswith("ed") or token in _IRREGULAR_VERBS
+
+
 def _is_past_or_auxiliary(token: str) -> bool:
     """Whether ``token`` is surely a verb form: an auxiliary (also contracted: "isn't", "it's",
     "they've"), "-ed" or an irregular past."""
-    if token in _AUXILIARIES or token.endswith("ed") or token in _IRREGULAR_VERBS:
+    if token in _AUXILIARIES or _is_past(token):
         return True
     stem, _, ending = token.replace("’", "'").rpartition("'")
     return bool(stem) and (
@@ -1159,18 +1163,19 @@ def clause_bullets(sentence: str, max_words: int) -> list[str]:
 
 
 def _sure_verbs(clause: str, past: bool = False) -> list[str]:
-    """The words of ``clause`` after its first that are surely verbs (see _is_past_or_auxiliary),
-    or with ``past`` only past or perfect ones; not an "-ed" adjective after a determiner ("a
-    packed stadium", "its corroded hinge")."""
+    """The lower-case words of ``clause`` that are surely verbs (see _is_past_or_auxiliary), or
+    with ``past`` only past or perfect ones; an "-s" word may be a plural, so it never counts, nor
+    does an "-ed" adjective after a determiner ("a packed stadium", "its corroded hinge")."""
     tokens = words(clause)
     found = []
-    for previous, token in zip(tokens, tokens[1:], strict=False):
+    for previous, token in zip([""] + tokens, tokens, strict=False):
         if not token.islower() or previous.lower() in _DETERMINERS | _POSSESSIVES:
             continue
-        if past:
-            if token in _PAST_AUXILIARIES or token.endswith("ed") or token in _IRREGULAR_VERBS:
-                found.append(token)
-        elif _is_past_or_auxiliary(token):
+        if (
+            (token in _PAST_AUXILIARIES or _is_past(token))
+            if past
+            else _is_past_or_auxiliary(token)
+        ):
             found.append(token)
     return found
 
