@@ -38,6 +38,7 @@ bench: setup
 	$(PY) benchmarks/summarization.py
 	$(PY) benchmarks/email_size.py
 	$(PY) benchmarks/delivery.py
+	$(PY) benchmarks/send.py
 
 # Headless Chromium for the browser tests (Debian packages); skipped where apt-get is unavailable.
 browser:

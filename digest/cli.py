@@ -42,9 +42,9 @@ class App:
     @property
     def store(self) -> Any:
         if self._store is None:
-            from digest.store import SQLiteStore
+            from digest.store import open_store
 
-            self._store = SQLiteStore(self.config.store.path)
+            self._store = open_store(self.config)
         return self._store
 
     def fetcher(self) -> Any:

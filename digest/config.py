@@ -51,6 +51,11 @@ class StoreConfig:
     path: str = _key(
         "digest.db", "The SQLite database file (created and migrated on first use).", path=True
     )
+    url: str = _key(
+        "",
+        "A PostgreSQL database instead, postgresql://user@host:5432/db; the password comes "
+        "from $DIGEST_DB_PASSWORD or PGPASSFILE. Empty: the SQLite file.",
+    )
 
 
 @dataclass(frozen=True)

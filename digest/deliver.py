@@ -12,17 +12,20 @@ limit, and the unsubscribe token functions sign the links every message carries.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
 import queue
 import re
+import secrets
 import smtplib
 import ssl
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.headerregistry import Address
@@ -59,11 +62,21 @@ DKIM_HEADERS = (
 )
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message as it goes on the wire: its envelope and its bytes (CRLF, not yet signed)."""
+
+    sender: str
+    recipient: str
+    message_id: str
+    data: bytes
+
+
 @runtime_checkable
 class Mailer(Protocol):
     """Hands one message to the mail system; raises DeliveryError subclasses on failure."""
 
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, message: EmailMessage | Outgoing) -> None: ...
 
     def close(self) -> None: ...
 
@@ -71,6 +84,15 @@ class Mailer(Protocol):
 def valid_email(address: str) -> bool:
     """A plain address check: one @, a dotted domain, no spaces or header-breaking characters."""
     return bool(_EMAIL.match(address)) and len(address) <= 254
+
+
+def check_recipient(address: str) -> None:
+    """Raise PermanentDeliveryError unless ``address`` can be mailed (see ``valid_email``)."""
+    if not valid_email(address):
+        raise PermanentDeliveryError(
+            f"'{header_safe(address)}' is not a valid email address",
+            hint="Fix or remove the subscriber with `digest subscribers`.",
+        )
 
 
 def header_safe(value: str) -> str:
@@ -94,11 +116,7 @@ def compose(
     Every header value passes through ``header_safe``, so feed or subscriber data can never start
     a header of its own. ``message_id`` reuses the Message-ID of an earlier attempt.
     """
-    if not valid_email(recipient):
-        raise PermanentDeliveryError(
-            f"'{header_safe(recipient)}' is not a valid email address",
-            hint="Fix or remove the subscriber with `digest subscribers`.",
-        )
+    check_recipient(recipient)
     sender_name, sender_address = parseaddr(header_safe(sender))
     if not valid_email(sender_address):
         raise DeliveryError(
@@ -120,6 +138,97 @@ def compose(
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     return message
+
+
+class Composer:
+    """Composes many messages that share a sender, a subject and list headers, straight to bytes.
+
+    The same message as ``compose`` (multipart/alternative, text then HTML, quoted-printable,
+    every header value through ``header_safe``), at a fraction of the cost: the shared headers are
+    folded once here, and per message only the recipient's headers are written and the two parts
+    encoded (in C, by ``binascii``). The boundary holds ``=_``, which quoted-printable text never
+    contains.
+    """
+
+    def __init__(self, *, sender: str, subject: str, extra_headers: dict[str, str]) -> None:
+        sender_name, sender_address = parseaddr(header_safe(sender))
+        if not valid_email(sender_address):
+            raise DeliveryError(
+                f"the sender '{sender}' is not a valid address",
+                hint='Set [mail] from = "Name <address@example.com>" in the config.',
+            )
+        self.sender = sender_address
+        self.domain = sender_address.split("@", 1)[1]
+        self.boundary = f"=_digest_{secrets.token_hex(12)}"
+        shared = {
+            "From": str(Address(display_name=sender_name, addr_spec=sender_address)),
+            "Subject": header_safe(subject),
+            "MIME-Version": "1.0",
+            **{name: header_safe(value) for name, value in extra_headers.items()},
+            "Content-Type": f'multipart/alternative; boundary="{self.boundary}"',
+        }
+        self.head = b"".join(_folded(name, value) for name, value in shared.items())
+        self.part_head = (
+            f'--{self.boundary}\r\nContent-Type: text/%s; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        )
+
+    def new_message_id(self) -> str:
+        """A fresh Message-ID in the sender's domain."""
+        return make_msgid(domain=self.domain)
+
+    def compose(
+        self,
+        *,
+        recipient: str,
+        recipient_name: str = "",
+        html: str,
+        text: str,
+        message_id: str,
+        extra_headers: dict[str, str] | None = None,
+    ) -> Outgoing:
+        """One recipient's message; raises PermanentDeliveryError for an invalid address."""
+        check_recipient(recipient)
+        own = {
+            "To": str(Address(display_name=header_safe(recipient_name), addr_spec=recipient))
+            if recipient_name
+            else recipient,
+            "Date": format_datetime(datetime.now(UTC)),
+            "Message-ID": header_safe(message_id),
+            **{name: header_safe(value) for name, value in (extra_headers or {}).items()},
+        }
+        head = b"".join(_folded(name, value) for name, value in own.items())
+        data = b"".join(
+            (
+                head,
+                self.head,
+                b"\r\nThis is a multi-part message in MIME format.\r\n\r\n",
+                (self.part_head % "plain").encode(),
+                _quoted_printable(text),
+                (self.part_head % "html").encode(),
+                _quoted_printable(html),
+                f"--{self.boundary}--\r\n".encode(),
+            )
+        )
+        return Outgoing(self.sender, recipient, own["Message-ID"], data)
+
+
+def _folded(name: str, value: str) -> bytes:
+    """One header line: as is when short and ASCII, else folded (and RFC 2047 encoded) by the
+    email package."""
+    line = f"{name}: {value}\r\n"
+    if len(line) <= 78 and line.isascii():
+        return line.encode()
+    return policy.SMTP.fold_binary(*policy.SMTP.header_store_parse(name, value))
+
+
+def _quoted_printable(text: str) -> bytes:
+    """``text`` with CRLF line ends, ending in one, quoted-printable encoded."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not lines.endswith("\n"):
+        lines += "\n"
+    # The CRLF before a boundary belongs to the boundary: one more, so the text keeps its own.
+    return binascii.b2a_qp(lines.replace("\n", "\r\n").encode("utf-8"), istext=True) + b"\r\n"
 
 
 def list_headers(
@@ -198,10 +307,20 @@ class DkimSigner:
         return bytes(signature) + data
 
 
-def message_bytes(message: EmailMessage, signer: DkimSigner | None = None) -> bytes:
+def message_bytes(message: EmailMessage | Outgoing, signer: DkimSigner | None = None) -> bytes:
     """The message as sent: CRLF line ends, signed when a signer is given."""
-    data = message.as_bytes(policy=policy.SMTP)
+    if isinstance(message, Outgoing):
+        data = message.data
+    else:
+        data = message.as_bytes(policy=policy.SMTP)
     return signer.sign(data) if signer else data
+
+
+def envelope(message: EmailMessage | Outgoing) -> tuple[str, str]:
+    """The (sender, recipient) addresses of a message."""
+    if isinstance(message, Outgoing):
+        return message.sender, message.recipient
+    return parseaddr(str(message["From"]))[1], parseaddr(str(message["To"]))[1]
 
 
 class OutboxMailer:
@@ -211,11 +330,11 @@ class OutboxMailer:
         self.folder = Path(folder)
         self.signer = signer
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage | Outgoing) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-            who = re.sub(r"[^A-Za-z0-9._-]+", "_", parseaddr(str(message["To"]))[1])[:80]
+            who = re.sub(r"[^A-Za-z0-9._-]+", "_", envelope(message)[1])[:80]
             final = self.folder / f"{stamp}-{who}.eml"
             fd, temp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
@@ -311,11 +430,10 @@ class SMTPMailer:
                 hint="Check [mail.smtp] host, port and security; digest retries on the next send.",
             ) from None
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage | Outgoing) -> None:
         """Send one message; raises a DeliveryError subclass saying whether to retry."""
         data = message_bytes(message, self.signer)
-        sender = parseaddr(str(message["From"]))[1]
-        recipient = parseaddr(str(message["To"]))[1]
+        sender, recipient = envelope(message)
         for _ in range(2):
             reused = self.connection is not None
             if self.connection is None:

@@ -33,8 +33,10 @@ from zoneinfo import ZoneInfo
 from digest.config import Config
 from digest.dedupe import Embedder, group_duplicates, story_text
 from digest.deliver import (
+    Composer,
     Mailer,
-    compose,
+    RateLimiter,
+    check_recipient,
     deliver_all,
     header_safe,
     list_headers,
@@ -53,11 +55,14 @@ from digest.fetch import Fetcher, fetch_each, host_of
 from digest.render import (
     EditionView,
     Recipient,
+    Rendered,
     Renderer,
+    Stencil,
     Story,
     group_sections,
     local_time_label,
     reading_minutes,
+    shape_of,
 )
 from digest.sources import collect, normalize_url
 from digest.store import (
@@ -80,6 +85,7 @@ MAX_RETRY_AFTER = timedelta(days=7)  # a longer Retry-After is capped: the sourc
 DEFAULT_BACKOFF = {429: 3600.0, 503: 0.0}  # seconds to wait when no Retry-After is given
 MIN_TWIN_WORDS = 25  # shorter texts ("Read more") are too common to call two articles the same
 MAX_RETRY_WAIT = timedelta(minutes=30)  # the longest backoff between two attempts
+CLAIM_BATCH = 20  # deliveries claimed in one ledger write (all 'uncertain' after a crash)
 
 
 def quiet(items: Iterable[T], label: str) -> Iterable[T]:
@@ -525,7 +531,7 @@ def send_edition(
         store.freeze_edition(edition.id)
         store.plan_deliveries(edition.id, subscriber_ids)
         report.skipped_already_sent = store.count_deliveries(edition.id).get("sent", 0)
-        courier = _Courier(config, store, renderer, edition, report, recipient_for)
+        courier = _Courier(config, store, renderer, edition, report, recipient_for, stop)
         if isinstance(mailer, Mailer):  # the caller's one mailer: one connection, kept open
             connect, concurrency = _borrowed(mailer), 1
         else:
@@ -535,12 +541,13 @@ def send_edition(
         while not (stop and stop.is_set()):
             ready = store.ready_deliveries(edition.id, now_utc())
             if ready:
+                # Batches share the ledger's writes; small enough that every connection has one.
+                size = max(1, min(CLAIM_BATCH, math.ceil(len(ready) / concurrency)))
                 deliver_all(
-                    progress(ready, "emails"),
-                    courier.send,
+                    progress([ready[i : i + size] for i in range(0, len(ready), size)], "batches"),
+                    courier.send_batch,
                     connect,
                     concurrency=concurrency,
-                    rate_per_second=config.mail.rate_per_second,
                     stop=stop,
                 )
                 continue
@@ -578,7 +585,15 @@ def _plan_only(
 
 
 class _Courier:
-    """Sends one delivery of one edition and records the outcome in the ledger; thread-safe."""
+    """Sends batches of deliveries of one edition and records each outcome in the ledger;
+    thread-safe.
+
+    The edition is rendered once per section set and recipient shape (a ``Stencil``), and each
+    message is made by substituting the recipient's address and links into it, then written
+    straight to bytes by a ``Composer``: per message there is no template rendering, no CSS
+    inlining and no MIME tree. The first message from each stencil is checked against a full
+    rendering; a template that the substitution would get wrong is rendered per message instead.
+    """
 
     def __init__(
         self,
@@ -588,17 +603,55 @@ class _Courier:
         edition: Edition,
         report: SendReport,
         recipient_for: Callable[[str, str], Recipient] | None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.config, self.store, self.renderer, self.edition = config, store, renderer, edition
-        self.report, self.recipient_for = report, recipient_for
+        self.report, self.recipient_for, self.stop = report, recipient_for, stop
         self.view = edition_view(config, store, edition)
-        self.subject = config.mail.subject.format(title=edition.title, date=self.view.date_label)
+        subject = config.mail.subject.format(title=edition.title, date=self.view.date_label)
         self.secret = signing_secret(config, store)
         self.base_url = config.digest.base_url.rstrip("/")
-        self.list_id = config.mail.list_id or default_list_id(config)
-        self.lock = threading.Lock()  # one SQLite connection, several sending threads
+        shared = list_headers(
+            list_id=config.mail.list_id or default_list_id(config),
+            unsubscribe_url="",
+            unsubscribe_mailto=config.mail.unsubscribe_mailto,
+        )
+        del shared["List-Unsubscribe"]  # each recipient's own
+        self.composer = Composer(sender=config.mail.sender, subject=subject, extra_headers=shared)
+        self.limiter = RateLimiter(config.mail.rate_per_second)
+        self.stencils: dict[tuple[tuple[str, ...], tuple[bool, ...]], Stencil | None] = {}
+        self.lock = threading.Lock()  # one store connection, several sending threads
 
-    def send(self, delivery: Delivery, mailer: Mailer) -> None:
+    def send_batch(self, batch: Sequence[Delivery], mailer: Mailer) -> None:
+        """Claim the batch's deliveries in one ledger write, then send them one by one.
+
+        Each row is 'sending' before its message goes out and 'sent' right after the server's
+        250. Claimed rows whose message never started (stopped, or a bug) are given back.
+        """
+        ready = [item for item in map(self._prepare, batch) if item is not None]
+        if not ready:
+            return
+        fresh = {delivery.subscriber_id: self.composer.new_message_id() for delivery, *_ in ready}
+        with self.lock:
+            message_ids = self.store.claim_deliveries(self.edition.id, fresh)
+        claimed = [item for item in ready if item[0].subscriber_id in message_ids]
+        done = 0
+        try:
+            for delivery, rendered, unsubscribe_url in claimed:
+                if self.stop is not None and self.stop.is_set():
+                    break
+                self.limiter.wait()
+                done += 1
+                self._send(delivery, rendered, unsubscribe_url, message_ids, mailer)
+        finally:
+            rest = [delivery.subscriber_id for delivery, *_ in claimed[done:]]
+            if rest:
+                with self.lock:
+                    self.store.release_deliveries(self.edition.id, rest)
+
+    def _prepare(self, delivery: Delivery) -> tuple[Delivery, Rendered, str] | None:
+        """The delivery's rendering and unsubscribe link; None when it was settled here (nothing
+        in the subscriber's sections, or an address no message can go to)."""
         edition_id, subscriber_id = self.edition.id, delivery.subscriber_id
         view = self.view.only_sections(delivery.sections)
         if not view.story_count:
@@ -607,40 +660,66 @@ class _Courier:
                     edition_id, subscriber_id, "skipped", error="no stories in their sections"
                 )
                 self.report.skipped += 1
-            return
+            return None
+        try:
+            check_recipient(delivery.email)
+        except DeliveryError as exc:
+            with self.lock:
+                self._record_failure(delivery, exc)
+            return None
         unsubscribe_url = unsubscribe_link(self.base_url, self.secret, subscriber_id)
         recipient = (self.recipient_for or Recipient)(delivery.email, delivery.name)
         if not recipient.unsubscribe_url:
             recipient = replace(recipient, unsubscribe_url=unsubscribe_url)
+        return delivery, self._render(delivery.sections, view, recipient), unsubscribe_url
+
+    def _render(self, sections: Sequence[str], view: EditionView, recipient: Recipient) -> Rendered:
+        key = (tuple(sorted(name.strip().casefold() for name in sections)), shape_of(recipient))
+        with self.lock:
+            known = key in self.stencils
+            stencil = self.stencils.get(key)
+        if stencil is not None:
+            filled = stencil.fill(recipient)
+            if filled is not None:
+                return filled
         rendered = self.renderer.render(view, recipient)
+        if not known:
+            made = self.renderer.stencil(view, recipient)
+            fits = made.fill(recipient) == rendered
+            if not fits:
+                log.info(
+                    "the templates show the recipient in a way only a full rendering gets "
+                    "right: rendering each message of sections %s",
+                    key[0] or "(all)",
+                )
+            with self.lock:
+                self.stencils.setdefault(key, made if fits else None)
+        return rendered
+
+    def _send(
+        self,
+        delivery: Delivery,
+        rendered: Rendered,
+        unsubscribe_url: str,
+        message_ids: dict[int, str],
+        mailer: Mailer,
+    ) -> None:
+        edition_id, subscriber_id = self.edition.id, delivery.subscriber_id
         try:
-            message = compose(
-                sender=self.config.mail.sender,
+            message = self.composer.compose(
                 recipient=delivery.email,
                 recipient_name=delivery.name,
-                subject=self.subject,
                 html=rendered.html,
                 text=rendered.text,
-                message_id=delivery.message_id,
-                extra_headers=list_headers(
-                    list_id=self.list_id,
-                    unsubscribe_url=unsubscribe_url,
-                    unsubscribe_mailto=self.config.mail.unsubscribe_mailto,
-                ),
+                message_id=message_ids[subscriber_id],
+                extra_headers={
+                    "List-Unsubscribe": list_headers(
+                        list_id="",
+                        unsubscribe_url=unsubscribe_url,
+                        unsubscribe_mailto=self.config.mail.unsubscribe_mailto,
+                    )["List-Unsubscribe"]
+                },
             )
-        except DeliveryError as exc:
-            with self.lock:
-                self._record_failure(delivery, exc)
-            return
-        with self.lock:
-            stored_id = self.store.claim_delivery(
-                edition_id, subscriber_id, str(message["Message-ID"])
-            )
-        if stored_id is None:
-            return  # no longer ready: nothing to do
-        if stored_id != message["Message-ID"]:
-            message.replace_header("Message-ID", stored_id)
-        try:
             mailer.send(message)
         except DeliveryError as exc:
             with self.lock:

@@ -17,141 +17,34 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest.errors import SendLockedError, StoreError
+from digest.records import (
+    Article,
+    Delivery,
+    Edition,
+    ImportCounts,
+    NewArticle,
+    Source,
+    Subscriber,
+    SubscriberRow,
+    Summary,
+    now_utc,
+)
+
+if TYPE_CHECKING:
+    from digest.config import Config
 
 
-def now_utc() -> str:
-    """The current time as the ISO 8601 UTC string every timestamp column holds."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
+def open_store(config: Config) -> SQLiteStore:
+    """The store the config names: PostgreSQL for ``[store] url``, else the SQLite file."""
+    if config.store.url:
+        from digest.store_postgres import PostgresStore
 
-
-@dataclass(frozen=True)
-class Source:
-    id: int
-    url: str
-    name: str
-    section: str
-    feed_url: str
-    etag: str
-    last_modified: str
-    status: str
-    last_error: str
-    failures: int
-    last_checked_at: str
-    successes: int
-    disabled: bool
-    not_before: str = ""  # no fetch before this time (the site asked us to wait: 429/503)
-
-
-@dataclass(frozen=True)
-class NewArticle:
-    """An item found in a source, before its page is fetched."""
-
-    guid: str
-    url: str
-    url_norm: str
-    fingerprint: str
-    title: str
-    published_at: str = ""
-    author: str = ""
-    feed_text: str = ""
-
-
-@dataclass(frozen=True)
-class Article:
-    id: int
-    source_id: int
-    source_name: str
-    section: str
-    guid: str
-    url: str
-    title: str
-    author: str
-    published_at: str
-    first_seen_at: str
-    feed_text: str
-    text: str
-    text_origin: str
-    note: str
-    content_hash: str
-    language: str
-    image: str
-    publisher_summary: tuple[str, ...]
-    edition_id: int | None
-
-
-@dataclass(frozen=True)
-class Summary:
-    content_hash: str
-    cache_key: str
-    backend: str
-    model_id: str
-    bullets: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Subscriber:
-    """A subscriber; empty ``timezone``, ``hour`` None and no ``sections`` mean the config's."""
-
-    id: int
-    email: str
-    name: str
-    status: str
-    created_at: str
-    timezone: str = ""
-    hour: int | None = None
-    sections: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SubscriberRow:
-    """One subscriber to import: what a CSV row says."""
-
-    email: str
-    name: str = ""
-    timezone: str = ""
-    hour: int | None = None
-    sections: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ImportCounts:
-    added: int = 0
-    updated: int = 0
-    kept_inactive: int = 0  # unsubscribed or bounced before: updated, never re-activated
-
-
-@dataclass(frozen=True)
-class Edition:
-    id: int
-    date: str
-    title: str
-    created_at: str
-    frozen_at: str
-    html: str
-    text: str
-    story_count: int
-    story_groups: tuple[tuple[int, ...], ...] = ()  # article ids of each story, as last built
-
-
-@dataclass(frozen=True)
-class Delivery:
-    edition_id: int
-    subscriber_id: int
-    email: str
-    name: str
-    state: str
-    attempts: int
-    message_id: str
-    last_error: str
-    sections: tuple[str, ...] = ()
-    uncertain: int = 0  # times an attempt ended without knowing whether the server took it
-    first_attempt_at: str = ""
+        return PostgresStore(config.store.url)
+    return SQLiteStore(config.store.path)
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
@@ -332,6 +225,9 @@ class SQLiteStore:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.execute("PRAGMA busy_timeout=30000")
+            # WAL with NORMAL: a commit survives a crash of the process, not always a power cut.
+            # The claims of deliveries, which must, sync themselves (``claim_deliveries``).
+            self.db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the database {self.path}: {exc}") from None
@@ -916,6 +812,47 @@ class SQLiteStore:
                 (edition_id, subscriber_id),
             ).fetchone()
             return str(row[0])
+
+    def claim_deliveries(self, edition_id: int, message_ids: dict[int, str]) -> dict[int, str]:
+        """Mark several ready deliveries 'sending' at once, before any of them goes out.
+
+        ``message_ids`` maps subscriber ids to a fresh Message-ID each. Returns, for each delivery
+        claimed (those still ready), the Message-ID to send with: an earlier attempt's, else the
+        fresh one. One transaction, synced to disk before it returns: a crash after this leaves
+        every one of them 'sending', later 'uncertain' and retried once with that Message-ID.
+        """
+        stamp = now_utc()
+        claimed: dict[int, str] = {}
+        self.db.execute("PRAGMA synchronous=FULL")
+        try:
+            with self.transaction() as db:
+                for subscriber_id, message_id in message_ids.items():
+                    row = db.execute(
+                        """UPDATE deliveries SET state = 'sending', attempts = attempts + 1,
+                             updated_at = ?,
+                             message_id = CASE WHEN message_id = '' THEN ? ELSE message_id END,
+                             first_attempt_at = CASE WHEN first_attempt_at = '' THEN ?
+                                                ELSE first_attempt_at END
+                           WHERE edition_id = ? AND subscriber_id = ?
+                             AND state IN ('pending', 'uncertain')
+                           RETURNING message_id""",
+                        (stamp, message_id, stamp, edition_id, subscriber_id),
+                    ).fetchone()
+                    if row is not None:
+                        claimed[subscriber_id] = str(row[0])
+        finally:
+            self.db.execute("PRAGMA synchronous=NORMAL")
+        return claimed
+
+    def release_deliveries(self, edition_id: int, subscriber_ids: Sequence[int]) -> None:
+        """Give back claimed deliveries whose message never went out: 'pending' again, the attempt
+        not counted."""
+        with self.transaction() as db:
+            db.executemany(
+                """UPDATE deliveries SET state = 'pending', attempts = MAX(0, attempts - 1),
+                     updated_at = ? WHERE edition_id = ? AND subscriber_id = ? AND state = 'sending'""",
+                [(now_utc(), edition_id, sid) for sid in subscriber_ids],
+            )
 
     def get_secret(self, name: str) -> str:
         """A random secret kept in the database, created on first use (stable across runs)."""

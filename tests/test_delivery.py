@@ -390,3 +390,118 @@ def test_starttls_and_implicit_tls_with_login(tmp_path: Path, security: str) -> 
         mailer.close()
     assert handler.per_recipient() == {"r0@example.com": 1, "r1@example.com": 1}
     assert logins == [(b"digest", b"s3cret")]  # one login: the connection was reused
+
+
+@pytest.mark.parametrize(
+    ("name", "html"),
+    [
+        ("", "<p>Plain</p>"),
+        ('Zoë "Q" O\'Brien', "<p>" + "é and more words " * 30 + "</p>\n.a dot\nFrom here \n"),
+        ("A very long display name " * 4, "no line end at all"),
+    ],
+)
+def test_the_composer_writes_the_message_compose_does(name: str, html: str) -> None:
+    from digest.deliver import Composer, list_headers, message_bytes
+
+    headers = list_headers(
+        list_id="Harbour Digest <harbour.example.com>",
+        unsubscribe_url="https://news.example.com/unsubscribe/7.abcdefghijklmnopqrstuvwxyz0123",
+        unsubscribe_mailto="unsubscribe@example.com",
+    )
+    subject = "Harbour Dïgest for Monday 2 March 2026, with a subject long enough to fold"
+    composer = Composer(
+        sender="Harbour Dïgest <digest@example.com>",
+        subject=subject,
+        extra_headers={k: v for k, v in headers.items() if k != "List-Unsubscribe"},
+    )
+    fast = composer.compose(
+        recipient="reader@example.com",
+        recipient_name=name,
+        html=html,
+        text="Text part\n.starts with a dot",
+        message_id="<1@example.com>",
+        extra_headers={"List-Unsubscribe": headers["List-Unsubscribe"]},
+    )
+    slow = compose(
+        sender="Harbour Dïgest <digest@example.com>",
+        recipient="reader@example.com",
+        recipient_name=name,
+        subject=subject,
+        html=html,
+        text="Text part\n.starts with a dot",
+        message_id="<1@example.com>",
+        extra_headers=headers,
+    )
+    ours, theirs = (
+        email.message_from_bytes(data, policy=email.policy.default)
+        for data in (fast.data, message_bytes(slow))
+    )
+    assert fast.data.isascii() and max(len(line) for line in fast.data.split(b"\r\n")) <= 78
+    assert not ours.defects
+    for header in ("From", "To", "Subject", "Message-ID", "MIME-Version", *headers):
+        assert ours[header] == theirs[header], header
+    assert [p.get_content_type() for p in ours.iter_parts()] == ["text/plain", "text/html"]
+    for mine, reference in zip(ours.iter_parts(), theirs.iter_parts(), strict=True):
+        assert mine.get_content() == reference.get_content()  # type: ignore[attr-defined]
+    with pytest.raises(Exception, match="not a valid email address"):
+        composer.compose(recipient="not an address", html="", text="", message_id="<2@x.y>")
+
+
+def test_templates_that_change_the_address_are_rendered_for_each_message(
+    store: SQLiteStore, make_config: Callable[..., Config], tmp_path: Path
+) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "digest.txt").write_text("For {{ recipient.email | upper }}\n")
+    add(store, "ada@example.com", "bea@example.com", "o'neil@example.com")
+    server = ScriptedSMTP()
+    config = smtp_config(make_config, server)
+    with Running(server):
+        report = send_edition(config, store, Renderer(folder), app_for(config).mailer, day=DAY)
+    assert report.sent == 3
+    text = {
+        r.recipient: r.message.get_body(("plain",)).get_content().replace("\r\n", "\n")  # type: ignore[union-attr]
+        for r in server.received
+    }
+    assert text == {
+        "ada@example.com": "For ADA@EXAMPLE.COM\n",
+        "bea@example.com": "For BEA@EXAMPLE.COM\n",
+        "o'neil@example.com": "For O'NEIL@EXAMPLE.COM\n",
+    }
+
+
+class StopAfterFirst:
+    """A mailer that sets the stop event once its first message has gone (like SIGTERM)."""
+
+    def __init__(self, inner: Any, stop: Any) -> None:
+        self.inner, self.stop = inner, stop
+
+    def send(self, message: Any) -> None:
+        self.inner.send(message)
+        self.stop.set()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_stop_mid_batch_gives_back_the_claims_whose_message_never_started(
+    store: SQLiteStore, make_config: Callable[..., Config]
+) -> None:
+    import threading
+
+    add(store, *(f"reader{n}@example.com" for n in range(5)))
+    server = ScriptedSMTP()
+    config = smtp_config(make_config, server)
+    stop = threading.Event()
+    with Running(server):
+        mailer = StopAfterFirst(app_for(config).mailer(), stop)
+        report = send_edition(config, store, Renderer(), mailer, day=DAY, stop=stop)
+        assert report.sent == 1 and report.stopped
+        states = sorted(state for state, _, _ in ledger(store).values())
+        assert states == ["pending"] * 4 + ["sent"]  # claimed together, given back unsent
+        assert all(
+            attempts == 0 for state, attempts, _ in ledger(store).values() if state == "pending"
+        )
+        report = send(config, store)
+    assert report.sent == 4
+    assert server.per_recipient() == {f"reader{n}@example.com": 1 for n in range(5)}

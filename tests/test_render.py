@@ -238,3 +238,31 @@ def test_the_size_warning_is_logged_once_per_edition(caplog: pytest.LogCaptureFi
             assert renderer.render(view, Recipient(email=email)).left_out > 0
     warnings = [r for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1 and "over the 40 KB limit" in warnings[0].getMessage()
+
+
+def test_a_filled_stencil_is_the_full_rendering_of_that_recipient() -> None:
+    renderer = Renderer()
+    view = edition(story(), story(title="Second story", section="World"))
+    sample = Recipient("first@example.com", "First", "https://d.example/u/1.aaa")
+    stencil = renderer.stencil(view, sample)
+    for recipient in (
+        sample,
+        Recipient("zoe.long-name+tag@example.co.uk", "Zoë Ng", "https://d.example/u/22.b-c_d"),
+    ):
+        assert stencil.fill(recipient) == renderer.render(view, recipient)
+    assert "email" in stencil.used and "unsubscribe_url" in stencil.used
+    assert "name" not in stencil.used  # the bundled templates do not show it
+
+
+def test_a_stencil_refuses_what_substitution_would_get_wrong(tmp_path: Path) -> None:
+    (tmp_path / "digest.txt").write_text("Dear {{ recipient.name }}, {{ recipient.email }}\n")
+    renderer = Renderer(tmp_path)
+    view = edition(story())
+    stencil = renderer.stencil(view, Recipient("a@example.com", "Ada", "https://d.example/u/1"))
+    filled = stencil.fill(Recipient("b@example.com", "Bea", "https://d.example/u/2"))
+    assert filled is not None and filled.text == "Dear Bea, b@example.com\n"
+    # Escaping would change an apostrophe in the HTML; only a full rendering gets it right.
+    assert stencil.fill(Recipient("c@example.com", "Con O'Brien", "https://d.example/u/3")) is None
+    # A recipient without an unsubscribe link is another shape: the footer differs.
+    assert stencil.fill(Recipient("d@example.com", "Dee")) is None
+    assert stencil.fill(Recipient("e@example.com", "Line\nbreak", "https://d.example/u/5")) is None

@@ -1,0 +1,200 @@
+"""The send of one edition to many subscribers, end to end through `digest send`, against the
+rss2email way of mailing (build a MIME message, open a connection, sendmail, quit) in the same run.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/send.py [--subscribers 10000] [--stories 20]
+
+Both send to the same aiosmtpd server on 127.0.0.1, which counts what it accepts. The digest
+figure is the wall time of a `python -m digest send` process (start-up, ledger, rendering,
+SMTP), with the edition already built and frozen, as it is for every send after the day's first.
+With ``--database postgresql://...`` the store is that PostgreSQL database instead of a
+SQLite file (it must be empty; see benchmarks/postgres.py for a throwaway server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+from digest.store import NewArticle, Summary
+
+SECTIONS = ("World", "Science", "Business", "Culture")
+
+
+class Sink:
+    """Accepts every message and counts each recipient."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.count = 0
+        self.recipients: dict[str, int] = {}
+        self.delay = delay
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
+        self.count += 1
+        for rcpt in envelope.rcpt_tos:
+            self.recipients[rcpt] = self.recipients.get(rcpt, 0) + 1
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def write_config(folder: Path, port: int, database: str, concurrency: int) -> Path:
+    store = f'url = "{database}"' if database else 'path = "digest.db"'
+    path = folder / "digest.toml"
+    path.write_text(
+        f"""[store]
+{store}
+
+[mail]
+backend = "smtp"
+from = "Digest <digest@example.com>"
+concurrency = {concurrency}
+
+[mail.smtp]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+
+[digest]
+title = "The Benchmark Digest"
+base_url = "https://digest.example"
+duplicate_threshold = 0
+max_age_hours = 100000
+"""
+    )
+    return path
+
+
+def fill_store(config_path: Path, stories: int, subscribers: int) -> str:
+    """An edition of ``stories`` summarised stories, built and frozen; ``subscribers`` active."""
+    from digest.config import load_config
+    from digest.pipeline import build_edition
+    from digest.store import open_store
+    from digest.subscribers import SubscriberRow
+    from digest.web import make_renderer
+
+    config = load_config(str(config_path))
+    store = open_store(config)
+    try:
+        for s, section in enumerate(SECTIONS):
+            source = store.upsert_source(f"https://news{s}.example/feed", f"News {s}", section)
+            for n in range(s, stories, len(SECTIONS)):
+                url = f"https://news{s}.example/story-{n}"
+                item = NewArticle(f"g{n}", url, url, f"fp{n}", f"Story number {n} of the day")
+                article_id = store.add_article(source.id, item)
+                assert article_id is not None
+                text = f"Story {n}: " + "A sentence of the article, with some detail. " * 80
+                store.set_article_text(article_id, text=text, origin="page", content_hash=f"h{n}")
+                store.save_summary(
+                    Summary(
+                        f"h{n}",
+                        "k",
+                        "extractive",
+                        "m",
+                        tuple(
+                            f"Bullet {b} of story {n}, a full sentence that says what happened."
+                            for b in range(3)
+                        ),
+                    )
+                )
+        edition, _ = build_edition(config, store, make_renderer(config))
+        store.freeze_edition(edition.id)
+        store.import_subscribers(
+            SubscriberRow(f"reader{n}@example.com", f"Reader {n}") for n in range(subscribers)
+        )
+        return edition.html
+    finally:
+        store.close()
+
+
+def rss2email_style(port: int, html: str, count: int) -> float:
+    """Messages per second the rss2email way: a MIME message each, one connection each."""
+    started = time.perf_counter()
+    for n in range(count):
+        message = MIMEMultipart("alternative")
+        message["From"] = "Digest <digest@example.com>"
+        message["To"] = f"Reader {n} <reader{n}@example.com>"
+        message["Subject"] = "The Benchmark Digest"
+        message["Date"] = formatdate()
+        message["Message-ID"] = make_msgid()
+        message.attach(MIMEText(html, "html", "utf-8"))
+        with smtplib.SMTP("127.0.0.1", port) as connection:
+            connection.sendmail(
+                "digest@example.com", [f"reader{n}@example.com"], message.as_string()
+            )
+    return count / (time.perf_counter() - started)
+
+
+def digest_send(config_path: Path, processes: int = 1) -> float:
+    """Seconds for ``processes`` concurrent `digest send` processes to finish."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    command = [sys.executable, "-m", "digest", "--config", str(config_path), "send"]
+    started = time.perf_counter()
+    running = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE) for _ in range(processes)]
+    for process in running:
+        out, _ = process.communicate()
+        if process.returncode:
+            raise SystemExit(f"digest send failed ({process.returncode}): {out.decode()}")
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subscribers", type=int, default=10_000)
+    parser.add_argument("--stories", type=int, default=20)
+    parser.add_argument("--baseline", type=int, default=2_000, help="messages the baseline sends")
+    parser.add_argument("--concurrency", type=int, default=2, help="[mail] concurrency")
+    parser.add_argument("--database", default="", help="a PostgreSQL URL instead of SQLite")
+    args = parser.parse_args()
+
+    from aiosmtpd.controller import Controller
+
+    sink, port = Sink(), free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            config_path = write_config(Path(folder), port, args.database, args.concurrency)
+            html = fill_store(config_path, args.stories, args.subscribers)
+            baseline = rss2email_style(port, html, args.baseline)
+            sink.count, sink.recipients = 0, {}
+            seconds = digest_send(config_path)
+    finally:
+        controller.stop()
+    rate = args.subscribers / seconds
+    once = sink.count == args.subscribers and set(sink.recipients.values()) == {1}
+    store = "PostgreSQL" if args.database else "SQLite"
+    print(
+        f"one edition ({args.stories} stories, {len(html) // 1000} KB HTML) to "
+        f"{args.subscribers} subscribers, aiosmtpd on 127.0.0.1, {store} store, "
+        f"{datetime.now(UTC):%Y-%m-%d}"
+    )
+    print(f"  rss2email-style smtplib ({args.baseline} msgs)  {baseline:8.1f} msg/s   1.00x")
+    print(
+        f"  digest send (end to end, {seconds:.1f} s)      {rate:8.1f} msg/s   "
+        f"{rate / baseline:.2f}x"
+    )
+    print(f"  every subscriber exactly once: {'yes' if once else 'NO'} ({sink.count} received)")
+
+
+if __name__ == "__main__":
+    main()
