@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint format bench browser clean
+.PHONY: setup demo test lint format bench browser postgres clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ setup: $(STAMP)
 demo: setup
 	$(PY) -m digest demo
 
-test: setup browser
+test: setup browser postgres
 	$(PY) -m pytest -q
 
 lint: setup
@@ -46,6 +46,15 @@ browser:
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "chromium is not installed: the browser tests will be skipped"; fi; }
+
+# A PostgreSQL server for the store tests (Debian's postgresql; the tests start their own server).
+# Where apt-get is unavailable the PostgreSQL tests are skipped, except in CI (CI=true), where
+# a missing server fails them.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "PostgreSQL is not installed: the PostgreSQL store tests will be skipped"; fi; }
 
 clean:
 	rm -rf $(VENV) var build *.egg-info .pytest_cache .mypy_cache .ruff_cache

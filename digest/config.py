@@ -56,6 +56,12 @@ class StoreConfig:
         "A PostgreSQL database instead, postgresql://user@host:5432/db; the password comes "
         "from $DIGEST_DB_PASSWORD or PGPASSFILE. Empty: the SQLite file.",
     )
+    claim_lease_seconds: float = _key(
+        300.0,
+        "PostgreSQL: how long a sender holds a claimed delivery; past it the row is reaped "
+        "('uncertain', retried once). Longer than one SMTP conversation.",
+        minimum=1,
+    )
 
 
 @dataclass(frozen=True)

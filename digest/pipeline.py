@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import random
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -71,7 +72,8 @@ from digest.store import (
     Edition,
     NewArticle,
     Source,
-    SQLiteStore,
+    SourceStore,
+    Store,
     Summary,
     now_utc,
 )
@@ -131,7 +133,7 @@ class SendReport:
 
 def gather(
     config: Config,
-    store: SQLiteStore,
+    store: SourceStore,
     fetcher: Fetcher,
     load_summarizer: Callable[[], Summarizer],
     progress: Progress = quiet,
@@ -150,7 +152,7 @@ def gather(
 
 def collect_new(
     config: Config,
-    store: SQLiteStore,
+    store: SourceStore,
     fetcher: Fetcher,
     report: GatherReport,
     progress: Progress = quiet,
@@ -203,7 +205,7 @@ def _is_due(source: Source, report: GatherReport) -> bool:
 
 
 def _record_failure(
-    store: SQLiteStore, source: Source, error: Exception | None, report: GatherReport
+    store: SourceStore, source: Source, error: Exception | None, report: GatherReport
 ) -> None:
     if isinstance(error, DigestError):
         message = str(error)
@@ -233,7 +235,7 @@ def _record_failure(
 
 def _store_items(
     config: Config,
-    store: SQLiteStore,
+    store: SourceStore,
     source: Source,
     items: list[NewArticle],
     report: GatherReport,
@@ -255,7 +257,7 @@ def _store_items(
 
 def fill_texts(
     config: Config,
-    store: SQLiteStore,
+    store: SourceStore,
     fetcher: Fetcher,
     report: GatherReport,
     progress: Progress = quiet,
@@ -286,7 +288,7 @@ def read_page(fetcher: Fetcher, article: Article) -> Extracted | None:
 
 
 def fill_text(
-    store: SQLiteStore, article: Article, page: Extracted | None, error: Exception | None = None
+    store: SourceStore, article: Article, page: Extracted | None, error: Exception | None = None
 ) -> str:
     """Keep the page's text, else the feed's (noting why); returns 'page', 'feed' or 'duplicate'.
 
@@ -332,7 +334,7 @@ def fill_text(
 
 def summarise_pending(
     config: Config,
-    store: SQLiteStore,
+    store: SourceStore,
     load_summarizer: Callable[[], Summarizer],
     report: GatherReport,
     progress: Progress = quiet,
@@ -396,7 +398,7 @@ def edition_date(config: Config, moment: datetime | None = None) -> date:
 
 
 def build_edition(
-    config: Config, store: SQLiteStore, renderer: Renderer, day: date | None = None
+    config: Config, store: Store, renderer: Renderer, day: date | None = None
 ) -> tuple[Edition, EditionView]:
     """Claim the day's stories into its edition (unless it is frozen), render and store it."""
     day = day or edition_date(config)
@@ -418,7 +420,7 @@ def build_edition(
 
 
 def edition_view(
-    config: Config, store: SQLiteStore, edition: Edition, embedder: Embedder | None = None
+    config: Config, store: Store, edition: Edition, embedder: Embedder | None = None
 ) -> EditionView:
     """What the templates show for an edition: its stories with their bullets, by section.
 
@@ -451,7 +453,7 @@ def edition_view(
     )
 
 
-def story_of(config: Config, store: SQLiteStore, *articles: Article, rank: int = 0) -> Story:
+def story_of(config: Config, store: Store, *articles: Article, rank: int = 0) -> Story:
     """One story from one article, or from several telling the same story.
 
     Of several, the one with the longest text is shown (its title, link and bullets, the earliest
@@ -493,7 +495,7 @@ def story_of(config: Config, store: SQLiteStore, *articles: Article, rank: int =
 
 def send_edition(
     config: Config,
-    store: SQLiteStore,
+    store: Store,
     renderer: Renderer,
     mailer: Mailer | Callable[[], Mailer],
     *,
@@ -529,6 +531,9 @@ def send_edition(
             log.info("the %s edition has no stories; nothing to send", edition.date)
             return report
         store.freeze_edition(edition.id)
+        # Re-read: with several senders, another may have frozen it first, with its own groups.
+        edition = store.get_edition_by_id(edition.id)
+        report.stories = edition.story_count
         store.plan_deliveries(edition.id, subscriber_ids)
         report.skipped_already_sent = store.count_deliveries(edition.id).get("sent", 0)
         courier = _Courier(config, store, renderer, edition, report, recipient_for, stop)
@@ -543,8 +548,11 @@ def send_edition(
             if ready:
                 # Batches share the ledger's writes; small enough that every connection has one.
                 size = max(1, min(CLAIM_BATCH, math.ceil(len(ready) / concurrency)))
+                batches = [ready[i : i + size] for i in range(0, len(ready), size)]
+                if store.shared:  # other senders work the same list: start somewhere else
+                    random.shuffle(batches)
                 deliver_all(
-                    progress([ready[i : i + size] for i in range(0, len(ready), size)], "batches"),
+                    progress(batches, "batches"),
                     courier.send_batch,
                     connect,
                     concurrency=concurrency,
@@ -564,7 +572,7 @@ def send_edition(
 
 def _plan_only(
     config: Config,
-    store: SQLiteStore,
+    store: Store,
     renderer: Renderer,
     day: date,
     subscriber_ids: Sequence[int] | None,
@@ -598,7 +606,7 @@ class _Courier:
     def __init__(
         self,
         config: Config,
-        store: SQLiteStore,
+        store: Store,
         renderer: Renderer,
         edition: Edition,
         report: SendReport,
@@ -792,7 +800,7 @@ def unsubscribe_link(base_url: str, secret: str, subscriber_id: int) -> str:
     return f"{base_url.rstrip('/')}/unsubscribe/{unsubscribe_token(secret, subscriber_id)}"
 
 
-def signing_secret(config: Config, store: SQLiteStore) -> str:
+def signing_secret(config: Config, store: Store) -> str:
     """The key that signs unsubscribe links: $DIGEST_SECRET_KEY, else a random key made once and
     kept in the database (so links in mail already sent stay valid)."""
     return config.secret_key or store.get_secret("unsubscribe")

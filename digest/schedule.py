@@ -32,7 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from digest.config import Config
-from digest.store import SQLiteStore, Subscriber, now_utc
+from digest.store import Store, Subscriber, now_utc, open_store
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def latest_slot(zone: ZoneInfo, at: time, now: datetime) -> datetime:
 
 
 def due_subscribers(
-    config: Config, store: SQLiteStore, now: datetime, *, grace: timedelta | None
+    config: Config, store: Store, now: datetime, *, grace: timedelta | None
 ) -> dict[date, list[int]]:
     """The active subscribers to send to at ``now``, by the local date whose edition they get.
 
@@ -100,7 +100,7 @@ def due_subscribers(
 
 def send_due(
     config: Config,
-    store: SQLiteStore,
+    store: Store,
     renderer: Any,
     mailer: Any,
     *,
@@ -216,7 +216,7 @@ def run_scheduler(app: Any) -> None:
     def gather_job() -> None:
         from digest.pipeline import gather
 
-        store, fetcher = SQLiteStore(config.store.path), app.fetcher()
+        store, fetcher = open_store(config), app.fetcher()
         try:
             report = gather(config, store, fetcher, load_summarizer)
             log.warning(
@@ -233,7 +233,7 @@ def run_scheduler(app: Any) -> None:
             run_send()
 
     def run_send() -> None:
-        store = SQLiteStore(config.store.path)
+        store = open_store(config)
         try:
             reports = send_due(
                 config,

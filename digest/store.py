@@ -1,8 +1,16 @@
-"""Storage: one interface, SQLite behind it by default.
+"""Storage: the interface its consumers own, and the embedded SQLite backend.
+
+``Store`` is the whole interface, split by consumer: ``SourceStore`` (sources, articles and summaries:
+gathering), ``EditionStore`` (building and freezing editions), ``SubscriberStore`` (the subscriber list)
+and ``DeliveryLedger`` (sending, exactly once). The records it hands out live in ``digest.records``.
+``open_store`` picks the backend from the config: ``SQLiteStore`` here for ``[store] path``,
+``PostgresStore`` (``digest.store_postgres``) for ``[store] url``. One contract test suite
+(tests/test_store_contract.py) runs against both.
 
 The schema is created and migrated by the program: ``MIGRATIONS`` is an ordered list of named functions,
 each applied once and recorded in ``migrations``. SQL here sticks to what PostgreSQL also speaks (plain
-types, ``ON CONFLICT``), so another backend can implement ``Store`` with the same statements.
+types, ``ON CONFLICT``, ``RETURNING``, no two-argument ``MAX``), so the PostgreSQL backend runs the same
+statements.
 
 Identity of an article: (source, guid), then the normalised URL, then a fingerprint of its feed title and
 summary; any of them already stored means "seen", which is how a re-run gathers nothing twice.
@@ -16,9 +24,9 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from digest.errors import SendLockedError, StoreError
 from digest.records import (
@@ -38,12 +46,144 @@ if TYPE_CHECKING:
     from digest.config import Config
 
 
-def open_store(config: Config) -> SQLiteStore:
+class SourceStore(Protocol):
+    """What gathering needs: sources and their fetch state, articles, summaries."""
+
+    def upsert_source(self, url: str, name: str = "", section: str = "") -> Source: ...
+    def get_source(self, source_id: int) -> Source: ...
+    def list_sources(self) -> list[Source]: ...
+    def record_source_success(
+        self,
+        source_id: int,
+        *,
+        status: str,
+        feed_url: str,
+        etag: str,
+        last_modified: str,
+        name: str = "",
+    ) -> None: ...
+    def record_source_failure(
+        self, source_id: int, error: str, *, disable: bool = False, not_before: str = ""
+    ) -> None: ...
+    def forget_feed_url(self, source_id: int) -> None: ...
+    def is_seen(self, source_id: int, item: NewArticle) -> bool: ...
+    def add_article(self, source_id: int, item: NewArticle) -> int | None: ...
+    def skip_items(self, source_id: int, items: Sequence[NewArticle], reason: str) -> int: ...
+    def find_text_twin(self, content_hash: str, article_id: int) -> int | None: ...
+    def skip_article(self, article_id: int, reason: str) -> None: ...
+    def set_article_text(
+        self,
+        article_id: int,
+        *,
+        text: str,
+        origin: str,
+        content_hash: str,
+        note: str = "",
+        title: str = "",
+        author: str = "",
+        published_at: str = "",
+        language: str = "",
+        image: str = "",
+        publisher_summary: Sequence[str] = (),
+    ) -> None: ...
+    def set_article_note(self, article_id: int, note: str) -> None: ...
+    def get_article(self, article_id: int) -> Article: ...
+    def articles_without_text(self) -> list[Article]: ...
+    def articles_without_summary(self, since: str = "") -> list[Article]: ...
+    def save_summary(self, summary: Summary) -> None: ...
+    def get_summary(self, content_hash: str, cache_key: str) -> Summary | None: ...
+
+
+class EditionStore(Protocol):
+    """What building and freezing an edition needs."""
+
+    def get_edition(self, date: str) -> Edition | None: ...
+    def get_edition_by_id(self, edition_id: int) -> Edition: ...
+    def list_editions(self, limit: int = 50) -> list[Edition]: ...
+    def claim_articles(self, date: str, title: str, since: str, limit: int) -> Edition: ...
+    def edition_articles(self, edition_id: int) -> list[Article]: ...
+    def save_edition(
+        self,
+        edition_id: int,
+        *,
+        html: str,
+        text: str,
+        story_count: int,
+        story_groups: Sequence[Sequence[int]] = (),
+    ) -> None: ...
+    def freeze_edition(self, edition_id: int) -> bool: ...
+    def get_summary(self, content_hash: str, cache_key: str) -> Summary | None: ...
+
+
+class SubscriberStore(Protocol):
+    """The subscriber list: adding, importing, unsubscribing, listing."""
+
+    def add_subscriber(
+        self,
+        email: str,
+        name: str = "",
+        *,
+        timezone: str = "",
+        hour: int | None = None,
+        sections: Sequence[str] = (),
+    ) -> tuple[Subscriber, bool]: ...
+    def import_subscribers(self, rows: Iterable[SubscriberRow]) -> ImportCounts: ...
+    def get_subscriber(self, subscriber_id: int) -> Subscriber | None: ...
+    def unsubscribe(self, subscriber_id: int) -> Subscriber | None: ...
+    def mark_bounced(self, subscriber_id: int) -> None: ...
+    def set_subscriber_status(self, email: str, status: str) -> Subscriber | None: ...
+    def list_subscribers(self, status: str | None = None) -> list[Subscriber]: ...
+
+
+class DeliveryLedger(Protocol):
+    """Sending exactly once: one row per (edition, subscriber), claimed before its message goes
+    out ('sending') and marked after (``mark_delivery``).
+
+    ``shared`` is True when other processes may send from the same ledger at once (claims then
+    decide who sends what); False when ``send_lock`` keeps them out."""
+
+    shared: bool
+
+    def plan_deliveries(
+        self, edition_id: int, subscriber_ids: Iterable[int] | None = None
+    ) -> int: ...
+    def recover_interrupted(self) -> int: ...
+    def ready_deliveries(self, edition_id: int, now: str) -> list[Delivery]: ...
+    def next_retry_at(self, edition_id: int) -> str | None: ...
+    def editions_with_work(self, now: str) -> list[int]: ...
+    def planned_dates(self, since: str) -> set[tuple[int, str]]: ...
+    def claim_deliveries(self, edition_id: int, message_ids: dict[int, str]) -> dict[int, str]: ...
+    def release_deliveries(self, edition_id: int, subscriber_ids: Sequence[int]) -> None: ...
+    def mark_delivery(
+        self,
+        edition_id: int,
+        subscriber_id: int,
+        state: str,
+        *,
+        error: str = "",
+        message_id: str = "",
+        attempt: bool = False,
+        next_attempt_at: str = "",
+        uncertain: bool = False,
+    ) -> bool: ...
+    def deliveries(self, edition_id: int, states: Sequence[str]) -> list[Delivery]: ...
+    def count_deliveries(self, edition_id: int) -> dict[str, int]: ...
+    def send_lock(self) -> AbstractContextManager[None]: ...
+    def get_secret(self, name: str) -> str: ...
+
+
+class Store(SourceStore, EditionStore, SubscriberStore, DeliveryLedger, Protocol):
+    """Every consumer's part, as one backend provides them."""
+
+    def close(self) -> None: ...
+
+
+def open_store(config: Config) -> Store:
     """The store the config names: PostgreSQL for ``[store] url``, else the SQLite file."""
     if config.store.url:
         from digest.store_postgres import PostgresStore
 
-        return PostgresStore(config.store.url)
+        return PostgresStore(config.store.url, lease_seconds=config.store.claim_lease_seconds)
     return SQLiteStore(config.store.path)
 
 
@@ -210,6 +350,8 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
 class SQLiteStore:
     """The store on one SQLite file, in WAL mode so the web app can read while a send writes."""
 
+    shared = False  # one sender at a time, by the OS lock of ``send_lock``
+
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         try:
@@ -318,7 +460,8 @@ class SQLiteStore:
         """
         self.db.execute(
             """UPDATE sources SET status = 'error', last_error = ?, failures = failures + 1,
-                 last_checked_at = ?, disabled = MAX(disabled, ?), not_before = ? WHERE id = ?""",
+                 last_checked_at = ?, disabled = CASE WHEN ? = 1 THEN 1 ELSE disabled END,
+                 not_before = ? WHERE id = ?""",
             (error, now_utc(), int(disable), not_before, source_id),
         )
 
@@ -412,10 +555,10 @@ class SQLiteStore:
         with self.transaction() as db:
             if self.is_seen(source_id, item):
                 return None
-            cursor = db.execute(
+            row = db.execute(
                 """INSERT INTO articles (source_id, guid, url, url_norm, fingerprint, title, author,
                      published_at, first_seen_at, feed_text)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
                 (
                     source_id,
                     item.guid,
@@ -428,8 +571,8 @@ class SQLiteStore:
                     now_utc(),
                     item.feed_text,
                 ),
-            )
-            return cursor.lastrowid
+            ).fetchone()
+            return int(row[0])
 
     def set_article_text(
         self,
@@ -606,11 +749,29 @@ class SQLiteStore:
             (html, text, story_count, json.dumps([list(g) for g in story_groups]), edition_id),
         )
 
-    def freeze_edition(self, edition_id: int) -> None:
-        self.db.execute(
-            "UPDATE editions SET frozen_at = ? WHERE id = ? AND frozen_at = ''",
-            (now_utc(), edition_id),
-        )
+    def freeze_edition(self, edition_id: int) -> bool:
+        """Freeze an edition once: True for the caller that froze it, False if it already was.
+
+        Articles claimed into it after its story groups were saved (by a build racing this one)
+        are given back, so the frozen edition holds exactly the stories its groups name.
+        """
+        with self.transaction() as db:
+            row = db.execute(
+                "UPDATE editions SET frozen_at = ? WHERE id = ? AND frozen_at = '' "
+                "RETURNING story_groups",
+                (now_utc(), edition_id),
+            ).fetchone()
+            if row is None:
+                return False
+            grouped = [i for group in json.loads(row[0] or "[]") for i in group]
+            if grouped:
+                marks = ",".join("?" * len(grouped))
+                db.execute(
+                    f"UPDATE articles SET edition_id = NULL WHERE edition_id = ? "
+                    f"AND id NOT IN ({marks})",
+                    (edition_id, *grouped),
+                )
+            return True
 
     # -- subscribers --------------------------------------------------------------------------
 
@@ -720,14 +881,13 @@ class SQLiteStore:
             )
             return cursor.rowcount
         with self.transaction() as db:
-            before = db.total_changes
-            db.executemany(
+            cursor = db.executemany(
                 """INSERT INTO deliveries (edition_id, subscriber_id, state, updated_at)
                    SELECT ?, id, 'pending', ? FROM subscribers WHERE id = ? AND status = 'active'
                    ON CONFLICT (edition_id, subscriber_id) DO NOTHING""",
                 [(edition_id, stamp, sid) for sid in subscriber_ids],
             )
-            return db.total_changes - before
+            return int(cursor.rowcount)
 
     def recover_interrupted(self) -> int:
         """Rows left 'sending' by a crash become 'uncertain' (the message may have gone out).
@@ -834,7 +994,7 @@ class SQLiteStore:
                              first_attempt_at = CASE WHEN first_attempt_at = '' THEN ?
                                                 ELSE first_attempt_at END
                            WHERE edition_id = ? AND subscriber_id = ?
-                             AND state IN ('pending', 'uncertain')
+                             AND (state = 'pending' OR (state = 'uncertain' AND uncertain = 1))
                            RETURNING message_id""",
                         (stamp, message_id, stamp, edition_id, subscriber_id),
                     ).fetchone()
@@ -849,7 +1009,7 @@ class SQLiteStore:
         not counted."""
         with self.transaction() as db:
             db.executemany(
-                """UPDATE deliveries SET state = 'pending', attempts = MAX(0, attempts - 1),
+                """UPDATE deliveries SET state = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
                      updated_at = ? WHERE edition_id = ? AND subscriber_id = ? AND state = 'sending'""",
                 [(now_utc(), edition_id, sid) for sid in subscriber_ids],
             )
@@ -921,11 +1081,13 @@ class SQLiteStore:
         attempt: bool = False,
         next_attempt_at: str = "",
         uncertain: bool = False,
-    ) -> None:
+    ) -> bool:
         """Move a delivery to ``state``; ``attempt`` counts one more try, ``uncertain`` one more
-        attempt whose fate is unknown; ``next_attempt_at`` is when a pending one may be retried."""
+        attempt whose fate is unknown; ``next_attempt_at`` is when a pending one may be retried.
+
+        Returns whether the row was changed (a backend with leases refuses a claim it lost)."""
         stamp = now_utc()
-        self.db.execute(
+        cursor = self.db.execute(
             """UPDATE deliveries SET state = ?, last_error = ?, updated_at = ?,
                  message_id = CASE WHEN ? != '' THEN ? ELSE message_id END,
                  attempts = attempts + ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END,
@@ -946,6 +1108,7 @@ class SQLiteStore:
                 subscriber_id,
             ),
         )
+        return cursor.rowcount == 1
 
 
 _ARTICLE_SELECT = """SELECT a.*, s.name AS source_name,

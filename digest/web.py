@@ -28,15 +28,15 @@ def create_app(config: Config) -> Any:
     """A Flask app over the store named in ``config``; one store connection per request."""
     from flask import Flask, g
 
-    from digest.store import SQLiteStore
+    from digest.store import Store, open_store
 
     app = Flask("digest")
     app.config["DIGEST"] = config
 
-    def store() -> SQLiteStore:
+    def store() -> Store:
         if "store" not in g:
-            g.store = SQLiteStore(config.store.path)
-        opened: SQLiteStore = g.store
+            g.store = open_store(config)
+        opened: Store = g.store
         return opened
 
     @app.teardown_appcontext

@@ -7,12 +7,17 @@
 - ``demo_config``: a Config over a copy of a database gathered once per session from the whole demo site
   (its three feeds, real pages, the real model), ready to build an edition from.
 - ``server``: an HTTP server on 127.0.0.1 whose answers each test scripts (scripted_server.py).
+- ``postgres``: a real PostgreSQL server for the session (postgres_server.py); skipped where
+  PostgreSQL is not installed, an error in CI (``CI=true``). ``both_backends_url`` is "" (SQLite)
+  and then a fresh PostgreSQL database's URL: a test module that should run on both defines
+  ``database_url`` from it, and ``make_config`` puts it in ``[store] url``.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
+import os
 import shutil
 import socket
 from collections.abc import Callable, Iterator
@@ -74,13 +79,40 @@ def smtp() -> Iterator[Inbox]:
         controller.stop()
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    from tests.postgres_server import PostgresServer, find_bin
+
+    if find_bin() is None:
+        message = "PostgreSQL is not installed (`make test` installs Debian's postgresql)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture(name="both_backends_url", params=["sqlite", "postgresql"])
+def both_backends_url(request: pytest.FixtureRequest) -> str:
+    if request.param == "sqlite":
+        return ""
+    server = request.getfixturevalue("postgres")
+    return str(server.create_database())
+
+
 @pytest.fixture
-def make_config(tmp_path: Path) -> Callable[..., Config]:
+def database_url() -> str:
+    """The [store] url of make_config's configs: "" (SQLite) unless a module says otherwise."""
+    return ""
+
+
+@pytest.fixture
+def make_config(tmp_path: Path, database_url: str) -> Callable[..., Config]:
     """Build a Config from TOML-shaped sections; paths resolve inside tmp_path."""
 
     def build(**sections: Any) -> Config:
         raw: dict[str, Any] = {
-            "store": {"path": "digest.db"},
+            "store": {"path": "digest.db", "url": database_url},
             "fetch": {"allow_private_addresses": True},
             "mail": {"backend": "outbox", "outbox": "outbox"},
             "digest": {"preview": "preview.html", "max_age_hours": 100000},

@@ -22,13 +22,19 @@ from digest.config import Config
 from digest.deliver import SMTPMailer, compose, read_unsubscribe_token, unsubscribe_token
 from digest.pipeline import send_edition, signing_secret
 from digest.render import Renderer
-from digest.store import NewArticle, SQLiteStore
+from digest.store import NewArticle, Store, open_store
 from tests.scripted_smtp import Running, ScriptedSMTP
 
 DAY = date(2026, 3, 2)
 
 
-def seed_stories(store: SQLiteStore, section: str, count: int = 2, start: int = 0) -> None:
+@pytest.fixture
+def database_url(both_backends_url: str) -> str:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return both_backends_url
+
+
+def seed_stories(store: Store, section: str, count: int = 2, start: int = 0) -> None:
     """Stored, extracted articles in one section (a source named after it)."""
     source = store.upsert_source(f"https://{section.lower()}.example.com/feed", section, section)
     for n in range(start, start + count):
@@ -74,11 +80,11 @@ def app_for(config: Config) -> App:
     return app
 
 
-def send(config: Config, store: SQLiteStore, **options: Any) -> Any:
+def send(config: Config, store: Store, **options: Any) -> Any:
     return send_edition(config, store, Renderer(), app_for(config).mailer, day=DAY, **options)
 
 
-def ledger(store: SQLiteStore) -> dict[str, tuple[str, int, str]]:
+def ledger(store: Store) -> dict[str, tuple[str, int, str]]:
     rows = store.db.execute(
         """SELECT s.email, d.state, d.attempts, d.message_id FROM deliveries d
            JOIN subscribers s ON s.id = d.subscriber_id"""
@@ -88,19 +94,19 @@ def ledger(store: SQLiteStore) -> dict[str, tuple[str, int, str]]:
 
 @pytest.fixture
 def store(make_config: Callable[..., Config]) -> Any:
-    opened = SQLiteStore(make_config().store.path)
+    opened = open_store(make_config())
     seed_stories(opened, "World")
     yield opened
     opened.close()
 
 
-def add(store: SQLiteStore, *emails: str) -> None:
+def add(store: Store, *emails: str) -> None:
     for address in emails:
         store.add_subscriber(address)
 
 
 def test_451_and_421_are_retried_until_accepted(
-    store: SQLiteStore, make_config: Callable[..., Config]
+    store: Store, make_config: Callable[..., Config]
 ) -> None:
     server = ScriptedSMTP(
         rcpt_replies={"a@example.com": ["451 4.7.1 Greylisted, try again", "451 4.7.1 Again"]},
@@ -118,7 +124,7 @@ def test_451_and_421_are_retried_until_accepted(
 
 
 def test_a_temporary_failure_past_the_deadline_is_failed(
-    store: SQLiteStore, make_config: Callable[..., Config]
+    store: Store, make_config: Callable[..., Config]
 ) -> None:
     server = ScriptedSMTP(rcpt_replies={"a@example.com": ["451 4.7.1 later"] * 5})
     add(store, "a@example.com")
@@ -130,7 +136,7 @@ def test_a_temporary_failure_past_the_deadline_is_failed(
 
 
 def test_550_is_not_retried_and_marks_the_address_bounced(
-    store: SQLiteStore, make_config: Callable[..., Config]
+    store: Store, make_config: Callable[..., Config]
 ) -> None:
     server = ScriptedSMTP(rcpt_replies={"gone@example.com": ["550 5.1.1 No such user"]})
     add(store, "gone@example.com", "ok@example.com")
@@ -149,7 +155,7 @@ def test_550_is_not_retried_and_marks_the_address_bounced(
 
 
 def test_a_connection_dropped_every_n_messages_loses_and_doubles_nothing(
-    store: SQLiteStore, make_config: Callable[..., Config]
+    store: Store, make_config: Callable[..., Config]
 ) -> None:
     server = ScriptedSMTP(drop_every=3)
     emails = [f"reader{n}@example.com" for n in range(10)]
@@ -163,7 +169,7 @@ def test_a_connection_dropped_every_n_messages_loses_and_doubles_nothing(
 
 
 def test_connections_are_reused_for_the_configured_number_of_messages(
-    store: SQLiteStore, make_config: Callable[..., Config]
+    store: Store, make_config: Callable[..., Config]
 ) -> None:
     server = ScriptedSMTP()
     add(store, *[f"reader{n}@example.com" for n in range(5)])
@@ -174,7 +180,7 @@ def test_connections_are_reused_for_the_configured_number_of_messages(
 
 
 def test_a_lost_reply_after_data_is_uncertain_and_retried_once_with_the_same_message_id(
-    store: SQLiteStore, make_config: Callable[..., Config]
+    store: Store, make_config: Callable[..., Config]
 ) -> None:
     server = ScriptedSMTP(lose_reply={"lost@example.com": 1, "twice@example.com": 2})
     add(store, "lost@example.com", "twice@example.com", "fine@example.com")
@@ -194,7 +200,7 @@ def test_a_lost_reply_after_data_is_uncertain_and_retried_once_with_the_same_mes
 
 
 def test_several_connections_and_a_rate_limit_deliver_each_message_once(
-    store: SQLiteStore, make_config: Callable[..., Config]
+    store: Store, make_config: Callable[..., Config]
 ) -> None:
     import time
 
@@ -213,7 +219,7 @@ def test_several_connections_and_a_rate_limit_deliver_each_message_once(
 
 
 def test_headers_list_unsubscribe_one_click_and_no_injection(
-    store: SQLiteStore, make_config: Callable[..., Config]
+    store: Store, make_config: Callable[..., Config]
 ) -> None:
     server = ScriptedSMTP()
     store.add_subscriber("eve@example.com", "Eve\r\nBcc: victim@example.com")
@@ -264,12 +270,12 @@ def test_tokens_are_signed_per_subscriber() -> None:
 
 
 def test_without_a_secret_key_one_is_made_once_and_kept_in_the_database(
-    store: SQLiteStore, make_config: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+    store: Store, make_config: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("DIGEST_SECRET_KEY", raising=False)
     config = make_config()
     first = signing_secret(config, store)
-    reopened = SQLiteStore(config.store.path)
+    reopened = open_store(config)
     assert signing_secret(config, reopened) == first and len(first) >= 32
     reopened.close()
     monkeypatch.setenv("DIGEST_SECRET_KEY", "from-the-environment")
@@ -277,7 +283,7 @@ def test_without_a_secret_key_one_is_made_once_and_kept_in_the_database(
 
 
 def test_each_subscriber_gets_only_their_sections(
-    store: SQLiteStore, make_config: Callable[..., Config]
+    store: Store, make_config: Callable[..., Config]
 ) -> None:
     seed_stories(store, "Tech", start=10)
     store.add_subscriber("all@example.com")
@@ -303,7 +309,7 @@ def _openssl(*args: str) -> None:
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 def test_dkim_signature_covers_the_unsubscribe_headers_and_verifies(
-    store: SQLiteStore, make_config: Callable[..., Config], tmp_path: Path
+    store: Store, make_config: Callable[..., Config], tmp_path: Path
 ) -> None:
     import base64
 
@@ -448,7 +454,7 @@ def test_the_composer_writes_the_message_compose_does(name: str, html: str) -> N
 
 
 def test_templates_that_change_the_address_are_rendered_for_each_message(
-    store: SQLiteStore, make_config: Callable[..., Config], tmp_path: Path
+    store: Store, make_config: Callable[..., Config], tmp_path: Path
 ) -> None:
     folder = tmp_path / "templates"
     folder.mkdir()
@@ -485,7 +491,7 @@ class StopAfterFirst:
 
 
 def test_a_stop_mid_batch_gives_back_the_claims_whose_message_never_started(
-    store: SQLiteStore, make_config: Callable[..., Config]
+    store: Store, make_config: Callable[..., Config]
 ) -> None:
     import threading
 
@@ -495,7 +501,10 @@ def test_a_stop_mid_batch_gives_back_the_claims_whose_message_never_started(
     stop = threading.Event()
     with Running(server):
         mailer = StopAfterFirst(app_for(config).mailer(), stop)
-        report = send_edition(config, store, Renderer(), mailer, day=DAY, stop=stop)
+        try:
+            report = send_edition(config, store, Renderer(), mailer, day=DAY, stop=stop)
+        finally:
+            mailer.close()
         assert report.sent == 1 and report.stopped
         states = sorted(state for state, _, _ in ledger(store).values())
         assert states == ["pending"] * 4 + ["sent"]  # claimed together, given back unsent

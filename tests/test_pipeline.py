@@ -1,4 +1,5 @@
-"""End to end: a real site on 127.0.0.1, a real SQLite file, the real model, a real SMTP server."""
+"""End to end: a real site on 127.0.0.1, a real store (SQLite file, PostgreSQL), the real model, a real
+SMTP server."""
 
 from __future__ import annotations
 
@@ -7,14 +8,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from digest.config import Config
 from digest.deliver import OutboxMailer, SMTPMailer
 from digest.demo import SiteServer
 from digest.fetch import HttpFetcher
 from digest.pipeline import gather, send_edition
 from digest.render import Renderer
-from digest.store import SQLiteStore
+from digest.store import open_store
 from tests.conftest import Inbox
+
+
+@pytest.fixture
+def database_url(both_backends_url: str) -> str:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return both_backends_url
 
 
 def fetcher_for(config: Config) -> HttpFetcher:
@@ -26,7 +35,7 @@ def fetcher_for(config: Config) -> HttpFetcher:
 
 
 def run_gather(config: Config, summarizer: Any) -> Any:
-    store, fetcher = SQLiteStore(config.store.path), fetcher_for(config)
+    store, fetcher = open_store(config), fetcher_for(config)
     try:
         return gather(config, store, fetcher, lambda: summarizer)
     finally:
@@ -49,7 +58,7 @@ def test_feed_to_received_email(
     assert report.sources_ok == 1 and report.new_articles == 4
     assert report.from_page == 4 and report.summarised == 4
 
-    store = SQLiteStore(config.store.path)
+    store = open_store(config)
     store.add_subscriber("ada@example.com", "Ada")
     store.add_subscriber("grace@example.com", "Grace")
     mailer = SMTPMailer(host=smtp.host, port=smtp.port, security="none")
@@ -104,7 +113,7 @@ def test_a_broken_source_does_not_stop_the_run(
     report = run_gather(config, summarizer)
     assert report.sources_failed == 1 and report.sources_ok == 2
     assert "404" in report.errors[0]
-    store = SQLiteStore(config.store.path)
+    store = open_store(config)
     broken = store.list_sources()[0]
     assert (broken.status, broken.failures) == ("error", 1)
     assert "404" in broken.last_error
@@ -130,7 +139,7 @@ def test_unreachable_pages_fall_back_to_feed_text(
         config = make_config(sources=[{"url": f"{server.base_url}/feed.xml"}])
         report = run_gather(config, summarizer)
     assert (report.new_articles, report.from_feed, report.summarised) == (1, 1, 1)
-    article = SQLiteStore(config.store.path).get_article(1)
+    article = open_store(config).get_article(1)
     assert article.text_origin == "feed" and "404" in article.note
 
 
@@ -139,7 +148,7 @@ def test_outbox_delivery_writes_one_eml_per_subscriber(
 ) -> None:
     config = make_config(sources=[{"url": f"{site.base_url}/feeds/briefs.json"}])
     run_gather(config, summarizer)
-    store = SQLiteStore(config.store.path)
+    store = open_store(config)
     store.add_subscriber("ada@example.com")
     report = send_edition(config, store, Renderer(), OutboxMailer(config.mail.outbox))
     assert report.sent == 1
