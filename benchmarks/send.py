@@ -6,8 +6,8 @@ rss2email way of mailing (build a MIME message, open a connection, sendmail, qui
 Both send to the same aiosmtpd server on 127.0.0.1, which counts what it accepts. The digest
 figure is the wall time of a `python -m digest send` process (start-up, ledger, rendering,
 SMTP), with the edition already built and frozen, as it is for every send after the day's first.
-With ``--database postgresql://...`` the store is that PostgreSQL database instead of a
-SQLite file (it must be empty; see benchmarks/postgres.py for a throwaway server).
+With ``--postgres`` the store is PostgreSQL (a throwaway server, tests/postgres_server.py), and
+``--processes 1,3`` runs one send process, then three at once on a fresh copy of the same data.
 """
 
 from __future__ import annotations
@@ -163,37 +163,60 @@ def main() -> None:
     parser.add_argument("--stories", type=int, default=20)
     parser.add_argument("--baseline", type=int, default=2_000, help="messages the baseline sends")
     parser.add_argument("--concurrency", type=int, default=2, help="[mail] concurrency")
-    parser.add_argument("--database", default="", help="a PostgreSQL URL instead of SQLite")
+    parser.add_argument(
+        "--postgres", action="store_true", help="a PostgreSQL store (a throwaway local server)"
+    )
+    parser.add_argument(
+        "--processes", default="1", help="comma-separated counts of `digest send` processes"
+    )
+    parser.add_argument(
+        "--smtp-delay", type=float, default=0.0, help="seconds the server takes per message"
+    )
     args = parser.parse_args()
 
     from aiosmtpd.controller import Controller
 
-    sink, port = Sink(), free_port()
+    server = None
+    if args.postgres:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from tests.postgres_server import PostgresServer
+
+        server = PostgresServer().start()
+    sink, port = Sink(args.smtp_delay), free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
+    rates: list[tuple[int, float, float, bool]] = []
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            config_path = write_config(Path(folder), port, args.database, args.concurrency)
-            html = fill_store(config_path, args.stories, args.subscribers)
-            baseline = rss2email_style(port, html, args.baseline)
-            sink.count, sink.recipients = 0, {}
-            seconds = digest_send(config_path)
+        baseline = 0.0
+        for processes in [int(n) for n in args.processes.split(",")]:
+            with tempfile.TemporaryDirectory() as folder:
+                database = server.create_database() if server else ""
+                config_path = write_config(Path(folder), port, database, args.concurrency)
+                html = fill_store(config_path, args.stories, args.subscribers)
+                if not baseline:
+                    baseline = rss2email_style(port, html, args.baseline)
+                sink.count, sink.recipients = 0, {}
+                seconds = digest_send(config_path, processes)
+                once = sink.count == args.subscribers and set(sink.recipients.values()) == {1}
+                rates.append((processes, seconds, args.subscribers / seconds, once))
     finally:
         controller.stop()
-    rate = args.subscribers / seconds
-    once = sink.count == args.subscribers and set(sink.recipients.values()) == {1}
-    store = "PostgreSQL" if args.database else "SQLite"
+        if server:
+            server.stop()
+    store = "PostgreSQL" if args.postgres else "SQLite"
+    delay = f", {args.smtp_delay * 1000:.0f} ms a message" if args.smtp_delay else ""
     print(
         f"one edition ({args.stories} stories, {len(html) // 1000} KB HTML) to "
-        f"{args.subscribers} subscribers, aiosmtpd on 127.0.0.1, {store} store, "
-        f"{datetime.now(UTC):%Y-%m-%d}"
+        f"{args.subscribers} subscribers, aiosmtpd on 127.0.0.1{delay}, {store} store, "
+        f"[mail] concurrency {args.concurrency}, {datetime.now(UTC):%Y-%m-%d}"
     )
-    print(f"  rss2email-style smtplib ({args.baseline} msgs)  {baseline:8.1f} msg/s   1.00x")
-    print(
-        f"  digest send (end to end, {seconds:.1f} s)      {rate:8.1f} msg/s   "
-        f"{rate / baseline:.2f}x"
-    )
-    print(f"  every subscriber exactly once: {'yes' if once else 'NO'} ({sink.count} received)")
+    print(f"  rss2email-style smtplib ({args.baseline} msgs)       {baseline:8.1f} msg/s   1.00x")
+    for processes, seconds, rate, once in rates:
+        print(
+            f"  digest send x{processes} (end to end, {seconds:6.1f} s)  {rate:8.1f} msg/s   "
+            f"{rate / baseline:.2f}x vs baseline, {rate / rates[0][2]:.2f}x vs "
+            f"x{rates[0][0]}; everyone exactly once: {'yes' if once else 'NO'}"
+        )
 
 
 if __name__ == "__main__":

@@ -311,9 +311,30 @@ def serve(app: App) -> None:
 @pass_app
 def run(app: App) -> None:
     """Run the scheduler: gather on an interval and send daily at the configured time."""
+    if app.config.store.url:  # PostgreSQL: queue the jobs; `digest worker` processes run them
+        from digest import jobs
+
+        jobs.run_scheduler(app.config, jobs.make_app(app))
+        return
     from digest.schedule import run_scheduler
 
     run_scheduler(app)
+
+
+@cli.command()
+@click.option(
+    "--queues",
+    default=",".join(("fetch", "extract", "summarise", "send")),
+    show_default=True,
+    help="Comma-separated queues to take jobs from.",
+)
+@click.option("--until-empty", is_flag=True, help="Stop once the queues are empty.")
+@pass_app
+def worker(app: App, queues: str, until_empty: bool) -> None:
+    """Run queued jobs (PostgreSQL store): fetch, extract, summarise, send."""
+    from digest import jobs
+
+    jobs.run_worker(app.config, jobs.make_app(app), jobs.queues_from(queues), wait=not until_empty)
 
 
 @cli.group()

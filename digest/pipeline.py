@@ -340,6 +340,19 @@ def summarise_pending(
     progress: Progress = quiet,
 ) -> None:
     """Summarise the unclaimed articles that have text but no summary; the model loads only if needed."""
+    suitable = articles_to_summarise(config, store, report)
+    if not suitable:
+        return
+    summarizer = load_summarizer()
+    batch = max(1, config.summarizer.batch_size)
+    for start in progress(range(0, len(suitable), batch), "summaries"):
+        summarise_batch(store, summarizer, suitable[start : start + batch], report)
+
+
+def articles_to_summarise(
+    config: Config, store: SourceStore, report: GatherReport
+) -> list[Article]:
+    """The recent articles that need a summary; those no summariser can use get a note instead."""
     since = _iso(datetime.now(UTC) - timedelta(hours=config.digest.max_age_hours))
     suitable: list[Article] = []
     for article in store.articles_without_summary(since):
@@ -349,39 +362,39 @@ def summarise_pending(
             report.not_summarised += 1
         else:
             suitable.append(article)
-    if not suitable:
-        return
-    summarizer = load_summarizer()
+    return suitable
+
+
+def summarise_batch(
+    store: SourceStore, summarizer: Summarizer, chunk: Sequence[Article], report: GatherReport
+) -> None:
+    """Summarise one batch and store the summaries. Saving is an upsert: a batch done twice (a
+    job redone after a crash) leaves the same rows."""
     report.model_id = summarizer.model_id
-    batch = max(1, config.summarizer.batch_size)
-    for start in progress(range(0, len(suitable), batch), "summaries"):
-        chunk = suitable[start : start + batch]
-        try:
-            results = summarizer.summarize([a.text for a in chunk], [a.title for a in chunk])
-        except DigestError as exc:
-            for article in chunk:
-                store.set_article_note(article.id, f"not summarised: {exc}")
-            report.not_summarised += len(chunk)
-            report.errors.append(f"summariser: {exc}")
-            log.warning("the summariser failed on %d articles: %s", len(chunk), exc)
-            continue
-        for article, bullets in zip(chunk, results, strict=True):
-            if bullets:
-                store.save_summary(
-                    Summary(
-                        article.content_hash,
-                        summarizer.cache_key,
-                        summarizer.name,
-                        summarizer.model_id,
-                        tuple(bullets),
-                    )
+    try:
+        results = summarizer.summarize([a.text for a in chunk], [a.title for a in chunk])
+    except DigestError as exc:
+        for article in chunk:
+            store.set_article_note(article.id, f"not summarised: {exc}")
+        report.not_summarised += len(chunk)
+        report.errors.append(f"summariser: {exc}")
+        log.warning("the summariser failed on %d articles: %s", len(chunk), exc)
+        return
+    for article, bullets in zip(chunk, results, strict=True):
+        if bullets:
+            store.save_summary(
+                Summary(
+                    article.content_hash,
+                    summarizer.cache_key,
+                    summarizer.name,
+                    summarizer.model_id,
+                    tuple(bullets),
                 )
-                report.summarised += 1
-            else:
-                store.set_article_note(
-                    article.id, "not summarised: the summariser found no sentence"
-                )
-                report.not_summarised += 1
+            )
+            report.summarised += 1
+        else:
+            store.set_article_note(article.id, "not summarised: the summariser found no sentence")
+            report.not_summarised += 1
 
 
 def content_hash(text: str) -> str:
