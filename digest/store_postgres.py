@@ -101,8 +101,17 @@ class _Connection:
             return self._run(borrowed, sql, params)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> _Result:
-        changed = sum(max(0, self.execute(sql, row).rowcount) for row in rows)
-        return _Result([], changed)
+        """One statement over many rows, pipelined (no round trip per row); no rows come back."""
+        conn = getattr(self.local, "conn", None)
+        if conn is not None:
+            return self._run_many(conn, sql, rows)
+        with self.pool.connection() as borrowed, borrowed.transaction():
+            return self._run_many(borrowed, sql, rows)
+
+    def _run_many(self, conn: Any, sql: str, rows: Sequence[Sequence[Any]]) -> _Result:
+        with conn.cursor() as cursor:
+            cursor.executemany(_translate(sql), [tuple(row) for row in rows])
+            return _Result([], cursor.rowcount)
 
     @contextmanager
     def transaction(self, writers_lock: bool) -> Iterator[_Connection]:
