@@ -68,6 +68,8 @@ class Article:
     image: str
     publisher_summary: tuple[str, ...]
     edition_id: int | None
+    description: str = ""  # the publisher's own description of the article
+    kind: str = ""  # "news", "opinion" or "review", as its page declares it
 
 
 @dataclass(frozen=True)

@@ -458,4 +458,10 @@ def pg001_schema(db: Any) -> None:
             db.execute(statement)
 
 
-PG_MIGRATIONS: list[Callable[[Any], None]] = [pg001_schema]
+def pg002_article_context(db: Any) -> None:
+    """The publisher's description and the kind of piece (SQLite's m005)."""
+    db.execute("ALTER TABLE articles ADD COLUMN description TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE articles ADD COLUMN kind TEXT NOT NULL DEFAULT ''")
+
+
+PG_MIGRATIONS: list[Callable[[Any], None]] = [pg001_schema, pg002_article_context]
