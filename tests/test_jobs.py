@@ -65,6 +65,12 @@ def test_a_worker_runs_the_days_work_from_the_queue(
         "SELECT COUNT(*) FROM procrastinate_jobs WHERE task_name = 'digest.summarise'"
     ).fetchone()[0]
     assert batches >= 2  # batch_size 4: the articles went out in batches
+    # A summarisation job redone (as after a crash) changes nothing: its results are upserts.
+    ids = [row[0] for row in store.db.execute("SELECT id FROM articles ORDER BY id")]
+    with queue.open():
+        queue.configure_task("digest.summarise").defer(article_ids=ids)
+    jobs.run_worker(config, queue, ["summarise"], wait=False)
+    assert store.db.execute("SELECT COUNT(*) FROM summaries").fetchone()[0] == summarised
     with queue.open():
         queue.configure_task("digest.send").defer()
     jobs.run_worker(config, queue, ["send"], wait=False)
