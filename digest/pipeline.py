@@ -10,7 +10,10 @@
 Sending is exactly-once per (edition, subscriber): each has one row in the delivery ledger,
 marked 'sending' before the message goes to the server and 'sent' right after its 250. A row found
 'sending' at start-up was interrupted by a crash: it becomes 'uncertain' and is retried once, with
-the same Message-ID. One process sends from a database at a time (``SQLiteStore.send_lock``).
+the same Message-ID. Rows are claimed a batch at a time, and each message is the edition rendered
+once per section set with the recipient filled in (``_Courier``). On SQLite one process sends from
+a database at a time (``SQLiteStore.send_lock``); on PostgreSQL any number do, each claim owned and
+leased (``digest.store_postgres``).
 
 Every step takes its collaborators (store, fetcher, summariser, renderer, mailer) as arguments; ``cli`` and
 ``schedule`` build the real ones. A failing source, page, article or subscriber is recorded and skipped:
