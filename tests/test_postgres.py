@@ -260,3 +260,18 @@ def test_freezing_from_many_threads_has_one_winner(postgres: Any) -> None:
     for store in stores:
         store.close()
     assert sorted(wins) == [False, False, False, True]
+
+
+def test_two_machines_sending_to_whoever_is_due_serve_each_subscriber_once(
+    postgres: Any, tmp_path: Path
+) -> None:
+    url, subscribers = seeded(postgres, stories=2, subscribers=30)
+    server = ScriptedSMTP(delay=0.01)
+    config = write_config(tmp_path, url, server=server)
+    with Running(server):
+        machines = [digest(config, "send") for _ in range(2)]  # each subscriber's local today
+        for machine in machines:
+            finished(machine)
+        again = finished(digest(config, "send"))
+    assert server.per_recipient() == {address: 1 for address in subscribers}
+    assert "nothing to send" in again
