@@ -3,8 +3,10 @@ rss2email way of mailing (build a MIME message, open a connection, sendmail, qui
 
     PYTHONPATH=. .venv/bin/python benchmarks/send.py [--subscribers 10000] [--stories 20]
 
-Both send to the same aiosmtpd server on 127.0.0.1, which counts what it accepts. The digest
-figure is the wall time of a `python -m digest send` process (start-up, ledger, rendering,
+Both send to the same aiosmtpd server on 127.0.0.1 (in a process of its own), which counts what it
+accepts. Besides messages per second (wall time, which on a shared machine moves with the load),
+each sender's CPU time per message is printed: the load-independent cost. The digest figure is
+the wall time of a `python -m digest send` process (start-up, ledger, rendering,
 SMTP), with the edition already built and frozen, as it is for every send after the day's first.
 With ``--postgres`` the store is PostgreSQL (a throwaway server, tests/postgres_server.py), and
 ``--processes 1,3`` runs one send process, then three at once on a fresh copy of the same data.
@@ -13,7 +15,9 @@ With ``--postgres`` the store is PostgreSQL (a throwaway server, tests/postgres_
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import resource
 import smtplib
 import socket
 import subprocess
@@ -49,6 +53,52 @@ class Sink:
         for rcpt in envelope.rcpt_tos:
             self.recipients[rcpt] = self.recipients.get(rcpt, 0) + 1
         return "250 OK"
+
+
+class SinkServer:
+    """A ``Sink`` on aiosmtpd in a process of its own, so that its CPU is not counted as the
+    senders' (``counts``, ``reset`` ask it over a pipe)."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.port = free_port()
+        self.pipe, child = multiprocessing.Pipe()
+        self.process = multiprocessing.get_context("fork").Process(
+            target=_serve, args=(child, self.port, delay), daemon=True
+        )
+
+    def __enter__(self) -> SinkServer:
+        self.process.start()
+        assert self.pipe.recv() == "ready"
+        return self
+
+    def counts(self) -> tuple[int, dict[str, int]]:
+        self.pipe.send("counts")
+        count, recipients = self.pipe.recv()
+        return count, recipients
+
+    def reset(self) -> None:
+        self.pipe.send("reset")
+        self.pipe.recv()
+
+    def __exit__(self, *exc: object) -> None:
+        self.pipe.send("stop")
+        self.process.join(timeout=30)
+
+
+def _serve(pipe: Any, port: int, delay: float) -> None:
+    from aiosmtpd.controller import Controller
+
+    sink = Sink(delay)
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    pipe.send("ready")
+    while (command := pipe.recv()) != "stop":
+        if command == "counts":
+            pipe.send((sink.count, dict(sink.recipients)))
+        else:
+            sink.count, sink.recipients = 0, {}
+            pipe.send("ok")
+    controller.stop()
 
 
 def free_port() -> int:
@@ -144,8 +194,10 @@ def rss2email_style(port: int, html: str, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def digest_send(config_path: Path, processes: int = 1) -> float:
-    """Seconds for ``processes`` concurrent `digest send` processes to finish."""
+def digest_send(config_path: Path, processes: int = 1) -> tuple[float, float]:
+    """Seconds for ``processes`` concurrent `digest send` processes to finish, and the CPU
+    seconds they used (user and system, all of them together)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     command = [sys.executable, "-m", "digest", "--config", str(config_path), "send"]
     started = time.perf_counter()
@@ -154,7 +206,9 @@ def digest_send(config_path: Path, processes: int = 1) -> float:
         out, _ = process.communicate()
         if process.returncode:
             raise SystemExit(f"digest send failed ({process.returncode}): {out.decode()}")
-    return time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return time.perf_counter() - started, cpu
 
 
 def main() -> None:
@@ -174,33 +228,32 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from aiosmtpd.controller import Controller
-
     server = None
     if args.postgres:
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
         from tests.postgres_server import PostgresServer
 
         server = PostgresServer().start()
-    sink, port = Sink(args.smtp_delay), free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    rates: list[tuple[int, float, float, bool]] = []
+    rates: list[tuple[int, float, float, bool, float]] = []
     try:
-        baseline = 0.0
-        for processes in [int(n) for n in args.processes.split(",")]:
-            with tempfile.TemporaryDirectory() as folder:
-                database = server.create_database() if server else ""
-                config_path = write_config(Path(folder), port, database, args.concurrency)
-                html = fill_store(config_path, args.stories, args.subscribers)
-                if not baseline:
-                    baseline = rss2email_style(port, html, args.baseline)
-                sink.count, sink.recipients = 0, {}
-                seconds = digest_send(config_path, processes)
-                once = sink.count == args.subscribers and set(sink.recipients.values()) == {1}
-                rates.append((processes, seconds, args.subscribers / seconds, once))
+        with SinkServer(args.smtp_delay) as sink:
+            port = sink.port
+            baseline = baseline_cpu = 0.0
+            for processes in [int(n) for n in args.processes.split(",")]:
+                with tempfile.TemporaryDirectory() as folder:
+                    database = server.create_database() if server else ""
+                    config_path = write_config(Path(folder), port, database, args.concurrency)
+                    html = fill_store(config_path, args.stories, args.subscribers)
+                    if not baseline:
+                        started = time.process_time()
+                        baseline = rss2email_style(port, html, args.baseline)
+                        baseline_cpu = (time.process_time() - started) / args.baseline * 1000
+                    sink.reset()
+                    seconds, cpu = digest_send(config_path, processes)
+                    count, recipients = sink.counts()
+                    once = count == args.subscribers and set(recipients.values()) == {1}
+                    rates.append((processes, seconds, args.subscribers / seconds, once, cpu))
     finally:
-        controller.stop()
         if server:
             server.stop()
     store = "PostgreSQL" if args.postgres else "SQLite"
@@ -211,11 +264,17 @@ def main() -> None:
         f"[mail] concurrency {args.concurrency}, {datetime.now(UTC):%Y-%m-%d}"
     )
     print(f"  rss2email-style smtplib ({args.baseline} msgs)       {baseline:8.1f} msg/s   1.00x")
-    for processes, seconds, rate, once in rates:
+    print(f"    CPU of the sender: {baseline_cpu:.2f} ms a message")
+    for processes, seconds, rate, once, cpu in rates:
         print(
             f"  digest send x{processes} (end to end, {seconds:6.1f} s)  {rate:8.1f} msg/s   "
             f"{rate / baseline:.2f}x vs baseline, {rate / rates[0][2]:.2f}x vs "
             f"x{rates[0][0]}; everyone exactly once: {'yes' if once else 'NO'}"
+        )
+        per_message = cpu / args.subscribers * 1000
+        print(
+            f"    CPU of the digest process(es): {cpu:.1f} s, {per_message:.2f} ms a message, "
+            f"{baseline_cpu / per_message:.2f}x less than the baseline's (start-up included)"
         )
 
 
