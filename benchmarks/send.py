@@ -10,6 +10,8 @@ the wall time of a `python -m digest send` process (start-up, ledger, rendering,
 SMTP), with the edition already built and frozen, as it is for every send after the day's first.
 With ``--postgres`` the store is PostgreSQL (a throwaway server, tests/postgres_server.py), and
 ``--processes 1,3`` runs one send process, then three at once on a fresh copy of the same data.
+``--before DIR`` first runs the `digest send` of an earlier source tree (``git archive main``) on a
+copy of the same database, for the figure before a change, in the same run.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import argparse
 import multiprocessing
 import os
 import resource
+import shutil
 import smtplib
 import socket
 import subprocess
@@ -34,6 +37,7 @@ from typing import Any
 from digest.store import NewArticle, Summary
 
 SECTIONS = ("World", "Science", "Business", "Culture")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Sink:
@@ -194,11 +198,11 @@ def rss2email_style(port: int, html: str, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def digest_send(config_path: Path, processes: int = 1) -> tuple[float, float]:
-    """Seconds for ``processes`` concurrent `digest send` processes to finish, and the CPU
-    seconds they used (user and system, all of them together)."""
+def digest_send(config_path: Path, processes: int = 1, code: Path = ROOT) -> tuple[float, float]:
+    """Seconds for ``processes`` concurrent `digest send` processes (of the digest source tree
+    ``code``) to finish, and the CPU seconds they used (user and system, all together)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    env = {**os.environ, "PYTHONPATH": str(code)}
     command = [sys.executable, "-m", "digest", "--config", str(config_path), "send"]
     started = time.perf_counter()
     running = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE) for _ in range(processes)]
@@ -226,7 +230,14 @@ def main() -> None:
     parser.add_argument(
         "--smtp-delay", type=float, default=0.0, help="seconds the server takes per message"
     )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a source tree of an earlier digest (git archive): its `digest send` on the same data",
+    )
     args = parser.parse_args()
+    if args.before and args.postgres:
+        parser.error("--before runs on SQLite only (earlier versions have no PostgreSQL store)")
 
     server = None
     if args.postgres:
@@ -239,6 +250,8 @@ def main() -> None:
         with SinkServer(args.smtp_delay) as sink:
             port = sink.port
             baseline = baseline_cpu = 0.0
+            earlier: tuple[float, float] | None = None
+            earlier_once = False
             for processes in [int(n) for n in args.processes.split(",")]:
                 with tempfile.TemporaryDirectory() as folder:
                     database = server.create_database() if server else ""
@@ -248,6 +261,15 @@ def main() -> None:
                         started = time.process_time()
                         baseline = rss2email_style(port, html, args.baseline)
                         baseline_cpu = (time.process_time() - started) / args.baseline * 1000
+                    if args.before and not earlier:
+                        lite = Path(folder) / "digest.db"
+                        shutil.copyfile(lite, Path(folder) / "before.db")
+                        sink.reset()
+                        earlier = digest_send(config_path, processes, args.before)
+                        earlier_once = sink.counts()[0] == args.subscribers
+                        shutil.copyfile(Path(folder) / "before.db", lite)
+                        for suffix in ("-wal", "-shm"):
+                            Path(str(lite) + suffix).unlink(missing_ok=True)
                     sink.reset()
                     seconds, cpu = digest_send(config_path, processes)
                     count, recipients = sink.counts()
@@ -265,6 +287,13 @@ def main() -> None:
     )
     print(f"  rss2email-style smtplib ({args.baseline} msgs)       {baseline:8.1f} msg/s   1.00x")
     print(f"    CPU of the sender: {baseline_cpu:.2f} ms a message")
+    if earlier:
+        rate, per_message = args.subscribers / earlier[0], earlier[1] / args.subscribers * 1000
+        print(
+            f"  digest send before ({args.before}, {earlier[0]:6.1f} s)  {rate:8.1f} msg/s   "
+            f"{rate / baseline:.2f}x vs baseline; everyone: {'yes' if earlier_once else 'NO'}"
+        )
+        print(f"    CPU of the digest process: {earlier[1]:.1f} s, {per_message:.2f} ms a message")
     for processes, seconds, rate, once, cpu in rates:
         print(
             f"  digest send x{processes} (end to end, {seconds:6.1f} s)  {rate:8.1f} msg/s   "
