@@ -205,7 +205,10 @@ def digest_send(config_path: Path, processes: int = 1, code: Path = ROOT) -> tup
     env = {**os.environ, "PYTHONPATH": str(code)}
     command = [sys.executable, "-m", "digest", "--config", str(config_path), "send"]
     started = time.perf_counter()
-    running = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE) for _ in range(processes)]
+    running = [
+        subprocess.Popen(command, env=env, cwd=code, stdout=subprocess.PIPE)
+        for _ in range(processes)
+    ]
     for process in running:
         out, _ = process.communicate()
         if process.returncode:
