@@ -207,22 +207,22 @@ def build(app: App, out: str | None, day: str | None) -> None:
 @click.option(
     "--serve",
     is_flag=True,
-    help="Serve the live preview (HTML, text, size, subscribers; reloads on template changes).",
+    help="Serve the live preview on [web] preview_host:preview_port (loopback by default).",
 )
 @pass_app
 def preview(app: App, out: str | None, serve: bool) -> None:
-    """Write or serve the HTML preview of today's edition."""
+    """Write or serve the HTML preview of today's edition (read-only: nothing is claimed)."""
     if serve:
-        from digest.web import serve as run_server
+        from digest.web import serve_preview
 
-        run_server(app.config, host=app.config.web.host, port=app.config.web.port)
+        serve_preview(app.config)
         return
-    from digest.pipeline import build_edition
+    from digest.pipeline import preview_edition
 
-    edition, view = build_edition(app.config, app.store, app.renderer())
+    view, rendered = app.renderer().fit(preview_edition(app.config, app.store))
     path = Path(out or app.config.digest.preview)
-    _write(path, edition.html)
-    click.echo(f"{path} ({_size(edition.html)} of HTML, {view.story_count} stories)")
+    _write(path, rendered.html)
+    click.echo(f"{path} ({_size(rendered.html)} of HTML, {view.story_count} stories)")
     _warn_if_cut(app, view)
 
 
@@ -301,7 +301,7 @@ def send(app: App, dry_run: bool, day: str | None) -> None:
 @cli.command()
 @pass_app
 def serve(app: App) -> None:
-    """Serve the web app: unsubscribe links, the preview and the archive."""
+    """Serve the public web app: unsubscribe links and the archive (no preview)."""
     from digest.web import serve as run_server
 
     run_server(app.config, host=app.config.web.host, port=app.config.web.port)

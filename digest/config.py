@@ -23,6 +23,7 @@ DEFAULT_CONFIG_NAME = "digest.toml"
 SECRET_ENV = {
     "smtp_password": "DIGEST_SMTP_PASSWORD",
     "secret_key": "DIGEST_SECRET_KEY",
+    "preview_password": "DIGEST_PREVIEW_PASSWORD",
 }
 
 
@@ -195,8 +196,18 @@ class DigestConfig:
 
 @dataclass(frozen=True)
 class WebConfig:
-    host: str = _key("127.0.0.1", "Address `digest serve` and `digest preview --serve` listen on.")
-    port: int = _key(8080, "Port they listen on.")
+    host: str = _key("127.0.0.1", "Address the public app, `digest serve`, listens on.")
+    port: int = _key(8080, "Port `digest serve` listens on.")
+    preview_host: str = _key(
+        "127.0.0.1",
+        "Address `digest preview --serve` listens on; off loopback it needs "
+        "$DIGEST_PREVIEW_PASSWORD.",
+    )
+    preview_port: int = _key(8081, "Port `digest preview --serve` listens on.")
+    hosts: list[str] = _key(
+        [],
+        "Host names the web apps answer to besides base_url's host and loopback (DNS rebinding).",
+    )
 
 
 @dataclass(frozen=True)
@@ -217,6 +228,10 @@ class Config:
     @property
     def secret_key(self) -> str:
         return os.environ.get(SECRET_ENV["secret_key"], "")
+
+    @property
+    def preview_password(self) -> str:
+        return os.environ.get(SECRET_ENV["preview_password"], "")
 
 
 # TOML spells a few keys differently from the Python field names.

@@ -411,16 +411,38 @@ def build_edition(
     return store.get_edition_by_id(edition.id), shown
 
 
+def preview_edition(config: Config, store: SQLiteStore, day: date | None = None) -> EditionView:
+    """The day's edition as ``build_edition`` would make it now, read-only: nothing is claimed,
+    saved or created (the web preview calls this on GET)."""
+    day = day or edition_date(config)
+    since = _iso(datetime.now(UTC) - timedelta(hours=config.digest.max_age_hours))
+    edition = store.get_edition(day.isoformat())
+    articles = store.edition_articles(edition.id) if edition is not None else []
+    if edition is None or not edition.frozen_at:
+        more = store.unclaimed_articles(since, config.digest.max_stories - len(articles))
+        # The order edition_articles gives once they are claimed: newest first, then by id.
+        articles = sorted(articles + more, key=lambda a: a.id)
+        articles.sort(key=lambda a: a.published_at, reverse=True)
+    shell = edition or Edition(0, day.isoformat(), config.digest.title, "", "", "", "", 0)
+    return edition_view(config, store, shell, articles=articles)
+
+
 def edition_view(
-    config: Config, store: SQLiteStore, edition: Edition, embedder: Embedder | None = None
+    config: Config,
+    store: SQLiteStore,
+    edition: Edition,
+    embedder: Embedder | None = None,
+    *,
+    articles: list[Article] | None = None,
 ) -> EditionView:
     """What the templates show for an edition: its stories with their bullets, by section.
 
     Articles telling the same story (cosine similarity of title and lead at or above
     ``[digest] duplicate_threshold``) become one story listing every source. Stories carried by
-    more sources rank first, then the newest.
+    more sources rank first, then the newest. ``articles`` replaces the stored edition's own.
     """
-    articles = store.edition_articles(edition.id)
+    if articles is None:
+        articles = store.edition_articles(edition.id)
     position = {article.id: i for i, article in enumerate(articles)}
     saved = [[position[i] for i in group if i in position] for group in edition.story_groups]
     if edition.frozen_at and saved and sorted(sum(saved, [])) == list(range(len(articles))):
@@ -717,6 +739,11 @@ def signing_secret(config: Config, store: SQLiteStore) -> str:
     """The key that signs unsubscribe links: $DIGEST_SECRET_KEY, else a random key made once and
     kept in the database (so links in mail already sent stay valid)."""
     return config.secret_key or store.get_secret("unsubscribe")
+
+
+def known_signing_secret(config: Config, store: SQLiteStore) -> str | None:
+    """The signing key if there is one yet, without creating it (for read-only requests)."""
+    return config.secret_key or store.find_secret("unsubscribe")
 
 
 def default_list_id(config: Config) -> str:

@@ -685,6 +685,17 @@ class SQLiteStore:
                 )
             return edition
 
+    def unclaimed_articles(self, since: str, limit: int) -> list[Article]:
+        """What ``claim_articles`` would take now (read-only): unclaimed articles with text first
+        seen since ``since``, oldest first, at most ``limit``."""
+        rows = self.db.execute(
+            _ARTICLE_SELECT
+            + """ WHERE a.edition_id IS NULL AND a.text_origin != '' AND a.first_seen_at >= ?
+                  ORDER BY a.first_seen_at, a.id LIMIT ?""",
+            (since, max(0, limit)),
+        )
+        return [_article_from(row) for row in rows]
+
     def edition_articles(self, edition_id: int) -> list[Article]:
         rows = self.db.execute(
             _ARTICLE_SELECT + " WHERE a.edition_id = ? ORDER BY a.published_at DESC, a.id",
@@ -926,6 +937,11 @@ class SQLiteStore:
         return str(
             self.db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()[0]
         )
+
+    def find_secret(self, name: str) -> str | None:
+        """The stored secret of that name, or None: unlike ``get_secret`` it never writes."""
+        row = self.db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        return str(row[0]) if row else None
 
     @contextmanager
     def send_lock(self) -> Iterator[None]:

@@ -1,37 +1,75 @@
-"""The small web app: the live preview of today's edition and the archive of past ones.
+"""The two web apps: the public one subscribers reach, and the operator's preview.
 
-``create_app(config)`` is the app factory (tests pass their own config); ``serve`` runs it on the
-configured local address.
+``create_public_app(config)`` is what ``digest serve`` runs, reachable by every recipient. It serves
+only what a stranger may see, and no GET changes anything:
 
-    /                       the preview: the email in a frame, its text part, its size, a subscriber
-                            switch; it reloads itself when a template file changes
-    /preview/html, /text    the two parts of today's email (``?subscriber=EMAIL``: as that subscriber
-                            gets it, with only their sections)
-    /preview/version        the newest template file's modification time (what the page polls)
+    /unsubscribe/TOKEN      GET: a confirmation page (changes nothing); POST: unsubscribe at once
+                            (RFC 8058 one-click); a token that is not validly signed gets a 400
     /editions/              the archive: every edition, newest first
     /editions/DATE          one edition in full (no size limit), ``/editions/DATE.txt`` its text
     /editions.atom          an Atom feed of the editions, for feed readers
-    /unsubscribe/TOKEN      GET: a confirmation page (changes nothing); POST: unsubscribe at once
-                            (RFC 8058 one-click); a token that is not validly signed gets a 400
+
+``create_preview_app(config)`` is what ``digest preview --serve`` runs, on loopback by default and
+behind HTTP Basic login (``$DIGEST_PREVIEW_PASSWORD``) when bound elsewhere. It is read-only too, and
+never shows a real token: its unsubscribe and preferences links are samples.
+
+    /, /preview             the email in a frame, its text part, its size, a subscriber switch; it
+                            reloads itself when a template file changes
+    /preview/html, /text    the two parts of today's email (``?subscriber=EMAIL``: with only that
+                            subscriber's sections)
+    /preview/version        the newest template file's modification time (what the page polls)
+    /editions/...           the archive, as above
+
+Both answer only to known host names (base_url's, loopback, ``[web] hosts``), so a DNS-rebinding
+page cannot reach them, and send ``Cache-Control: no-store`` on every personal page.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from digest.config import Config
+from digest.errors import ConfigError
+
+PREVIEW_POLL_SECONDS = 1.0
+FEED_ENTRIES = 20
+SAMPLE_TOKEN = "sample-token"  # what the preview shows in place of a subscriber's real token
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
 
-def create_app(config: Config) -> Any:
-    """A Flask app over the store named in ``config``; one store connection per request."""
-    from flask import Flask, g
+def create_public_app(config: Config) -> Any:
+    """The app strangers reach (``digest serve``): unsubscribe links and the archive only."""
+    app = _base_app(config, private_prefixes=("/unsubscribe/",))
+    add_archive_routes(app, config, app.config["STORE"])
+    add_unsubscribe_routes(app, config, app.config["STORE"])
+    return app
+
+
+def create_preview_app(config: Config, *, password: str = "") -> Any:
+    """The operator's preview (``digest preview --serve``); with ``password``, every request needs
+    HTTP Basic login with it (any user name)."""
+    app = _base_app(config, private_prefixes=("/",))
+    add_preview_routes(app, config, app.config["STORE"])
+    add_archive_routes(app, config, app.config["STORE"])
+    if password:
+        _require_password(app, password)
+    return app
+
+
+def _base_app(config: Config, *, private_prefixes: tuple[str, ...]) -> Any:
+    """A Flask app with one store connection per request, the Host check and safe headers."""
+    from flask import Flask, Response, abort, g, request
 
     from digest.store import SQLiteStore
 
     app = Flask("digest")
     app.config["DIGEST"] = config
+    allowed = allowed_hosts(config)
 
     def store() -> SQLiteStore:
         if "store" not in g:
@@ -39,20 +77,80 @@ def create_app(config: Config) -> Any:
         opened: SQLiteStore = g.store
         return opened
 
+    app.config["STORE"] = store
+
+    @app.before_request
+    def check_host() -> None:
+        # DNS rebinding: a page on an attacker's name that resolves to us sends its own Host.
+        if host_name(request.host) not in allowed:
+            abort(400)
+
+    @app.after_request
+    def safe_headers(response: Response) -> Response:
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"  # tokens live in paths
+        if not request.path.startswith("/preview"):
+            response.headers["X-Frame-Options"] = "DENY"
+        if request.path.startswith(private_prefixes):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
     @app.teardown_appcontext
     def close_store(_: BaseException | None) -> None:
         opened = g.pop("store", None)
         if opened is not None:
             opened.close()
 
-    add_preview_routes(app, config, store)
-    add_archive_routes(app, config, store)
-    add_unsubscribe_routes(app, config, store)
     return app
 
 
-PREVIEW_POLL_SECONDS = 1.0
-FEED_ENTRIES = 20
+def host_name(host: str) -> str:
+    """The name part of a Host header value ('[::1]:8080' -> '::1'), lower case."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    if host.count(":") == 1:
+        return host.partition(":")[0]
+    return host
+
+
+def allowed_hosts(config: Config) -> set[str]:
+    """The host names the web apps answer to: base_url's, loopback's, the listening addresses
+    (unless wildcards) and ``[web] hosts``."""
+    names = {*LOOPBACK_NAMES, *(name.lower() for name in config.web.hosts)}
+    base = urlsplit(config.digest.base_url).hostname
+    if base:
+        names.add(base.lower())
+    for address in (config.web.host, config.web.preview_host):
+        if address not in ("", "0.0.0.0", "::"):
+            names.add(host_name(address))
+    return names
+
+
+def is_loopback(host: str) -> bool:
+    """True for 'localhost' and loopback addresses (127.0.0.0/8, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _require_password(app: Any, password: str) -> None:
+    from flask import Response, request
+
+    @app.before_request
+    def login() -> Response | None:
+        given = request.authorization.password if request.authorization else None
+        if given is not None and hmac.compare_digest(given.encode(), password.encode()):
+            return None
+        return Response(
+            "Log in with the preview password ($DIGEST_PREVIEW_PASSWORD).\n",
+            status=401,
+            headers={"WWW-Authenticate": 'Basic realm="digest preview", charset="UTF-8"'},
+            mimetype="text/plain",
+        )
 
 
 def make_renderer(config: Config, *, limit: bool = True) -> Any:
@@ -65,11 +163,21 @@ def make_renderer(config: Config, *, limit: bool = True) -> Any:
     )
 
 
+def sample_links(config: Config) -> tuple[str, str]:
+    """(unsubscribe, preferences) links as the preview shows them: the real shape, no real token."""
+    base = config.digest.base_url.rstrip("/")
+    return f"{base}/unsubscribe/{SAMPLE_TOKEN}", f"{base}/preferences/{SAMPLE_TOKEN}"
+
+
 def add_preview_routes(app: Any, config: Config, store: Callable[[], Any]) -> None:
-    """The live preview of today's edition: ``/``, ``/preview``, its parts and its reload check."""
+    """The live preview of today's edition: ``/``, ``/preview``, its parts and its reload check.
+
+    Read-only: it renders what ``build_edition`` would make now without claiming or saving
+    anything, and with sample links in place of each subscriber's signed ones.
+    """
     from flask import Response, jsonify, request
 
-    from digest.pipeline import build_edition, edition_view, signing_secret, unsubscribe_link
+    from digest.pipeline import preview_edition
     from digest.render import Recipient
 
     def template_version() -> str:
@@ -88,18 +196,18 @@ def add_preview_routes(app: Any, config: Config, store: Callable[[], Any]) -> No
     def rendered_for(email: str) -> tuple[Any, Any, Any]:
         """(view as shown, rendering, subscriber or None) of today's email for ``email``."""
         renderer = make_renderer(config)
-        edition, _ = build_edition(config, store(), renderer)
-        view = edition_view(config, store(), edition)
+        view = preview_edition(config, store())
         subscriber = subscriber_named(email)
         recipient = Recipient()
         if subscriber is not None:
-            # Exactly what this subscriber is sent: their sections, their own unsubscribe link.
+            # What this subscriber is sent (their sections), with sample links, not their token.
             view = view.only_sections(subscriber.sections)
-            secret = signing_secret(config, store())
+            unsubscribe_url, preferences_url = sample_links(config)
             recipient = Recipient(
                 email=subscriber.email,
                 name=subscriber.name,
-                unsubscribe_url=unsubscribe_link(config.digest.base_url, secret, subscriber.id),
+                unsubscribe_url=unsubscribe_url,
+                preferences_url=preferences_url,
             )
         shown, rendered = renderer.fit(view, recipient)
         return shown, rendered, subscriber
@@ -138,9 +246,7 @@ def add_preview_routes(app: Any, config: Config, store: Callable[[], Any]) -> No
 
     @app.get("/preview/version")
     def preview_version() -> Response:
-        response = jsonify(version=template_version())
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return jsonify(version=template_version())
 
 
 def add_archive_routes(app: Any, config: Config, store: Callable[[], Any]) -> None:
@@ -234,7 +340,7 @@ def add_unsubscribe_routes(app: Any, config: Config, store: Callable[[], Any]) -
     from markupsafe import escape
 
     from digest.deliver import read_unsubscribe_token
-    from digest.pipeline import signing_secret
+    from digest.pipeline import known_signing_secret
 
     def page(title: str, body: str, status: int = 200) -> Response:
         html = (
@@ -247,7 +353,9 @@ def add_unsubscribe_routes(app: Any, config: Config, store: Callable[[], Any]) -
         return Response(html, status=status, mimetype="text/html")
 
     def subscriber_for(token: str) -> Any:
-        subscriber_id = read_unsubscribe_token(signing_secret(config, store()), token)
+        # No key yet means no link was ever sent: nothing is valid, and a GET creates nothing.
+        secret = known_signing_secret(config, store())
+        subscriber_id = read_unsubscribe_token(secret, token) if secret else None
         return store().get_subscriber(subscriber_id) if subscriber_id is not None else None
 
     invalid = "<p>This unsubscribe link is not valid. Use the link from your latest digest.</p>"
@@ -275,12 +383,89 @@ def add_unsubscribe_routes(app: Any, config: Config, store: Callable[[], Any]) -
         return page("Unsubscribed", f"<p>{escape(subscriber.email)} gets no more digests.</p>")
 
 
-def serve(config: Config, *, host: str, port: int) -> None:
-    """Serve the app until interrupted."""
-    from werkzeug.serving import run_simple
+# The public server's bounds: what one stranger can make it hold.
+SERVER_THREADS = 8  # requests handled at once; more wait in line
+SERVER_CONNECTIONS = 200  # open connections at once; more are not accepted until some close
+SERVER_IDLE_SECONDS = 30  # an idle or trickling connection is closed after this
+MAX_BODY_BYTES = 64 * 1024  # the largest request body (a form with an address is a few hundred)
+MAX_HEADER_BYTES = 16 * 1024
 
+
+class WebServer:
+    """One app served by waitress (a production WSGI server) on ``host:port``, with a bounded
+    thread pool, request size limits and idle timeouts. ``port`` 0 picks a free port."""
+
+    def __init__(self, app: Any, host: str, port: int) -> None:
+        from waitress.server import create_server
+
+        app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+        self._server: Any = create_server(
+            app,
+            host=host,
+            port=port,
+            threads=SERVER_THREADS,
+            connection_limit=SERVER_CONNECTIONS,
+            channel_timeout=SERVER_IDLE_SECONDS,
+            max_request_body_size=MAX_BODY_BYTES,
+            max_request_header_size=MAX_HEADER_BYTES,
+            expose_tracebacks=False,
+            ident="digest",
+        )
+        self.port = int(self._server.effective_port)
+        self._stopping = False
+
+    def run(self) -> None:
+        """Serve until ``stop`` is called (from another thread) or the process is interrupted."""
+        try:
+            self._server.run()
+        except (OSError, ValueError):
+            if not self._stopping:  # closing the sockets under the loop is how it stops
+                raise
+
+    def stop(self) -> None:
+        """Stop serving: finish the requests in hand, then close every socket (ends ``run``)."""
+        from waitress import wasyncore
+
+        self._stopping = True
+        self._server.task_dispatcher.shutdown()
+        wasyncore.close_all(self._server._map)
+
+
+def make_server(app: Any, host: str, port: int) -> WebServer:
+    """The production server for ``app`` (see ``WebServer``), listening but not yet serving."""
+    return WebServer(app, host, port)
+
+
+def serve(config: Config, *, host: str, port: int) -> None:
+    """Serve the public app until interrupted."""
+    server = make_server(create_public_app(config), host, port)
     print(
-        f"digest preview on http://{host}:{port}/ (reloads when a template changes), "
-        f"archive at http://{host}:{port}/editions/ (Ctrl-C to stop)"
+        f"digest on http://{host}:{server.port}/: unsubscribe links and the archive "
+        "(Ctrl-C to stop)",
+        flush=True,
     )
-    run_simple(host, port, create_app(config), threaded=True)
+    server.run()
+
+
+def serve_preview(config: Config) -> None:
+    """Serve the preview until interrupted: on loopback, or elsewhere only behind a password.
+
+    Raises ConfigError, before listening, when ``[web] preview_host`` is not loopback and
+    ``$DIGEST_PREVIEW_PASSWORD`` is unset.
+    """
+    host, port = config.web.preview_host, config.web.preview_port
+    password = config.preview_password
+    if not is_loopback(host) and not password:
+        raise ConfigError(
+            f"the preview would listen on {host}, beyond this machine, without a login",
+            hint="Set $DIGEST_PREVIEW_PASSWORD (HTTP Basic login), or keep "
+            '[web] preview_host = "127.0.0.1".',
+        )
+    server = make_server(create_preview_app(config, password=password), host, port)
+    print(
+        f"digest preview on http://{host}:{server.port}/ (reloads when a template changes)"
+        + (", login required" if password else "")
+        + " (Ctrl-C to stop)",
+        flush=True,
+    )
+    server.run()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,24 +19,17 @@ from digest.deliver import OutboxMailer, unsubscribe_token
 from digest.pipeline import send_edition, signing_secret
 from digest.render import Renderer
 from digest.store import SQLiteStore
-from digest.web import create_app
+from digest.web import create_public_app
+from tests.live_app import LiveApp
 from tests.test_delivery import DAY, seed_stories
 
 
 @pytest.fixture
 def web(make_config: Callable[..., Config]) -> Iterator[tuple[str, Config]]:
-    from werkzeug.serving import make_server
-
     config = make_config(digest={"base_url": "http://127.0.0.1"})
     SQLiteStore(config.store.path).close()
-    server = make_server("127.0.0.1", 0, create_app(config), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", config
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with LiveApp(create_public_app(config)) as live:
+        yield live.url, config
 
 
 def status_of(config: Config, email: str) -> str:
