@@ -80,6 +80,10 @@ MAX_RETRY_AFTER = timedelta(days=7)  # a longer Retry-After is capped: the sourc
 DEFAULT_BACKOFF = {429: 3600.0, 503: 0.0}  # seconds to wait when no Retry-After is given
 MIN_TWIN_WORDS = 25  # shorter texts ("Read more") are too common to call two articles the same
 MAX_RETRY_WAIT = timedelta(minutes=30)  # the longest backoff between two attempts
+# What one article may store: an entity-expanded or padded feed cannot fill the database.
+MAX_TEXT_CHARS = 200_000  # about 30,000 words, longer than any news article
+MAX_TITLE_CHARS = 1_000
+EARLIEST_PUBLISHED = datetime(1990, 1, 1, tzinfo=UTC)
 
 
 def quiet(items: Iterable[T], label: str) -> Iterable[T]:
@@ -170,7 +174,11 @@ def collect_new(
         if found is None:
             _record_failure(store, source, error, report)
             continue
-        new += _store_items(config, store, source, found.items, report)
+        try:
+            new += _store_items(config, store, source, found.items, report)
+        except Exception as exc:  # a bug on one odd feed's items: that source's failure alone
+            _record_failure(store, source, exc, report)
+            continue
         store.record_source_success(
             source.id,
             status="not modified" if found.not_modified else "ok",
@@ -232,6 +240,7 @@ def _store_items(
     items: list[NewArticle],
     report: GatherReport,
 ) -> int:
+    items = [bounded_item(item) for item in items]
     held_back: list[NewArticle] = []
     limit = config.fetch.first_fetch_limit
     if source.successes == 0 and len(items) > limit:
@@ -263,7 +272,11 @@ def fill_texts(
         per_host=config.fetch.per_host,
     )
     for article, page, error in progress(reads, "pages"):
-        origin = fill_text(store, article, page, error)
+        try:
+            origin = fill_text(store, article, page, error)
+        except Exception as exc:  # one article's bug is its own: it stays textless, retried
+            _article_failed(article, "storing its text", exc, report)
+            continue
         if origin == "page":
             report.from_page += 1
         elif origin == "feed":
@@ -298,6 +311,7 @@ def fill_text(
     else:
         note = ""
     text = page.text if page is not None and not note else article.feed_text
+    text = text[:MAX_TEXT_CHARS]
     digest = content_hash(text)
     if len(text.split()) >= MIN_TWIN_WORDS:
         twin = store.find_text_twin(digest, article.id)
@@ -308,12 +322,12 @@ def fill_text(
     if page is not None and not note:
         store.set_article_text(
             article.id,
-            text=page.text,
+            text=text,
             origin="page",
             content_hash=digest,
-            title=article.title or page.title,
-            author=page.author or "",
-            published_at=page.published or "",
+            title=(article.title or page.title)[:MAX_TITLE_CHARS],
+            author=(page.author or "")[:MAX_TITLE_CHARS],
+            published_at=plausible_time(page.published or ""),
             language=page.language or "",
             image=page.image or "",
             publisher_summary=page.publisher_summary,
@@ -348,6 +362,7 @@ def summarise_pending(
     batch = max(1, config.summarizer.batch_size)
     for start in progress(range(0, len(suitable), batch), "summaries"):
         chunk = suitable[start : start + batch]
+        results: Sequence[Sequence[str] | None]
         try:
             results = summarizer.summarize([a.text for a in chunk], [a.title for a in chunk])
         except DigestError as exc:
@@ -357,7 +372,13 @@ def summarise_pending(
             report.errors.append(f"summariser: {exc}")
             log.warning("the summariser failed on %d articles: %s", len(chunk), exc)
             continue
+        except Exception:
+            # A bug met on one article's odd text: find it by summarising them one by one, so
+            # that only it goes without a summary (it is tried again by the next gather).
+            results = [_summarise_alone(summarizer, article, report) for article in chunk]
         for article, bullets in zip(chunk, results, strict=True):
+            if bullets is None:
+                continue
             if bullets:
                 store.save_summary(
                     Summary(
@@ -374,6 +395,58 @@ def summarise_pending(
                     article.id, "not summarised: the summariser found no sentence"
                 )
                 report.not_summarised += 1
+
+
+def _summarise_alone(
+    summarizer: Summarizer, article: Article, report: GatherReport
+) -> list[str] | None:
+    """One article's bullets, or None when the summariser fails on it (recorded in ``report``)."""
+    try:
+        return list(summarizer.summarize([article.text], [article.title])[0])
+    except Exception as exc:
+        _article_failed(article, "summarising it", exc, report)
+        return None
+
+
+def _article_failed(article: Article, step: str, exc: Exception, report: GatherReport) -> None:
+    """Record a bug met on one article: logged with its traceback, counted, never the run's."""
+    message = f"article {article.url or article.guid}: unexpected {type(exc).__name__} while {step}: {exc}"
+    log.error("%s", message, exc_info=exc)
+    report.unexpected_errors += 1
+    report.errors.append(message)
+
+
+def bounded_item(item: NewArticle) -> NewArticle:
+    """An item as it may be stored: texts cut to their caps, an implausible date dropped."""
+    return replace(
+        item,
+        title=item.title[:MAX_TITLE_CHARS],
+        author=item.author[:MAX_TITLE_CHARS],
+        feed_text=item.feed_text[:MAX_TEXT_CHARS],
+        published_at=plausible_time(item.published_at),
+    )
+
+
+def plausible_time(stamp: str, now: datetime | None = None) -> str:
+    """``stamp`` as a UTC ISO time when it is a plausible publication time, else ''.
+
+    Before 1990 or more than a day ahead is no real publication date: CMSs write
+    ``0001-01-01T00:00:00`` for "none", and such a date cannot even be shown in a time zone west
+    of UTC. A time without a zone is taken as UTC.
+    """
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return ""
+    latest = (now or datetime.now(UTC)) + timedelta(days=1)
+    if not EARLIEST_PUBLISHED <= moment <= latest:
+        return ""
+    return moment.isoformat()
 
 
 def content_hash(text: str) -> str:

@@ -785,6 +785,8 @@ def _needs_infinitive(head: str) -> bool:
 def _splits_time_phrase(before: str) -> bool:
     """Whether a cut after ``before`` would split a time phrase ("two days | after the fire")."""
     tokens = before.lower().split()
+    if not tokens:
+        return False  # a break at the very start (": The council ..."): nothing to split
     if tokens[-1] in _TIME_WORDS:
         return True
     return tokens[-1] in _TIME_NOUNS and (len(tokens) < 2 or tokens[-2] not in _TIME_MODIFIERS)
@@ -797,6 +799,8 @@ def _opens_clause_after_as(before: str, after: str) -> bool:
     the verb before it ("was seen as"): a cut there would change what the head says.
     """
     head = before.lower().split()
+    if not head:
+        return False
     last = head[-1]
     if last in _NOT_BEFORE_AS or last in _LINKING_VERBS or head[-2:-1] == ["as"]:
         return False  # "such as", "appears as", "as bad | as the critics feared"
