@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -119,6 +120,19 @@ class App:
             self._store.close()
 
 
+def printable(text: object) -> str:
+    """``text`` safe for the operator's terminal: control and format characters as escapes.
+
+    Feed titles, error messages quoting a page, names from a CSV may hold escape sequences that
+    would recolour, move or retitle the terminal, or hide other output: they are shown, not obeyed.
+    Line breaks and tabs inside a value are escaped too, so one record stays one line.
+    """
+    return "".join(
+        c if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp") else f"\\u{ord(c):04x}"
+        for c in str(text)
+    )
+
+
 def progress(items: Iterable[T], label: str) -> Iterable[T]:
     """A progress bar on stderr when it is a terminal; silent when piped."""
     if not sys.stderr.isatty():
@@ -178,7 +192,7 @@ def gather(app: App) -> None:
         + (f", {report.not_summarised} not summarised" if report.not_summarised else "")
     )
     for error in report.errors:
-        click.echo(f"  failed: {error}", err=True)
+        click.echo(f"  failed: {printable(error)}", err=True)
 
 
 @cli.command()
@@ -290,7 +304,7 @@ def send(app: App, dry_run: bool, day: str | None) -> None:
             + (f", recovered after a crash {report.recovered}" if report.recovered else "")
         )
         for error in report.errors:
-            click.echo(f"  failed: {error}", err=True)
+            click.echo(f"  failed: {printable(error)}", err=True)
     if stop.is_set():
         click.echo("stopped by SIGTERM; `digest send` sends the rest", err=True)
         return
@@ -334,12 +348,7 @@ def subscribers_add(
     """Add (or re-activate) a subscriber."""
     from digest.subscribers import subscriber_row
 
-    try:
-        row = subscriber_row(email, name, timezone, hour, sections)
-    except DigestError as exc:
-        raise DigestError(
-            str(exc), hint="Give a plain address such as reader@example.com."
-        ) from None
+    row = subscriber_row(email, name, timezone, hour, sections)
     subscriber, changed = app.store.add_subscriber(
         row.email, row.name, timezone=row.timezone, hour=row.hour, sections=row.sections
     )
@@ -372,7 +381,8 @@ def subscribers_list(app: App, status: str | None) -> None:
         when = f"{s.timezone or app.config.digest.timezone} " + (
             f"{s.hour:02d}:00" if s.hour is not None else app.config.digest.send_at
         )
-        click.echo(f"{s.email}\t{s.status}\t{s.name}\t{when}\t{','.join(s.sections)}")
+        fields = (s.email, s.status, s.name, when, ",".join(s.sections))
+        click.echo("\t".join(printable(value) for value in fields))
 
 
 @subscribers.command("import")
@@ -384,7 +394,7 @@ def subscribers_import(app: App, csv_file: IO[str]) -> None:
 
     parsed = parse_csv(csv_file)
     for error in parsed.errors:
-        click.echo(error, err=True)
+        click.echo(printable(error), err=True)
     counts = app.store.import_subscribers(parsed.rows)
     click.echo(
         f"{counts.added} added, {counts.updated} updated, {counts.kept_inactive} kept "
@@ -417,14 +427,14 @@ def sources(app: App) -> None:
         state = "disabled" if source.disabled else source.status
         waiting = source.not_before if source.not_before > now else ""
         line = (
-            f"{source.name or source.url}\t{state}\tfailures={source.failures}\t"
+            f"{printable(source.name or source.url)}\t{state}\tfailures={source.failures}\t"
             f"checked={source.last_checked_at or 'never'}\t"
-            f"next={'never' if source.disabled else waiting or 'now'}\t{source.url}"
+            f"next={'never' if source.disabled else waiting or 'now'}\t{printable(source.url)}"
         )
         if source.feed_url and source.feed_url != source.url:
-            line += f"\n    reads: {source.feed_url}"
+            line += f"\n    reads: {printable(source.feed_url)}"
         if source.last_error:
-            line += f"\n    last error: {source.last_error}"
+            line += f"\n    last error: {printable(source.last_error)}"
         click.echo(line)
 
 
@@ -668,9 +678,9 @@ def main(argv: list[str] | None = None) -> None:
             import traceback
 
             traceback.print_exc()
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {printable(exc)}", err=True)
         if exc.hint:
-            click.echo(f"Hint: {exc.hint}", err=True)
+            click.echo(f"Hint: {printable(exc.hint)}", err=True)
         sys.exit(1)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)

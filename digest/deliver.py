@@ -17,6 +17,7 @@ import hmac
 import os
 import queue
 import re
+import secrets
 import smtplib
 import ssl
 import tempfile
@@ -74,8 +75,9 @@ def valid_email(address: str) -> bool:
 
 
 def header_safe(value: str) -> str:
-    """A header value with every CR/LF and control character folded to a space."""
-    return re.sub(r"[\x00-\x1f\x7f]+", " ", value).strip()
+    """A header value with every line break (CR, LF, NEL, U+2028, U+2029) and control character
+    folded to a space."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+", " ", value).strip()
 
 
 def compose(
@@ -146,7 +148,8 @@ def unsubscribe_token(secret: str, subscriber_id: int) -> str:
 def read_unsubscribe_token(secret: str, token: str) -> int | None:
     """The subscriber id a token names, or None when it is malformed or its signature is wrong."""
     number, _, mac = token.partition(".")
-    if not number.isdigit() or len(number) > 18 or not mac:
+    # isdigit() alone passes '²' and other Unicode digits, which int() refuses.
+    if not (number.isascii() and number.isdigit()) or len(number) > 18 or not mac:
         return None
     if not hmac.compare_digest(mac.encode(), _mac(secret, int(number)).encode()):
         return None
@@ -205,7 +208,11 @@ def message_bytes(message: EmailMessage, signer: DkimSigner | None = None) -> by
 
 
 class OutboxMailer:
-    """Writes every message to a folder as ``<time>-<recipient>.eml``, atomically."""
+    """Writes every message to a folder as ``<time>-<random>.eml``, atomically.
+
+    The folder is made owner-only (0700) and each file is 0600: they hold addresses and signed
+    links. File names carry no address, so a listing shows nobody's.
+    """
 
     def __init__(self, folder: str | Path, signer: DkimSigner | None = None) -> None:
         self.folder = Path(folder)
@@ -213,10 +220,10 @@ class OutboxMailer:
 
     def send(self, message: EmailMessage) -> None:
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            if not self.folder.exists():
+                self.folder.mkdir(parents=True, mode=0o700)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-            who = re.sub(r"[^A-Za-z0-9._-]+", "_", parseaddr(str(message["To"]))[1])[:80]
-            final = self.folder / f"{stamp}-{who}.eml"
+            final = self.folder / f"{stamp}-{secrets.token_hex(4)}.eml"
             fd, temp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(message_bytes(message, self.signer))

@@ -45,6 +45,7 @@ from digest.errors import (
     DigestError,
     HardBounceError,
     HTTPStatusError,
+    PermanentDeliveryError,
     TemporaryDeliveryError,
     UncertainDeliveryError,
 )
@@ -707,8 +708,8 @@ class _Courier:
         recipient = (self.recipient_for or Recipient)(delivery.email, delivery.name)
         if not recipient.unsubscribe_url:
             recipient = replace(recipient, unsubscribe_url=unsubscribe_url)
-        rendered = self.renderer.render(view, recipient)
         try:
+            rendered = self.renderer.render(view, recipient)
             message = compose(
                 sender=self.config.mail.sender,
                 recipient=delivery.email,
@@ -726,6 +727,16 @@ class _Courier:
         except DeliveryError as exc:
             with self.lock:
                 self._record_failure(delivery, exc)
+            return
+        except (ValueError, TypeError, UnicodeError) as exc:
+            # This subscriber's row cannot make a message (a name the email library refuses,
+            # say): their delivery fails, nobody else's.
+            problem = PermanentDeliveryError(
+                f"cannot build the message: {exc}",
+                hint="Fix the subscriber's name or address with `digest subscribers add`.",
+            )
+            with self.lock:
+                self._record_failure(delivery, problem)
             return
         with self.lock:
             stored_id = self.store.claim_delivery(

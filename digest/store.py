@@ -321,7 +321,7 @@ class SQLiteStore:
         self.path = str(path)
         try:
             if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                _create_owner_only(Path(self.path))
             self.db = sqlite3.connect(
                 self.path, timeout=30, isolation_level=None, check_same_thread=False
             )
@@ -1087,10 +1087,32 @@ _UPSERT_SUBSCRIBER = """INSERT INTO subscribers
                  ELSE subscribers.sections END"""
 
 
+def _create_owner_only(path: Path) -> None:
+    """Make the database file readable by its owner only (0600), before SQLite opens it.
+
+    It holds subscribers' addresses and the key that signs their links. SQLite creates the -wal
+    and -shm files with the database file's own mode, so they are owner-only too. A database
+    (or -wal, -shm) left readable by others by an older version is tightened the same way; a new
+    folder for it is 0700.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for each in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if each.stat().st_mode & 0o077:
+                each.chmod(0o600)
+        except FileNotFoundError:
+            continue
+        except PermissionError:
+            pass  # not ours to change (opened read-only by another user): SQLite decides
+
+
 def _acquire_lock(path: str) -> object:
     import fcntl
 
-    handle = open(path, "a+")  # held open for as long as the lock is held
+    # held open for as long as the lock is held; owner-only like the database beside it
+    handle = os.fdopen(os.open(path, os.O_CREAT | os.O_RDWR, 0o600), "a+")
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

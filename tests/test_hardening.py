@@ -4,10 +4,14 @@ file, and checks that it harms nothing but itself. The feeds and pages are writt
 
 from __future__ import annotations
 
+import csv
 import email
 import email.policy
+import io
 import json
+import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +22,7 @@ from click.testing import CliRunner, Result
 
 from digest.cli import cli
 from digest.config import Config
+from digest.errors import DigestError
 from digest.fetch import HttpFetcher
 from digest.pipeline import MAX_TEXT_CHARS, GatherReport, gather, plausible_time
 from digest.render import local_time_label
@@ -261,3 +266,168 @@ def test_one_articles_failure_while_summarising_is_its_own_and_retried(
 
     again, store = gather_with([server.url("/feed.xml")], Cured())
     assert (again.new_articles, again.summarised, again.unexpected_errors) == (0, 1, 0)
+
+
+# -- finding 5: one subscriber name halted delivery for everyone queued after it -------------------
+
+BAD_NAMES = [
+    "Ada\u2028Bcc: x@evil.example",
+    "Ada\u2029Lovelace",
+    "Ada\x85Lovelace",
+    "=?utf-8?q?a=0D=0Ab?=",
+]
+
+
+@pytest.mark.parametrize("name", BAD_NAMES, ids=["U+2028", "U+2029", "U+0085", "encoded-word"])
+def test_names_that_break_a_header_are_refused_on_add_and_import(tmp_path: Path, name: str) -> None:
+    config = write_config(tmp_path, [])
+    added = digest(config, "subscribers", "add", "ada@example.com", "--name", name)
+    assert isinstance(added.exception, DigestError)  # the CLI prints it as Error: and Hint:
+    assert "the name holds" in str(added.exception) and added.exception.hint
+    people = tmp_path / "people.csv"
+    with people.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(
+            [["email", "name"], ["bob@example.com", name], ["cy@example.com", "Cy Young"]]
+        )
+    imported = digest(config, "subscribers", "import", str(people))
+    assert imported.exit_code == 2
+    assert "line 2: the name holds" in imported.output
+    assert "1 added" in imported.output
+    listed = digest(config, "subscribers", "list").output
+    assert "cy@example.com" in listed and "bob@example.com" not in listed
+
+
+def test_a_plain_name_with_a_line_break_is_folded_not_refused(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [])
+    added = digest(config, "subscribers", "add", "ada@example.com", "--name", "Ada\nLovelace")
+    assert added.exit_code == 0, added.output
+    assert "ada@example.com\tactive\tAda Lovelace\t" in digest(config, "subscribers", "list").output
+
+
+def test_a_stored_bad_name_fails_only_its_own_delivery(
+    server: ScriptedServer, tmp_path: Path
+) -> None:
+    """Rows written before names were checked: each fails alone, everyone else gets the digest."""
+    server.route("/feed.xml", Reply(body=ONE_STORY_FEED.format(base=server.url("")).encode()))
+    server.route("/s/1", Reply(body=page("Dredging the channel")))
+    config = write_config(tmp_path, [server.url("/feed.xml")])
+    assert digest(config, "gather").exit_code == 0
+    people = ["ada@example.com", "bad1@example.com", "bob@example.com", "bad2@example.com"]
+    for address in people:
+        assert digest(config, "subscribers", "add", address).exit_code == 0
+    db = sqlite3.connect(tmp_path / "digest.db")
+    db.execute("UPDATE subscribers SET name = ? WHERE email = 'bad1@example.com'", (BAD_NAMES[0],))
+    db.execute("UPDATE subscribers SET name = ? WHERE email = 'bad2@example.com'", (BAD_NAMES[3],))
+    db.commit()
+    db.close()
+    sent = digest(config, "send")
+    assert sent.exit_code == 2, sent.output  # failures are reported in the exit status
+    # A line separator is folded to a space (no header of its own); the encoded-word fails alone.
+    assert "sent 3, failed 1" in sent.output
+    assert "bad2@example.com: cannot build the message" in sent.output
+    lines = [
+        line for eml in (tmp_path / "outbox").glob("*.eml") for line in eml.read_text().split("\n")
+    ]
+    assert {"To: ada@example.com", "To: bob@example.com"} <= set(lines)
+    assert not [line for line in lines if line.startswith("Bcc:")]
+    again = digest(config, "send")  # and the next run is not stopped either
+    assert again.exit_code == 0, again.output
+
+
+ONE_STORY_FEED = (
+    '<?xml version="1.0"?><rss version="2.0"><channel><title>Quay</title><item><guid>s1</guid>'
+    "<link>{base}/s/1</link><title>Dredging the channel</title></item></channel></rss>"
+)
+
+
+# -- finding 7: the database and its signing key were world-readable -------------------------------
+
+
+def test_the_database_its_wal_the_lock_and_the_outbox_are_owner_only(
+    server: ScriptedServer, tmp_path: Path
+) -> None:
+    server.route("/feed.xml", Reply(body=ONE_STORY_FEED.format(base=server.url("")).encode()))
+    server.route("/s/1", Reply(body=page("Dredging the channel")))
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    config = write_config(folder, [server.url("/feed.xml")])
+    old_mask = os.umask(0o022)  # the usual umask, which would make files 0644
+    try:
+        assert digest(config, "subscribers", "add", "ada@example.com").exit_code == 0
+        assert digest(config, "gather").exit_code == 0
+        store = SQLiteStore(folder / "digest.db")  # held open: the -wal and -shm files exist
+        store.get_secret("unsubscribe")
+        assert digest(config, "send").exit_code == 0
+        modes = {
+            name: stat.S_IMODE((folder / name).stat().st_mode)
+            for name in ("digest.db", "digest.db-wal", "digest.db-shm", "digest.db.send-lock")
+        }
+        store.close()
+    finally:
+        os.umask(old_mask)
+    assert modes == dict.fromkeys(modes, 0o600), modes
+    outbox = folder / "outbox"
+    assert stat.S_IMODE(outbox.stat().st_mode) == 0o700
+    (eml,) = outbox.glob("*.eml")
+    assert stat.S_IMODE(eml.stat().st_mode) == 0o600
+    assert "ada" not in eml.name  # no address in file names (finding 9)
+
+
+def test_a_world_readable_database_is_tightened_when_opened(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    SQLiteStore(path).close()
+    path.chmod(0o644)
+    SQLiteStore(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+# -- finding 9: the low ones --------------------------------------------------------------------
+
+
+def test_terminal_escapes_from_feeds_and_names_are_shown_not_obeyed(
+    server: ScriptedServer, tmp_path: Path
+) -> None:
+    escape = "\x1b]0;pwned\x07\x1b[2J\x1b[31m"
+    feed = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Quay{escape}</title>'
+        "</channel></rss>"
+    )
+    server.route("/feed.xml", Reply(body=feed.encode()))
+    server.route("/gone.xml", Reply(status=404, body=escape.encode()))
+    config = write_config(tmp_path, [server.url("/feed.xml"), server.url("/gone.xml")])
+    digest(config, "gather")
+    people = tmp_path / "people.csv"
+    people.write_text(f"email,name,sections\nada@example.com,Ada,World{escape}\n", "utf-8")
+    digest(config, "subscribers", "import", str(people))
+    for command in (["sources"], ["subscribers", "list"]):
+        shown = digest(config, *command).output
+        assert "\x1b" not in shown and "\x07" not in shown, command
+        assert "\\u001b]0;pwned" in shown, command
+
+
+def test_export_neutralises_spreadsheet_formulas_and_reads_back(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [])
+    formulas = ['=HYPERLINK("https://evil.example","x")', "+1+2", "-2+3", "@SUM(A1)"]
+    for n, name in enumerate(formulas):
+        assert (
+            digest(config, "subscribers", "add", f"r{n}@example.com", "--name", name).exit_code == 0
+        )
+    exported = digest(config, "subscribers", "export").output
+    names = [row["name"] for row in csv.DictReader(io.StringIO(exported))]
+    assert names == ["'" + name for name in formulas]  # a spreadsheet shows these as text
+    again = tmp_path / "again.csv"
+    again.write_text(exported, encoding="utf-8")
+    assert digest(config, "subscribers", "import", str(again)).exit_code == 0
+    listed = digest(config, "subscribers", "list").output
+    assert all(f"\t{name}\t" in listed for name in formulas)  # the apostrophe came off again
+
+
+@pytest.mark.parametrize("hour", ["²", "٣", "1²"])
+def test_unicode_digits_are_not_an_hour(tmp_path: Path, hour: str) -> None:
+    config = write_config(tmp_path, [])
+    added = digest(config, "subscribers", "add", "ada@example.com", "--name", "Ada")
+    assert added.exit_code == 0
+    people = tmp_path / "people.csv"
+    people.write_text(f"email,hour\nbob@example.com,{hour}\n", encoding="utf-8")
+    imported = digest(config, "subscribers", "import", str(people))
+    assert imported.exit_code == 2 and "is not a whole number from 0 to 23" in imported.output

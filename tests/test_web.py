@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,9 +19,12 @@ import feedparser
 import httpx
 import lxml.etree
 import pytest
+from click.testing import CliRunner
 
+from digest.cli import cli
 from digest.config import Config
-from digest.pipeline import build_edition
+from digest.deliver import unsubscribe_token
+from digest.pipeline import build_edition, signing_secret
 from digest.store import SQLiteStore
 from digest.web import create_preview_app, create_public_app, make_renderer
 from tests.live_app import LiveApp
@@ -221,6 +225,9 @@ def test_the_public_app_has_no_preview_and_shows_no_address(demo_config: Config)
     store.add_subscriber("ada@example.com", "Ada Lovelace", sections=["World & Local"])
     build_edition(demo_config, store, make_renderer(demo_config))
     store.close()
+    store = SQLiteStore(demo_config.store.path)
+    token = unsubscribe_token(signing_secret(demo_config, store), 1)
+    store.close()
     port = free_port()
     process = start_cli_server(write_config(demo_config, port), ["serve"], port)
     try:
@@ -231,9 +238,61 @@ def test_the_public_app_has_no_preview_and_shows_no_address(demo_config: Config)
                 assert "ada@example.com" not in response.text and "Lovelace" not in response.text
             archive = client.get("/editions/")  # the public routes are still there
             assert archive.status_code == 200 and "ada@example.com" not in archive.text
+            assert client.get(f"/unsubscribe/{token}").status_code == 200
     finally:
         out = stop_cli_server(process)
     assert "unsubscribe links and the archive" in out and "Traceback" not in out
+    assert token not in out and token.partition(".")[2] not in out  # no token in any log
+
+
+def dump(config: Config) -> str:
+    """The whole database as SQL: equal dumps, equal databases."""
+    db = sqlite3.connect(config.store.path)
+    try:
+        return "\n".join(db.iterdump())
+    finally:
+        db.close()
+
+
+def test_no_get_of_either_app_changes_the_database(demo_config: Config) -> None:
+    """The config's zone is a day ahead of the subscriber's: a preview that claimed today's
+    stories for its edition would leave the subscriber's own edition empty."""
+    config = replace(demo_config, digest=replace(demo_config.digest, timezone="Pacific/Kiritimati"))
+    store = SQLiteStore(config.store.path)
+    store.add_subscriber("ada@example.com", timezone="Pacific/Pago_Pago")
+    store.close()
+    before = dump(config)
+    assert 'INSERT INTO "secrets"' not in before and 'INSERT INTO "editions"' not in before
+    with (
+        LiveApp(create_preview_app(config)) as preview,
+        LiveApp(create_public_app(config)) as public,
+    ):
+        with httpx.Client() as client:
+            for path in [*PREVIEW_PATHS, "/editions/", "/editions.atom"]:
+                assert client.get(preview.url + path).status_code == 200, path
+            for path in ["/unsubscribe/1.AAAA", "/editions/", "/editions.atom"]:
+                assert client.get(public.url + path).status_code in (200, 400), path
+    runner = CliRunner()
+    config_path = write_config(config, 0)
+    assert runner.invoke(cli, ["--config", str(config_path), "preview"]).exit_code == 0
+    assert dump(config) == before
+
+
+@pytest.mark.parametrize(
+    "host", ["rebind.attacker.example", "rebind.attacker.example:8080", "[::2]"]
+)
+def test_both_apps_refuse_a_host_name_they_do_not_know(demo_config: Config, host: str) -> None:
+    """DNS rebinding: a page on an attacker's name that resolves to 127.0.0.1 sends its Host."""
+    with (
+        LiveApp(create_preview_app(demo_config)) as preview,
+        LiveApp(create_public_app(demo_config)) as public,
+    ):
+        with httpx.Client() as client:
+            for live, path in ((preview, "/preview"), (public, "/editions/")):
+                refused = client.get(live.url + path, headers={"Host": host})
+                assert refused.status_code == 400 and "Storm Corvina" not in refused.text
+                for known in ("digest.example", "localhost:8080", "127.0.0.1", "[::1]:80"):
+                    assert client.get(live.url + path, headers={"Host": known}).status_code == 200
 
 
 def test_the_preview_app_works_on_a_real_server_and_caches_nothing(demo_config: Config) -> None:
