@@ -211,6 +211,7 @@ def write_config(demo_config: Config, port: int, **web: Any) -> Path:
     path.write_text(
         f'[store]\npath = "{demo_config.store.path}"\n'
         '[digest]\nbase_url = "https://digest.example"\nmax_age_hours = 100000\n'
+        'preview = "preview.html"\n'
         f"[web]\nport = {port}\n{extra}",
         encoding="utf-8",
     )
