@@ -601,7 +601,7 @@ def _read_source(app: App, source: str) -> tuple[bytes, str | None]:
     if source.startswith(("http://", "https://")):
         fetcher = app.fetcher()
         try:
-            response = fetcher.fetch(source)
+            response = fetcher.fetch(source, source=source)  # the operator's own URL
         finally:
             fetcher.close()
         return response.body, response.url

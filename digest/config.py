@@ -71,7 +71,9 @@ class FetchConfig:
         False, "Allow sources on loopback, private or link-local addresses (tests, intranets)."
     )
     allow_hosts: list[str] = _key(
-        [], "Host names allowed even when they resolve to private addresses."
+        [],
+        "host:port (a bare host: ports 80 and 443) of sources allowed on private addresses; "
+        "only those sources and their own links may use it.",
     )
     timeout: float = _key(20.0, "Seconds allowed for one whole request, connect to last byte.")
     max_bytes: int = _key(

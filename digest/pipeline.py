@@ -265,10 +265,11 @@ def fill_texts(
     progress: Progress = quiet,
 ) -> None:
     """Fetch and extract the page of every article without text (concurrently), then keep it."""
+    source_urls = {source.id: source.url for source in store.list_sources()}
     reads = fetch_each(
         store.articles_without_text(),
         lambda article: host_of(article.url),
-        lambda article: read_page(fetcher, article),
+        lambda article: read_page(fetcher, article, source_urls.get(article.source_id, "")),
         concurrency=config.fetch.concurrency,
         per_host=config.fetch.per_host,
     )
@@ -286,11 +287,12 @@ def fill_texts(
             report.duplicates += 1
 
 
-def read_page(fetcher: Fetcher, article: Article) -> Extracted | None:
-    """The article's page, fetched and extracted; None when the item has no link."""
+def read_page(fetcher: Fetcher, article: Article, source: str = "") -> Extracted | None:
+    """The article's page, fetched (on behalf of its configured ``source``) and extracted; None
+    when the item has no link."""
     if not article.url:
         return None
-    return extract(fetcher.fetch(article.url).body, article.url)
+    return extract(fetcher.fetch(article.url, source=source).body, article.url)
 
 
 def fill_text(

@@ -66,7 +66,9 @@ def collect(fetcher: Fetcher, source: Source) -> Collected:
     redirects (301/308) led; a temporary redirect (302/307) changes nothing.
     """
     url = source.feed_url or source.url
-    response = fetcher.fetch(url, etag=source.etag, last_modified=source.last_modified)
+    response = fetcher.fetch(
+        url, etag=source.etag, last_modified=source.last_modified, source=source.url
+    )
     next_url = response.moved_to or url
     if response.status == 304:
         return Collected(
@@ -90,10 +92,10 @@ def collect(fetcher: Fetcher, source: Source) -> Collected:
                 moved_to=response.moved_to,
             )
         log.info("%s links the feed %s", url, feeds[0])
-        response = fetcher.fetch(feeds[0])
+        response = fetcher.fetch(feeds[0], source=source.url)
         next_url = response.moved_to or feeds[0]
     if sitemap_kind(response.body) == "sitemapindex":
-        title, items = "", _read_sitemap_index(fetcher, response)
+        title, items = "", _read_sitemap_index(fetcher, response, source.url)
     else:
         title, items = read_feed(
             response.body, response.url, response.headers.get("content-type", "")
@@ -196,13 +198,13 @@ def read_sitemap(body: bytes, url: str) -> tuple[list[NewArticle], list[str]]:
     return items, [child_url for _, child_url in children]
 
 
-def _read_sitemap_index(fetcher: Fetcher, response: Response) -> list[NewArticle]:
+def _read_sitemap_index(fetcher: Fetcher, response: Response, source: str) -> list[NewArticle]:
     _, children = read_sitemap(response.body, response.url)
     items: list[NewArticle] = []
     failures: list[str] = []
     for child in children[:MAX_CHILD_SITEMAPS]:
         try:
-            page = fetcher.fetch(child)
+            page = fetcher.fetch(child, source=source)
             items += read_sitemap(page.body, page.url)[0]
         except DigestError as exc:
             log.warning("sitemap %s: %s", child, exc)

@@ -51,8 +51,7 @@ def subscriber_row(
             ZoneInfo(timezone)
         except Exception:
             raise DigestError(
-                f"'{timezone}' is not a known time zone (use an IANA name like "
-                "Europe/Paris)",
+                f"'{timezone}' is not a known time zone (use an IANA name like Europe/Paris)",
                 hint="Leave it empty for the configured time zone.",
             ) from None
     number: int | None = None
@@ -124,9 +123,7 @@ def parse_csv(stream: IO[str]) -> ParsedCSV:
     seen: dict[str, int] = {}
     for record in reader:
         line = reader.line_num
-        values = {
-            key: _unescaped(value or "") for key, value in record.items() if key in COLUMNS
-        }
+        values = {key: _unescaped(value or "") for key, value in record.items() if key in COLUMNS}
         if None in record:
             parsed.errors.append(f"line {line}: more fields than columns")
             continue

@@ -242,7 +242,9 @@ class BuggyFetcher:
     def __init__(self, good: Response) -> None:
         self.good = good
 
-    def fetch(self, url: str, *, etag: str = "", last_modified: str = "") -> Response:
+    def fetch(
+        self, url: str, *, etag: str = "", last_modified: str = "", source: str = ""
+    ) -> Response:
         if url == self.good.url:
             return self.good
         raise KeyError("a bug")
