@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -190,6 +191,11 @@ def gather(app: App) -> None:
         f"{report.from_feed} from feed text); {report.summarised} summarised"
         + (f" by {report.model_id}" if report.model_id else "")
         + (f", {report.not_summarised} not summarised" if report.not_summarised else "")
+        + (
+            f"; {report.deferred} left for the next gather ([fetch] gather_deadline passed)"
+            if report.deferred
+            else ""
+        )
     )
     for error in report.errors:
         click.echo(f"  failed: {printable(error)}", err=True)
@@ -668,11 +674,53 @@ def demo(site: str | None, workdir: str, port: int) -> None:
     run_demo(site=site, workdir=Path(workdir), port=port, echo=click.echo)
 
 
+def storage_failure(exc: BaseException) -> DigestError | None:
+    """A database or disk failure as an error the operator can act on; None for anything else.
+
+    SQLite rolls an interrupted transaction back, so a full disk loses nothing already stored.
+    """
+    import errno
+
+    message = str(exc)
+    if isinstance(exc, OSError) and not isinstance(exc, sqlite3.Error):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return DigestError(
+                f"the disk is full: {exc.strerror} ({exc.filename or 'writing'})",
+                hint="Free some space and run the command again; nothing stored was lost.",
+            )
+        return None
+    if "full" in message or "disk I/O error" in message:
+        return DigestError(
+            f"the database could not be written: {message}",
+            hint="Check that the disk holding [store] path has free space and is healthy, then "
+            "run the command again; the change was rolled back, nothing stored was lost.",
+        )
+    if isinstance(exc, sqlite3.DatabaseError) and (
+        "malformed" in message or "not a database" in message or "corrupt" in message
+    ):
+        return DigestError(
+            f"the database is damaged: {message}",
+            hint="Restore [store] path from a backup, or save what is readable with "
+            "`sqlite3 DB .recover | sqlite3 NEW.db` and point [store] path at NEW.db.",
+        )
+    return DigestError(
+        f"the database failed: {message}",
+        hint="Check [store] path (its file and folder must be readable and writable); "
+        "-v shows the details.",
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning DigestError into a clean message and exit status 1."""
     verbose = any(arg in ("-v", "-vv", "--verbose") for arg in (argv or sys.argv[1:]))
     try:
-        cli.main(args=argv, standalone_mode=False)
+        try:
+            cli.main(args=argv, standalone_mode=False)
+        except (sqlite3.Error, OSError) as exc:
+            problem = storage_failure(exc)
+            if problem is None:
+                raise
+            raise problem from exc
     except DigestError as exc:
         if verbose:
             import traceback

@@ -85,6 +85,14 @@ class FetchConfig:
     first_fetch_limit: int = _key(
         20, "Most items a newly added source contributes on its first fetch."
     )
+    max_new_items: int = _key(
+        100, "Most new items a source contributes on any later fetch.", minimum=1
+    )
+    gather_deadline: float = _key(
+        600.0,
+        "Seconds one gather may spend fetching; what is not started by then waits for the next.",
+        minimum=1,
+    )
     concurrency: int = _key(8, "Requests in flight at once, across all hosts.", minimum=1)
     per_host: int = _key(2, "Requests in flight at once to any one host.", minimum=1)
 

@@ -248,12 +248,15 @@ def fetch_each(
     *,
     concurrency: int,
     per_host: int,
+    deadline: float | None = None,
 ) -> Iterator[tuple[T, R | None, Exception | None]]:
     """Run ``work`` on every item in worker threads; yield ``(item, result, error)`` as each ends.
 
     At most ``concurrency`` items run at once, and at most ``per_host`` with the same ``host_of``.
     Exactly one of result and error is set (error: whatever ``work`` raised). Results come back on
     the calling thread, so the caller can write them to a store that must stay on one thread.
+    Once ``deadline`` (a ``time.monotonic()`` value) has passed no item starts: each one left is
+    yielded with a ``DeadlinePassed`` error, while those running finish.
     """
     waiting: dict[str, deque[T]] = {}
     for item in items:
@@ -263,6 +266,13 @@ def fetch_each(
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="fetch")
     try:
         while waiting or running:
+            if deadline is not None and time.monotonic() > deadline:
+                for queue in waiting.values():
+                    for item in queue:
+                        yield item, None, DeadlinePassed("the gather's deadline passed first")
+                waiting.clear()
+                if not running:
+                    break
             for host in list(waiting):
                 queue = waiting[host]
                 while queue and busy.get(host, 0) < per_host and len(running) < concurrency:
@@ -284,6 +294,10 @@ def fetch_each(
                     raise error
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DeadlinePassed(FetchError):
+    """Not started: the run's deadline passed first (it is tried again by the next run)."""
 
 
 def host_of(url: str) -> str:

@@ -24,6 +24,7 @@ import logging
 import math
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -50,7 +51,7 @@ from digest.errors import (
     UncertainDeliveryError,
 )
 from digest.extract import Extracted, extract
-from digest.fetch import Fetcher, fetch_each, host_of
+from digest.fetch import DeadlinePassed, Fetcher, fetch_each, host_of
 from digest.render import (
     EditionView,
     Recipient,
@@ -98,7 +99,8 @@ class GatherReport:
     sources_failed: int = 0
     sources_waiting: int = 0  # disabled, or asked to wait (Retry-After): not fetched this time
     new_articles: int = 0
-    held_back: int = 0  # beyond a new source's first-fetch limit: remembered, not gathered
+    held_back: int = 0  # beyond a source's limit of new items: remembered, not gathered
+    deferred: int = 0  # sources and pages not started before the gather's deadline: next time
     duplicates: int = 0  # the same text as a stored article under another URL or GUID
     unexpected_errors: int = 0  # bugs met on odd input; each is recorded against its source
     from_page: int = 0
@@ -141,8 +143,10 @@ def gather(
     ``per_host``); every store write happens here, on the calling thread.
     """
     report = GatherReport()
-    collect_new(config, store, fetcher, report, progress)
-    fill_texts(config, store, fetcher, report, progress)
+    # Past the deadline no new fetch starts; what waits is left for the next gather.
+    deadline = time.monotonic() + config.fetch.gather_deadline
+    collect_new(config, store, fetcher, report, progress, deadline=deadline)
+    fill_texts(config, store, fetcher, report, progress, deadline=deadline)
     summarise_pending(config, store, load_summarizer, report, progress)
     return report
 
@@ -153,6 +157,8 @@ def collect_new(
     fetcher: Fetcher,
     report: GatherReport,
     progress: Progress = quiet,
+    *,
+    deadline: float | None = None,
 ) -> int:
     """Look at every due source at once, store the items not seen before; returns how many.
 
@@ -169,9 +175,13 @@ def collect_new(
         lambda source: collect(fetcher, source),
         concurrency=config.fetch.concurrency,
         per_host=config.fetch.per_host,
+        deadline=deadline,
     )
     new = 0
     for source, found, error in progress(looks, "sources"):
+        if isinstance(error, DeadlinePassed):
+            report.deferred += 1
+            continue
         if found is None:
             _record_failure(store, source, error, report)
             continue
@@ -243,17 +253,18 @@ def _store_items(
 ) -> int:
     items = [bounded_item(item) for item in items]
     held_back: list[NewArticle] = []
-    limit = config.fetch.first_fetch_limit
-    if source.successes == 0 and len(items) > limit:
-        # A newly added feed contributes its newest items only, not its whole back catalogue;
-        # the rest are remembered as seen, so the next fetch does not bring them either.
-        ordered = sorted(items, key=lambda item: item.published_at, reverse=True)
-        items, held_back = ordered[:limit], ordered[limit:]
-    new = sum(store.add_article(source.id, item) is not None for item in items)
+    first = source.successes == 0
+    limit = config.fetch.first_fetch_limit if first else config.fetch.max_new_items
+    fresh = items if first else [item for item in items if not store.is_seen(source.id, item)]
+    if len(fresh) > limit:
+        # A newly added feed contributes its newest items only, not its whole back catalogue, and
+        # no later fetch floods the run; the rest are remembered as seen, so they never come.
+        ordered = sorted(fresh, key=lambda item: item.published_at, reverse=True)
+        fresh, held_back = ordered[:limit], ordered[limit:]
+    new = sum(store.add_article(source.id, item) is not None for item in fresh)
     if held_back:
-        report.held_back += store.skip_items(
-            source.id, held_back, f"beyond the first fetch's limit of {limit}"
-        )
+        which = "the first fetch's limit" if first else "the limit of new items per fetch"
+        report.held_back += store.skip_items(source.id, held_back, f"beyond {which} of {limit}")
     return new
 
 
@@ -263,8 +274,12 @@ def fill_texts(
     fetcher: Fetcher,
     report: GatherReport,
     progress: Progress = quiet,
+    *,
+    deadline: float | None = None,
 ) -> None:
-    """Fetch and extract the page of every article without text (concurrently), then keep it."""
+    """Fetch and extract the page of every article without text (concurrently), then keep it.
+
+    Pages not started by ``deadline`` stay without text: the next gather fetches them."""
     source_urls = {source.id: source.url for source in store.list_sources()}
     reads = fetch_each(
         store.articles_without_text(),
@@ -272,8 +287,12 @@ def fill_texts(
         lambda article: read_page(fetcher, article, source_urls.get(article.source_id, "")),
         concurrency=config.fetch.concurrency,
         per_host=config.fetch.per_host,
+        deadline=deadline,
     )
     for article, page, error in progress(reads, "pages"):
+        if isinstance(error, DeadlinePassed):
+            report.deferred += 1
+            continue
         try:
             origin = fill_text(store, article, page, error)
         except Exception as exc:  # one article's bug is its own: it stays textless, retried

@@ -136,8 +136,16 @@ def read_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list[
             parsed.bozo_exception,
             len(parsed.entries),
         )
-    items = [_feed_item(entry, url) for entry in parsed.entries]
-    return _plain(parsed.feed.get("title", "")), [item for item in items if item is not None]
+    items: list[NewArticle] = []
+    for number, entry in enumerate(parsed.entries, 1):
+        try:
+            item = _feed_item(entry, url)
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+            log.warning("%s: item %d skipped: %s", url, number, exc)
+            continue
+        if item is not None:
+            items.append(item)
+    return _plain(parsed.feed.get("title", "")), items
 
 
 def sitemap_kind(body: bytes) -> str:
@@ -301,34 +309,46 @@ def _read_json_feed(body: bytes, url: str) -> tuple[str, list[NewArticle]]:
     if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
         raise FeedError(f"{url} is JSON but not a JSON Feed (no 'items' list)")
     items: list[NewArticle] = []
-    for entry in doc["items"]:
-        if not isinstance(entry, dict):
+    for number, entry in enumerate(doc["items"], 1):
+        try:
+            item = _json_feed_item(entry, url)
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+            # One malformed item ('authors' as a string, a broken link) is skipped, not the feed.
+            log.warning("%s: item %d skipped: %s", url, number, exc)
             continue
-        link = str(entry.get("url") or entry.get("external_url") or "")
-        item_url = urljoin(url, link) if link else ""
-        title = _plain(str(entry.get("title") or ""))
-        text = str(entry.get("content_text") or "") or html_to_text(
-            str(entry.get("content_html") or entry.get("summary") or "")
-        )
-        guid = str(entry.get("id") or item_url)
-        if not guid:
-            continue
-        authors = entry.get("authors") or ([entry["author"]] if entry.get("author") else [])
-        author = ", ".join(str(a.get("name", "")) for a in authors if isinstance(a, dict))
-        url_norm = normalize_url(item_url) if item_url else f"guid:{guid}"
-        items.append(
-            NewArticle(
-                guid=guid,
-                url=item_url,
-                url_norm=url_norm,
-                fingerprint=fingerprint(title, text, url_norm),
-                title=title,
-                published_at=_iso_text(str(entry.get("date_published") or "")),
-                author=author,
-                feed_text=text,
-            )
-        )
+        if item is not None:
+            items.append(item)
     return _plain(str(doc.get("title") or "")), items
+
+
+def _json_feed_item(entry: Any, url: str) -> NewArticle | None:
+    """One JSON Feed item; None when it has no identity. Raises on a malformed one."""
+    if not isinstance(entry, dict):
+        return None
+    link = str(entry.get("url") or entry.get("external_url") or "")
+    item_url = urljoin(url, link) if link else ""
+    title = _plain(str(entry.get("title") or ""))
+    text = str(entry.get("content_text") or "") or html_to_text(
+        str(entry.get("content_html") or entry.get("summary") or "")
+    )
+    guid = str(entry.get("id") or item_url)
+    if not guid:
+        return None
+    authors = entry.get("authors") or ([entry["author"]] if entry.get("author") else [])
+    if not isinstance(authors, list):
+        authors = []  # 'authors' must be a list of objects; anything else names nobody
+    author = ", ".join(str(a.get("name", "")) for a in authors if isinstance(a, dict))
+    url_norm = normalize_url(item_url) if item_url else f"guid:{guid}"
+    return NewArticle(
+        guid=guid,
+        url=item_url,
+        url_norm=url_norm,
+        fingerprint=fingerprint(title, text, url_norm),
+        title=title,
+        published_at=_iso_text(str(entry.get("date_published") or "")),
+        author=author,
+        feed_text=text,
+    )
 
 
 def _page_item(response: Response) -> NewArticle:
@@ -472,8 +492,8 @@ def _iso(struct: Any) -> str:
 def _iso_text(value: str) -> str:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC).isoformat()
+    except (ValueError, OverflowError):  # year 1 with an offset west of UTC leaves the range
         return ""
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).isoformat()

@@ -346,7 +346,10 @@ class SQLiteStore:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            # SQLite has already rolled back after some errors (a full disk, an I/O error): a
+            # second ROLLBACK would fail and hide the real error.
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
             raise
         else:
             self.db.execute("COMMIT")

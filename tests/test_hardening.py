@@ -10,8 +10,13 @@ import email.policy
 import io
 import json
 import os
+import resource
+import signal
 import sqlite3
 import stat
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -221,8 +226,8 @@ class PoisonedSummarizer:
 def gather_with(make_config: Callable[..., Config]) -> Iterator[Callable[..., Any]]:
     stores: list[SQLiteStore] = []
 
-    def run(sources: list[str], summarizer: Any) -> tuple[GatherReport, SQLiteStore]:
-        config = make_config(sources=[{"url": url} for url in sources])
+    def run(sources: list[str], summarizer: Any, **fetch: Any) -> tuple[GatherReport, SQLiteStore]:
+        config = make_config(sources=[{"url": url} for url in sources], fetch=fetch)
         store = SQLiteStore(config.store.path)
         stores.append(store)
         fetcher = HttpFetcher(user_agent="digest-tests", timeout=5, allow_private_addresses=True)
@@ -431,3 +436,124 @@ def test_unicode_digits_are_not_an_hour(tmp_path: Path, hour: str) -> None:
     people.write_text(f"email,hour\nbob@example.com,{hour}\n", encoding="utf-8")
     imported = digest(config, "subscribers", "import", str(people))
     assert imported.exit_code == 2 and "is not a whole number from 0 to 23" in imported.output
+
+
+def feed_of(base: str, count: int, start: int = 0) -> bytes:
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Flood</title>'
+        + "".join(
+            f"<item><guid>f{n}</guid><link>{base}/f/{n}</link><title>Story {n}</title>"
+            f"<description>Report {n} from the harbour board.</description></item>"
+            for n in range(start, start + count)
+        )
+        + "</channel></rss>"
+    ).encode()
+
+
+def test_a_source_brings_at_most_max_new_items_after_its_first_fetch(
+    server: ScriptedServer, gather_with: Callable[..., Any]
+) -> None:
+    base = server.url("")
+    server.route("/feed.xml", [Reply(body=feed_of(base, 3)), Reply(body=feed_of(base, 40))])
+    first, store = gather_with([server.url("/feed.xml")], PoisonedSummarizer(), max_new_items=5)
+    assert first.new_articles == 3
+    store.close()
+    flood, store = gather_with([server.url("/feed.xml")], PoisonedSummarizer(), max_new_items=5)
+    assert (flood.new_articles, flood.held_back) == (5, 32)  # 37 new: 5 kept, the rest seen
+
+
+def test_a_gather_stops_starting_fetches_at_its_deadline_and_the_next_one_goes_on(
+    server: ScriptedServer, gather_with: Callable[..., Any]
+) -> None:
+    base = server.url("")
+    server.route("/feed.xml", Reply(body=feed_of(base, 8)))
+    for n in range(8):
+        server.route(f"/f/{n}", Reply(body=page(f"Story {n}"), delay=0.4))
+    limits = {"gather_deadline": 1.0, "concurrency": 1, "per_host": 1}
+    started = time.monotonic()
+    report, store = gather_with([server.url("/feed.xml")], PoisonedSummarizer(), **limits)
+    assert time.monotonic() - started < 8 * 0.4  # not every slow page was waited for
+    assert report.new_articles == 8 and report.deferred >= 4
+    assert report.from_page + report.from_feed + report.deferred == 8
+    assert len(store.articles_without_text()) == report.deferred  # left as they were
+    store.close()
+    later, store = gather_with([server.url("/feed.xml")], PoisonedSummarizer())
+    assert later.from_page == report.deferred and not store.articles_without_text()
+
+
+def test_one_malformed_item_fails_only_itself_in_a_json_feed(
+    server: ScriptedServer, gather_with: Callable[..., Any]
+) -> None:
+    base = server.url("")
+    items = [
+        {"id": "ok1", "url": f"{base}/f/1", "title": "Fine one", "content_text": "Fine."},
+        {"id": "bad1", "url": "http://[::1", "title": "Broken link"},
+        {"id": "bad2", "url": f"{base}/f/2", "date_published": "0001-01-01T00:00:00-05:00"},
+        {"id": "bad3", "url": f"{base}/f/3", "authors": "Ada", "title": "Authors as text"},
+        "not an object",
+        {"id": "ok2", "url": f"{base}/f/4", "title": "Fine two", "content_text": "Fine too."},
+    ]
+    server.route("/feed.json", Reply(body=json.dumps({"version": "1.1", "items": items}).encode()))
+    for n in range(1, 5):
+        server.route(f"/f/{n}", Reply(body=page(f"Story {n}")))
+    report, store = gather_with([server.url("/feed.json")], PoisonedSummarizer())
+    assert (report.sources_ok, report.sources_failed) == (1, 0)
+    titles = {store.get_article(n).title for n in range(1, report.new_articles + 1)}
+    assert {"Fine one", "Fine two", "Authors as text"} <= titles
+    assert "Broken link" not in titles
+
+
+def run_digest(
+    config_path: Path, *args: str, limit_file_bytes: int = 0
+) -> subprocess.CompletedProcess[str]:
+    """`digest` as a real process (errors go through main); optionally no file may grow past
+    ``limit_file_bytes``, as on a full disk."""
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_file_bytes, limit_file_bytes))
+
+    return subprocess.run(
+        [sys.executable, "-m", "digest", "--config", str(config_path), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=limit if limit_file_bytes else None,
+    )
+
+
+def test_a_damaged_database_gives_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [])
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "email,name\n" + "".join(f"r{n}@example.com,Reader {n}\n" for n in range(3000)), "utf-8"
+    )
+    assert digest(config, "subscribers", "import", str(people)).exit_code == 0
+    SQLiteStore(tmp_path / "digest.db").close()  # checkpoint the WAL into the file
+    data = bytearray((tmp_path / "digest.db").read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    middle = len(data) // 2 // page_size * page_size  # the schema at the start survives
+    data[middle:] = b"\xa5" * (len(data) - middle)
+    (tmp_path / "digest.db").write_bytes(bytes(data))
+    done = run_digest(config, "subscribers", "list")
+    assert done.returncode == 1, done.stderr
+    assert "Error: the database is damaged" in done.stderr and "Hint: " in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_full_disk_gives_a_clear_error_and_loses_nothing(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [])
+    assert digest(config, "subscribers", "add", "ada@example.com").exit_code == 0
+    SQLiteStore(tmp_path / "digest.db").close()
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "email,name\n" + "".join(f"r{n}@example.com,Reader {n}\n" for n in range(20000)), "utf-8"
+    )
+    size = (tmp_path / "digest.db").stat().st_size
+    done = run_digest(config, "subscribers", "import", str(people), limit_file_bytes=size + 8192)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Error: the database could not be written" in done.stderr
+    assert "nothing stored was lost" in done.stderr and "Traceback" not in done.stderr
+    listed = digest(config, "subscribers", "list").output
+    assert listed.startswith("ada@example.com\tactive")
+    assert "r1@example.com" not in listed  # the import was rolled back as a whole
