@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -136,16 +137,7 @@ def read_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list[
             parsed.bozo_exception,
             len(parsed.entries),
         )
-    items: list[NewArticle] = []
-    for number, entry in enumerate(parsed.entries, 1):
-        try:
-            item = _feed_item(entry, url)
-        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
-            log.warning("%s: item %d skipped: %s", url, number, exc)
-            continue
-        if item is not None:
-            items.append(item)
-    return _plain(parsed.feed.get("title", "")), items
+    return _plain(parsed.feed.get("title", "")), _read_items(parsed.entries, url, _feed_item)
 
 
 def sitemap_kind(body: bytes) -> str:
@@ -308,17 +300,24 @@ def _read_json_feed(body: bytes, url: str) -> tuple[str, list[NewArticle]]:
         raise FeedError(f"{url} is not valid JSON: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
         raise FeedError(f"{url} is JSON but not a JSON Feed (no 'items' list)")
+    return _plain(str(doc.get("title") or "")), _read_items(doc["items"], url, _json_feed_item)
+
+
+def _read_items(
+    entries: Iterable[Any], url: str, read_one: Callable[[Any, str], NewArticle | None]
+) -> list[NewArticle]:
+    """Each entry read by ``read_one``; a malformed one (a broken link, a date out of range) is
+    logged and skipped, never the whole feed."""
     items: list[NewArticle] = []
-    for number, entry in enumerate(doc["items"], 1):
+    for number, entry in enumerate(entries, 1):
         try:
-            item = _json_feed_item(entry, url)
+            item = read_one(entry, url)
         except (ValueError, TypeError, AttributeError, OverflowError) as exc:
-            # One malformed item ('authors' as a string, a broken link) is skipped, not the feed.
             log.warning("%s: item %d skipped: %s", url, number, exc)
             continue
         if item is not None:
             items.append(item)
-    return _plain(str(doc.get("title") or "")), items
+    return items
 
 
 def _json_feed_item(entry: Any, url: str) -> NewArticle | None:
