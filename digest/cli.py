@@ -321,10 +321,10 @@ def send(app: App, dry_run: bool, day: str | None) -> None:
 @cli.command()
 @pass_app
 def serve(app: App) -> None:
-    """Serve the public web app: unsubscribe links and the archive (no preview)."""
+    """Serve the public web app: unsubscribe, preferences, archive, sign-up (no preview)."""
     from digest.web import serve as run_server
 
-    run_server(app.config, host=app.config.web.host, port=app.config.web.port)
+    run_server(app.config, host=app.config.web.host, port=app.config.web.port, mailer=app.mailer)
 
 
 @cli.command()
@@ -385,7 +385,7 @@ def subscribers_list(app: App, status: str | None) -> None:
     """List subscribers with their state."""
     for s in app.store.list_subscribers(status):
         when = f"{s.timezone or app.config.digest.timezone} " + (
-            f"{s.hour:02d}:00" if s.hour is not None else app.config.digest.send_at
+            f"{s.hour:02d}:{s.minute:02d}" if s.hour is not None else app.config.digest.send_at
         )
         fields = (s.email, s.status, s.name, when, ",".join(s.sections))
         click.echo("\t".join(printable(value) for value in fields))

@@ -218,6 +218,17 @@ class WebConfig:
         [],
         "Host names the web apps answer to besides base_url's host and loopback (DNS rebinding).",
     )
+    archive: bool = _key(True, "Serve the archive (/editions/) and its Atom feed publicly.")
+    signup: bool = _key(False, "Let anyone sign up at /signup, confirmed by a link mailed to them.")
+    signup_per_hour: int = _key(
+        5, "Sign-up requests one client address may make per hour.", minimum=1
+    )
+    signup_expiry_hours: int = _key(
+        48, "Hours a sign-up's confirmation link stays valid.", minimum=1
+    )
+    trusted_proxy: str = _key(
+        "", "Address of your reverse proxy; its X-Forwarded-For then names the client."
+    )
 
 
 @dataclass(frozen=True)

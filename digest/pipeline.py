@@ -39,6 +39,7 @@ from digest.deliver import (
     deliver_all,
     header_safe,
     list_headers,
+    preferences_token,
     unsubscribe_token,
 )
 from digest.errors import (
@@ -558,7 +559,7 @@ def edition_view(
         title=edition.title or config.digest.title,
         date=date.fromisoformat(edition.date),
         sections=group_sections(stories),
-        archive_url=f"{base}/editions/{edition.date}" if base else "",
+        archive_url=f"{base}/editions/{edition.date}" if base and config.web.archive else "",
     )
 
 
@@ -729,6 +730,11 @@ class _Courier:
         recipient = (self.recipient_for or Recipient)(delivery.email, delivery.name)
         if not recipient.unsubscribe_url:
             recipient = replace(recipient, unsubscribe_url=unsubscribe_url)
+        if not recipient.preferences_url:
+            recipient = replace(
+                recipient,
+                preferences_url=preferences_link(self.base_url, self.secret, subscriber_id),
+            )
         try:
             rendered = self.renderer.render(view, recipient)
             message = compose(
@@ -838,6 +844,11 @@ def _borrowed(mailer: Mailer) -> Callable[[], Mailer]:
 def unsubscribe_link(base_url: str, secret: str, subscriber_id: int) -> str:
     """The signed one-click unsubscribe address of one subscriber."""
     return f"{base_url.rstrip('/')}/unsubscribe/{unsubscribe_token(secret, subscriber_id)}"
+
+
+def preferences_link(base_url: str, secret: str, subscriber_id: int) -> str:
+    """The signed address of one subscriber's preferences page."""
+    return f"{base_url.rstrip('/')}/preferences/{preferences_token(secret, subscriber_id)}"
 
 
 def signing_secret(config: Config, store: SQLiteStore) -> str:

@@ -106,6 +106,7 @@ class Subscriber:
     timezone: str = ""
     hour: int | None = None
     sections: tuple[str, ...] = ()
+    minute: int = 0  # with ``hour``: the send time to the minute
 
 
 @dataclass(frozen=True)
@@ -306,11 +307,17 @@ def m004_story_groups(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE editions ADD COLUMN story_groups TEXT NOT NULL DEFAULT ''")
 
 
+def m005_send_minute(db: sqlite3.Connection) -> None:
+    """A subscriber's send time to the minute: ``hour`` stays as it was, ``minute`` joins it."""
+    db.execute("ALTER TABLE subscribers ADD COLUMN minute INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     m001_initial,
     m002_fetch_schedule,
     m003_delivery_ledger,
     m004_story_groups,
+    m005_send_minute,
 ]
 
 
@@ -798,6 +805,34 @@ class SQLiteStore:
         )
         return self.get_subscriber(subscriber_id)
 
+    def resubscribe(self, subscriber_id: int) -> Subscriber | None:
+        """Undo an unsubscribe (the same token's owner changed their mind); a bounced address
+        stays bounced. None if unknown."""
+        self.db.execute(
+            """UPDATE subscribers SET status = 'active', updated_at = ?
+               WHERE id = ? AND status = 'unsubscribed'""",
+            (now_utc(), subscriber_id),
+        )
+        return self.get_subscriber(subscriber_id)
+
+    def set_preferences(
+        self,
+        subscriber_id: int,
+        *,
+        timezone: str,
+        hour: int | None,
+        minute: int,
+        sections: Sequence[str],
+    ) -> Subscriber | None:
+        """Replace a subscriber's delivery settings (empty or None: the config's). None if
+        unknown."""
+        self.db.execute(
+            """UPDATE subscribers SET timezone = ?, hour = ?, minute = ?, sections = ?,
+                 updated_at = ? WHERE id = ?""",
+            (timezone, hour, minute, ",".join(sections), now_utc(), subscriber_id),
+        )
+        return self.get_subscriber(subscriber_id)
+
     def mark_bounced(self, subscriber_id: int) -> None:
         """A hard bounce: the address is not mailed again until it is re-added."""
         self.db.execute(
@@ -1146,6 +1181,7 @@ def _subscriber_from(row: sqlite3.Row) -> Subscriber:
         row["timezone"],
         row["hour"],
         _split(row["sections"]),
+        row["minute"] if "minute" in row.keys() else 0,
     )
 
 

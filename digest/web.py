@@ -42,11 +42,18 @@ SAMPLE_TOKEN = "sample-token"  # what the preview shows in place of a subscriber
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 
 
-def create_public_app(config: Config) -> Any:
-    """The app strangers reach (``digest serve``): unsubscribe links and the archive only."""
-    app = _base_app(config, private_prefixes=("/unsubscribe/",))
-    add_archive_routes(app, config, app.config["STORE"])
-    add_unsubscribe_routes(app, config, app.config["STORE"])
+def create_public_app(config: Config, *, mailer: Callable[[], Any] | None = None) -> Any:
+    """The app strangers reach (``digest serve``): unsubscribe, preferences, the archive (unless
+    ``[web] archive = false``) and sign-up (with ``[web] signup = true``; ``mailer`` opens the
+    connection its confirmation mails go out on)."""
+    app = _base_app(config, private_prefixes=("/unsubscribe/", "/preferences/", "/signup"))
+    store = app.config["STORE"]
+    if config.web.archive:
+        add_archive_routes(app, config, store)
+    add_unsubscribe_routes(app, config, store)
+    add_preferences_routes(app, config, store)
+    if config.web.signup:
+        add_signup_routes(app, config, store, mailer)
     return app
 
 
@@ -55,7 +62,7 @@ def create_preview_app(config: Config, *, password: str = "") -> Any:
     HTTP Basic login with it (any user name)."""
     app = _base_app(config, private_prefixes=("/",))
     add_preview_routes(app, config, app.config["STORE"])
-    add_archive_routes(app, config, app.config["STORE"])
+    add_archive_routes(app, config, app.config["STORE"], preview=True)
     if password:
         _require_password(app, password)
     return app
@@ -249,7 +256,9 @@ def add_preview_routes(app: Any, config: Config, store: Callable[[], Any]) -> No
         return jsonify(version=template_version())
 
 
-def add_archive_routes(app: Any, config: Config, store: Callable[[], Any]) -> None:
+def add_archive_routes(
+    app: Any, config: Config, store: Callable[[], Any], *, preview: bool = False
+) -> None:
     """The archive of past editions (``/editions/``) and its Atom feed (``/editions.atom``)."""
     from flask import Response, abort, redirect
 
@@ -273,7 +282,7 @@ def add_archive_routes(app: Any, config: Config, store: Callable[[], Any]) -> No
     def editions_list() -> Response:
         editions = [e for e in store().list_editions(limit=365) if e.story_count]
         html = make_renderer(config).render_page(
-            "web/editions.html", editions=editions, title=config.digest.title
+            "web/editions.html", editions=editions, title=config.digest.title, preview=preview
         )
         return Response(html, mimetype="text/html")
 
@@ -332,25 +341,26 @@ def _body_of(html: str) -> str:
     return re.sub(r'<div class="preheader"[^>]*>.*?</div>', "", body, count=1, flags=re.S)
 
 
+def page_response(config: Config, title: str, message: Any, status: int = 200) -> Any:
+    """One of the public app's small pages: ``message`` is markup already escaped."""
+    from flask import Response
+
+    html = make_renderer(config).render_page(
+        "web/page.html", title=title, site=config.digest.title, message=message
+    )
+    return Response(html, status=status, mimetype="text/html")
+
+
 def add_unsubscribe_routes(app: Any, config: Config, store: Callable[[], Any]) -> None:
     """``/unsubscribe/<token>``: GET shows a confirmation page and changes nothing (mail scanners
     follow links); POST unsubscribes at once, idempotently: the RFC 8058 one-click request, which
-    carries no cookie or CSRF token, the signed token being the proof. A bad token is a 400."""
+    carries no cookie or CSRF token, the signed token being the proof. ``.../undo`` (POST)
+    subscribes the same person again. A bad token is a 400."""
     from flask import Response, request
-    from markupsafe import escape
+    from markupsafe import Markup, escape
 
     from digest.deliver import read_unsubscribe_token
     from digest.pipeline import known_signing_secret
-
-    def page(title: str, body: str, status: int = 200) -> Response:
-        html = (
-            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(title)}</title></head>"
-            '<body style="font-family: sans-serif; max-width: 32rem; margin: 3rem auto">'
-            f"<h1>{escape(title)}</h1>{body}</body></html>"
-        )
-        return Response(html, status=status, mimetype="text/html")
 
     def subscriber_for(token: str) -> Any:
         # No key yet means no link was ever sent: nothing is valid, and a GET creates nothing.
@@ -358,29 +368,342 @@ def add_unsubscribe_routes(app: Any, config: Config, store: Callable[[], Any]) -
         subscriber_id = read_unsubscribe_token(secret, token) if secret else None
         return store().get_subscriber(subscriber_id) if subscriber_id is not None else None
 
-    invalid = "<p>This unsubscribe link is not valid. Use the link from your latest digest.</p>"
+    invalid = Markup(
+        "<p>This unsubscribe link is not valid. Use the link from your latest digest.</p>"
+    )
+
+    def unsubscribed(subscriber: Any, token: str) -> Response:
+        undo = ""
+        if subscriber.status == "unsubscribed":
+            undo = Markup(
+                '<form method="post" action="/unsubscribe/{}/undo"><p>Changed your mind? '
+                '<button type="submit">Subscribe again</button></p></form>'
+            ).format(token)
+        message = Markup("<p>{} gets no more digests.</p>{}").format(subscriber.email, undo)
+        return page_response(config, "Unsubscribed", message)
 
     @app.get("/unsubscribe/<token>")
     def unsubscribe_confirm(token: str) -> Response:
         subscriber = subscriber_for(token)
         if subscriber is None:
-            return page("Link not valid", invalid, 400)
+            return page_response(config, "Link not valid", invalid, 400)
         if subscriber.status != "active":
-            return page("Unsubscribed", f"<p>{escape(subscriber.email)} gets no more digests.</p>")
-        return page(
+            return unsubscribed(subscriber, token)
+        return page_response(
+            config,
             "Unsubscribe?",
-            f"<p>Stop sending {escape(config.digest.title)} to {escape(subscriber.email)}?</p>"
-            f'<form method="post" action="{escape(request.path)}">'
-            '<button type="submit">Unsubscribe</button></form>',
+            Markup(
+                '<p>Stop sending {} to {}?</p><form method="post" action="{}">'
+                '<button type="submit">Unsubscribe</button></form>'
+            ).format(config.digest.title, subscriber.email, escape(request.path)),
         )
 
     @app.post("/unsubscribe/<token>")
     def unsubscribe_now(token: str) -> Response:
         subscriber = subscriber_for(token)
         if subscriber is None:
-            return page("Link not valid", invalid, 400)
-        store().unsubscribe(subscriber.id)
-        return page("Unsubscribed", f"<p>{escape(subscriber.email)} gets no more digests.</p>")
+            return page_response(config, "Link not valid", invalid, 400)
+        return unsubscribed(store().unsubscribe(subscriber.id), token)
+
+    @app.post("/unsubscribe/<token>/undo")
+    def unsubscribe_undo(token: str) -> Response:
+        subscriber = subscriber_for(token)
+        if subscriber is None:
+            return page_response(config, "Link not valid", invalid, 400)
+        again = store().resubscribe(subscriber.id)
+        if again.status != "active":  # bounced: the address does not take mail
+            return page_response(
+                config,
+                "Cannot subscribe again",
+                Markup("<p>Mail to {} bounced, so it cannot be subscribed from here.</p>").format(
+                    again.email
+                ),
+                409,
+            )
+        return page_response(
+            config,
+            "Subscribed again",
+            Markup("<p>{} gets {} again.</p>").format(again.email, config.digest.title),
+        )
+
+
+def add_preferences_routes(app: Any, config: Config, store: Callable[[], Any]) -> None:
+    """``/preferences/<token>``, the signed link in every email: GET shows the subscriber's send
+    time (to the minute), time zone and sections and changes nothing; POST saves them, or
+    unsubscribes. No login: the token is the key."""
+    from zoneinfo import available_timezones
+
+    from flask import Response, request
+    from markupsafe import Markup
+
+    from digest.deliver import read_preferences_token, unsubscribe_token
+    from digest.pipeline import known_signing_secret
+
+    zones = sorted(available_timezones())
+    invalid = Markup(
+        "<p>This preferences link is not valid. Use the link from your latest digest.</p>"
+    )
+
+    def subscriber_for(token: str) -> tuple[Any, str]:
+        secret = known_signing_secret(config, store()) or ""
+        subscriber_id = read_preferences_token(secret, token) if secret else None
+        found = store().get_subscriber(subscriber_id) if subscriber_id is not None else None
+        return found, secret
+
+    def section_names() -> list[str]:
+        names = [each.section or each.name for each in config.sources]
+        names += [each.section or each.name for each in store().list_sources()]
+        return list(dict.fromkeys(name for name in names if name))
+
+    def form(subscriber: Any, *, saved: bool = False, error: str = "", status: int = 200) -> Any:
+        chosen = {name.casefold() for name in subscriber.sections}
+        names = section_names() + [n for n in subscriber.sections if n not in section_names()]
+        html = make_renderer(config).render_page(
+            "web/preferences.html",
+            title="Your digest",
+            site=config.digest.title,
+            subscriber=subscriber,
+            send_at=""
+            if subscriber.hour is None
+            else f"{subscriber.hour:02d}:{subscriber.minute:02d}",
+            zone=subscriber.timezone,
+            zones=zones,
+            sections=[(name, name.casefold() in chosen) for name in names],
+            default_zone=config.digest.timezone,
+            default_send_at=config.digest.send_at,
+            saved=saved,
+            error=error,
+            action=request.path,
+        )
+        return Response(html, status=status, mimetype="text/html")
+
+    @app.get("/preferences/<token>")
+    def preferences_page(token: str) -> Response:
+        subscriber, _ = subscriber_for(token)
+        if subscriber is None:
+            return page_response(config, "Link not valid", invalid, 400)
+        return form(subscriber)
+
+    @app.post("/preferences/<token>")
+    def preferences_save(token: str) -> Response:
+        subscriber, secret = subscriber_for(token)
+        if subscriber is None:
+            return page_response(config, "Link not valid", invalid, 400)
+        if request.form.get("action") == "unsubscribe":
+            store().unsubscribe(subscriber.id)
+            undo = unsubscribe_token(secret, subscriber.id)
+            return page_response(
+                config,
+                "Unsubscribed",
+                Markup(
+                    '<p>{} gets no more digests.</p><form method="post" action="/unsubscribe/{}'
+                    '/undo"><p>Changed your mind? <button type="submit">Subscribe again</button>'
+                    "</p></form>"
+                ).format(subscriber.email, undo),
+            )
+        send_at = request.form.get("send_at", "").strip()
+        zone = request.form.get("timezone", "").strip()
+        known = {name.casefold(): name for name in section_names() + list(subscriber.sections)}
+        picked = [known.get(name.casefold()) for name in request.form.getlist("sections")]
+        hour_text, _, minute_text = send_at.partition(":")
+        if send_at and not (
+            hour_text.isascii()
+            and minute_text.isascii()
+            and hour_text.isdigit()
+            and minute_text.isdigit()
+            and int(hour_text) < 24
+            and int(minute_text) < 60
+        ):
+            return form(subscriber, error="The send time must be HH:MM, e.g. 07:30.", status=400)
+        if zone and zone not in zones:
+            return form(subscriber, error="Choose a time zone from the list.", status=400)
+        if None in picked:
+            return form(subscriber, error="Choose sections from the list.", status=400)
+        updated = store().set_preferences(
+            subscriber.id,
+            timezone=zone,
+            hour=int(hour_text) if send_at else None,
+            minute=int(minute_text) if send_at else 0,
+            sections=[name for name in picked if name],
+        )
+        return form(updated, saved=True)
+
+
+class SignupDesk:
+    """Takes sign-up requests and mails each confirmation from one background thread.
+
+    The web request only queues the address, so how long it takes says nothing about whether the
+    address is already subscribed; the thread decides whether to mail (not to active subscribers).
+    ``allow`` is the per-client rate limit: at most ``per_hour`` requests in any hour.
+    """
+
+    def __init__(self, config: Config, mailer: Callable[[], Any] | None) -> None:
+        import queue
+        import threading
+
+        self.config, self.mailer = config, mailer
+        self.queue: queue.Queue[str] = queue.Queue(maxsize=1000)
+        self.recent: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._work, name="digest-signup", daemon=True)
+        self.thread.start()
+
+    def allow(self, client: str, now: float) -> bool:
+        """Count one request from ``client``; False when it is over the hourly limit."""
+        with self.lock:
+            if len(self.recent) > 10_000:  # forget old clients rather than grow without end
+                self.recent = {k: v for k, v in self.recent.items() if v and v[-1] > now - 3600}
+            times = [t for t in self.recent.get(client, []) if t > now - 3600]
+            allowed = len(times) < self.config.web.signup_per_hour
+            if allowed:
+                times.append(now)
+            self.recent[client] = times
+            return allowed
+
+    def request(self, email: str) -> None:
+        import queue
+
+        try:
+            self.queue.put_nowait(email)
+        except queue.Full:
+            pass  # a flood: the rate limit per client was not enough; drop, say nothing
+
+    def wait_idle(self) -> None:
+        """Block until every queued request has been handled (tests use this)."""
+        self.queue.join()
+
+    def _work(self) -> None:
+        import logging
+
+        log = logging.getLogger(__name__)
+        while True:
+            email = self.queue.get()
+            try:
+                self._confirm(email)
+            except Exception:  # one request's failure is its own; the desk keeps working
+                log.exception("sign-up confirmation to an address failed")
+            finally:
+                self.queue.task_done()
+
+    def _confirm(self, email: str) -> None:
+        import time
+
+        from digest.deliver import compose, signup_token
+        from digest.pipeline import signing_secret
+        from digest.store import SQLiteStore
+
+        store = SQLiteStore(self.config.store.path)
+        try:
+            known = {s.email.casefold(): s for s in store.list_subscribers("active")}
+            if email.casefold() in known or self.mailer is None:
+                return  # already subscribed: nothing to confirm, and the page said the same
+            secret = signing_secret(self.config, store)
+        finally:
+            store.close()
+        hours = self.config.web.signup_expiry_hours
+        token = signup_token(secret, email, int(time.time()) + hours * 3600)
+        link = f"{self.config.digest.base_url.rstrip('/')}/signup/confirm/{token}"
+        renderer = make_renderer(self.config)
+        context = {"site": self.config.digest.title, "link": link, "hours": hours}
+        message = compose(
+            sender=self.config.mail.sender,
+            recipient=email,
+            subject=f"Confirm your subscription to {self.config.digest.title}",
+            html=renderer.render_page("web/signup_email.html", **context),
+            text=renderer.render_page("web/signup_email.txt", **context),
+        )
+        mailer = self.mailer()
+        try:
+            mailer.send(message)
+        finally:
+            mailer.close()
+
+
+def add_signup_routes(
+    app: Any, config: Config, store: Callable[[], Any], mailer: Callable[[], Any] | None
+) -> None:
+    """``/signup`` (double opt-in): GET the form; POST queues a confirmation mail and always
+    answers the same page; ``/signup/confirm/<token>`` GET shows a button, and only its POST
+    makes the subscriber active. Requests are limited per client address."""
+    import time
+
+    from flask import Response, request
+    from markupsafe import Markup
+
+    from digest.deliver import (
+        preferences_token,
+        read_signup_token,
+        valid_email,
+    )
+    from digest.pipeline import known_signing_secret
+
+    desk = SignupDesk(config, mailer)
+    app.config["SIGNUP_DESK"] = desk
+
+    def signup_page(*, sent: bool = False, error: str = "", status: int = 200) -> Response:
+        html = make_renderer(config).render_page(
+            "web/signup.html",
+            title=f"Subscribe to {config.digest.title}",
+            site=config.digest.title,
+            sent=sent,
+            error=error,
+        )
+        return Response(html, status=status, mimetype="text/html")
+
+    invalid = Markup(
+        "<p>This confirmation link is not valid or has expired. "
+        '<a href="/signup">Sign up again</a> for a new one.</p>'
+    )
+
+    @app.get("/signup")
+    def signup_form() -> Response:
+        return signup_page()
+
+    @app.post("/signup")
+    def signup_request() -> Response:
+        if not desk.allow(request.remote_addr or "", time.monotonic()):
+            return page_response(
+                config, "Too many requests", Markup("<p>Please try again later.</p>"), 429
+            )
+        email = request.form.get("email", "").strip()
+        if not valid_email(email):
+            return signup_page(error="That is not an email address.", status=400)
+        desk.request(email)
+        return signup_page(sent=True)
+
+    def confirmed_address(token: str) -> str | None:
+        secret = known_signing_secret(config, store())
+        return read_signup_token(secret, token, time.time()) if secret else None
+
+    @app.get("/signup/confirm/<token>")
+    def signup_confirm_page(token: str) -> Response:
+        email = confirmed_address(token)
+        if email is None:
+            return page_response(config, "Link not valid", invalid, 400)
+        return page_response(
+            config,
+            "Confirm your subscription",
+            Markup(
+                '<p>Send {} to {}?</p><form method="post" action="/signup/confirm/{}">'
+                '<button type="submit">Confirm</button></form>'
+            ).format(config.digest.title, email, token),
+        )
+
+    @app.post("/signup/confirm/<token>")
+    def signup_confirm(token: str) -> Response:
+        email = confirmed_address(token)
+        if email is None:
+            return page_response(config, "Link not valid", invalid, 400)
+        subscriber, _ = store().add_subscriber(email)
+        secret = known_signing_secret(config, store()) or ""
+        link = f"/preferences/{preferences_token(secret, subscriber.id)}"
+        return page_response(
+            config,
+            "Subscribed",
+            Markup(
+                '<p>{} gets {} from now on. <a href="{}">Choose its time and sections</a>.</p>'
+            ).format(subscriber.email, config.digest.title, link),
+        )
 
 
 # The public server's bounds: what one stranger can make it hold.
@@ -395,10 +718,19 @@ class WebServer:
     """One app served by waitress (a production WSGI server) on ``host:port``, with a bounded
     thread pool, request size limits and idle timeouts. ``port`` 0 picks a free port."""
 
-    def __init__(self, app: Any, host: str, port: int) -> None:
+    def __init__(self, app: Any, host: str, port: int, *, trusted_proxy: str = "") -> None:
         from waitress.server import create_server
 
         app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+        proxy: dict[str, Any] = {}
+        if trusted_proxy:
+            # Only this peer's X-Forwarded-* headers count (the client's address for the sign-up
+            # rate limit, the scheme and host it asked for); anyone else's are dropped.
+            proxy = {
+                "trusted_proxy": trusted_proxy,
+                "trusted_proxy_count": 1,
+                "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+            }
         self._server: Any = create_server(
             app,
             host=host,
@@ -409,7 +741,9 @@ class WebServer:
             max_request_body_size=MAX_BODY_BYTES,
             max_request_header_size=MAX_HEADER_BYTES,
             expose_tracebacks=False,
+            clear_untrusted_proxy_headers=True,
             ident="digest",
+            **proxy,
         )
         self.port = int(self._server.effective_port)
         self._stopping = False
@@ -431,19 +765,19 @@ class WebServer:
         wasyncore.close_all(self._server._map)
 
 
-def make_server(app: Any, host: str, port: int) -> WebServer:
+def make_server(app: Any, host: str, port: int, *, trusted_proxy: str = "") -> WebServer:
     """The production server for ``app`` (see ``WebServer``), listening but not yet serving."""
-    return WebServer(app, host, port)
+    return WebServer(app, host, port, trusted_proxy=trusted_proxy)
 
 
-def serve(config: Config, *, host: str, port: int) -> None:
-    """Serve the public app until interrupted."""
-    server = make_server(create_public_app(config), host, port)
-    print(
-        f"digest on http://{host}:{server.port}/: unsubscribe links and the archive "
-        "(Ctrl-C to stop)",
-        flush=True,
-    )
+def serve(config: Config, *, host: str, port: int, mailer: Callable[[], Any] | None = None) -> None:
+    """Serve the public app until interrupted; ``mailer`` sends sign-up confirmations."""
+    app = create_public_app(config, mailer=mailer)
+    server = make_server(app, host, port, trusted_proxy=config.web.trusted_proxy)
+    what = ["unsubscribe and preferences links"]
+    what += ["the archive"] if config.web.archive else []
+    what += ["sign-up"] if config.web.signup else []
+    print(f"digest on http://{host}:{server.port}/: {', '.join(what)} (Ctrl-C to stop)", flush=True)
     server.run()
 
 

@@ -242,7 +242,7 @@ def test_the_public_app_has_no_preview_and_shows_no_address(demo_config: Config)
             assert client.get(f"/unsubscribe/{token}").status_code == 200
     finally:
         out = stop_cli_server(process)
-    assert "unsubscribe links and the archive" in out and "Traceback" not in out
+    assert "unsubscribe and preferences links, the archive" in out and "Traceback" not in out
     assert token not in out and token.partition(".")[2] not in out  # no token in any log
 
 
