@@ -31,6 +31,7 @@ from digest.store import SQLiteStore
 from digest.web import create_public_app
 from tests.live_app import LiveApp
 from tests.test_delivery import DAY, seed_stories
+from tests.test_unsubscribe import status_of
 
 DESKS: dict[str, Any] = {}
 
@@ -71,14 +72,6 @@ def subscriber(config: Config, address: str, **settings: Any) -> tuple[int, str]
     try:
         added, _ = store.add_subscriber(address, **settings)
         return added.id, signing_secret(config, store)
-    finally:
-        store.close()
-
-
-def status_of(config: Config, address: str) -> str:
-    store = SQLiteStore(config.store.path)
-    try:
-        return {s.email: s.status for s in store.list_subscribers()}[address]
     finally:
         store.close()
 
