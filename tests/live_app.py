@@ -1,7 +1,9 @@
-"""A web app on a real socket on 127.0.0.1, served in a thread by the server `digest serve` uses."""
+"""A web app on a real socket on 127.0.0.1, served in a thread by the server `digest serve` uses;
+and ``dump``, the database as SQL, to prove that requests changed nothing."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from typing import Any
 
@@ -23,3 +25,12 @@ class LiveApp:
     def __exit__(self, *exc: object) -> None:
         self.server.stop()
         self.thread.join(timeout=10)
+
+
+def dump(path: str) -> str:
+    """The whole database at ``path`` as SQL: equal dumps, equal databases."""
+    db = sqlite3.connect(path)
+    try:
+        return "\n".join(db.iterdump())
+    finally:
+        db.close()

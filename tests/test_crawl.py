@@ -10,7 +10,6 @@ GETs together must leave the database exactly as it was (compared by an SQL dump
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import replace
@@ -33,7 +32,8 @@ from digest.deliver import (
 from digest.pipeline import send_edition, signing_secret
 from digest.store import SQLiteStore
 from digest.web import create_public_app, make_renderer
-from tests.live_app import LiveApp
+from tests.live_app import LiveApp, dump
+from tests.test_web import PREVIEW_PATHS
 
 BASE_URL = "https://digest.example"
 PEOPLE = [
@@ -43,15 +43,8 @@ PEOPLE = [
     ("dee@example.com", "Dee Tidewater", ()),
 ]
 KNOWN_ROUTES = [
-    "/",
-    "/preview",
-    "/preview/html",
-    "/preview/text",
-    "/text",
-    "/preview/version",
-    "/?subscriber=ada@example.com",
+    *PREVIEW_PATHS,
     "/preview/text?subscriber=bob@example.com",
-    "/preview/html?subscriber=cy@example.com",
     "/editions",
     "/editions/",
     "/editions.atom",
@@ -72,14 +65,6 @@ KNOWN_ROUTES = [
 ]
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_%-]+\.[A-Za-z0-9_-]{20,}")
 LINK = re.compile(r"""(?:href|src|action)\s*=\s*["']([^"']+)["']""", re.I)
-
-
-def dump(path: str) -> str:
-    db = sqlite3.connect(path)
-    try:
-        return "\n".join(db.iterdump())
-    finally:
-        db.close()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
@@ -29,19 +28,11 @@ from digest.render import Renderer
 from digest.schedule import send_time
 from digest.store import SQLiteStore
 from digest.web import create_public_app
-from tests.live_app import LiveApp
+from tests.live_app import LiveApp, dump
 from tests.test_delivery import DAY, seed_stories
 from tests.test_unsubscribe import status_of
 
 DESKS: dict[str, Any] = {}
-
-
-def dump(path: str) -> str:
-    db = sqlite3.connect(path)
-    try:
-        return "\n".join(db.iterdump())
-    finally:
-        db.close()
 
 
 @pytest.fixture
