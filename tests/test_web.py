@@ -330,3 +330,15 @@ def test_a_preview_with_a_password_asks_for_it(demo_config: Config) -> None:
             assert wrong.status_code == 401
             right = client.get(f"{live.url}/preview", auth=("admin", "wide open sesame"))
             assert right.status_code == 200 and "Storm Corvina" in right.text
+
+
+def test_the_public_server_bounds_what_one_request_may_send(demo_config: Config) -> None:
+    from digest.web import MAX_BODY_BYTES, MAX_HEADER_BYTES
+
+    with LiveApp(create_public_app(demo_config)) as live, httpx.Client() as client:
+        ok = client.get(f"{live.url}/editions/")
+        assert ok.status_code == 200 and ok.headers["server"] == "digest"  # waitress, not werkzeug
+        big = client.post(f"{live.url}/unsubscribe/1.x", content=b"x" * (MAX_BODY_BYTES + 1))
+        assert big.status_code == 413
+        long_header = {"X-Padding": "y" * (MAX_HEADER_BYTES + 1)}
+        assert client.get(f"{live.url}/editions/", headers=long_header).status_code == 431
