@@ -345,18 +345,23 @@ def subscribers() -> None:
 @click.argument("email")
 @click.option("--name", default="", help="The subscriber's name.")
 @click.option("--timezone", default="", help="Their IANA time zone (default: the configured one).")
-@click.option("--hour", type=click.IntRange(0, 23), help="Local hour of their daily send.")
+@click.option("--hour", help="Local time of their daily send: an hour (0-23) or HH:MM.")
 @click.option("--sections", default="", help="Comma-separated sections or sources (default: all).")
 @pass_app
 def subscribers_add(
-    app: App, email: str, name: str, timezone: str, hour: int | None, sections: str
+    app: App, email: str, name: str, timezone: str, hour: str | None, sections: str
 ) -> None:
     """Add (or re-activate) a subscriber."""
     from digest.subscribers import subscriber_row
 
     row = subscriber_row(email, name, timezone, hour, sections)
     subscriber, changed = app.store.add_subscriber(
-        row.email, row.name, timezone=row.timezone, hour=row.hour, sections=row.sections
+        row.email,
+        row.name,
+        timezone=row.timezone,
+        hour=row.hour,
+        sections=row.sections,
+        minute=row.minute,
     )
     click.echo(f"{subscriber.email}: {'added' if changed else 'already subscribed'}")
 

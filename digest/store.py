@@ -118,6 +118,7 @@ class SubscriberRow:
     timezone: str = ""
     hour: int | None = None
     sections: tuple[str, ...] = ()
+    minute: int = 0
 
 
 @dataclass(frozen=True)
@@ -747,6 +748,7 @@ class SQLiteStore:
         timezone: str = "",
         hour: int | None = None,
         sections: Sequence[str] = (),
+        minute: int = 0,
     ) -> tuple[Subscriber, bool]:
         """Add or re-activate a subscriber; returns it and whether anything changed.
 
@@ -760,7 +762,7 @@ class SQLiteStore:
             stamp = now_utc()
             db.execute(
                 _UPSERT_SUBSCRIBER + ", status = 'active'",
-                (email, name, timezone, hour, ",".join(sections), stamp, stamp),
+                (email, name, timezone, hour, ",".join(sections), stamp, stamp, minute),
             )
             row = db.execute("SELECT * FROM subscribers WHERE email = ?", (email,)).fetchone()
             return _subscriber_from(row), True
@@ -781,7 +783,16 @@ class SQLiteStore:
             db.executemany(
                 _UPSERT_SUBSCRIBER,
                 [
-                    (r.email, r.name, r.timezone, r.hour, ",".join(r.sections), stamp, stamp)
+                    (
+                        r.email,
+                        r.name,
+                        r.timezone,
+                        r.hour,
+                        ",".join(r.sections),
+                        stamp,
+                        stamp,
+                        r.minute,
+                    )
                     for r in listed
                 ],
             )
@@ -1114,12 +1125,14 @@ def _article_from(row: sqlite3.Row) -> Article:
 
 
 _UPSERT_SUBSCRIBER = """INSERT INTO subscribers
-      (email, name, timezone, hour, sections, status, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, 'active', ?, ?)
+      (email, name, timezone, hour, sections, status, created_at, updated_at, minute)
+    VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?)
     ON CONFLICT (email) DO UPDATE SET updated_at = excluded.updated_at,
       name = CASE WHEN excluded.name != '' THEN excluded.name ELSE subscribers.name END,
       timezone = CASE WHEN excluded.timezone != '' THEN excluded.timezone
                  ELSE subscribers.timezone END,
+      minute = CASE WHEN excluded.hour IS NOT NULL THEN excluded.minute
+               ELSE subscribers.minute END,
       hour = COALESCE(excluded.hour, subscribers.hour),
       sections = CASE WHEN excluded.sections != '' THEN excluded.sections
                  ELSE subscribers.sections END"""

@@ -1,7 +1,7 @@
 """Subscribers in and out as CSV, each row checked on its own.
 
 The CSV has a header row: ``email`` is required; ``name``, ``timezone`` (an IANA name), ``hour``
-(0-23, local) and ``sections`` (section or source names, comma-separated inside the field) are
+(0-23, or HH:MM, local) and ``sections`` (section or source names, comma-separated inside the field) are
 optional; empty means the configured default. An export (which adds ``status`` and ``created_at``)
 imports back; its status is not applied. A bad row is reported with its line number and
 skipped; the good rows are kept.
@@ -55,19 +55,26 @@ def subscriber_row(
                 hint="Leave it empty for the configured time zone.",
             ) from None
     number: int | None = None
+    minute = 0
     if hour is not None and str(hour).strip() != "":
         text = str(hour).strip()
+        hour_text, colon, minute_text = text.partition(":")
         # isdigit() alone lets '²' or '٣' through, which int() then refuses.
-        if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 23:
+        if (
+            not (hour_text.isascii() and hour_text.isdigit())
+            or not 0 <= int(hour_text) <= 23
+            or (colon and not (minute_text.isascii() and minute_text.isdigit()))
+            or (colon and not (len(minute_text) == 2 and int(minute_text) < 60))
+        ):
             raise DigestError(
-                f"hour '{text}' is not a whole number from 0 to 23",
+                f"hour '{text}' is not a whole number from 0 to 23 (or a time, HH:MM)",
                 hint="Leave it empty for the configured send time.",
             )
-        number = int(text)
+        number, minute = int(hour_text), int(minute_text or 0)
     name = " ".join(name.split()) if any(c in name for c in "\r\n\t") else name.strip()
     check_name(name)
     parts = tuple(part.strip() for part in sections.split(",") if part.strip())
-    return SubscriberRow(email, name, timezone, number, parts)
+    return SubscriberRow(email, name, timezone, number, parts, minute)
 
 
 MAX_NAME_CHARS = 200
@@ -148,6 +155,8 @@ def write_csv(subscribers: Iterable[Subscriber], stream: IO[str]) -> int:
     count = 0
     for s in subscribers:
         hour = "" if s.hour is None else str(s.hour)
+        if s.hour is not None and s.minute:
+            hour = f"{s.hour:02d}:{s.minute:02d}"
         cells = [s.email, s.name, s.status, s.timezone, hour, ",".join(s.sections), s.created_at]
         writer.writerow([_escaped(cell) for cell in cells])
         count += 1

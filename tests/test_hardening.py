@@ -557,3 +557,20 @@ def test_a_full_disk_gives_a_clear_error_and_loses_nothing(tmp_path: Path) -> No
     listed = digest(config, "subscribers", "list").output
     assert listed.startswith("ada@example.com\tactive")
     assert "r1@example.com" not in listed  # the import was rolled back as a whole
+
+
+def test_a_send_time_to_the_minute_survives_add_export_and_import(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [])
+    assert digest(config, "subscribers", "add", "ada@example.com", "--hour", "06:45").exit_code == 0
+    assert digest(config, "subscribers", "add", "bob@example.com", "--hour", "7").exit_code == 0
+    assert digest(config, "subscribers", "add", "cy@example.com", "--hour", "6:7").exit_code == 1
+    exported = digest(config, "subscribers", "export").output
+    assert (
+        "ada@example.com,,active,,06:45," in exported and "bob@example.com,,active,,7," in exported
+    )
+    again = tmp_path / "again.csv"
+    again.write_text(exported.replace("06:45", "08:15"), encoding="utf-8")
+    assert digest(config, "subscribers", "import", str(again)).exit_code == 0
+    listed = digest(config, "subscribers", "list").output
+    assert "ada@example.com\tactive\t\tUTC 08:15" in listed
+    assert "bob@example.com\tactive\t\tUTC 07:00" in listed
