@@ -215,7 +215,9 @@ class PoisonedSummarizer:
     def __init__(self) -> None:
         self.calls = 0
 
-    def summarize(self, texts: list[str], titles: list[str]) -> list[list[str]]:
+    def summarize(
+        self, texts: list[str], titles: Any = None, contexts: Any = None
+    ) -> list[list[str]]:
         self.calls += 1
         if any("POISON" in text for text in texts):
             raise IndexError("list index out of range")
@@ -266,7 +268,9 @@ def test_one_articles_failure_while_summarising_is_its_own_and_retried(
     store.close()
 
     class Cured(PoisonedSummarizer):
-        def summarize(self, texts: list[str], titles: list[str]) -> list[list[str]]:
+        def summarize(
+            self, texts: list[str], titles: Any = None, contexts: Any = None
+        ) -> list[list[str]]:
             return [[text.split(".")[0] + "."] for text in texts]
 
     again, store = gather_with([server.url("/feed.xml")], Cured())
