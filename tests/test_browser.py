@@ -148,3 +148,45 @@ def test_the_preview_page_fits_and_reloads_on_template_change(
         )
         page.locator("#text", has_text="RELOADED").wait_for(timeout=10_000)
         page.close()
+
+
+@pytest.mark.parametrize("width", [375, 800])
+def test_the_public_pages_fit_a_phone(browser: Any, demo_config: Config, width: int) -> None:
+    from dataclasses import replace
+
+    from digest.deliver import preferences_token, unsubscribe_token
+    from digest.pipeline import signing_secret
+    from digest.web import create_public_app
+
+    config = replace(demo_config, web=replace(demo_config.web, signup=True))
+    store = SQLiteStore(config.store.path)
+    ada, _ = store.add_subscriber("ada@example.com", sections=["Briefs"])
+    secret = signing_secret(config, store)
+    store.close()
+    pages = {
+        "preferences": f"/preferences/{preferences_token(secret, ada.id)}",
+        "unsubscribe": f"/unsubscribe/{unsubscribe_token(secret, ada.id)}",
+        "signup": "/signup",
+    }
+    with LiveApp(create_public_app(config)) as server:
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        for name, path in pages.items():
+            page.goto(f"{server.url}{path}")
+            overflow = page.evaluate(
+                "() => [document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            assert overflow[0] <= overflow[1], f"{name} scrolls sideways at {width}px: {overflow}"
+            problems = visible_inside(page, "h1, form button, input, select", width)
+            assert not problems, (name, problems)
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+        page.goto(f"{server.url}{pages['preferences']}")
+        page.fill("#send_at", "06:45")
+        page.select_option("#timezone", "Asia/Tokyo")
+        page.click("button[value=save]")
+        page.locator("text=Saved.").wait_for()
+        page.close()
+    store = SQLiteStore(config.store.path)
+    (saved,) = store.list_subscribers()
+    store.close()
+    assert (saved.hour, saved.minute, saved.timezone) == (6, 45, "Asia/Tokyo")
