@@ -102,6 +102,14 @@ def _base_app(config: Config, *, private_prefixes: tuple[str, ...]) -> Any:
             response.headers["Cache-Control"] = "no-store"
         return response
 
+    def log_exception(exc_info: Any) -> None:
+        # Flask's own message names the path, and paths hold subscribers' tokens.
+        app.logger.error(
+            "Exception on %s [%s]", redacted(request.path), request.method, exc_info=exc_info
+        )
+
+    app.log_exception = log_exception  # type: ignore[method-assign]  # one instance only
+
     @app.teardown_appcontext
     def close_store(_: BaseException | None) -> None:
         opened = g.pop("store", None)
@@ -109,6 +117,18 @@ def _base_app(config: Config, *, private_prefixes: tuple[str, ...]) -> Any:
             opened.close()
 
     return app
+
+
+TOKEN_ROUTES = ("/unsubscribe/", "/preferences/", "/signup/confirm/")
+
+
+def redacted(path: str) -> str:
+    """``path`` fit for a log: the token after a token route's prefix replaced by '…'."""
+    for prefix in TOKEN_ROUTES:
+        if path.startswith(prefix):
+            rest = path[len(prefix) :]
+            return prefix + "…" + ("/undo" if rest.endswith("/undo") else "")
+    return path
 
 
 def host_name(host: str) -> str:

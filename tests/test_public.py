@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
@@ -284,3 +285,21 @@ def test_the_archive_can_be_turned_off(public: Callable[..., Any]) -> None:
     (message,) = outbox(config)
     text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Read it on the web" not in text and "/editions/" not in text
+
+
+def test_an_error_on_a_token_page_logs_no_token(
+    public: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    base, config = public()
+    ada, secret = subscriber(config, "ada@example.com")
+    token = unsubscribe_token(secret, ada)
+    db = sqlite3.connect(config.store.path)
+    db.execute("DROP TABLE deliveries")  # the next unsubscribe fails inside the app
+    db.execute("DROP TABLE subscribers")
+    db.close()
+    with httpx.Client(base_url=base) as client:
+        failed = client.post(f"/unsubscribe/{token}")
+    assert failed.status_code == 500 and token not in failed.text
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Exception on /unsubscribe/… [POST]" in logged
+    assert token not in logged and token.partition(".")[2] not in caplog.text
