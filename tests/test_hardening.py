@@ -22,16 +22,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 
 from digest.cli import cli
 from digest.config import Config
+from digest.deliver import OutboxMailer
 from digest.errors import DigestError
 from digest.fetch import HttpFetcher
-from digest.pipeline import MAX_TEXT_CHARS, GatherReport, gather, plausible_time
-from digest.render import local_time_label
+from digest.pipeline import MAX_TEXT_CHARS, GatherReport, gather, plausible_time, send_edition
+from digest.render import Renderer, local_time_label
 from digest.store import SQLiteStore
+from digest.web import create_preview_app, create_public_app
 from tests.scripted_server import Reply, ScriptedServer
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -578,3 +581,29 @@ def test_a_send_time_to_the_minute_survives_add_export_and_import(tmp_path: Path
     listed = digest(config, "subscribers", "list").output
     assert "ada@example.com\tactive\t\tUTC 08:15" in listed
     assert "bob@example.com\tactive\t\tUTC 07:00" in listed
+
+
+def test_a_year_one_date_stored_before_the_fix_breaks_no_page(
+    make_config: Callable[..., Config],
+) -> None:
+    """A database gathered by an older digest may hold such dates: every page still renders."""
+    from tests.live_app import LiveApp
+    from tests.test_delivery import DAY, seed_stories
+
+    config = make_config(digest={"timezone": "America/Los_Angeles", "base_url": "http://x.example"})
+    store = SQLiteStore(config.store.path)
+    seed_stories(store, "World")
+    store.db.execute("UPDATE articles SET published_at = '0001-01-01T00:00:00+00:00'")
+    store.add_subscriber("ada@example.com")
+    report = send_edition(config, store, Renderer(), OutboxMailer(config.mail.outbox), day=DAY)
+    store.close()
+    assert report.sent == 1
+    with LiveApp(create_public_app(config)) as public, LiveApp(create_preview_app(config)) as view:
+        with httpx.Client() as client:
+            for url in (
+                f"{public.url}/editions/{DAY}",
+                f"{public.url}/editions.atom",
+                f"{view.url}/preview",
+                f"{view.url}/preview/text",
+            ):
+                assert client.get(url).status_code == 200, url
