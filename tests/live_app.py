@@ -13,8 +13,8 @@ from digest.web import make_server
 class LiveApp:
     """``with LiveApp(app) as live:`` serves ``app`` at ``live.url`` until the block ends."""
 
-    def __init__(self, app: Any) -> None:
-        self.server = make_server(app, "127.0.0.1", 0)
+    def __init__(self, app: Any, *, trusted_proxy: str = "") -> None:
+        self.server = make_server(app, "127.0.0.1", 0, trusted_proxy=trusted_proxy)
         self.url = f"http://127.0.0.1:{self.server.port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

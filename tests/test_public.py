@@ -49,7 +49,7 @@ def public(make_config: Callable[..., Config]) -> Iterator[Callable[..., tuple[s
         SQLiteStore(config.store.path).close()
         app = create_public_app(config, mailer=lambda: OutboxMailer(config.mail.outbox))
         DESKS[config.store.path] = app.config.get("SIGNUP_DESK")
-        live = LiveApp(app).__enter__()
+        live = LiveApp(app, trusted_proxy=config.web.trusted_proxy).__enter__()
         running.append(live)
         return live.url, config
 
@@ -267,6 +267,23 @@ def test_sign_up_requests_are_limited_per_client_address(public: Callable[..., A
             for n in range(5)
         ]
     assert answers == [200, 200, 200, 429, 429]
+
+
+@pytest.mark.parametrize("proxy", ["", "127.0.0.1"])
+def test_only_a_trusted_proxy_may_name_the_client(public: Callable[..., Any], proxy: str) -> None:
+    """Behind the configured proxy each forwarded client has its own limit; without one, a client
+    cannot dodge the limit by sending X-Forwarded-For itself."""
+    base, _ = public(signup=True, signup_per_hour=2, trusted_proxy=proxy)
+    with httpx.Client(base_url=base) as client:
+        answers = [
+            client.post(
+                "/signup",
+                data={"email": f"r{n}@example.com"},
+                headers={"X-Forwarded-For": f"203.0.113.{n}"},
+            ).status_code
+            for n in range(4)
+        ]
+    assert answers == ([200, 200, 200, 200] if proxy else [200, 200, 429, 429])
 
 
 # -- archive off -----------------------------------------------------------------------------------
