@@ -463,6 +463,25 @@ def deletions(doc: Any) -> list[Deletion]:
     return [d for d in found if d.indices]
 
 
+_WHEN = frozenset(
+    """january february march april may june july august september october november december
+    spring summer autumn fall winter year years month months week weeks next last later future
+    decade century""".split()
+)
+# What each kind of deletion costs the reader: an aside costs nothing of the claim; a closing
+# phrase or clause says less about where, when or why. The shortest-cost version that fits wins.
+_COST = {
+    "parenthesis": 1,
+    "appositive": 1,
+    "relative clause": 1,
+    "dashed aside": 1,
+    "where it was said": 1,
+    "official attribution": 2,
+    "participle phrase": 2,
+    "closing phrase": 3,
+    "closing clause": 3,
+    "opening phrase": 3,
+}
 _DASHES = frozenset({"--", "—", "–", "-"})
 
 
@@ -494,8 +513,10 @@ def _closing_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
             following = tokens[span[-1] + 1] if span[-1] + 1 < len(tokens) else None
             if following is not None and not following.is_punct:
                 continue  # only a phrase that closes its clause
-            if _protected((tokens[i] for i in span), numbers=True):
-                continue
+            if _protected((tokens[i] for i in span), numbers=True) or any(
+                tokens[i].lower_ in _WHEN for i in span
+            ):
+                continue  # "would start in November": the time is part of the claim
             found.append(Deletion("closing phrase", frozenset(span)))
     return found
 
@@ -706,7 +727,8 @@ def compress(doc: Any, max_words: int, replace: dict[int, str] | None = None) ->
     """The longest version of ``doc`` within ``max_words`` that optional deletions reach, or None.
 
     The sentence itself when it fits. Deletions combine (an appositive and a closing participle
-    phrase, say); among versions of equal length the one with fewer deletions wins. An opening
+    phrase, say); the version that costs the reader least wins (asides before closing phrases,
+    see ``_COST``), then the longest. An opening
     connective always goes. ``replace`` maps token indices to the words shown instead (a resolved
     pronoun).
     """
@@ -726,8 +748,9 @@ def compress(doc: Any, max_words: int, replace: dict[int, str] | None = None) ->
             removed = always.union(*(d.indices for d in combo))
             text = render(doc, removed, replace)
             length = count_words(text)
-            if length <= max_words and (best is None or (length, -size) > (best[0], best[1])):
-                best = (length, -size, text)
+            rank = (-sum(_COST.get(d.kind, 2) for d in combo), length)
+            if length <= max_words and (best is None or rank > (best[0], best[1])):
+                best = (rank[0], rank[1], text)
     return best[2] if best else None
 
 
