@@ -93,6 +93,7 @@ class Subscriber:
     timezone: str = ""
     hour: int | None = None
     sections: tuple[str, ...] = ()
+    minute: int = 0  # with ``hour``: the send time to the minute
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class SubscriberRow:
     timezone: str = ""
     hour: int | None = None
     sections: tuple[str, ...] = ()
+    minute: int = 0
 
 
 @dataclass(frozen=True)

@@ -464,4 +464,13 @@ def pg002_article_context(db: Any) -> None:
     db.execute("ALTER TABLE articles ADD COLUMN kind TEXT NOT NULL DEFAULT ''")
 
 
-PG_MIGRATIONS: list[Callable[[Any], None]] = [pg001_schema, pg002_article_context]
+def pg003_send_minute(db: Any) -> None:
+    """A subscriber's send time to the minute (SQLite's m006)."""
+    db.execute("ALTER TABLE subscribers ADD COLUMN minute INTEGER NOT NULL DEFAULT 0")
+
+
+PG_MIGRATIONS: list[Callable[[Any], None]] = [
+    pg001_schema,
+    pg002_article_context,
+    pg003_send_minute,
+]

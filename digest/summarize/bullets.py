@@ -99,12 +99,16 @@ def candidates(
         if doc is None:
             continue
         candidate = candidate_of(doc, sentence.index, max_words, reversed(parsed))
-        clauses += [(sentence.index, c, [doc, *reversed(parsed)]) for c in grammar.embedded_clauses(doc)]
+        clauses += [
+            (sentence.index, c, [doc, *reversed(parsed)]) for c in grammar.embedded_clauses(doc)
+        ]
         parsed.append(doc)
         if candidate is not None:
             found.append(candidate)
     # The clauses that state a fact of their own, judged like any sentence (one parse for all).
-    for (position, _, before), doc in zip(clauses, grammar.parse([c for _, c, _ in clauses]), strict=True):
+    for (position, _, before), doc in zip(
+        clauses, grammar.parse([c for _, c, _ in clauses]), strict=True
+    ):
         candidate = candidate_of(doc, position, max_words, before)
         if candidate is not None and all(candidate.text != other.text for other in found):
             found.append(candidate)
