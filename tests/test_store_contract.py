@@ -210,3 +210,36 @@ def test_the_secret_is_made_once(store: Store, make_config: Callable[..., Any]) 
     secret = store.get_secret("unsubscribe")
     assert len(secret) > 30 and store.get_secret("unsubscribe") == secret
     assert store.get_secret("other") != secret
+
+
+def test_preferences_and_resubscribing_change_only_what_they_may(store: Store) -> None:
+    ada, _ = store.add_subscriber("ada@example.com", hour=7, minute=30, sections=["World"])
+    assert (ada.hour, ada.minute, ada.sections) == (7, 30, ("World",))
+    changed = store.set_preferences(
+        ada.id, timezone="Europe/Paris", hour=None, minute=0, sections=[]
+    )
+    assert changed is not None and (changed.timezone, changed.hour, changed.sections) == (
+        "Europe/Paris",
+        None,
+        (),
+    )
+    store.unsubscribe(ada.id)
+    assert store.resubscribe(ada.id).status == "active"  # type: ignore[union-attr]
+    store.mark_bounced(ada.id)
+    assert store.resubscribe(ada.id).status == "bounced"  # type: ignore[union-attr]
+    assert store.set_preferences(999_999, timezone="", hour=None, minute=0, sections=[]) is None
+
+
+def test_finding_a_secret_never_makes_one(store: Store) -> None:
+    assert store.find_secret("unsubscribe") is None
+    assert store.find_secret("unsubscribe") is None
+    made = store.get_secret("unsubscribe")
+    assert store.find_secret("unsubscribe") == made
+
+
+def test_unclaimed_articles_are_what_a_claim_would_take(store: Store) -> None:
+    source = store.upsert_source("https://news.example/feed")
+    first, second = (stored_article(store, source.id, guid) for guid in ("a", "b"))
+    assert [a.id for a in store.unclaimed_articles("", 1)] == [first]
+    store.claim_articles("2026-11-28", "Digest", "", 1)
+    assert [a.id for a in store.unclaimed_articles("", 30)] == [second]
