@@ -514,3 +514,39 @@ def test_a_stop_mid_batch_gives_back_the_claims_whose_message_never_started(
         report = send(config, store)
     assert report.sent == 4
     assert server.per_recipient() == {f"reader{n}@example.com": 1 for n in range(5)}
+
+
+class CountingRenderer(Renderer):
+    """The real renderer, counting the full renderings it is asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.renders = 0
+
+    def render(self, edition: Any, recipient: Any = None) -> Any:
+        self.renders += 1
+        return super().render(edition, recipient)
+
+
+def test_each_section_set_is_rendered_once_and_every_message_is_its_own(
+    store: Store, make_config: Callable[..., Config]
+) -> None:
+    seed_stories(store, "Tech", start=10)
+    everything = [f"all{n}@example.com" for n in range(4)]
+    add(store, *everything)
+    for n in range(3):
+        store.add_subscriber(f"tech{n}@example.com", sections=["Tech"])
+    server = ScriptedSMTP()
+    config = smtp_config(make_config, server)
+    renderer = CountingRenderer()
+    with Running(server):
+        report = send_edition(config, store, renderer, app_for(config).mailer, day=DAY)
+    assert report.sent == 7
+    assert renderer.renders == 2  # one check rendering per section set, not one per message
+    secret = signing_secret(config, store)
+    for received in server.received:
+        body = received.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        (subscriber,) = [s for s in store.list_subscribers() if s.email == received.recipient]
+        assert f"at {received.recipient}." in body.replace("\r\n", "\n")
+        assert unsubscribe_token(secret, subscriber.id) in body
+        assert ("World story" in body) == received.recipient.startswith("all")
