@@ -354,7 +354,8 @@ def worker(app: App, queues: str, until_empty: bool) -> None:
     """Run queued jobs (PostgreSQL store): fetch, extract, summarise, send."""
     from digest import jobs
 
-    jobs.run_worker(app.config, jobs.make_app(app), jobs.queues_from(queues), wait=not until_empty)
+    names = jobs.queues_from(queues)  # checked before anything connects
+    jobs.run_worker(app.config, jobs.make_app(app), names, wait=not until_empty)
 
 
 @cli.group()

@@ -126,3 +126,20 @@ def test_two_schedulers_queue_each_tick_once(make_config: Callable[..., Config])
     assert ticks >= 3  # the schedulers ran over several ticks...
     assert total == ticks  # ...and each tick was queued once
     store.close()
+
+
+def test_the_worker_command_names_what_is_wrong(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from digest.cli import main
+
+    config = tmp_path / "digest.toml"
+    config.write_text('[store]\npath = "digest.db"\n', encoding="utf-8")
+    for args, problem in (
+        (["worker", "--queues", "mail"], "unknown queue mail"),
+        (["worker"], "needs the PostgreSQL store"),
+    ):
+        with pytest.raises(SystemExit) as exited:
+            main(["--config", str(config), *args])
+        assert exited.value.code == 1
+        assert problem in capsys.readouterr().err
