@@ -97,7 +97,7 @@ class _Connection:
         conn = getattr(self.local, "conn", None)
         if conn is not None:
             return self._run(conn, sql, params)
-        with self.pool.connection() as borrowed:
+        with _server_trouble(), self.pool.connection() as borrowed:
             return self._run(borrowed, sql, params)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> _Result:
@@ -105,7 +105,7 @@ class _Connection:
         conn = getattr(self.local, "conn", None)
         if conn is not None:
             return self._run_many(conn, sql, rows)
-        with self.pool.connection() as borrowed, borrowed.transaction():
+        with _server_trouble(), self.pool.connection() as borrowed, borrowed.transaction():
             return self._run_many(borrowed, sql, rows)
 
     def _run_many(self, conn: Any, sql: str, rows: Sequence[Sequence[Any]]) -> _Result:
@@ -118,7 +118,7 @@ class _Connection:
         if getattr(self.local, "conn", None) is not None:
             yield self  # nested: part of the transaction already open
             return
-        with self.pool.connection() as conn:
+        with _server_trouble(), self.pool.connection() as conn:
             with conn.transaction():
                 self.local.conn = conn
                 try:
@@ -127,6 +127,23 @@ class _Connection:
                     yield self
                 finally:
                     self.local.conn = None
+
+
+@contextmanager
+def _server_trouble() -> Iterator[None]:
+    """A lost or refused connection (or no free one in time) as a StoreError with a hint; any
+    other database error is a bug and stays as it is."""
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
+    try:
+        yield
+    except (psycopg.OperationalError, PoolTimeout) as exc:
+        raise StoreError(
+            f"the PostgreSQL server did not answer: {_reason(exc)}",
+            hint="Check that the server runs and is reachable; what was not done is done by "
+            "the next run (the ledger keeps every delivery's state).",
+        ) from exc
 
 
 def connection_info(url: str) -> str:

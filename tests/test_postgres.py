@@ -275,3 +275,18 @@ def test_two_machines_sending_to_whoever_is_due_serve_each_subscriber_once(
         again = finished(digest(config, "send"))
     assert server.per_recipient() == {address: 1 for address in subscribers}
     assert "nothing to send" in again
+
+
+def test_a_server_gone_mid_run_is_a_clear_error() -> None:
+    from tests.postgres_server import PostgresServer
+
+    server = PostgresServer().start()
+    try:
+        store = PostgresStore(server.create_database())
+        store.add_subscriber("ada@example.com")
+    finally:
+        server.stop()
+    with pytest.raises(StoreError, match="did not answer") as failed:
+        store.list_subscribers()
+    assert "next run" in (failed.value.hint or "")
+    store.close()
