@@ -218,7 +218,9 @@ def _folded(name: str, value: str) -> bytes:
     """One header line: as is when short and ASCII, else folded (and RFC 2047 encoded) by the
     email package."""
     line = f"{name}: {value}\r\n"
-    if len(line) <= 78 and line.isascii():
+    # "=?" may start an encoded word, which could decode to anything: the email package checks it
+    # (and refuses one hiding a line break, as ``compose`` does).
+    if len(line) <= 78 and line.isascii() and "=?" not in value:
         return line.encode()
     return policy.SMTP.fold_binary(*policy.SMTP.header_store_parse(name, value))
 
