@@ -505,10 +505,12 @@ def test_labels_at_either_end_are_dropped_but_not_lists_or_headings_inside() -> 
 def test_text_before_the_headline_is_dropped_only_when_it_is_small() -> None:
     promo = "Black Friday: a year of the Courier for half price."
     article = PROSE * 3
-    signs = PageSigns(before_headline=word_key(promo), after_headline=word_key(" ".join(PROSE)))
+    signs = PageSigns(before_headline=word_key(promo), page_text=" ".join([promo, *PROSE]))
     assert drop_furniture_lines([promo, *article], signs) == article
     # when most of the text comes from before the <h1>, that heading is not the article's top
-    signs = PageSigns(before_headline=word_key(" ".join(PROSE)), after_headline="")
+    signs = PageSigns(
+        before_headline=word_key(" ".join(PROSE)), page_text=word_key(" ".join(PROSE))
+    )
     assert drop_furniture_lines(PROSE, signs) == PROSE
 
 

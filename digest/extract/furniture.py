@@ -5,7 +5,7 @@ Two passes, both by the page's structure first and wording only as support.
 Before main-content selection, :func:`prune_furniture` removes what the markup marks as
 furniture: small elements whose class, id or role names a byline, author card, tag list, promo,
 subscription offer, cookie or consent banner, caption, credit, kicker, label or date line; a short
-block that is mostly a ``<time>``; the caption beside an image; a short run of links (a tag list).
+block that is mostly a ``<time>``; the caption beside an image.
 Size guards keep it from touching the article: an element holding several paragraphs, the
 headline, or a large share of the page's text is never removed.
 
@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from digest.extract.boilerplate import is_promotion, word_key
@@ -34,13 +36,24 @@ _FURNITURE_TOKENS = frozenset(
     byline bylines author authors bio biography tags taglist tagline keywords promo promos
     promotion subscribe subscription subscriptions paywall offer offers newsletter newsletters
     signup cookie cookies consent gdpr caption captions credit credits kicker eyebrow rubric
-    label breadcrumb breadcrumbs timestamp dateline pubdate published updated meta reprint
-    reprints republish syndication permissions readmore related share sharing social
+    breadcrumb breadcrumbs timestamp dateline pubdate published updated meta reprint
+    reprints republish syndication permissions related share sharing social
     """.split()
 )
+# not "label" (Drupal marks every body field "field--label-hidden") nor "readmore" (a
+# "read more" expander holds the rest of the article)
 # WordPress puts "tag-x" and "category-x" on the article itself: these count only as the last
 # token of a class name ("post-tags", "entry-categories")
 _LAST_TOKENS = frozenset({"tag", "category", "categories", "date", "time"})
+_ANY_TOKEN = re.compile(
+    "|".join(sorted(_FURNITURE_TOKENS | _LAST_TOKENS, key=len, reverse=True)), re.IGNORECASE
+)
+# the elements whose class or id holds a token as a substring, or that have a role: the
+# candidates, found by libxml2 far faster than a walk in Python; _names_furniture decides
+_NAMED = etree.XPath(
+    ".//*[re:test(@class, $tokens, 'i') or re:test(@id, $tokens, 'i') or @role]",
+    namespaces={"re": "http://exslt.org/regular-expressions"},
+)
 _FURNITURE_ROLES = frozenset(
     """
     complementary contentinfo navigation banner search dialog alertdialog toolbar menu menubar
@@ -59,9 +72,6 @@ _TIME_LINE_WORDS = 12
 _TIME_SHARE = 0.4
 _CAPTION_WORDS = 40
 _CAPTION_CLIMB = 3
-_TAG_LIST_LINKS = 3
-_TAG_LIST_WORDS = 30
-_TAG_LIST_LINK_SHARE = 0.85
 
 _WORD = re.compile(r"\w+")
 # Chinese and Japanese run words together: each character counts as a word
@@ -113,32 +123,48 @@ def _words(text: str) -> int:
     return len(_WORD.findall(_UNSPACED.sub(" ", text))) + unspaced
 
 
-def _tokens(element: HtmlElement) -> tuple[set[str], set[str]]:
-    """The class and id tokens of an element: all of them, and the last of each name."""
-    every: set[str] = set()
-    last: set[str] = set()
-    for value in (element.get("class", ""), element.get("id", "")):
-        for name in value.split():
-            parts = [p for p in _TOKEN_SPLIT.split(_CAMEL.sub("-", name).lower()) if p]
-            every.update(parts)
-            if parts:
-                last.add(parts[-1])
-    return every, last
+@lru_cache(maxsize=4096)
+def _names_furniture_by(class_and_id: str) -> bool:
+    """Whether class and id names (space-separated) hold a furniture token."""
+    # most names hold none of the tokens even as a substring: skip splitting those
+    if not _ANY_TOKEN.search(class_and_id):
+        return False
+    for name in class_and_id.split():
+        parts = [p for p in _TOKEN_SPLIT.split(_CAMEL.sub("-", name).lower()) if p]
+        if parts and (parts[-1] in _LAST_TOKENS or not _FURNITURE_TOKENS.isdisjoint(parts)):
+            return True
+    return False
 
 
 def _names_furniture(element: HtmlElement) -> bool:
-    every, last = _tokens(element)
-    if every & _FURNITURE_TOKENS or last & _LAST_TOKENS:
+    role = element.get("role")
+    if role and role.strip().lower() in _FURNITURE_ROLES:
         return True
-    return (element.get("role") or "").strip().lower() in _FURNITURE_ROLES
+    names = f"{element.get('class', '')} {element.get('id', '')}"
+    return bool(names.strip()) and _names_furniture_by(names)
+
+
+def _size(element: HtmlElement, limit: int) -> int:
+    """About how many words an element's text holds, counting no further than past ``limit``.
+
+    Split on white space, which is fast and close enough for the size guards.
+    """
+    total = 0
+    for text in element.itertext():
+        total += len(text.split())
+        if not text.isascii():
+            total += len(_UNSPACED.findall(text))
+        if total > limit:
+            break
+    return total
 
 
 def _removable(element: HtmlElement, page_words: int) -> bool:
     """Whether an element is small enough, and far enough from the article, to be furniture."""
     if element.tag in ("html", "body", "main", "article"):
         return False
-    words = _words(element.text_content())
-    if words > _MAX_FURNITURE_WORDS or words > _MAX_PAGE_SHARE * page_words:
+    limit = int(min(_MAX_FURNITURE_WORDS, _MAX_PAGE_SHARE * page_words))
+    if _size(element, limit) > limit:
         return False
     if element.find(".//h1") is not None:
         return False
@@ -169,12 +195,12 @@ def prune_furniture(tree: HtmlElement) -> None:
     body = tree.find("body")
     if body is None:
         return
-    page_words = _words(body.text_content())
+    # only the page's size up to where it no longer tightens the guard matters
+    page_words = _size(body, int(_MAX_FURNITURE_WORDS / _MAX_PAGE_SHARE))
     doomed: list[HtmlElement] = []
-    for element in body.iter():
-        if isinstance(element.tag, str) and _names_furniture(element):
-            if _removable(element, page_words):
-                doomed.append(element)
+    for element in _NAMED(body, tokens=_ANY_TOKEN.pattern):
+        if _names_furniture(element) and _removable(element, page_words):
+            doomed.append(element)
     for element in body.iter("time"):
         block = _block_of(element)
         if block is not None and _is_time_line(block, element) and _removable(block, page_words):
@@ -183,13 +209,10 @@ def prune_furniture(tree: HtmlElement) -> None:
         caption = _caption_box(image)
         if caption is not None and _removable(caption, page_words):
             doomed.append(caption)
-    for element in body.iter("div", "p", "ul", "ol", "section"):
-        if _is_link_list(element) and _removable(element, page_words):
-            doomed.append(element)
     # a date or name marked up inside a sentence is the sentence's: unwrap it, so that no
     # later step that drops such elements takes words out of the article
     for element in list(body.iter("time", *_INLINE)):
-        if element.tag == "time" or _names_furniture(element):
+        if element.tag == "time" or (element.attrib and _names_furniture(element)):
             if element not in doomed and _inside_prose(element):
                 element.drop_tag()
     for element in doomed:
@@ -232,18 +255,6 @@ def _caption_box(image: HtmlElement) -> HtmlElement | None:
     return None
 
 
-def _is_link_list(element: HtmlElement) -> bool:
-    """A short run of links with little else: a tag list or a row of section links."""
-    links = list(element.iter("a"))
-    if len(links) < _TAG_LIST_LINKS:
-        return False
-    words = _words(element.text_content())
-    if not words or words > _TAG_LIST_WORDS:
-        return False
-    linked = sum(_words(a.text_content()) for a in links)
-    return linked / words >= _TAG_LIST_LINK_SHARE
-
-
 @dataclass(frozen=True)
 class PageSigns:
     """What the page tells about its lines beyond their wording."""
@@ -251,24 +262,24 @@ class PageSigns:
     author: str = ""
     # the page's link texts (word keys), to recognise a bracketed promo that links out
     links: frozenset[str] = field(default_factory=frozenset)
-    # the text before the headline on the page, and the text from it on (word keys)
+    # the text before the headline on the page (word keys), and all of the page's text
     before_headline: str = ""
-    after_headline: str = ""
+    page_text: str = ""
 
 
 def read_signs(tree: HtmlElement, title: str, author: str | None, links: set[str]) -> PageSigns:
     """Read the page's signs for :func:`drop_furniture_lines` (before anything is removed)."""
-    before, after = _split_at_headline(tree, title)
+    before, page = _split_at_headline(tree, title)
     return PageSigns(
         author=word_key(author.split(",")[0]) if author else "",
         links=frozenset(k for k in links if len(k) >= _MIN_LINK_KEY_CHARS),
         before_headline=before,
-        after_headline=after,
+        page_text=page,
     )
 
 
 def _split_at_headline(tree: HtmlElement, title: str) -> tuple[str, str]:
-    """The page's visible text before its headline and from the headline on, as word keys.
+    """The page's text before its headline, and all of the page's text, as word keys.
 
     The headline is the ``<h1>`` that carries the title; without one, nothing is "before".
     """
@@ -286,25 +297,25 @@ def _split_at_headline(tree: HtmlElement, title: str) -> tuple[str, str]:
         return "", ""
     holders = set(headline.iterancestors())
     before: list[str] = []
-    after: list[str] = []
-    target = before
     for element in body.iter():
         if element is headline:
-            target = after
+            break
         if not isinstance(element.tag, str) or element.tag in ("script", "style", "noscript"):
-            if element.tail:
-                target.append(element.tail)
             continue
         if element.text:
-            target.append(element.text)
-        if element.tail:
-            # an ancestor's tail comes after the headline in reading order
-            (after if element in holders else target).append(element.tail)
-    return word_key(" ".join(before)), word_key(" ".join(after))
+            before.append(element.text)
+        # an ancestor's tail comes after the headline in reading order
+        if element.tail and element not in holders:
+            before.append(element.tail)
+    return word_key(" ".join(before)), body.text_content()
 
 
 def _contains(haystack: str, needle: str) -> bool:
     return bool(needle) and f" {needle} " in f" {haystack} "
+
+
+def _count(haystack: str, needle: str) -> int:
+    return f" {haystack} ".count(f" {needle} ")
 
 
 def is_short_fragment(line: str) -> bool:
@@ -387,11 +398,14 @@ def _before_headline_lines(lines: list[str], signs: PageSigns) -> set[int]:
     before the ``<h1>``, that heading is not the top of the article, and nothing is dropped.
     """
     found = set()
+    page = ""
     for index, line in enumerate(lines):
         line_key = word_key(line)
-        if _contains(signs.before_headline, line_key) and not _contains(
-            signs.after_headline, line_key
-        ):
+        if not _contains(signs.before_headline, line_key):
+            continue
+        page = page or word_key(signs.page_text)
+        # on the page only before the headline: every time the page says it, it is there
+        if _count(page, line_key) == _count(signs.before_headline, line_key):
             found.add(index)
     dropped = sum(_words(lines[i]) for i in found)
     if dropped > _MAX_BEFORE_HEADLINE_SHARE * sum(_words(line) for line in lines):
