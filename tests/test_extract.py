@@ -612,3 +612,12 @@ def test_inline_author_and_time_inside_a_sentence_are_kept() -> None:
     )
     page = f"<html><body><article>{ARTICLE}<p>{sentence}</p></article></body></html>"
     assert "Jane Doe said the first boat leaves on 4 May at dawn" in extract(page).text
+
+
+def test_description_is_the_publishers_and_a_slogan_is_not_one() -> None:
+    head = '<meta name="description" content="The harbour ferry returns after a two-year refit.">'
+    assert extract(f"<html><head>{head}</head></html>").description == (
+        "The harbour ferry returns after a two-year refit."
+    )
+    slogan = '<meta name="description" content="News, views and more">'
+    assert extract(f"<html><head>{slogan}</head></html>").description == ""

@@ -51,8 +51,9 @@ class Extracted:
     """What :func:`extract` found on one page.
 
     ``author`` is the byline's name(s) only, without "By", role or bio; ``description`` is the
-    publisher's own description of the piece (``og:description`` or ``<meta name=description>``);
-    ``kind`` is ``opinion``, ``analysis``, ``review``, ``news``, ``blog`` or ``other`` (no sign).
+    publisher's own description of the piece (``og:description`` or ``<meta name=description>``,
+    ``""`` when there is none); ``kind`` is ``opinion``, ``analysis``, ``review``, ``news``,
+    ``blog`` or ``other`` (no sign of which).
     """
 
     title: str
@@ -63,7 +64,7 @@ class Extracted:
     canonical_url: str | None = None
     image: str | None = None
     publisher_summary: tuple[str, ...] = ()
-    description: str | None = None
+    description: str = ""
     kind: str = OTHER
 
 

@@ -39,6 +39,7 @@ _PARTICLE_RUN = 2
 _CAPS_KICKER = re.compile(r"^((?:[A-Z][A-Z'’]{3,}\s?){1,3})\s*(?=[:|]|\s[-–—]\s)")
 _KICKER_SEPARATOR = re.compile(r"^\s*[:|–—-]*\s*")
 _KICKER_WORDS = 3
+_MIN_DESCRIPTION_WORDS = 5
 _MIN_TITLE_WORDS = 3
 
 _AUTHOR_META = (
@@ -94,7 +95,7 @@ class Metadata:
     language: str | None = None
     canonical_url: str | None = None
     image: str | None = None
-    description: str | None = None
+    description: str = ""
     kind: str = OTHER
 
 
@@ -309,12 +310,21 @@ def _byline_below_headline(tree: HtmlElement) -> str | None:
     return None
 
 
-def _find_description(meta: dict[str, str], article: dict[str, Any]) -> str | None:
-    """The publisher's own one- or two-sentence description of the piece."""
-    for key in ("og:description", "twitter:description", "description", "dc.description"):
-        if meta.get(key):
-            return meta[key]
-    return _text(article.get("description")) or None
+def _find_description(meta: dict[str, str], article: dict[str, Any]) -> str:
+    """The publisher's own one- or two-sentence description of the piece, ``""`` if none.
+
+    A "description" of a word or four is a site's slogan or a section name, not a description.
+    """
+    for value in (
+        meta.get("og:description"),
+        _text(article.get("description")),
+        meta.get("twitter:description"),
+        meta.get("description"),
+        meta.get("dc.description"),
+    ):
+        if value and len(value.split()) >= _MIN_DESCRIPTION_WORDS:
+            return _clean(value)
+    return ""
 
 
 def strip_kicker(title: str, tree: HtmlElement) -> str:
