@@ -45,15 +45,10 @@ _FURNITURE_TOKENS = frozenset(
 # WordPress puts "tag-x" and "category-x" on the article itself: these count only as the last
 # token of a class name ("post-tags", "entry-categories")
 _LAST_TOKENS = frozenset({"tag", "category", "categories", "date", "time"})
-_ANY_TOKEN = re.compile(
-    "|".join(sorted(_FURNITURE_TOKENS | _LAST_TOKENS, key=len, reverse=True)), re.IGNORECASE
-)
-# the elements whose class or id holds a token as a substring, or that have a role: the
-# candidates, found by libxml2 far faster than a walk in Python; _names_furniture decides
-_NAMED = etree.XPath(
-    ".//*[re:test(@class, $tokens, 'i') or re:test(@id, $tokens, 'i') or @role]",
-    namespaces={"re": "http://exslt.org/regular-expressions"},
-)
+# any token as a substring of lower-cased names: a quick test before the names are split
+_ANY_TOKEN = re.compile("|".join(sorted(_FURNITURE_TOKENS | _LAST_TOKENS, key=len, reverse=True)))
+# the elements that carry a name or a role at all, found by libxml2 faster than a walk in Python
+_NAMED = etree.XPath(".//*[@class or @id or @role]")
 _FURNITURE_ROLES = frozenset(
     """
     complementary contentinfo navigation banner search dialog alertdialog toolbar menu menubar
@@ -127,7 +122,7 @@ def _words(text: str) -> int:
 def _names_furniture_by(class_and_id: str) -> bool:
     """Whether class and id names (space-separated) hold a furniture token."""
     # most names hold none of the tokens even as a substring: skip splitting those
-    if not _ANY_TOKEN.search(class_and_id):
+    if not _ANY_TOKEN.search(class_and_id.lower()):
         return False
     for name in class_and_id.split():
         parts = [p for p in _TOKEN_SPLIT.split(_CAMEL.sub("-", name).lower()) if p]
@@ -198,23 +193,29 @@ def prune_furniture(tree: HtmlElement) -> None:
     # only the page's size up to where it no longer tightens the guard matters
     page_words = _size(body, int(_MAX_FURNITURE_WORDS / _MAX_PAGE_SHARE))
     doomed: list[HtmlElement] = []
-    for element in _NAMED(body, tokens=_ANY_TOKEN.pattern):
-        if _names_furniture(element) and _removable(element, page_words):
-            doomed.append(element)
+    # inline elements named like furniture, and <time>s, that may sit inside a sentence
+    marked: list[HtmlElement] = []
+    for element in _NAMED(body):
+        if _names_furniture(element):
+            if _removable(element, page_words):
+                doomed.append(element)
+            elif element.tag in _INLINE:
+                marked.append(element)
     for element in body.iter("time"):
         block = _block_of(element)
         if block is not None and _is_time_line(block, element) and _removable(block, page_words):
             doomed.append(block)
+        else:
+            marked.append(element)
     for image in body.iter("img"):
         caption = _caption_box(image)
         if caption is not None and _removable(caption, page_words):
             doomed.append(caption)
     # a date or name marked up inside a sentence is the sentence's: unwrap it, so that no
     # later step that drops such elements takes words out of the article
-    for element in list(body.iter("time", *_INLINE)):
-        if element.tag == "time" or (element.attrib and _names_furniture(element)):
-            if element not in doomed and _inside_prose(element):
-                element.drop_tag()
+    for element in marked:
+        if _inside_prose(element):
+            element.drop_tag()
     for element in doomed:
         # drop_tree keeps the text that follows the element; an element already taken out
         # with an ancestor has nothing left to drop
