@@ -15,6 +15,7 @@ from digest.extract.furniture import (
     drop_furniture_lines,
     is_bracketed_furniture,
     is_byline,
+    is_contact_line,
     is_date_line,
 )
 from digest.extract.metadata import clean_author, strip_kicker
@@ -621,3 +622,34 @@ def test_description_is_the_publishers_and_a_slogan_is_not_one() -> None:
     )
     slogan = '<meta name="description" content="News, views and more">'
     assert extract(f"<html><head>{slogan}</head></html>").description == ""
+
+
+@pytest.mark.parametrize(
+    ("line", "is_contact"),
+    [
+        ("jane.doe@courier.example", True),
+        ("social.example/janedoe", True),
+        ("Listen: https://podcasts.example/episode-12", True),
+        ("@janedoe | jane.doe@courier.example", True),
+        ("Residents can write to the council at help@council.example before Friday.", False),
+        ("The ferry timetable is at www.harbour.example and on the pier.", False),
+    ],
+)
+def test_contact_lines(line: str, is_contact: bool) -> None:
+    assert is_contact_line(line) is is_contact
+
+
+def test_caption_beside_an_image_goes_but_a_paragraph_with_an_icon_stays() -> None:
+    caption = "Crews lifted the span into place at dawn. Picture: Harbour Board"
+    icon = (
+        '<p><img src="/icons/pin.png" width="12" height="12"> The pier reopens to walkers on '
+        "Saturday, and the kiosk at its end will sell tickets for the first crossings.</p>"
+    )
+    page = (
+        f"<html><body><article>{ARTICLE}"
+        f'<div><div><img src="/span.jpg"></div><div>{caption}</div></div>'
+        f"{icon}{ARTICLE}</article></body></html>"
+    )
+    text = extract(page).text
+    assert "Picture: Harbour Board" not in text
+    assert "The pier reopens to walkers on Saturday" in text

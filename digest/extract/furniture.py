@@ -30,7 +30,9 @@ from digest.extract.metadata import clean_author
 
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-# class/id tokens naming furniture; a token must be a whole part of a class name
+# class/id tokens naming furniture; a token must be a whole part of a class name. Not "label"
+# (Drupal marks every body field "field--label-hidden") nor "readmore" (a "read more" expander
+# holds the rest of the article)
 _FURNITURE_TOKENS = frozenset(
     """
     byline bylines author authors bio biography tags taglist tagline keywords promo promos
@@ -40,8 +42,6 @@ _FURNITURE_TOKENS = frozenset(
     reprints republish syndication permissions related share sharing social
     """.split()
 )
-# not "label" (Drupal marks every body field "field--label-hidden") nor "readmore" (a
-# "read more" expander holds the rest of the article)
 # WordPress puts "tag-x" and "category-x" on the article itself: these count only as the last
 # token of a class name ("post-tags", "entry-categories")
 _LAST_TOKENS = frozenset({"tag", "category", "categories", "date", "time"})
