@@ -564,8 +564,10 @@ LD = '<script type="application/ld+json">{{"@type": "{0}", "headline": "Bus cuts
         (LD.format("NewsArticle"), "", "https://x.example/comment/2026/bus-cuts", "opinion"),
         (LD.format("NewsArticle"), "", "https://x.example/2026/bus-cuts", "news"),
         (LD.format("BlogPosting"), "", None, "blog"),
-        ('<meta property="article:section" content="Analysis">', "", None, "analysis"),
-        ("", '<div class="kicker">Analysis</div><h1>Bus cuts</h1>', None, "analysis"),
+        # an analysis is the writer's reading of the news: its claims are theirs
+        ('<meta property="article:section" content="Analysis">', "", None, "opinion"),
+        ("", '<div class="kicker">Analysis</div><h1>Bus cuts</h1>', None, "opinion"),
+        (LD.format("AnalysisNewsArticle"), "", None, "opinion"),
         ("", "<h1><span>Review</span> The new bus station</h1>", None, "review"),
         ("", "", "https://x.example/reviews/bus-station", "review"),
         ("", "<p>Bus cuts</p>", None, "other"),

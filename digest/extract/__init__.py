@@ -52,8 +52,8 @@ class Extracted:
 
     ``author`` is the byline's name(s) only, without "By", role or bio; ``description`` is the
     publisher's own description of the piece (``og:description`` or ``<meta name=description>``,
-    ``""`` when there is none); ``kind`` is ``opinion``, ``analysis``, ``review``, ``news``,
-    ``blog`` or ``other`` (no sign of which).
+    ``""`` when there is none); ``kind`` is ``opinion`` (columns, editorials and analysis too),
+    ``review``, ``news``, ``blog`` or ``other`` (no sign of which).
     """
 
     title: str

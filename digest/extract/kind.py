@@ -1,4 +1,4 @@
-"""Tell what kind of piece a page is: opinion, analysis, review, news, blog or other.
+"""Tell what kind of piece a page is: opinion, review, news, blog or other.
 
 The evidence, most trusted first, each read from the page's own markup or address:
 
@@ -9,8 +9,10 @@ The evidence, most trusted first, each read from the page's own markup or addres
 4. a short visible label next to the headline ("Opinion", "Analysis"), or one prefixed to it
    ("Opinion | ...").
 
-An opinion, analysis or review sign from any source wins over a plain news sign, because many
-outlets mark every page ``NewsArticle`` whatever it holds. ``other`` means nothing told.
+An analysis, a column or an editorial is someone's reading of the news, so it counts as
+``opinion``: its claims are the writer's. An opinion or review sign from any source wins over a
+plain news sign, because many outlets mark every page ``NewsArticle`` whatever it holds.
+``other`` means nothing told.
 """
 
 from __future__ import annotations
@@ -23,17 +25,16 @@ from urllib.parse import urlsplit
 from lxml.html import HtmlElement
 
 OPINION = "opinion"
-ANALYSIS = "analysis"
 REVIEW = "review"
 NEWS = "news"
 BLOG = "blog"
 OTHER = "other"
-_SPECIFIC = (OPINION, ANALYSIS, REVIEW)
+_SPECIFIC = (OPINION, REVIEW)
 
 # schema.org types; the generic Article and WebPage say nothing about the kind
 _SCHEMA_TYPES = {
     "opinionnewsarticle": OPINION,
-    "analysisnewsarticle": ANALYSIS,
+    "analysisnewsarticle": OPINION,
     "reviewnewsarticle": REVIEW,
     "review": REVIEW,
     "criticreview": REVIEW,
@@ -62,7 +63,7 @@ _SECTION_NAMES = {
     "viewpoints": OPINION,
     "perspective": OPINION,
     "perspectives": OPINION,
-    "analysis": ANALYSIS,
+    "analysis": OPINION,
     "review": REVIEW,
     "reviews": REVIEW,
     "news": NEWS,
@@ -88,7 +89,7 @@ def read_kind(
     url: str | None,
     title: str,
 ) -> str:
-    """The kind of piece: ``opinion``, ``analysis``, ``review``, ``news``, ``blog`` or ``other``."""
+    """The kind of piece: ``opinion``, ``review``, ``news``, ``blog`` or ``other``."""
     found = [
         *_from_json_ld(json_ld),
         *_from_meta(meta),

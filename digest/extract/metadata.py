@@ -358,7 +358,7 @@ def _shape_kicker(title: str, tree: HtmlElement) -> str:
     match = _CAPS_KICKER.match(title)
     if not match:
         return ""
-    kicker = match.group(1)
+    kicker = match.group(1).strip()
     body = tree.find("body")
     if body is None:
         return ""
