@@ -570,6 +570,7 @@ LD = '<script type="application/ld+json">{{"@type": "{0}", "headline": "Bus cuts
         (LD.format("AnalysisNewsArticle"), "", None, "opinion"),
         ("", "<h1><span>Review</span> The new bus station</h1>", None, "review"),
         ("", "", "https://x.example/reviews/bus-station", "review"),
+        ("", "", "https://x.example/opinion-pieces/2026/bus-cuts", "opinion"),
         ("", "<p>Bus cuts</p>", None, "other"),
         # a menu link named "Opinion" says nothing about this page; nor does a slug
         ("", '<nav><a href="/opinion">Opinion</a></nav><h1>Bus cuts</h1>', None, "other"),

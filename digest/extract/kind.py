@@ -154,7 +154,16 @@ def _from_url(url: str | None) -> list[str]:
     if not url:
         return []
     segments = [s.lower() for s in urlsplit(url).path.split("/")[:-1] if s]
-    return [_SECTION_NAMES[s] for s in segments if s in _SECTION_NAMES]
+    found = []
+    for segment in segments:
+        if segment in _SECTION_NAMES:
+            found.append(_SECTION_NAMES[segment])
+            continue
+        # "/book-reviews/", "/opinion-pieces/": a word of the segment names the kind
+        found.extend(
+            kind for word in segment.split("-") if (kind := _SECTION_NAMES.get(word)) in _SPECIFIC
+        )
+    return found
 
 
 def _from_labels(tree: HtmlElement) -> list[str]:
