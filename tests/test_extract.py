@@ -8,7 +8,7 @@ import pytest
 from lxml.html import HtmlElement
 
 from digest.extract import Extracted, extract
-from digest.extract.boilerplate import word_key
+from digest.extract.boilerplate import clean_paragraphs, word_key
 from digest.extract.furniture import (
     PageSigns,
     cut_at_end_marker,
@@ -656,3 +656,9 @@ def test_caption_beside_an_image_goes_but_a_paragraph_with_an_icon_stays() -> No
     text = extract(page).text
     assert "Picture: Harbour Board" not in text
     assert "The pier reopens to walkers on Saturday" in text
+
+
+def test_headline_repeated_below_the_masthead_is_dropped_but_not_in_the_article() -> None:
+    title = "Ferry timetable approved"
+    lines = ["Harbour", "News", title, *PROSE, title, PROSE[0]]
+    assert clean_paragraphs(lines, title) == ["Harbour", "News", *PROSE, title, PROSE[0]]

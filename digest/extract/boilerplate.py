@@ -74,6 +74,8 @@ _NOTICE_WORDS = 12
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"\w[.!?…][\"'”’)]*$")
 _MIN_ARTICLE_WORDS = 15
+# a line this long, or one ending as a sentence does, is the article's prose, not a label
+_PROSE_WORDS = 8
 # a line that is one link of up to this many words is a link to elsewhere, not prose
 _LINK_LINE_WORDS = 15
 MENU_ITEM_WORDS = 2
@@ -143,6 +145,7 @@ def clean_paragraphs(
     title_key = word_key(title)
     links = links or set()
     previous = ""
+    prose = False
     for raw in lines:
         line = " ".join(raw.split())
         if not line or is_boilerplate(line):
@@ -154,8 +157,12 @@ def clean_paragraphs(
             continue
         # a repeat right after itself is a caption or teaser shown twice; repeats further apart
         # can be the article's own (a recipe listing the same ingredient on two days)
-        if key == previous or (not kept and _is_title_line(key, title_key)):
+        # the headline repeated above the article, after the masthead and labels if need be
+        if key == previous or (not prose and _is_title_line(key, title_key)):
             continue
+        prose = (
+            prose or len(_WORD.findall(line)) >= _PROSE_WORDS or bool(_SENTENCE_END.search(line))
+        )
         previous = key
         kept.append(line)
     while kept and is_promotion(kept[-1]):
