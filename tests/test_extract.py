@@ -485,6 +485,8 @@ def test_end_marker_needs_prose_before_it_and_a_line_of_its_own() -> None:
     assert cut_at_end_marker(["###", *PROSE]) == ["###", *PROSE]
     sentence = "The season ENDS tonight with the final at the harbour stadium."
     assert cut_at_end_marker([*PROSE, sentence, *PROSE]) == [*PROSE, sentence, *PROSE]
+    # a bare number is a table cell or a score, not the "-30-" convention
+    assert cut_at_end_marker([*PROSE, "30", *PROSE]) == [*PROSE, "30", *PROSE]
 
 
 def test_author_bio_at_either_end_is_dropped_but_not_prose_naming_the_author() -> None:

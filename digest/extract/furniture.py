@@ -74,7 +74,7 @@ _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]」』）]*$")
 _SHORT_LINE_WORDS = 8
 # "ENDS", "- END -", "###", "# # #", "-30-": the press-release convention for "the story ends"
-_END_MARKER = re.compile(r"^[\s*_–—-]*(?:ENDS?|#\s?#\s?#|-?30-?)[\s*_–—-]*$")
+_END_MARKER = re.compile(r"^[\s*_–—-]*(?:ENDS?|#\s?#\s?#|-30-)[\s*_–—-]*$")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _WEEKDAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?"
 _DATE = re.compile(
