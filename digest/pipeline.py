@@ -70,7 +70,7 @@ from digest.store import (
     Summary,
     now_utc,
 )
-from digest.summarize import Summarizer, unsuitable
+from digest.summarize import Summarizer, unsuitable, written_by
 
 log = logging.getLogger(__name__)
 
@@ -357,14 +357,15 @@ def summarise_pending(
             report.errors.append(f"summariser: {exc}")
             log.warning("the summariser failed on %d articles: %s", len(chunk), exc)
             continue
-        for article, bullets in zip(chunk, results, strict=True):
+        for index, (article, bullets) in enumerate(zip(chunk, results, strict=True)):
             if bullets:
                 store.save_summary(
                     Summary(
                         article.content_hash,
                         summarizer.cache_key,
                         summarizer.name,
-                        summarizer.model_id,
+                        # the generative backend names the model of each bullet here
+                        written_by(summarizer, index),
                         tuple(bullets),
                     )
                 )
@@ -473,6 +474,7 @@ def story_of(config: Config, store: SQLiteStore, *articles: Article, rank: int =
         published=local_time_label(min(times), config.digest.timezone),
         reading_minutes=reading_minutes(article.text),
         bullets=summary.bullets if summary else (),
+        written_by=summary.model_id if summary else "",
         excerpt=excerpt,
         note=article.note,
         source_urls=tuple(source_urls),

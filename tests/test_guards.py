@@ -1,0 +1,169 @@
+"""The guards on generated bullets: hostile rewrites are rejected, faithful ones accepted."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.summarize.guards import Rejections, check_bullet, sentence_problem
+from digest.summarize.sentences import split_sentences
+
+ARTICLE = (
+    "Harbour Air will not resume flights to Kestrel Island unless the regional government "
+    "guarantees the safety of its pilots, the airline said on Tuesday. "
+    "The company grounded its six seaplanes in March after a crash that injured two passengers. "
+    "Mayor Lena Ortiz argued that the ban was hurting the island's tourism. "
+    'Ortiz called the decision "a blow to every family on the island." '
+    "Investigators said the crash may have been caused by a faulty fuel pump. "
+    "The airline employs about 40 people on the island, and it has not said when the review "
+    "will end."
+)
+FLIGHTS, GROUNDED, ORTIZ, QUOTE, PUMP, STAFF = split_sentences(ARTICLE)
+
+
+@pytest.mark.parametrize(
+    ("source", "bullet", "category"),
+    [
+        # an invented number, as a word and in digits
+        (GROUNDED, "The company grounded its seven seaplanes in March after a crash.", "number"),
+        (GROUNDED, "The company grounded its 12 seaplanes in March after a crash.", "number"),
+        # a dropped "not" turns the news around; so does an added one
+        (
+            FLIGHTS,
+            "Harbour Air will resume flights to Kestrel Island unless the government guarantees "
+            "pilots' safety, the airline said.",
+            "negation",
+        ),
+        (GROUNDED, "The company has not grounded its six seaplanes since March.", "negation"),
+        # a name that is nowhere in the article
+        (
+            GROUNDED,
+            "The company grounded its six seaplanes in March after a crash near Victoria.",
+            "name",
+        ),
+        # the mayor's opinion given as the digest's own fact
+        (ORTIZ, "The ban was hurting the island's tourism.", "attribution"),
+        # the condition the decision depends on, dropped
+        (
+            FLIGHTS,
+            "Harbour Air will not resume flights to Kestrel Island, the airline said.",
+            "condition",
+        ),
+        # a hedge dropped: a possible cause becomes the cause
+        (PUMP, "Investigators said a faulty fuel pump caused the crash.", "hedge"),
+        (
+            STAFF,
+            "The airline employs 40 people on the island and has not said when the review ends.",
+            "hedge",
+        ),
+        # a quotation altered inside its marks
+        (QUOTE, 'Ortiz called the decision "a blow to the island."', "quotation"),
+        # a date the article does not give
+        (GROUNDED, "The company grounded its six seaplanes yesterday after a crash.", "date"),
+        # a word the sentence does not have: colour the model made up
+        (
+            GROUNDED,
+            "The company grounded its six seaplanes in March after a deadly crash.",
+            "words",
+        ),
+        # a dangling opening pronoun, and over the length limit
+        (
+            GROUNDED,
+            "It grounded its six seaplanes in March after a crash that injured two passengers.",
+            "dangling",
+        ),
+        (FLIGHTS, FLIGHTS, "length"),
+    ],
+)
+def test_hostile_rewrites_are_rejected(source: str, bullet: str, category: str) -> None:
+    reason = check_bullet(bullet, source, ARTICLE, 20)
+    assert reason is not None and reason.split(":")[0] == category, reason
+
+
+@pytest.mark.parametrize(
+    ("source", "bullet"),
+    [
+        (
+            FLIGHTS,
+            "Harbour Air will not resume Kestrel Island flights unless the government guarantees "
+            "its pilots' safety, the airline said.",
+        ),
+        # a name from elsewhere in the article makes the bullet standalone
+        (
+            GROUNDED,
+            "Harbour Air grounded its six seaplanes in March after a crash injured two passengers.",
+        ),
+        # a number in digits for a number word
+        (
+            GROUNDED,
+            "The company grounded 6 seaplanes in March after a crash that injured two passengers.",
+        ),
+        (ORTIZ, "Mayor Lena Ortiz argued the ban was hurting tourism on the island."),
+        (PUMP, "Investigators said a faulty fuel pump may have caused the crash."),
+        (QUOTE, 'Ortiz called the decision "a blow to every family on the island."'),
+    ],
+)
+def test_faithful_paraphrases_are_accepted(source: str, bullet: str) -> None:
+    assert check_bullet(bullet, source, ARTICLE, 20) is None
+
+
+def test_write_mode_checks_markers_against_the_closest_lead_sentence() -> None:
+    lead = " ".join([FLIGHTS, GROUNDED, ORTIZ])
+    # from the lead, faithful
+    assert (
+        check_bullet(
+            "Mayor Lena Ortiz argued the ban was hurting tourism.", lead, ARTICLE, 20, lead=lead
+        )
+        is None
+    )
+    # the same claim as fact: its closest sentence is the mayor's, which had a speaker
+    reason = check_bullet("The ban was hurting the island's tourism.", lead, ARTICLE, 20, lead=lead)
+    assert reason is not None and reason.startswith("attribution")
+    # a word from outside the lead (the fuel pump is further down)
+    reason = check_bullet(
+        "A faulty fuel pump grounded the six seaplanes.", lead, ARTICLE, 20, lead=lead
+    )
+    assert reason is not None and reason.startswith("words")
+
+
+@pytest.mark.parametrize(
+    ("bullet", "category"),
+    [
+        ("He said the plan had failed after two years.", "dangling"),
+        ('"He lied," the mayor said after the council meeting.', "dangling"),
+        ("Their plan failed after two years of delays.", "dangling"),
+        ("Was opened in 1990 and is still run by the family.", "fragment"),
+        ("The rule was written to stop landlords", "fragment"),
+        ("the council approved the budget on Monday.", "fragment"),
+        ("A record harvest for the region this autumn.", "fragment"),
+        ("The council met. It approved the budget.", "fragment"),
+    ],
+)
+def test_sentence_problem_refuses_fragments_and_dangling_openings(
+    bullet: str, category: str
+) -> None:
+    reason = sentence_problem(bullet)
+    assert reason is not None and reason.startswith(category), reason
+
+
+@pytest.mark.parametrize(
+    "bullet",
+    [
+        "The council approved the budget on Monday.",
+        "Martin O'Malley and Jim Webb share little in common.",
+        "Prices rose 4% in May, the fastest rise in a decade.",
+        '"We will rebuild," the mayor said after the flood.',
+    ],
+)
+def test_sentence_problem_accepts_complete_sentences(bullet: str) -> None:
+    assert sentence_problem(bullet) is None
+
+
+def test_rejections_are_counted_by_category() -> None:
+    rejections = Rejections()
+    rejections.add("number: '7' is not in the article", "bullet one")
+    rejections.add("number: '12' is not in the article", "bullet two")
+    rejections.add("negation: 'not' was dropped", "bullet three")
+    rejections.add(None)
+    assert rejections.counts == {"number": 2, "negation": 1}
+    assert rejections.accepted == 1
+    assert rejections.summary() == "1 accepted, 3 rejected (number 2, negation 1)"
