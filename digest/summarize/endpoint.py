@@ -113,6 +113,12 @@ class ChatEndpoint:
     def close(self) -> None:
         self.fetcher.close()
 
+    def __enter__(self) -> ChatEndpoint:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def complete(self, messages: Messages, max_tokens: int) -> str:
         """The model's reply to ``messages``; raises EndpointError once retries are spent."""
         if time.monotonic() < self._down_until:
