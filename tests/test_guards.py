@@ -79,6 +79,14 @@ def test_hostile_rewrites_are_rejected(source: str, bullet: str, category: str) 
     assert reason is not None and reason.split(":")[0] == category, reason
 
 
+def test_a_self_description_is_not_given_as_fact() -> None:
+    source = "The Elm Park zoo, which bills itself as the oldest in the state, reopened on Monday."
+    reason = check_bullet("The Elm Park zoo is the oldest in the state.", source, source, 20)
+    assert reason is not None and reason.startswith("attribution")
+    kept = "The Elm Park zoo, which bills itself as the oldest in the state, reopened."
+    assert check_bullet(kept, source, source, 20) is None
+
+
 @pytest.mark.parametrize(
     ("source", "bullet"),
     [
@@ -131,6 +139,7 @@ def test_write_mode_checks_markers_against_the_closest_lead_sentence() -> None:
         ("He said the plan had failed after two years.", "dangling"),
         ('"He lied," the mayor said after the council meeting.', "dangling"),
         ("Their plan failed after two years of delays.", "dangling"),
+        ("It's now classified as a tropical storm by the weather service.", "dangling"),
         ("Was opened in 1990 and is still run by the family.", "fragment"),
         ("The rule was written to stop landlords", "fragment"),
         ("the council approved the budget on Monday.", "fragment"),

@@ -87,7 +87,8 @@ _ATTRIBUTION = frozenset(
     insisted warn warns warned believe believes believed think thinks thought allege alleges
     alleged accuse accuses accused suggest suggests suggested write writes wrote contend contends
     contended maintain maintains maintained assert asserts asserted predict predicts predicted
-    according""".split()
+    according bill bills billed tout touts touted describe describes described promise promises
+    promised""".split()
 )
 _STOPWORDS = frozenset(
     """a an the and or but of to in on at for with from by as is are was were be been being has
@@ -151,8 +152,9 @@ def sentence_problem(bullet: str) -> str | None:
         return "fragment: no verb"
     if tokens[0].lower() in _AUXILIARIES and not text.rstrip("\"'”’)").endswith("?"):
         return f"fragment: opens with {tokens[0]!r}, a verb without its subject"
-    quoted_speaker = text[0] in '"“' and tokens[0].lower() in ("i", "we", "our", "my")
-    if tokens[0].lower() in _PRONOUN_OPENINGS and not quoted_speaker:
+    opening = re.sub(r"['’](?:s|re|ll|ve|d)$", "", tokens[0].lower())  # "It's", "They're"
+    quoted_speaker = text[0] in '"“' and opening in ("i", "we", "our", "my")
+    if opening in _PRONOUN_OPENINGS and not quoted_speaker:
         return f"dangling: opens with {tokens[0]!r}, which nothing resolves"
     return None
 
