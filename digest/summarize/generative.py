@@ -43,8 +43,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PROMPT_VERSION = 1
-REWRITE_INPUT = "sentence"
+PROMPT_VERSION = 2
 MODES = ("rewrite", "write")
 LEAD_SENTENCES = 8  # write mode: what the model reads, and where its words must come from
 TOKENS_PER_WORD = 2.0  # generous: a bullet that runs over is cut off, then fails the guards
@@ -57,6 +56,15 @@ _REWRITE_SYSTEM = (
     "words such as not, never, if, unless, may and allegedly. If someone said or claimed it, "
     "keep who said it. Replace an opening pronoun with the name it stands for. Reply with the "
     "bullet only."
+)
+# One worked example: a small model imitates an example far better than it follows instructions
+# (shorter, the opening phrase dropped, the speaker and the number kept).
+_REWRITE_EXAMPLE = (
+    "Article title: Port strike ends\n"
+    "Sentence to rewrite: After three weeks of talks, dock workers in the port of Tamsin voted on "
+    "Friday to end a strike that had stranded 40 ships, union leaders said.",
+    "Tamsin dock workers voted on Friday to end a strike that stranded 40 ships, union leaders "
+    "said.",
 )
 _WRITE_SYSTEM = (
     "You edit a news digest. Write {bullets} bullets that state the main news of the article "
@@ -124,9 +132,7 @@ class GenerativeSummarizer:
                 for i, bullets in enumerate(fallback)
                 for j, bullet in enumerate(bullets)
             ]
-            prompts = [
-                self._rewrite_prompt(titles[i], source, fallback[i][j]) for i, j, source in jobs
-            ]
+            prompts = [self._rewrite_prompt(titles[i], source) for i, _, source in jobs]
             replies = self.generator.generate(prompts, self._max_tokens(1))
             drafts: list[list[str | None]] = [[None] * len(bullets) for bullets in fallback]
             sources: list[list[str]] = [[""] * len(bullets) for bullets in fallback]
@@ -190,10 +196,8 @@ class GenerativeSummarizer:
                 authors.append(self.extractive.model_id)
         return bullets, authors
 
-    def _rewrite_prompt(self, title: str, source: tuple[str, str], bullet: str) -> Messages:
+    def _rewrite_prompt(self, title: str, source: tuple[str, str]) -> Messages:
         before, sentence = source
-        if REWRITE_INPUT == "bullet":
-            sentence = bullet
         context = f"Article title: {title}\n" if title.strip() else ""
         if before:
             context += f"Previous sentence: {before}\n"
@@ -202,6 +206,8 @@ class GenerativeSummarizer:
                 "role": "system",
                 "content": _REWRITE_SYSTEM.format(max_words=self.settings.max_words),
             },
+            {"role": "user", "content": _REWRITE_EXAMPLE[0]},
+            {"role": "assistant", "content": _REWRITE_EXAMPLE[1]},
             {"role": "user", "content": f"{context}Sentence to rewrite: {sentence}"},
         ]
 
