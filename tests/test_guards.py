@@ -79,6 +79,54 @@ def test_hostile_rewrites_are_rejected(source: str, bullet: str, category: str) 
     assert reason is not None and reason.split(":")[0] == category, reason
 
 
+SANDERS = (
+    "Deion Sanders is not one to hold back. The NFL legend called out Deion Sanders Jr. on "
+    'Twitter for saying he only eats "hood doughnuts." Sanders followed it up with a tweet '
+    'that included the hashtags #versacesheets and #Trustfund. "The rubber insulation is on '
+    'fire," Tass reported.'
+)
+
+
+@pytest.mark.parametrize(
+    ("bullet", "category"),
+    [
+        # who did what to whom, swapped: the son becomes the one who called out
+        (
+            'Deion Sanders Jr. called out Deion Sanders for saying he only eats "hood doughnuts."',
+            "roles",
+        ),
+        # a quotation given as the digest's own words (the speaker kept, the marks dropped)
+        ("The rubber insulation is on fire, Tass reported.", "quotation"),
+        # a word altered into another one
+        ("Sanders followed it up with a tweet with the hashtag #versaillesheets.", "words"),
+    ],
+)
+def test_changed_roles_quotes_and_words_are_rejected(bullet: str, category: str) -> None:
+    source = min(
+        split_sentences(SANDERS),
+        key=lambda s: -len(set(bullet.lower().split()) & set(s.lower().split())),
+    )
+    reason = check_bullet(bullet, source, SANDERS, 20)
+    assert reason is not None and reason.startswith(category), (reason, source)
+
+
+@pytest.mark.parametrize(
+    "bullet",
+    [
+        # the description resolved to the name it stands for
+        'Deion Sanders called out Deion Sanders Jr. for saying he only eats "hood doughnuts."',
+        '"The rubber insulation is on fire," Tass reported.',
+        "Sanders followed it up with a tweet that included the hashtag #versacesheets.",
+    ],
+)
+def test_resolved_subjects_and_kept_quotes_are_accepted(bullet: str) -> None:
+    source = min(
+        split_sentences(SANDERS),
+        key=lambda s: -len(set(bullet.lower().split()) & set(s.lower().split())),
+    )
+    assert check_bullet(bullet, source, SANDERS, 20) is None
+
+
 def test_a_self_description_is_not_given_as_fact() -> None:
     source = "The Elm Park zoo, which bills itself as the oldest in the state, reopened on Monday."
     reason = check_bullet("The Elm Park zoo is the oldest in the state.", source, source, 20)

@@ -39,7 +39,7 @@ from digest.summarize.guards import (
 from digest.summarize.sentences import split_sentences, words
 
 if TYPE_CHECKING:
-    from digest.summarize import SummarizerSettings
+    from digest.summarize import Context, SummarizerSettings
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ PROMPT_VERSION = 2
 MODES = ("rewrite", "write")
 LEAD_SENTENCES = 8  # write mode: what the model reads, and where its words must come from
 TOKENS_PER_WORD = 2.0  # generous: a bullet that runs over is cut off, then fails the guards
+VOICED_KINDS = ("opinion", "review")  # pieces whose bullets give the author's view as theirs
 SIMILAR = 0.5  # content-word overlap (Jaccard) at which two bullets say the same thing
 
 _REWRITE_SYSTEM = (
@@ -120,16 +121,26 @@ class GenerativeSummarizer:
         self.authors: list[list[str]] = []
 
     def summarize(
-        self, texts: Sequence[str], titles: Sequence[str] | None = None
+        self,
+        texts: Sequence[str],
+        titles: Sequence[str] | None = None,
+        contexts: Sequence[Context] | None = None,
     ) -> list[list[str]]:
         """One list of bullets per text: each the model's, where it passed the guards, else the
-        extractive bullet. ``authors`` then says which model wrote each bullet."""
+        extractive bullet. ``authors`` then says which model wrote each bullet.
+
+        Opinion pieces and reviews keep their extractive bullets: those give the view to its
+        author ("The writer argues ..."), which no guard can check a model's rewrite for.
+        """
         titles = list(titles) if titles is not None else [""] * len(texts)
-        fallback = self.extractive.summarize(texts, titles)
+        fallback = self.extractive.summarize(texts, titles, contexts)
+        kinds = [context.kind for context in contexts] if contexts else [""] * len(texts)
+        voiced = {i for i, kind in enumerate(kinds) if kind in VOICED_KINDS}
         if self.settings.mode == "rewrite":
             jobs = [
                 (i, j, source_sentence(bullet, texts[i]))
                 for i, bullets in enumerate(fallback)
+                if i not in voiced
                 for j, bullet in enumerate(bullets)
             ]
             prompts = [self._rewrite_prompt(titles[i], source) for i, _, source in jobs]
@@ -141,12 +152,14 @@ class GenerativeSummarizer:
                 sources[i][j] = source[1]
         else:
             leads = [" ".join(split_sentences(text)[:LEAD_SENTENCES]) for text in texts]
-            prompts = [self._write_prompt(t, lead) for t, lead in zip(titles, leads, strict=True)]
+            todo = [i for i in range(len(texts)) if i not in voiced]
+            prompts = [self._write_prompt(titles[i], leads[i]) for i in todo]
             replies = self.generator.generate(prompts, self._max_tokens(self.settings.bullets))
-            drafts = [
-                list[str | None](_lines(reply)[: self.settings.bullets]) if reply else []
-                for reply in replies
-            ]
+            drafts = [[] for _ in texts]
+            for i, reply in zip(todo, replies, strict=True):
+                drafts[i] = list[str | None](
+                    _lines(reply)[: self.settings.bullets] if reply else []
+                )
             sources = [[lead] * self.settings.bullets for lead in leads]
         results: list[list[str]] = []
         self.authors = []

@@ -15,8 +15,13 @@ against the article before it is used, whatever model wrote it (in process or be
     negation      a negation in the source survives; none is added
     condition     "unless", "if", "until", "except" ... in the source survive
     hedge         "may", "allegedly", "at least", "about" ... in the source survive
-    attribution   a claim the source attributes ("X said", "according to X") keeps a speaker
-    quotation     words inside quotation marks occur in the article exactly
+    attribution   a claim the source attributes ("X said", "according to X", "bills itself as")
+                  keeps a speaker
+    roles         the subject comes from the source's subject, or names who its pronoun or
+                  description stood for, and is nobody the source gives another role ("X called
+                  out Y" never becomes "Y called out X")
+    quotation     words inside quotation marks occur in the article exactly, and words the source
+                  quotes keep their quotation marks
 
 :func:`check_bullet` returns the first reason a bullet fails, or None. The reason's first word
 (before the colon) is the category counted in :class:`Rejections`.
@@ -33,7 +38,7 @@ from digest.summarize.sentences import count_words, split_sentences, words
 
 logger = logging.getLogger(__name__)
 
-GUARDS_VERSION = 1
+GUARDS_VERSION = 2
 
 _NUMBER_WORDS = {
     "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
@@ -122,6 +127,7 @@ _DETERMINERS = frozenset("a an the this that these those his her its their our m
 _END = re.compile(r"[.!?][\"'”’)]*$")
 _QUOTED = re.compile(r"[\"“]([^\"”]{3,})[\"”]")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+_QUOTE_MARKS = frozenset('"“”')
 
 
 def sentence_problem(bullet: str) -> str | None:
@@ -229,7 +235,69 @@ def check_bullet(
     reference = source
     if lead or len(split_sentences(source)) > 1:
         reference = _closest_sentence(bullet, split_sentences(lead or source))
-    return _marker_problem(bullet, reference)
+    return _marker_problem(bullet, reference) or _role_problem(bullet, reference)
+
+
+def _subject(text: str) -> list[str]:
+    """The words before the first verb: the subject, as far as a verb can be spotted."""
+    tokens = words(text)
+    for position, (before, token) in enumerate(zip(["", *tokens], tokens, strict=False)):
+        # "The NFL legend": after a determiner, a name is a modifier and the next word its noun;
+        # so after another capitalised word ("(CNN)Blues legend"); and a capitalised first word
+        # may be no name at all
+        modifier = position == 1 or (
+            position >= 2
+            and (tokens[position - 2].lower() in _DETERMINERS or tokens[position - 2][0].isupper())
+        )
+        if modifier and before[:1].isupper() and not _is_verb("", token):
+            continue
+        if _is_verb(before, token):
+            return tokens[:position]
+    return tokens
+
+
+def _role_problem(bullet: str, source: str) -> str | None:
+    """Whether the bullet changed who does what: its subject must come from the source's subject,
+    or name who a pronoun or a description ("The NFL legend") in that place stood for, and that
+    name may not be one the source gives another role ("X called out Y" is not "Y called out X").
+    Also, words the source quotes keep their quotation marks (no quote becomes the digest's own
+    words)."""
+    for quoted in _QUOTED.findall(source):
+        opening = " ".join(quoted.split()[:4]).lower()
+        if (
+            len(quoted.split()) >= 4
+            and opening in bullet.lower()
+            and not _QUOTE_MARKS & set(bullet)
+        ):
+            return "quotation: a quotation lost its quotation marks"
+    mine = [t for t in _subject(bullet) if t.lower() not in _STOPWORDS]
+    theirs = _subject(source)
+    known = {_stem(t.lower()) for t in theirs}
+    if all(_stem(t.lower()) in known for t in mine):
+        return None
+    # "He", "The NFL legend": a pronoun, or a description whose head is a common noun
+    by_reference = bool(theirs) and (
+        theirs[0].lower() in _PRONOUN_OPENINGS
+        or (
+            theirs[0].lower() in ("the", "this", "that")
+            and len(theirs) <= 4
+            and theirs[-1].islower()
+        )
+    )
+    if by_reference and all(t[0].isupper() for t in mine):
+        # the name must be someone other than those the source names in other roles
+        rest = words(source)[len(theirs) :]
+        runs, run = set(), []
+        for token in [*rest, ""]:
+            if token[:1].isupper():
+                run.append(token)
+            elif run:
+                runs.add(" ".join(run))
+                run = []
+        if " ".join(mine) not in runs:
+            return None
+        return f"roles: {' '.join(mine)!r} has another role in the source"
+    return f"roles: the subject {' '.join(mine)!r} is not the source's"
 
 
 def _marker_problem(bullet: str, source: str) -> str | None:
@@ -302,10 +370,12 @@ def _stem(token: str) -> str:
 
 
 def _related(a: str, b: str) -> bool:
-    """Two stems of one word ("arrest", "arrests", "arrested" reduce alike; "decid" and
-    "decision" share their first five letters)."""
-    shortest = min(len(a), len(b))
-    return shortest >= 5 and a[:5] == b[:5] and abs(len(a) - len(b)) <= 3
+    """Two forms of one word the stemmer missed ("reporter", "reporting"): they differ only in
+    their last three letters at most ("versaillesheets" is not "versacesheets")."""
+    shared = 0
+    while shared < min(len(a), len(b)) and a[shared] == b[shared]:
+        shared += 1
+    return shared >= 4 and shared >= max(len(a), len(b)) - 3
 
 
 def content_words(text: str) -> set[str]:
