@@ -16,8 +16,13 @@ from pathlib import Path
 import pytest
 
 from digest.errors import ConfigError, ModelUnavailableError
-from digest.summarize import BACKENDS, SummarizerSettings, load_summarizer, unsuitable
-from digest.summarize import Context, grammar
+from digest.summarize import (
+    BACKENDS,
+    SummarizerSettings,
+    grammar,
+    load_summarizer,
+    unsuitable,
+)
 from digest.summarize.bullets import select_bullets
 from digest.summarize.sentences import split_sentences, words
 
@@ -63,7 +68,10 @@ REPEATED = (
 
 
 def _bullet_ok(bullet: str, max_words: int = 20) -> bool:
-    return len(bullet.split()) <= max_words and grammar.judge(grammar.parse([bullet])[0]).reason is None
+    return (
+        len(bullet.split()) <= max_words
+        and grammar.judge(grammar.parse([bullet])[0]).reason is None
+    )
 
 
 # ---- settings and registry
