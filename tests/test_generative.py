@@ -66,11 +66,8 @@ def settings(**changes: Any) -> SummarizerSettings:
 
 
 REWRITES = {
-    # faithful: keeps the negation, the condition and the speaker
-    "Harbour Air will not resume": (
-        "Harbour Air will not resume Kestrel Island flights unless the government guarantees "
-        "its pilots' safety, the airline said."
-    ),
+    # faithful: keeps the speaker and the hedge
+    "Investigators said": "Investigators said a faulty fuel pump may have caused the crash.",
     # an invented number
     "grounded its six seaplanes": (
         "The company grounded its seven seaplanes in March after a crash that injured two passengers."
@@ -86,24 +83,24 @@ def scripted(sentence: str) -> str | None:
 
 def test_rewrite_keeps_guarded_rewrites_and_falls_back_on_the_rest(summarizer: Any) -> None:
     extractive = summarizer.summarize([ARTICLE])[0]
-    assert [b.split()[:3] for b in extractive] == [
-        ["Harbour", "Air", "will"],
-        ["The", "company", "grounded"],
-        ["Mayor", "Lena", "Ortiz"],
+    assert [b.split()[:2] for b in extractive] == [
+        ["The", "company"],
+        ["Mayor", "Lena"],
+        ["Investigators", "said"],
     ]  # what the rewrites below were written for
     model = ScriptedModel(scripted)
     generative = GenerativeSummarizer(settings(), generator=model, extractive=summarizer)
-    [bullets] = generative.summarize([ARTICLE], ["Harbour Air keeps its seaplanes grounded"])
-    assert bullets == [REWRITES["Harbour Air will not resume"], extractive[1], extractive[2]]
-    assert generative.authors == [["scripted-model", EXTRACTIVE, EXTRACTIVE]]
-    assert written_by(generative, 0) == (f"scripted-model (bullet 1); {EXTRACTIVE} (bullets 2, 3)")
+    [bullets] = generative.summarize([ARTICLE])
+    assert bullets == [extractive[0], extractive[1], REWRITES["Investigators said"]]
+    assert generative.authors == [[EXTRACTIVE, EXTRACTIVE, "scripted-model"]]
+    assert written_by(generative, 0) == f"{EXTRACTIVE} (bullets 1, 2); scripted-model (bullet 3)"
     assert dict(generative.rejections.counts) == {"number": 1, "attribution": 1}
     assert generative.rejections.accepted == 1
-    # the model saw the whole sentence, with the article's title, and was asked for facts only
-    first = model.prompts[0]
-    assert "the airline said on Tuesday" in first[-1]["content"]
-    assert "Harbour Air keeps its seaplanes grounded" in first[-1]["content"]
-    assert "only facts stated in the sentence" in first[0]["content"]
+    # the model saw the whole sentence, and the one before it, and was asked for facts only
+    [last] = [p for p in model.prompts if "Investigators" in p[-1]["content"]]
+    assert "Sentence to rewrite: Investigators said the crash may have" in last[-1]["content"]
+    assert 'Previous sentence: Ortiz called the decision "a blow' in last[-1]["content"]
+    assert "only facts stated in the sentence" in last[0]["content"]
 
 
 def test_an_unchanged_or_failed_rewrite_leaves_the_extractive_bullet(summarizer: Any) -> None:
@@ -117,10 +114,11 @@ def test_an_unchanged_or_failed_rewrite_leaves_the_extractive_bullet(summarizer:
 
 
 def test_write_mode_guards_each_bullet_and_fills_from_the_extractive(summarizer: Any) -> None:
-    extractive = summarizer.summarize([ARTICLE])[0]
+    title = "Harbour Air keeps its seaplanes grounded"
+    extractive = summarizer.summarize([ARTICLE], [title])[0]
     reply = "\n".join(
         [
-            "- Mayor Lena Ortiz argued the flight ban was hurting the island's tourism.",
+            "- Investigators said a faulty fuel pump may have caused the crash.",
             "- Harbour Air has grounded all 14 of its seaplanes.",  # invented number
             "- Harbour Air will not resume flights to Kestrel Island unless the government "
             "guarantees pilots' safety, the airline said.",
@@ -131,14 +129,15 @@ def test_write_mode_guards_each_bullet_and_fills_from_the_extractive(summarizer:
         model_id = "writer"
 
         def generate(self, conversations: Sequence[Messages], max_tokens: int) -> list[str | None]:
-            assert "Article: Harbour Air will not resume" in conversations[0][-1]["content"]
+            prompt = conversations[0][-1]["content"]
+            assert prompt.startswith(f"Title: {title}\nArticle: Harbour Air will not resume")
             return [reply] * len(conversations)
 
     generative = GenerativeSummarizer(
         settings(mode="write"), generator=Writer(), extractive=summarizer
     )
-    [bullets] = generative.summarize([ARTICLE])
-    assert bullets[0].startswith("Mayor Lena Ortiz argued the flight ban")
+    [bullets] = generative.summarize([ARTICLE], [title])
+    assert bullets[0].startswith("Investigators said a faulty fuel pump may")
     assert bullets[1] == extractive[1]
     assert bullets[2].startswith("Harbour Air will not resume flights")
     assert generative.authors == [["writer", EXTRACTIVE, "writer"]]
