@@ -53,7 +53,10 @@ def test_complete_statements_are_accepted(sentence: str) -> None:
         ("I think the council has made a serious mistake with the ferry plan.", "first or second"),
         ("Reporter Sam Hale contributed to this report from the harbour office.", "furniture"),
         ("Photo: the harbour at dawn, taken from the lighthouse by Sam Hale.", "furniture"),
-        ('"We are not going to let the island be cut off again this winter," Okoro said.', "quotation"),
+        (
+            '"We are not going to let the island be cut off again this winter," Okoro said.',
+            "quotation",
+        ),
         ("The harbour master explains.", "attribution"),
         ("The second was in September after the storms had passed.", "names nothing"),
         ("The harbour board approved a new ferry timetable for the winter months", "full stop"),
@@ -129,7 +132,10 @@ def test_nothing_inside_quotation_marks_is_deleted() -> None:
         'from the very first day" at a meeting of the island council on Tuesday evening.'
     )
     bullet = shorten(sentence, max_words=40)
-    assert bullet is not None and "a disaster, which nobody here wanted, from the very first day" in bullet
+    assert (
+        bullet is not None
+        and "a disaster, which nobody here wanted, from the very first day" in bullet
+    )
     assert shorten(sentence, max_words=20) is None
 
 
@@ -150,10 +156,11 @@ def test_six_and_five_are_alike() -> None:
 
 def test_a_dateline_is_cut_and_a_name_is_not() -> None:
     assert strip_dateline("LAGOS — The port reopened on Monday.") == "The port reopened on Monday."
+    assert strip_dateline("SIOUX FALLS, S.D. – The plant closed.") == "The plant closed."
     assert (
-        strip_dateline("SIOUX FALLS, S.D. – The plant closed.") == "The plant closed."
+        strip_dateline("Mr Okoro — the chair — spoke first.")
+        == "Mr Okoro — the chair — spoke first."
     )
-    assert strip_dateline("Mr Okoro — the chair — spoke first.") == "Mr Okoro — the chair — spoke first."
 
 
 # ---- pronouns
@@ -161,13 +168,20 @@ def test_a_dateline_is_cut_and_a_name_is_not() -> None:
 
 def test_an_opening_he_is_resolved_to_the_person_just_named() -> None:
     previous = ("Harbour master Jane Okoro closed the north pier to all traffic on Monday.",)
-    bullet = shorten("She said the pier would stay closed until the storm damage is repaired.", previous=previous)
-    assert bullet == "Jane Okoro said the pier would stay closed until the storm damage is repaired."
+    bullet = shorten(
+        "She said the pier would stay closed until the storm damage is repaired.", previous=previous
+    )
+    assert (
+        bullet == "Jane Okoro said the pier would stay closed until the storm damage is repaired."
+    )
 
 
 def test_an_opening_he_is_refused_when_two_people_could_be_meant() -> None:
     previous = ("Jane Okoro met Tom Reyes at the north pier to discuss the storm damage.",)
-    assert shorten("She said the pier would stay closed for at least a month.", previous=previous) is None
+    assert (
+        shorten("She said the pier would stay closed for at least a month.", previous=previous)
+        is None
+    )
 
 
 def test_an_opening_he_is_refused_with_nothing_before_it() -> None:

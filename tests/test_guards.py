@@ -83,7 +83,7 @@ SANDERS = (
     "Deion Sanders is not one to hold back. The NFL legend called out Deion Sanders Jr. on "
     'Twitter for saying he only eats "hood doughnuts." Sanders followed it up with a tweet '
     'that included the hashtags #versacesheets and #Trustfund. "The rubber insulation is on '
-    'fire," Tass reported.'
+    'fire," Tass reported. One form of service is "nail and mail," Tass reported.'
 )
 
 
@@ -97,6 +97,10 @@ SANDERS = (
         ),
         # a quotation given as the digest's own words (the speaker kept, the marks dropped)
         ("The rubber insulation is on fire, Tass reported.", "quotation"),
+        # scare quotes dropped, and a named speaker turned into "he"
+        ("One form of service is nail and mail, Tass reported.", "quotation"),
+        ('"The rubber insulation is on fire," he reported.', "dangling"),
+        ("Sanders followed it up with a tweet, he said.", "dangling"),
         # a word altered into another one
         ("Sanders followed it up with a tweet with the hashtag #versaillesheets.", "words"),
     ],
@@ -117,6 +121,7 @@ def test_changed_roles_quotes_and_words_are_rejected(bullet: str, category: str)
         'Deion Sanders called out Deion Sanders Jr. for saying he only eats "hood doughnuts."',
         '"The rubber insulation is on fire," Tass reported.',
         "Sanders followed it up with a tweet that included the hashtag #versacesheets.",
+        'One form of service is "nail and mail," Tass reported.',
     ],
 )
 def test_resolved_subjects_and_kept_quotes_are_accepted(bullet: str) -> None:
@@ -125,6 +130,14 @@ def test_resolved_subjects_and_kept_quotes_are_accepted(bullet: str) -> None:
         key=lambda s: -len(set(bullet.lower().split()) & set(s.lower().split())),
     )
     assert check_bullet(bullet, source, SANDERS, 20) is None
+
+
+def test_a_subject_keeps_its_article() -> None:
+    source = "Recently, a New York judge allowed divorce papers to be served via Facebook."
+    bare = "New York judge allowed divorce papers to be served via Facebook."
+    reason = check_bullet(bare, source, source, 20)
+    assert reason is not None and reason.startswith("fragment")
+    assert check_bullet(f"A {bare}", source, source, 20) is None
 
 
 def test_a_self_description_is_not_given_as_fact() -> None:

@@ -38,7 +38,7 @@ from digest.summarize.sentences import count_words, split_sentences, words
 
 logger = logging.getLogger(__name__)
 
-GUARDS_VERSION = 2
+GUARDS_VERSION = 3
 
 _NUMBER_WORDS = {
     "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
@@ -128,6 +128,7 @@ _END = re.compile(r"[.!?][\"'”’)]*$")
 _QUOTED = re.compile(r"[\"“]([^\"”]{3,})[\"”]")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _QUOTE_MARKS = frozenset('"“”')
+_PERSONAL = frozenset("he she they him her them his hers their theirs".split())
 
 
 def sentence_problem(bullet: str) -> str | None:
@@ -263,17 +264,25 @@ def _role_problem(bullet: str, source: str) -> str | None:
     Also, words the source quotes keep their quotation marks (no quote becomes the digest's own
     words)."""
     for quoted in _QUOTED.findall(source):
-        opening = " ".join(quoted.split()[:4]).lower()
-        if (
-            len(quoted.split()) >= 4
-            and opening in bullet.lower()
-            and not _QUOTE_MARKS & set(bullet)
-        ):
-            return "quotation: a quotation lost its quotation marks"
-    mine = [t for t in _subject(bullet) if t.lower() not in _STOPWORDS]
+        phrase = " ".join(quoted.split()).rstrip(".,!?").lower()
+        opening = " ".join(phrase.split()[:4])
+        if len(phrase.split()) >= 2 and opening in bullet.lower():
+            if not any(f"{mark}{opening}" in bullet.lower() for mark in _QUOTE_MARKS):
+                return f"quotation: {quoted!r} lost its quotation marks"
+    new = {t for t in _lowered(bullet) if t in _PERSONAL} - set(_lowered(source))
+    if new:
+        return f"dangling: {sorted(new)[0]!r} stands for a name the source gave"
+    subject = _subject(bullet)
+    mine = [t for t in subject if t.lower() not in _STOPWORDS]
     theirs = _subject(source)
     known = {_stem(t.lower()) for t in theirs}
     if all(_stem(t.lower()) in known for t in mine):
+        articles = ("a", "an", "the")
+        dropped = any(t.lower() in articles for t in theirs) and not any(
+            t.lower() in articles for t in subject
+        )
+        if dropped and subject and subject[-1].islower():
+            return "fragment: the subject lost its article ('New York judge issued')"
         return None
     # "He", "The NFL legend": a pronoun, or a description whose head is a common noun
     by_reference = bool(theirs) and (
@@ -325,6 +334,10 @@ def _marker_problem(bullet: str, source: str) -> str | None:
         around = out[:position] + out[position + 1 : position + 5]
         if not any(t not in _STOPWORDS for t in around):
             return "attribution: the claim has no speaker"
+        # "..., he said.": a speaker who is only a pronoun is nobody to the reader
+        beside = out[position - 1 : position] + out[position + 1 : position + 2]
+        if any(t in ("he", "she", "they") for t in beside):
+            return f"dangling: the speaker is only {out[position - 1]!r}"
     return None
 
 
