@@ -16,10 +16,11 @@ against the article before it is used, whatever model wrote it (in process or be
     condition     "unless", "if", "until", "except" ... in the source survive
     hedge         "may", "allegedly", "at least", "about" ... in the source survive
     attribution   a claim the source attributes ("X said", "according to X", "bills itself as")
-                  keeps a speaker
-    roles         the subject comes from the source's subject, or names who its pronoun or
-                  description stood for, and is nobody the source gives another role ("X called
-                  out Y" never becomes "Y called out X")
+                  keeps a speaker, and one the reader knows (not only "he said"); no personal
+                  pronoun the source did not have stands in for a name
+    roles         the subject comes from the source's subject (keeping its article), or names
+                  who its pronoun or description stood for, and is nobody the source gives another
+                  role ("X called out Y" never becomes "Y called out X")
     quotation     words inside quotation marks occur in the article exactly, and words the source
                   quotes keep their quotation marks
 
