@@ -18,8 +18,8 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from datetime import date as Date
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -352,9 +352,11 @@ def local_time_label(iso: str, timezone: str) -> str:
     """A stored UTC timestamp as short local time for display ('07:45'), '' if unparsable."""
     try:
         moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return ""
-    local = moment.astimezone(ZoneInfo(timezone))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        local = moment.astimezone(ZoneInfo(timezone))
+    except (ValueError, OverflowError):
+        return ""  # unreadable, or out of range in this zone (year 1 west of UTC): never raises
     return f"{local:%a} {local:%H:%M}"
 
 

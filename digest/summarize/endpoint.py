@@ -96,11 +96,13 @@ class ChatEndpoint:
         self.concurrency = max(1, concurrency)
         self.sleep = sleep
         key = os.environ.get(API_KEY_ENV, "") if api_key is None else api_key
-        # The user named this host: it is allowed even on a private or loopback address.
+        # The user named this host and port: allowed even on a private or loopback address.
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        port = parts.port or (443 if parts.scheme == "https" else 80)
         self.fetcher = HttpFetcher(
             user_agent="digest/0.1 (generative summariser)",
             timeout=timeout,
-            allow_hosts=[parts.hostname],
+            allow_hosts=[f"{host}:{port}"],
             concurrency=self.concurrency,
             resolve=resolve,
         )
@@ -167,7 +169,7 @@ class ChatEndpoint:
 
     def _post(self, body: dict[str, Any]) -> str:
         try:
-            response = self.fetcher.client.post(self.url, json=body, headers=self.headers)
+            response = self.fetcher.post_json(self.url, body, headers=self.headers, source=self.url)
         except httpx.TimeoutException:
             raise _Retryable(f"no answer within {self.timeout:g} s") from None
         except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as error:

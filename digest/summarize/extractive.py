@@ -1,25 +1,29 @@
-"""The extractive backend, the embedded default: the article's most central statements, shortened.
+"""The extractive backend, the embedded default: the article's most central statements that the
+grammar accepts.
 
 Candidates come from the lead section (the first ``WINDOW`` sentences, at most ``MAX_CANDIDATES``
-bullets in article order): each sentence that the post-processing can shorten into a bullet, and
-each clause inside one that states a fact on its own (``clause_bullets``: the news of "fans were
-upset on Tuesday after star X announced she will leave" is the clause after "after"). Each
-candidate is embedded as the reader will see it, with the packaged all-MiniLM-L6-v2 model (the
-process's shared encoder, see ``digest.embed``). A bullet scores by
+bullets in article order), all parsed in one batch: each sentence that
+:mod:`digest.summarize.grammar` accepts, shortened to ``max_words`` by the deletions it allows, and
+each clause inside one that states a fact on its own (see ``bullets.candidates``). Each candidate is
+embedded as the reader will see it, with the packaged all-MiniLM-L6-v2 model (the process's shared
+encoder, see ``digest.embed``). A bullet scores by
 
-- its cosine to the centre of the candidates (plus the title, when there is one): what the lead
-  section keeps saying is what the article is about;
+- its cosine to the article's centre: the mean of the candidates, pulled towards the headline and
+  the publisher's own description (``og:description``, a summary box), which say what the piece is
+  about better than a scene-setting opening does;
 - a prior for its position, since news puts what matters first;
 - how much of the article's recurring vocabulary it carries: pairs of adjacent content words the
   article repeats ("oil leak", "Nina Dobrev") name what the story is about;
-- small penalties for an opening pronoun or quotation, which need context a bullet lacks.
+- small penalties for a subject that names nobody ("The company said ...") and for a shortened
+  sentence against an equally good whole one.
 
-Picking is maximal marginal relevance, so each further bullet must add something new; the bullets
-are then shown in article order.
+Picking is maximal marginal relevance, so each further bullet must add something new; when no
+bullet carries the article's main name (the headline's name the text repeats most), the weakest one
+gives way to the best that does. The bullets are shown in article order; an opinion piece's or a
+review's are attributed to the author from its byline.
 
-Speed: only the candidates are embedded (the rest of the article is read for its vocabulary, not
-embedded), in one encode call per batch of articles, strings sorted by length so little padding
-is computed, at most ``MAX_TOKENS`` tokens each; ``quantize`` adds dynamic int8 on CPU.
+Speed: only the candidates are embedded, in one encode call per batch of articles, at most
+``MAX_TOKENS`` tokens each; the parse skips the entity recogniser; ``quantize`` adds dynamic int8.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,6 +43,7 @@ from digest.errors import SummarizeError
 from digest.summarize import grammar
 from digest.summarize.bullets import (
     Candidate,
+    candidate_of,
     candidates,
     content_words,
     is_near_duplicate,
@@ -132,15 +138,30 @@ class ExtractiveSummarizer:
     def _candidates(
         self, texts: Sequence[str], contexts: Sequence[Context]
     ) -> list[list[Candidate]]:
-        """Each article's candidate bullets: its first ``WINDOW`` sentences parsed in one batch."""
+        """Each article's candidate bullets: its first ``WINDOW`` sentences, and the publisher's
+        own description of it when that is a sentence the grammar accepts, parsed in one batch."""
         marked = [marked_sentences(text, WINDOW) for text in texts]
         cleaned = [[usable(s) for s in sentences] for sentences in marked]
-        docs = iter(grammar.parse([t for each in cleaned for t in each if t]))
+        described = [_description(context) for context in contexts]
+        strings = [t for each in cleaned for t in each if t] + [d for d in described if d]
+        docs = iter(grammar.parse(strings))
+        parsed_all = [[next(docs) if t else None for t in each] for each in cleaned]
         found = []
-        for sentences, texts_of, context in zip(marked, cleaned, contexts, strict=True):
-            parsed = [next(docs) if t else None for t in texts_of]
+        for sentences, parsed, context, description in zip(
+            marked, parsed_all, contexts, described, strict=True
+        ):
             budget = self.settings.max_words - _prefix_words(context)
-            found.append(candidates(sentences, parsed, budget)[:MAX_CANDIDATES])
+            options = candidates(sentences, parsed, budget)[:MAX_CANDIDATES]
+            if description:
+                # The publisher's one-line summary says what the piece is about; it competes with
+                # the lead as the opening statement, under the same grammar.
+                names = grammar.full_names(d for d in parsed if d is not None)
+                own = candidate_of(next(docs), 0, budget, (), names)
+                if own is not None and not any(
+                    is_near_duplicate(own.text, o.text) for o in options
+                ):
+                    options.insert(0, own)
+            found.append(options)
         return found
 
     def _choose(
@@ -213,6 +234,17 @@ def _main_name(headline: str, text: str) -> str:
 _COMMON_CAPITALS = frozenset(
     "the a an and of in on at to for with from by after before over as is are was were new".split()
 )
+
+
+def _description(context: Context) -> str:
+    """The first sentence of the publisher's description, if it may be parsed for a bullet."""
+    sentences = marked_sentences(context.description, 1)
+    if not sentences:
+        return ""
+    first = sentences[0]
+    if first.text.rstrip("\"'”’) ")[-1:] not in ".!?":
+        first = replace(first, text=first.text + ".")  # descriptions often end without one
+    return usable(first)
 
 
 def _prefix_words(context: Context) -> int:
