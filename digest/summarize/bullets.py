@@ -38,6 +38,8 @@ _DATELINES = (
     re.compile(r"^\((?:CNN|AP|Reuters|AFP|UPI)\)\s*" + _DASH + r"?\s*"),
     # "LAGOS —", "NEW YORK, Nov. 3 —", "SIOUX FALLS, S.D. –": a place in capitals, a spaced dash
     re.compile(r"^[A-Z]{2,}[A-Z.' ]{0,30}(?:,\s*[A-Z][\w.' ]{1,30})?\s+" + _DASH + r"\s+"),
+    # "Dekalb, Ill. —", "Portland, Ore. —": a town and a state's abbreviation, then a dash
+    re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}, [A-Z][a-z]{1,4}\.\s+" + _DASH + r"\s+"),
 )
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _LABEL = re.compile(r"^[A-Z][\w'’]*(?: [A-Z]?[\w'’]+)?:\s")

@@ -186,10 +186,12 @@ def judge(doc: Any) -> Judgement:
             and token.head.lower_ not in _TIME_NOUNS
         ):
             return Judgement(f"'{token.text} {token.head.text}' points at earlier context")
-    if _generic_subject(subject):
-        return Judgement(
-            f"'{' '.join(t.text for t in subject_words)}' names nobody the reader knows"
-        )
+    # The sentence's first subject is what it is about ("The library will stay open, the board
+    # decided" is about the library): that one may not be vague.
+    topic = next((t for t in doc if t.dep_ in _SUBJECTS and not _in_quotes(doc, t)), subject)
+    if _generic_subject(topic):
+        named = " ".join(t.text for t in topic.subtree)
+        return Judgement(f"'{named}' names nobody the reader knows")
     unresolved = _unresolved_pronoun(doc, skip=subject if pronoun_subject else None)
     if unresolved:
         return Judgement(f"'{unresolved}' refers to something the bullet does not name")
@@ -271,8 +273,8 @@ def _unresolved_pronoun(doc: Any, skip: Any = None) -> str:
                 t.tag_ in ("NNS", "NNPS") or t.dep_ == "conj" and t.pos_ == "PROPN" for t in before
             ):
                 continue
-        elif any(t.pos_ == "NOUN" for t in before):
-            continue  # "it": some thing before it may be what it means
+        elif any(t.pos_ in ("NOUN", "PROPN") for t in before):
+            continue  # "it": a thing, a country or a company before it may be what it means
         return str(token.text)
     return ""
 
@@ -299,9 +301,17 @@ def surnames(doc: Any, names: dict[str, str]) -> dict[int, str]:
     """Where ``doc`` names a person by surname alone, the full name to show instead."""
     found: dict[int, str] = {}
     for start, end in _names(doc):
-        if end - start == 1 and doc[start].text in names and not _in_quotes(doc, doc[start]):
-            if doc[start].text not in found.values():
-                found[start] = names[doc[start].text]
+        token = doc[start]
+        full = names.get(token.text, "")
+        if end - start != 1 or not full or _in_quotes(doc, token):
+            continue
+        if token.dep_ not in ("nsubj", "nsubjpass", "poss", "dobj", "pobj"):
+            continue  # "Indigenous Peoples": a word of a longer name, not a person's surname
+        following = doc[start + 1] if start + 1 < len(doc) else None
+        if following is not None and following.text[:1].isupper():
+            continue
+        if full.split()[0] != token.text and full not in found.values():
+            found[start] = full
     return found
 
 
@@ -509,6 +519,7 @@ def deletions(doc: Any) -> list[Deletion]:
         ):
             # An opening phrase of time or circumstance: "After the vote, ...", "In London, ..."
             found.append(Deletion("opening phrase", frozenset([*span, after.i])))
+    found += _examples(tokens, inside_quote)
     found += _official_attribution(tokens, inside_quote)
     found += _closing_adjuncts(tokens, inside_quote)
     found += _dashed_asides(tokens, inside_quote)
@@ -528,6 +539,7 @@ _COST = {
     "appositive": 1,
     "relative clause": 1,
     "dashed aside": 1,
+    "examples": 1,
     "where it was said": 1,
     "official attribution": 2,
     "participle phrase": 2,
@@ -619,6 +631,34 @@ def _official_attribution(tokens: list[Any], inside_quote: Any) -> list[Deletion
         t.i for t in tokens if t.i > span[-1] and t.is_punct and t.i == len(tokens) - 1
     }
     return [Deletion("official attribution", frozenset(t.i for t in tokens if t.i not in kept))]
+
+
+def _examples(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
+    """A list of examples ("a map of Titan including vast plains and lakes of methane", "such as
+    X and Y"): the claim holds without them."""
+    found = []
+    for token in tokens:
+        if token.lower_ == "including" or (
+            token.lower_ == "such"
+            and token.i + 1 < len(tokens)
+            and tokens[token.i + 1].lower_ == "as"
+        ):
+            span = sorted(t.i for t in token.subtree) or [token.i]
+            if token.lower_ == "such":
+                span = sorted({token.i, *(t.i for t in tokens[token.i + 1].subtree)})
+            if span != list(range(span[0], span[-1] + 1)) or inside_quote(span) or len(span) < 2:
+                continue
+            if _protected(tokens[i] for i in span):
+                continue
+            indices = set(span)
+            before = tokens[span[0] - 1] if span[0] > 0 else None
+            after = tokens[span[-1] + 1] if span[-1] + 1 < len(tokens) else None
+            if before is not None and before.text == ",":
+                indices.add(before.i)
+                if after is not None and after.text == ",":
+                    indices.add(after.i)
+            found.append(Deletion("examples", frozenset(indices)))
+    return found
 
 
 def _dashed_asides(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
