@@ -73,7 +73,7 @@ from digest.store import (
     Summary,
     now_utc,
 )
-from digest.summarize import Context, Summarizer, unsuitable
+from digest.summarize import Context, Summarizer, unsuitable, written_by
 
 log = logging.getLogger(__name__)
 
@@ -394,6 +394,8 @@ def summarise_pending(
                 [a.title for a in chunk],
                 [context_of(a) for a in chunk],
             )
+            # the generative backend says which model wrote each article's bullets
+            authors = [written_by(summarizer, index) for index in range(len(chunk))]
         except DigestError as exc:
             for article in chunk:
                 store.set_article_note(article.id, f"not summarised: {exc}")
@@ -404,8 +406,11 @@ def summarise_pending(
         except Exception:
             # A bug met on one article's odd text: find it by summarising them one by one, so
             # that only it goes without a summary (it is tried again by the next gather).
-            results = [_summarise_alone(summarizer, article, report) for article in chunk]
-        for article, bullets in zip(chunk, results, strict=True):
+            results, authors = [], []
+            for article in chunk:
+                results.append(_summarise_alone(summarizer, article, report))
+                authors.append(written_by(summarizer, 0))
+        for article, bullets, author in zip(chunk, results, authors, strict=True):
             if bullets is None:
                 continue
             if bullets:
@@ -414,7 +419,7 @@ def summarise_pending(
                         article.content_hash,
                         summarizer.cache_key,
                         summarizer.name,
-                        summarizer.model_id,
+                        author,
                         tuple(bullets),
                     )
                 )
@@ -604,6 +609,7 @@ def story_of(config: Config, store: SQLiteStore, *articles: Article, rank: int =
         published=local_time_label(min(times), config.digest.timezone),
         reading_minutes=reading_minutes(article.text),
         bullets=summary.bullets if summary else (),
+        written_by=summary.model_id if summary else "",
         excerpt=excerpt,
         excerpt_label="From the publisher" if excerpt else "",
         note=article.note,

@@ -79,7 +79,7 @@ def _bullet_ok(bullet: str, max_words: int = 20) -> bool:
 
 
 def test_backends_are_registered_by_name() -> None:
-    assert set(BACKENDS) == {"extractive", "abstractive", "lead", "auto"}
+    assert set(BACKENDS) == {"extractive", "abstractive", "lead", "auto", "generative"}
 
 
 def test_unknown_backend_fails_with_the_names() -> None:
@@ -96,6 +96,9 @@ def test_unknown_backend_fails_with_the_names() -> None:
         SummarizerSettings(max_words=3),
         SummarizerSettings(device="tpu"),
         SummarizerSettings(batch_size=0),
+        SummarizerSettings(backend="generative", mode="poem"),
+        SummarizerSettings(backend="generative", endpoint="http://127.0.0.1:1/v1", retries=-1),
+        SummarizerSettings(backend="generative", endpoint="http://127.0.0.1:1/v1", concurrency=0),
     ],
 )
 def test_invalid_settings_fail_at_load(settings: SummarizerSettings) -> None:
