@@ -119,7 +119,6 @@ def test_changed_roles_quotes_and_words_are_rejected(bullet: str, category: str)
     [
         # the description resolved to the name it stands for
         'Deion Sanders called out Deion Sanders Jr. for saying he only eats "hood doughnuts."',
-        '"The rubber insulation is on fire," Tass reported.',
         "Sanders followed it up with a tweet that included the hashtag #versacesheets.",
         'One form of service is "nail and mail," Tass reported.',
     ],
@@ -141,10 +140,13 @@ def test_a_subject_keeps_its_article() -> None:
 
 
 def test_a_self_description_is_not_given_as_fact() -> None:
-    source = "The Elm Park zoo, which bills itself as the oldest in the state, reopened on Monday."
+    source = (
+        "The Elm Park zoo, which bills itself as the oldest in the state, reopened its gates on "
+        "Monday."
+    )
     reason = check_bullet("The Elm Park zoo is the oldest in the state.", source, source, 20)
     assert reason is not None and reason.startswith("attribution")
-    kept = "The Elm Park zoo, which bills itself as the oldest in the state, reopened."
+    kept = "The Elm Park zoo, which bills itself as the oldest in the state, reopened its gates."
     assert check_bullet(kept, source, source, 20) is None
 
 
@@ -164,11 +166,10 @@ def test_a_self_description_is_not_given_as_fact() -> None:
         # a number in digits for a number word
         (
             GROUNDED,
-            "The company grounded 6 seaplanes in March after a crash that injured two passengers.",
+            "Harbour Air grounded 6 seaplanes in March after a crash that injured two passengers.",
         ),
         (ORTIZ, "Mayor Lena Ortiz argued the ban was hurting tourism on the island."),
         (PUMP, "Investigators said a faulty fuel pump may have caused the crash."),
-        (QUOTE, 'Ortiz called the decision "a blow to every family on the island."'),
     ],
 )
 def test_faithful_paraphrases_are_accepted(source: str, bullet: str) -> None:
@@ -218,10 +219,10 @@ def test_sentence_problem_refuses_fragments_and_dangling_openings(
 @pytest.mark.parametrize(
     "bullet",
     [
-        "The council approved the budget on Monday.",
+        "The island council approved the budget on Monday.",
         "Martin O'Malley and Jim Webb share little in common.",
         "Prices rose 4% in May, the fastest rise in a decade.",
-        '"We will rebuild," the mayor said after the flood.',
+        'The mayor of Kestrel said "we will rebuild" after the flood.',
     ],
 )
 def test_sentence_problem_accepts_complete_sentences(bullet: str) -> None:
@@ -237,3 +238,18 @@ def test_rejections_are_counted_by_category() -> None:
     assert rejections.counts == {"number": 2, "negation": 1}
     assert rejections.accepted == 1
     assert rejections.summary() == "1 accepted, 3 rejected (number 2, negation 1)"
+
+
+@pytest.mark.parametrize(
+    ("bullet", "reason"),
+    [
+        # the editorial judge of every extractive bullet applies to generated ones too
+        ('"The rubber insulation is on fire," Tass reported.', "quotation"),
+        ("The company grounded its six seaplanes in March.", "names nobody"),
+        ("Harbour Air rejected this plan at a meeting on Monday.", "points at"),
+    ],
+)
+def test_the_editorial_judge_applies_to_generated_bullets(bullet: str, reason: str) -> None:
+    problem = sentence_problem(bullet)
+    assert problem is not None and reason in problem, problem
+    assert sentence_problem(bullet, deep=False) is None

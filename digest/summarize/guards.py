@@ -132,14 +132,15 @@ _QUOTE_MARKS = frozenset('"“”')
 _PERSONAL = frozenset("he she they him her them his hers their theirs".split())
 
 
-def sentence_problem(bullet: str) -> str | None:
+def sentence_problem(bullet: str, deep: bool = True) -> str | None:
     """Why ``bullet`` is not one complete, standalone sentence, or None when it is.
 
-    Simple on purpose (the editorial post-processing may take this over): it must start with a
-    capital letter, a digit or an opening quote, end with ".", "!" or "?" (a closing quote may
+    Cheap checks first, then the editorial post-processing's own judge (:mod:`grammar`): it must
+    start with a capital letter, a digit or an opening quote, end with ".", "!" or "?" (a closing quote may
     follow), contain a verb, be one sentence, not open with a verb that lacks its subject ("Was
     opened in 1990 ..."), and not open with a pronoun or demonstrative ("He", "This", "Their")
-    that nothing in the bullet resolves.
+    that nothing in the bullet resolves; with ``deep``, also pass the dependency-parse judge that
+    every extractive bullet passes.
     """
     text = bullet.strip()
     if not text:
@@ -164,7 +165,25 @@ def sentence_problem(bullet: str) -> str | None:
     quoted_speaker = text[0] in '"“' and opening in ("i", "we", "our", "my")
     if opening in _PRONOUN_OPENINGS and not quoted_speaker:
         return f"dangling: opens with {tokens[0]!r}, which nothing resolves"
-    return None
+    return None if not deep else _grammar_problem(text)
+
+
+# What the extractive post-processing's judge says, sorted into the two kinds the guards count.
+_DANGLING_REASONS = ("refers to", "demonstrative", "names nobody", "points at", "names nothing")
+
+
+def _grammar_problem(text: str) -> str | None:
+    """The issue-10 judge (a dependency parse, see :mod:`digest.summarize.grammar`) on a
+    generated bullet: the same standard as every extractive bullet."""
+    from digest.summarize import grammar
+
+    judged = grammar.judge(grammar.parse([text])[0])
+    if judged.pronoun is not None:
+        return "dangling: opens with a pronoun, which nothing resolves"
+    if judged.reason is None:
+        return None
+    kind = "dangling" if any(r in judged.reason for r in _DANGLING_REASONS) else "fragment"
+    return f"{kind}: {judged.reason}"
 
 
 def _is_verb(before: str, token: str) -> bool:
@@ -205,7 +224,7 @@ def check_bullet(
     """
     if count_words(bullet) > max_words:
         return f"length: {count_words(bullet)} words, over {max_words}"
-    problem = sentence_problem(bullet)
+    problem = sentence_problem(bullet, deep=False)  # the parse comes last: it costs the most
     if problem:
         return problem
     article_tokens = words(article)
@@ -237,7 +256,11 @@ def check_bullet(
     reference = source
     if lead or len(split_sentences(source)) > 1:
         reference = _closest_sentence(bullet, split_sentences(lead or source))
-    return _marker_problem(bullet, reference) or _role_problem(bullet, reference)
+    return (
+        _marker_problem(bullet, reference)
+        or _role_problem(bullet, reference)
+        or _grammar_problem(bullet)
+    )
 
 
 def _subject(text: str) -> list[str]:
