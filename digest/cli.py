@@ -81,6 +81,11 @@ class App:
                     device=s.device,
                     quantize=s.quantize,
                     batch_size=s.batch_size,
+                    mode=s.mode,
+                    endpoint=s.endpoint,
+                    timeout=s.timeout,
+                    retries=s.retries,
+                    concurrency=s.concurrency,
                 )
                 loaded.append(load_summarizer(settings))
                 log.info("summariser: %s (%s)", loaded[0].name, loaded[0].model_id)
@@ -546,7 +551,7 @@ def summarize(
     model: str | None,
 ) -> None:
     """Summarise an article (a URL, a text file or -) into "In Short" bullets."""
-    from digest.summarize import unsuitable
+    from digest.summarize import unsuitable, written_by
 
     load = app.summarizer_loader(backend, model)
     if jsonl is not None:
@@ -564,7 +569,7 @@ def summarize(
     if as_json:
         result: dict[str, Any] = {"title": title, "bullets": bullets}
         if summarizer:
-            result["model"] = summarizer.model_id
+            result["model"] = written_by(summarizer, 0)
         if reason:
             result["skipped"] = reason
         click.echo(json.dumps(result, ensure_ascii=False))

@@ -24,6 +24,7 @@ SECRET_ENV = {
     "smtp_password": "DIGEST_SMTP_PASSWORD",
     "secret_key": "DIGEST_SECRET_KEY",
     "preview_password": "DIGEST_PREVIEW_PASSWORD",
+    "llm_api_key": "DIGEST_LLM_API_KEY",
 }
 
 
@@ -112,10 +113,14 @@ class FetchConfig:
 class SummarizerConfig:
     backend: str = _key(
         "extractive",
-        "extractive | abstractive | lead | auto.",
-        choices=("extractive", "abstractive", "lead", "auto"),
+        "extractive | abstractive | lead | auto | generative.",
+        choices=("extractive", "abstractive", "lead", "auto", "generative"),
     )
-    model: str = _key("", "Abstractive backend: a Hugging Face hub name or a local path.")
+    model: str = _key(
+        "",
+        "Abstractive, generative: a hub name or a local path (generative: also a .gguf file, or "
+        "the model an endpoint serves).",
+    )
     bullets: int = _key(3, "Bullets per article.", minimum=1, maximum=10)
     max_words: int = _key(20, "Longest bullet, in words.", minimum=8, maximum=60)
     device: str = _key("auto", "auto | cpu | cuda.", choices=("auto", "cpu", "cuda"))
@@ -123,6 +128,21 @@ class SummarizerConfig:
         False, "Abstractive on CPU: dynamic int8 quantisation (faster, tiny loss)."
     )
     batch_size: int = _key(8, "Articles per model batch.", minimum=1)
+    mode: str = _key(
+        "rewrite",
+        "Generative: rewrite (the model rewrites the extractive bullets) | write (from the lead).",
+        choices=("rewrite", "write"),
+    )
+    endpoint: str = _key(
+        "",
+        "Generative: an OpenAI-compatible API's base URL (e.g. http://127.0.0.1:11434/v1); "
+        "empty: run the model in process. The key comes from $DIGEST_LLM_API_KEY.",
+    )
+    timeout: float = _key(60.0, "Generative endpoint: seconds allowed per request.", minimum=0.1)
+    retries: int = _key(
+        2, "Generative endpoint: retries of a refused, slow, 429 or 5xx request.", minimum=0
+    )
+    concurrency: int = _key(4, "Generative endpoint: requests in flight at once.", minimum=1)
 
 
 @dataclass(frozen=True)
@@ -264,6 +284,10 @@ class Config:
     @property
     def preview_password(self) -> str:
         return os.environ.get(SECRET_ENV["preview_password"], "")
+
+    @property
+    def llm_api_key(self) -> str:
+        return os.environ.get(SECRET_ENV["llm_api_key"], "")
 
 
 # TOML spells a few keys differently from the Python field names.

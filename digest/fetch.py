@@ -150,6 +150,29 @@ class HttpFetcher:
             _deadline.at = None
             _deadline.granted = False
 
+    def post_json(
+        self, url: str, body: Any, *, headers: Mapping[str, str] | None = None, source: str = ""
+    ) -> httpx.Response:
+        """POST ``body`` as JSON to ``url``; the whole answer is read, redirects are not followed.
+
+        The address rules are :meth:`fetch`'s: a private address only on behalf of a ``source`` in
+        ``allow_hosts`` (a model endpoint the user configured), under the same total deadline.
+        httpx's errors reach the caller.
+        """
+        _check_url(url)
+        _deadline.at = time.monotonic() + self.timeout
+        _deadline.granted = bool(source) and _host_port(source) in self.allow_hosts
+        try:
+            if _host_port(url) in self.allow_hosts and not _deadline.granted:
+                host, port = _host_port(url)
+                self._vet(host, port, granted=False)
+            response = self.client.post(url, json=body, headers=dict(headers or {}))
+            response.read()
+            return response
+        finally:
+            _deadline.at = None
+            _deadline.granted = False
+
     def _follow(self, url: str, headers: dict[str, str]) -> Response:
         current, moved_to, permanent = url, "", True
         for _ in range(MAX_REDIRECTS + 1):

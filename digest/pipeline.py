@@ -83,7 +83,7 @@ from digest.store import (
     Summary,
     now_utc,
 )
-from digest.summarize import Context, Summarizer, unsuitable
+from digest.summarize import Context, Summarizer, unsuitable, written_by
 
 log = logging.getLogger(__name__)
 
@@ -418,6 +418,8 @@ def summarise_batch(
         results = summarizer.summarize(
             [a.text for a in chunk], [a.title for a in chunk], [context_of(a) for a in chunk]
         )
+        # the generative backend says which model wrote each article's bullets
+        authors = [written_by(summarizer, index) for index in range(len(chunk))]
     except DigestError as exc:
         for article in chunk:
             store.set_article_note(article.id, f"not summarised: {exc}")
@@ -428,8 +430,11 @@ def summarise_batch(
     except Exception:
         # A bug met on one article's odd text: find it by summarising them one by one, so
         # that only it goes without a summary (it is tried again by the next gather).
-        results = [_summarise_alone(summarizer, article, report) for article in chunk]
-    for article, bullets in zip(chunk, results, strict=True):
+        results, authors = [], []
+        for article in chunk:
+            results.append(_summarise_alone(summarizer, article, report))
+            authors.append(written_by(summarizer, 0))
+    for article, bullets, author in zip(chunk, results, authors, strict=True):
         if bullets is None:
             continue
         if bullets:
@@ -438,7 +443,7 @@ def summarise_batch(
                     article.content_hash,
                     summarizer.cache_key,
                     summarizer.name,
-                    summarizer.model_id,
+                    author,
                     tuple(bullets),
                 )
             )
@@ -626,6 +631,7 @@ def story_of(config: Config, store: Store, *articles: Article, rank: int = 0) ->
         published=local_time_label(min(times), config.digest.timezone),
         reading_minutes=reading_minutes(article.text),
         bullets=summary.bullets if summary else (),
+        written_by=summary.model_id if summary else "",
         excerpt=excerpt,
         excerpt_label="From the publisher" if excerpt else "",
         note=article.note,

@@ -4,7 +4,7 @@
     server.route("/slow", Reply(chunks=itertools.repeat(b"x"), pace=0.1))   # a body that never ends
     server.route("/next", [Reply(status=429), Reply(body=b"ok")])        # one answer per request
 
-A route may also be a function of the request. The server records every request (path, headers) and
+A route may also be a function of the request (a POST's body included). The server records every request (path, headers) and
 the most requests it had in flight at once, per Host header and in all.
 """
 
@@ -36,6 +36,8 @@ class Reply:
 class Request:
     path: str
     headers: dict[str, str]
+    method: str = "GET"
+    body: bytes = b""  # a POST's body
 
 
 Route = Reply | list[Reply] | Callable[[Request], Reply]
@@ -106,7 +108,14 @@ def _handler_for(server: ScriptedServer) -> type[http.server.BaseHTTPRequestHand
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
-            request = Request(self.path, {k.lower(): v for k, v in self.headers.items()})
+            self._answer(Request(self.path, {k.lower(): v for k, v in self.headers.items()}))
+
+        def do_POST(self) -> None:  # noqa: N802
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            body = self.rfile.read(int(headers.get("content-length", "0") or 0))
+            self._answer(Request(self.path, headers, "POST", body))
+
+        def _answer(self, request: Request) -> None:
             host = request.headers.get("host", "").rsplit(":", 1)[0]
             with server.lock:
                 server.requests.append(request)

@@ -289,3 +289,16 @@ def test_examples_may_go_but_not_a_condition() -> None:
 def test_it_may_mean_a_country() -> None:
     assert judge("Sweden has dropped its investigation into the rape allegation.") is None
     assert shorten("It has dropped its investigation into the rape allegation.") is None
+
+
+def test_a_surname_two_people_share_is_not_expanded() -> None:
+    docs = grammar.parse(
+        [
+            "B.B. King played his last concert in Chicago in the autumn of 2014.",
+            "His daughter Claudette King said he was resting at home in Las Vegas.",
+            "King played guitars made by the same firm for more than sixty years.",
+        ]
+    )
+    names = grammar.full_names(docs)
+    assert "King" not in names
+    assert grammar.surnames(docs[-1], names) == {}

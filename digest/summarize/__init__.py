@@ -7,6 +7,8 @@ One protocol, :class:`Summarizer`, with backends registered by name:
                  packaged all-MiniLM-L6-v2 sentence model, then shortens them; works offline
     abstractive  a Hugging Face seq2seq summariser (BART, PEGASUS, T5) by hub name or local path
     auto         abstractive when its model loads, else extractive (``model_id`` says which served)
+    generative   an instruct model (in process, or an OpenAI-compatible endpoint) rewrites the
+                 extractive bullets or writes its own; each bullet is guarded (``guards.py``)
 
 Every backend's output passes the same post-processing (see ``bullets.py``). Importing this package
 is cheap: torch and transformers are imported when a model backend is loaded.
@@ -30,6 +32,7 @@ __all__ = [
     "SummarizerSettings",
     "load_summarizer",
     "unsuitable",
+    "written_by",
 ]
 
 logger = logging.getLogger(__name__)
@@ -78,8 +81,8 @@ class Summarizer(Protocol):
 class SummarizerSettings:
     """How to summarise; ``model`` is for the abstractive backend ("" = the default model)."""
 
-    backend: str = "extractive"  # extractive | abstractive | lead | auto
-    model: str = ""  # abstractive: hub name or local path
+    backend: str = "extractive"  # extractive | abstractive | lead | auto | generative
+    model: str = ""  # abstractive, generative: hub name, local path (generative: a .gguf too)
     bullets: int = 3
     max_words: int = 20
     device: str = "auto"  # auto | cpu | cuda
@@ -88,6 +91,22 @@ class SummarizerSettings:
     max_input_tokens: int = (
         1024  # abstractive: the article's lead up to this (or the model's) limit
     )
+    mode: str = "rewrite"  # generative: rewrite (the extractive bullets) | write (from the lead)
+    endpoint: str = ""  # generative: an OpenAI-compatible API's base URL; "" = in process
+    timeout: float = 60.0  # generative endpoint: seconds per request
+    retries: int = 2  # generative endpoint: retries of a request that may pass next time
+    concurrency: int = 4  # generative endpoint: requests in flight at once
+
+
+def written_by(summarizer: Summarizer, index: int) -> str:
+    """Which model wrote the bullets of the ``index``-th text of ``summarizer``'s last call.
+
+    Most backends have one model for everything (``model_id``); the generative backend falls
+    back to the extractive bullet where the model's failed its guards, and says which model wrote
+    which bullet.
+    """
+    attributed = getattr(summarizer, "written_by", None)
+    return (attributed(index) if callable(attributed) else "") or summarizer.model_id
 
 
 def _load_lead(settings: SummarizerSettings) -> Summarizer:
@@ -118,11 +137,18 @@ def _load_auto(settings: SummarizerSettings) -> Summarizer:
     return summarizer
 
 
+def _load_generative(settings: SummarizerSettings) -> Summarizer:
+    from digest.summarize.generative import GenerativeSummarizer
+
+    return GenerativeSummarizer(settings)
+
+
 _REGISTRY: dict[str, Callable[[SummarizerSettings], Summarizer]] = {
     "extractive": _load_extractive,
     "abstractive": _load_abstractive,
     "lead": _load_lead,
     "auto": _load_auto,
+    "generative": _load_generative,
 }
 BACKENDS: tuple[str, ...] = tuple(_REGISTRY)
 
@@ -150,5 +176,11 @@ def _check(settings: SummarizerSettings) -> None:
         raise ConfigError(f"max_words must be between 8 and 60, not {settings.max_words}")
     if settings.batch_size < 1:
         raise ConfigError(f"batch_size must be at least 1, not {settings.batch_size}")
+    if settings.mode not in ("rewrite", "write"):
+        raise ConfigError(f"unknown generative mode {settings.mode!r}; choose rewrite or write")
+    if settings.timeout <= 0 or settings.retries < 0 or settings.concurrency < 1:
+        raise ConfigError(
+            "the endpoint's timeout must be positive, retries at least 0, concurrency at least 1"
+        )
     if settings.max_input_tokens < 16:
         raise ConfigError(f"max_input_tokens must be at least 16, not {settings.max_input_tokens}")

@@ -287,14 +287,26 @@ _ACTORS = frozenset(
 
 def full_names(docs: Iterable[Any]) -> dict[str, str]:
     """Each surname of the article's people with the full name it was first given ("Bolger" ->
-    "Angela Bolger"): a bullet that says only "Bolger" leans on a sentence the reader lacks."""
-    names: dict[str, str] = {}
+    "Angela Bolger"): a bullet that says only "Bolger" leans on a sentence the reader lacks. A
+    surname that two names share ("B.B. King", "Claudette King") is left out: which one a lone
+    "King" means is not for a rule to guess."""
+    names: dict[str, set[str]] = {}
+    first: dict[str, str] = {}
     for doc in docs:
         for start, end in _names(doc):
-            run = [t for t in doc[start:end] if t.text.isalpha()]
-            if len(run) >= 2 and all(t.text[:1].isupper() and not t.text.isupper() for t in run):
-                names.setdefault(run[-1].text, " ".join(t.text for t in doc[start:end]))
-    return names
+            if end - start < 2:
+                continue
+            surname = doc[end - 1].text
+            full = " ".join(t.text for t in doc[start:end])
+            names.setdefault(surname, set()).add(full)
+            first.setdefault(surname, full)
+    return {
+        surname: first[surname]
+        for surname, fulls in names.items()
+        if len(fulls) == 1
+        and surname.isalpha()
+        and all(w[:1].isupper() and not w.isupper() for w in first[surname].split())
+    }
 
 
 def surnames(doc: Any, names: dict[str, str]) -> dict[int, str]:
