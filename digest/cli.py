@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import IO, Any, TypeVar
 import click
 
 from digest.config import Config, load_config
+from digest.deliver import SendObserver
 from digest.errors import ConfigError, DigestError
 
 T = TypeVar("T")
@@ -250,13 +252,19 @@ def _warn_if_cut(app: App, view: Any) -> None:
     metavar="YYYY-MM-DD",
     help="Send this date's edition to everyone (default: each subscriber's local today).",
 )
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="Re-queue the failed deliveries of the edition (today's, or --date's) and send them.",
+)
 @pass_app
-def send(app: App, dry_run: bool, day: str | None) -> None:
+def send(app: App, dry_run: bool, day: str | None, retry_failed: bool) -> None:
     """Deliver today's edition to every active subscriber who has not had it yet."""
     import signal
     import threading
 
-    from digest.pipeline import send_edition
+    from digest.errors import MailSettingsError
+    from digest.pipeline import edition_date, send_edition
     from digest.schedule import send_due
 
     stop = threading.Event()
@@ -264,8 +272,24 @@ def send(app: App, dry_run: bool, day: str | None) -> None:
     def finish_and_stop(signum: int, frame: Any) -> None:
         stop.set()  # the message in flight finishes; no new one starts
 
+    if retry_failed and not dry_run:
+        target = _date(day) or edition_date(app.config)
+        edition = app.store.get_edition(target.isoformat())
+        requeued = app.store.requeue_failed(edition.id) if edition else 0
+        click.echo(
+            f"re-queued {_count(requeued, 'failed delivery', 'failed deliveries')} "
+            f"of the {target} edition",
+            err=True,
+        )
+        day = day or target.isoformat()
+    console = _SendConsole()
     previous = signal.signal(signal.SIGTERM, finish_and_stop)
-    options: dict[str, Any] = {"dry_run": dry_run, "progress": progress, "stop": stop}
+    options: dict[str, Any] = {
+        "dry_run": dry_run,
+        "progress": progress,
+        "stop": stop,
+        "observer": console,
+    }
     try:
         if day:
             reports = [
@@ -274,28 +298,135 @@ def send(app: App, dry_run: bool, day: str | None) -> None:
                 )
             ]
         else:
-            reports = send_due(app.config, app.store, app.renderer(), app.mailer, **options)
+            reports = send_due(
+                app.config, app.store, app.renderer(), app.mailer, retry_now=True, **options
+            )
+    except MailSettingsError:
+        console.summarise()
+        click.echo(
+            "sending stopped: no delivery was marked failed; they stay pending and go out on "
+            "the next `digest send` once the setting is fixed (`digest check` tests it)",
+            err=True,
+        )
+        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
+    console.summarise()
     verb = "would send" if dry_run else "sent"
     if not reports:
-        click.echo("nothing to send: every active subscriber has had their edition for today")
+        click.echo(_nothing_to_send(app))
     for report in reports:
         click.echo(
-            f"edition {report.edition_date}: {report.stories} stories; {verb} {report.sent}, "
-            f"failed {report.failed}, already sent before {report.skipped_already_sent}"
+            f"edition {report.edition_date}: {_count(report.stories, 'story', 'stories')}; "
+            f"{verb} {report.sent}, failed {report.failed}, already sent before "
+            f"{report.skipped_already_sent}"
             + (f", uncertain {report.uncertain}" if report.uncertain else "")
             + (f", still to retry {report.retrying}" if report.retrying else "")
             + (f", nothing in their sections {report.skipped}" if report.skipped else "")
             + (f", recovered after a crash {report.recovered}" if report.recovered else "")
         )
-        for error in report.errors:
-            click.echo(f"  failed: {error}", err=True)
+        if not report.stories and not dry_run:
+            click.echo("  0 stories: run `digest gather` first", err=True)
     if stop.is_set():
         click.echo("stopped by SIGTERM; `digest send` sends the rest", err=True)
         return
-    if any(report.failed for report in reports):
+    if dry_run:
+        return
+    sent = sum(report.sent for report in reports)
+    failed = sum(report.failed for report in reports)
+    waiting = sum(report.retrying + report.uncertain for report in reports)
+    if waiting and not sent:
+        click.echo(
+            f"nobody received the edition: {_count(waiting, 'delivery', 'deliveries')} still "
+            "pending; `digest send` tries again (`digest status` shows the errors)",
+            err=True,
+        )
+    if failed:
+        click.echo(
+            f"{_count(failed, 'delivery', 'deliveries')} failed for good; "
+            "`digest send --retry-failed` re-queues them once the cause is fixed",
+            err=True,
+        )
+    if failed or (waiting and not sent):
         sys.exit(2)
+
+
+def _count(number: int, one: str, many: str) -> str:
+    """'1 story', '2 stories'."""
+    return f"{number} {one if number == 1 else many}"
+
+
+def _clock(stamp: str) -> str:
+    """An ISO UTC time as the operator reads it: 'HH:MM:SS UTC' today, else with its date."""
+    from datetime import UTC, datetime
+
+    moment = datetime.fromisoformat(stamp).astimezone(UTC)
+    if moment.date() == datetime.now(UTC).date():
+        return moment.strftime("%H:%M:%S UTC")
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+class _SendConsole(SendObserver):
+    """Prints the first error of each kind at once (with its hint), then how many more alike;
+    and each wait for a retry, with a countdown on a terminal."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[tuple[str, str], list[Any]] = {}
+        self.last_wait = ""
+        self.lock = threading.Lock()
+
+    def failed(self, email: str, error: DigestError, retry_at: str | None) -> None:
+        kind = (type(error).__name__, error.hint)
+        with self.lock:
+            seen = self.kinds.setdefault(kind, [error, 0])
+            seen[1] += 1
+            if seen[1] > 1:
+                return
+        then = f"retrying at {_clock(retry_at)}" if retry_at else "not retried"
+        click.echo(f"error: {email}: {error} ({then})", err=True)
+        if error.hint:
+            click.echo(f"  hint: {error.hint}", err=True)
+
+    def waiting(self, until: str, pending: int) -> None:
+        from datetime import UTC, datetime
+
+        left = max(0, int((datetime.fromisoformat(until) - datetime.now(UTC)).total_seconds()))
+        line = (
+            f"waiting to retry {_count(pending, 'delivery', 'deliveries')}: next at "
+            f"{_clock(until)} (in {left // 60}m {left % 60:02d}s); Ctrl-C stops, "
+            "`digest send` resumes"
+        )
+        if sys.stderr.isatty():
+            click.echo("\r" + line, err=True, nl=False)
+        elif until != self.last_wait:
+            click.echo(line, err=True)
+        self.last_wait = until
+
+    def summarise(self) -> None:
+        """After the run: how many more attempts failed like each first one printed."""
+        if self.last_wait and sys.stderr.isatty():
+            click.echo("", err=True)
+        for error, times in self.kinds.values():
+            if times > 1:
+                click.echo(f"  ... and {times - 1} more like it: {error}", err=True)
+
+
+def _nothing_to_send(app: App) -> str:
+    """Why a `digest send` sent nothing, from the ledger: never 'everyone had it' unless so."""
+    from digest.schedule import local_today
+
+    people = app.store.list_subscribers("active")
+    if not people:
+        return "no subscribers: add one with `digest subscribers add EMAIL`"
+    parts = []
+    for day in sorted({local_today(app.config, person) for person in people}):
+        edition = app.store.get_edition(day.isoformat())
+        counts = app.store.count_deliveries(edition.id) if edition else {}
+        if counts:
+            states = ", ".join(f"{state} {n}" for state, n in sorted(counts.items()))
+            parts.append(f"edition {day}: {states}")
+    summary = "; ".join(parts) or "no deliveries planned"
+    return f"nothing new to send ({summary}); `digest status` shows more"
 
 
 @cli.command()

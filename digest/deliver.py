@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
 import queue
 import re
@@ -36,6 +37,7 @@ from urllib.parse import quote
 from digest.errors import (
     DeliveryError,
     HardBounceError,
+    MailSettingsError,
     PermanentDeliveryError,
     TemporaryDeliveryError,
     UncertainDeliveryError,
@@ -43,6 +45,7 @@ from digest.errors import (
 
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # Headers a DKIM signature covers; the unsubscribe ones too, so nobody can alter or add them.
 DKIM_HEADERS = (
@@ -66,6 +69,25 @@ class Mailer(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
     def close(self) -> None: ...
+
+
+class SendObserver:
+    """What a send run reports while it works; this default logs every failed attempt.
+
+    The CLI overrides it to print the first error of each kind at once and the waits for retries.
+    Called from the sending threads, one call at a time.
+    """
+
+    def failed(self, email: str, error: DeliveryError, retry_at: str | None) -> None:
+        """One attempt to ``email`` failed; ``retry_at`` (ISO, UTC) when it will be retried."""
+        if retry_at:
+            log.warning("could not send to %s, retrying at %s: %s", email, retry_at, error)
+        else:
+            log.warning("could not send to %s: %s", email, error)
+
+    def waiting(self, until: str, pending: int) -> None:
+        """Nothing is ready: ``pending`` deliveries wait, the first until ``until`` (ISO, UTC)."""
+        log.info("waiting until %s to retry %d deliveries", until, pending)
 
 
 def valid_email(address: str) -> bool:
@@ -101,7 +123,7 @@ def compose(
         )
     sender_name, sender_address = parseaddr(header_safe(sender))
     if not valid_email(sender_address):
-        raise DeliveryError(
+        raise MailSettingsError(
             f"the sender '{sender}' is not a valid address",
             hint='Set [mail] from = "Name <address@example.com>" in the config.',
         )
@@ -274,6 +296,13 @@ class SMTPMailer:
         self.close()
 
     def _connect(self) -> smtplib.SMTP:
+        """Open, secure and log in one connection.
+
+        Wrong settings (no STARTTLS, TLS against a plain server, no AUTH, a refused login, an
+        untrusted certificate) raise MailSettingsError; a server that cannot be reached raises
+        TemporaryDeliveryError.
+        """
+        where = f"{self.host}:{self.port}"
         try:
             connection: smtplib.SMTP
             if self.security == "tls":
@@ -287,29 +316,44 @@ class SMTPMailer:
             if self.username:
                 try:
                     connection.login(self.username, self.password)
-                except smtplib.SMTPNotSupportedError:
-                    raise DeliveryError(
-                        f"the SMTP server {self.host}:{self.port} offers no login (AUTH)",
+                except smtplib.SMTPNotSupportedError as exc:
+                    raise MailSettingsError(
+                        f"the SMTP server {where} offers no login (AUTH)",
                         hint="Check [mail.smtp] security and port: many servers offer AUTH only "
                         "over TLS; or leave username empty.",
-                    ) from None
+                    ) from exc
             self.connections_opened += 1
             return connection
         except smtplib.SMTPAuthenticationError as exc:
-            raise DeliveryError(
-                f"the SMTP server {self.host}:{self.port} refused the login: {_reply(exc)}",
+            raise MailSettingsError(
+                f"the SMTP server {where} refused the login: {_reply(exc)}",
                 hint="Check [mail.smtp] username and the $DIGEST_SMTP_PASSWORD variable.",
-            ) from None
-        except smtplib.SMTPNotSupportedError:
-            raise DeliveryError(
-                f"the SMTP server {self.host}:{self.port} does not offer STARTTLS",
+            ) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            raise MailSettingsError(
+                f"the SMTP server {where} does not offer STARTTLS",
                 hint="Set [mail.smtp] security to 'tls' (port 465) or, on a trusted network, 'none'.",
-            ) from None
+            ) from exc
+        except ssl.SSLCertVerificationError as exc:
+            raise MailSettingsError(
+                f"the SMTP server {where} has a certificate digest does not trust: "
+                f"{exc.verify_message}",
+                hint="Check [mail.smtp] host: it must be the name on the server's certificate.",
+            ) from exc
+        except ssl.SSLError as exc:
+            plain = "WRONG_VERSION_NUMBER" in str(exc) and self.security == "tls"
+            raise MailSettingsError(
+                f"TLS with the SMTP server {where} failed ({exc.reason or exc})"
+                + (": the server does not speak implicit TLS on this port" if plain else ""),
+                hint="Set [mail.smtp] security to 'starttls' (usually port 587) or 'none' to "
+                "match the server, or use its TLS port (usually 465) with 'tls'.",
+            ) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise TemporaryDeliveryError(
-                f"cannot connect to the SMTP server {self.host}:{self.port}: {exc}",
-                hint="Check [mail.smtp] host, port and security; digest retries on the next send.",
-            ) from None
+                f"cannot connect to the SMTP server {where}: {_reason(exc)}",
+                hint="Check that the server is running, and [mail.smtp] host and port; the "
+                "deliveries stay pending and are retried.",
+            ) from exc
 
     def send(self, message: EmailMessage) -> None:
         """Send one message; raises a DeliveryError subclass saying whether to retry."""
@@ -339,6 +383,15 @@ class SMTPMailer:
         try:
             conn.ehlo_or_helo_if_needed()
             code, reply = conn.mail(sender)
+            if code >= 500:
+                # A refused sender (or 530: login needed) fails every message alike: our settings.
+                self._reset(conn, code)
+                raise MailSettingsError(
+                    f"the SMTP server {self.host}:{self.port} refused the sender {sender}: "
+                    f"{code} {_text(reply)}",
+                    hint="Set [mail] from to an address this server lets you send from (often "
+                    "the login's own), and check [mail.smtp] username.",
+                )
             if code != 250:
                 self._refused(conn, code, reply, f"the server refused the sender {sender}")
             code, reply = conn.rcpt(recipient)
@@ -366,6 +419,11 @@ class SMTPMailer:
             self._refused(conn, code, reply, f"the server did not take the message for {recipient}")
 
     def _refused(self, conn: smtplib.SMTP, code: int, reply: bytes, what: str) -> None:
+        self._reset(conn, code)
+        raise _classified(code, f"{what}: {code} {_text(reply)}")
+
+    def _reset(self, conn: smtplib.SMTP, code: int) -> None:
+        """End a refused transaction: RSET, or drop the connection when the server closes it."""
         if code == 421 or code < 400:
             self._drop()  # 421: the server is closing the connection
         else:
@@ -373,7 +431,6 @@ class SMTPMailer:
                 conn.rset()
             except (smtplib.SMTPException, OSError):
                 self._drop()
-        raise _classified(code, f"{what}: {code} {_text(reply)}")
 
     def _drop(self) -> None:
         connection, self.connection = self.connection, None
@@ -409,6 +466,13 @@ def _text(reply: bytes | str) -> str:
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:
     return _text(exc.smtp_error)
+
+
+def _reason(exc: BaseException) -> str:
+    """A socket error in words: 'connection refused', not '[Errno 111] Connection refused'."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[:1].lower() + exc.strerror[1:]
+    return str(exc) or type(exc).__name__
 
 
 def _classified(code: int, message: str) -> DeliveryError:

@@ -34,6 +34,7 @@ from digest.config import Config
 from digest.dedupe import Embedder, group_duplicates, story_text
 from digest.deliver import (
     Mailer,
+    SendObserver,
     compose,
     deliver_all,
     header_safe,
@@ -45,6 +46,7 @@ from digest.errors import (
     DigestError,
     HardBounceError,
     HTTPStatusError,
+    MailSettingsError,
     TemporaryDeliveryError,
     UncertainDeliveryError,
 )
@@ -80,6 +82,7 @@ MAX_RETRY_AFTER = timedelta(days=7)  # a longer Retry-After is capped: the sourc
 DEFAULT_BACKOFF = {429: 3600.0, 503: 0.0}  # seconds to wait when no Retry-After is given
 MIN_TWIN_WORDS = 25  # shorter texts ("Read more") are too common to call two articles the same
 MAX_RETRY_WAIT = timedelta(minutes=30)  # the longest backoff between two attempts
+WAIT_REPORT_SECONDS = 30.0  # while waiting for retries, the observer hears this often
 
 
 def quiet(items: Iterable[T], label: str) -> Iterable[T]:
@@ -498,6 +501,7 @@ def send_edition(
     progress: Progress = quiet,
     stop: threading.Event | None = None,
     wait_for_retries: bool = True,
+    observer: SendObserver | None = None,
 ) -> SendReport:
     """Deliver the day's edition to every active subscriber who has not had it, once each.
 
@@ -506,8 +510,10 @@ def send_edition(
     scheduler's "due now"); deliveries already in the ledger are retried either way. Temporary
     failures are retried with backoff until ``[mail] retry_deadline_minutes``; with
     ``wait_for_retries`` false, retries not yet due are left to the next run. Once ``stop`` is set,
-    the messages in flight finish and the run returns. Raises SendLockedError when another process
-    is sending from the same database.
+    the messages in flight finish and the run returns. ``observer`` hears of every failed attempt
+    and every wait. Raises SendLockedError when another process is sending from the same
+    database, and MailSettingsError when the mail settings are wrong (the deliveries stay
+    pending, none is marked failed).
     """
     day = day or edition_date(config)
     report = SendReport(edition_date=day.isoformat(), dry_run=dry_run)
@@ -525,7 +531,8 @@ def send_edition(
         store.freeze_edition(edition.id)
         store.plan_deliveries(edition.id, subscriber_ids)
         report.skipped_already_sent = store.count_deliveries(edition.id).get("sent", 0)
-        courier = _Courier(config, store, renderer, edition, report, recipient_for)
+        observer = observer or SendObserver()
+        courier = _Courier(config, store, renderer, edition, report, recipient_for, observer)
         if isinstance(mailer, Mailer):  # the caller's one mailer: one connection, kept open
             connect, concurrency = _borrowed(mailer), 1
         else:
@@ -547,8 +554,9 @@ def send_edition(
             retry_at = store.next_retry_at(edition.id) if wait_for_retries else None
             if retry_at is None:
                 break
+            observer.waiting(retry_at, store.count_deliveries(edition.id).get("pending", 0))
             pause = (datetime.fromisoformat(retry_at) - datetime.now(UTC)).total_seconds()
-            (stop or threading.Event()).wait(max(0.05, pause))
+            (stop or threading.Event()).wait(min(max(0.05, pause), WAIT_REPORT_SECONDS))
         report.stopped = bool(stop and stop.is_set())
         counts = store.count_deliveries(edition.id)
         report.retrying = counts.get("pending", 0)
@@ -588,9 +596,10 @@ class _Courier:
         edition: Edition,
         report: SendReport,
         recipient_for: Callable[[str, str], Recipient] | None,
+        observer: SendObserver,
     ) -> None:
         self.config, self.store, self.renderer, self.edition = config, store, renderer, edition
-        self.report, self.recipient_for = report, recipient_for
+        self.report, self.recipient_for, self.observer = report, recipient_for, observer
         self.view = edition_view(config, store, edition)
         self.subject = config.mail.subject.format(title=edition.title, date=self.view.date_label)
         self.secret = signing_secret(config, store)
@@ -628,6 +637,8 @@ class _Courier:
                     unsubscribe_mailto=self.config.mail.unsubscribe_mailto,
                 ),
             )
+        except MailSettingsError:
+            raise  # a bad sender fails every message alike: stop, nothing was claimed
         except DeliveryError as exc:
             with self.lock:
                 self._record_failure(delivery, exc)
@@ -642,6 +653,11 @@ class _Courier:
             message.replace_header("Message-ID", stored_id)
         try:
             mailer.send(message)
+        except MailSettingsError as exc:
+            # Our settings, not the recipient: the row is pending again and the run stops.
+            with self.lock:
+                self.store.release_delivery(edition_id, subscriber_id, str(exc))
+            raise
         except DeliveryError as exc:
             with self.lock:
                 self._record_failure(delivery, exc)
@@ -664,19 +680,18 @@ class _Courier:
             # Retried once (the ledger's 'uncertain' count); a second uncertain attempt is final.
             mark(edition_id, subscriber_id, "uncertain", error=str(exc), uncertain=True)
             self.report.uncertain += 1
-            log.warning("%s", note)
+            self.observer.failed(delivery.email, exc, None)
             return
         retry_at = self._retry_at(delivery) if isinstance(exc, TemporaryDeliveryError) else None
+        self.observer.failed(delivery.email, exc, retry_at)
         if retry_at is not None:
             mark(edition_id, subscriber_id, "pending", error=str(exc), next_attempt_at=retry_at)
-            log.info("will retry %s at %s: %s", delivery.email, retry_at, exc)
             return
         mark(edition_id, subscriber_id, "failed", error=str(exc))
         if isinstance(exc, HardBounceError):
             self.store.mark_bounced(subscriber_id)
         self.report.failed += 1
         self.report.errors.append(note)
-        log.warning("could not send to %s", note)
 
     def _retry_at(self, delivery: Delivery) -> str | None:
         """When to retry a temporary failure; None past the deadline, or when the failed attempt

@@ -54,6 +54,12 @@ def send_time(config: Config, subscriber: Subscriber) -> tuple[ZoneInfo, time]:
     return zone, time(int(hour), int(minute))
 
 
+def local_today(config: Config, subscriber: Subscriber, now: datetime | None = None) -> date:
+    """The subscriber's local date at ``now``: the edition a `digest send` gives them."""
+    zone, _ = send_time(config, subscriber)
+    return (now or datetime.now(UTC)).astimezone(zone).date()
+
+
 def latest_slot(zone: ZoneInfo, at: time, now: datetime) -> datetime:
     """The latest moment, at or before ``now``, when the local clock in ``zone`` showed ``at``.
 
@@ -110,11 +116,14 @@ def send_due(
     wait_for_retries: bool = False,
     dry_run: bool = False,
     progress: Any = None,
+    observer: Any = None,
+    retry_now: bool = False,
 ) -> list[Any]:
     """Send every due subscriber their local day's edition, then the ledger's retries now due.
 
-    Returns one SendReport per edition touched. Holds the send lock throughout (a dry run needs
-    none); raises SendLockedError when another process holds it.
+    ``retry_now`` (an operator's `digest send`) makes the waiting retries due at once. Returns one
+    SendReport per edition touched. Holds the send lock throughout (a dry run needs none); raises
+    SendLockedError when another process holds it.
     """
     from digest.pipeline import quiet, send_edition
 
@@ -124,11 +133,14 @@ def send_due(
         "wait_for_retries": wait_for_retries,
         "dry_run": dry_run,
         "progress": progress or quiet,
+        "observer": observer,
     }
     reports = []
     with nullcontext() if dry_run else store.send_lock():
         if not dry_run:
             store.recover_interrupted()  # so a crashed message's edition is found below
+            if retry_now:
+                store.retry_pending_now()
         for day, ids in sorted(due_subscribers(config, store, now, grace=grace).items()):
             if stop and stop.is_set():
                 break

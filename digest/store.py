@@ -917,6 +917,48 @@ class SQLiteStore:
             ).fetchone()
             return str(row[0])
 
+    def release_delivery(self, edition_id: int, subscriber_id: int, error: str) -> None:
+        """Undo a claim that failed through no fault of the recipient (our mail settings): the
+        row is pending again, ready at once, and the attempt does not count."""
+        self.db.execute(
+            """UPDATE deliveries SET state = 'pending', last_error = ?, updated_at = ?,
+                 next_attempt_at = '', attempts = MAX(0, attempts - 1),
+                 first_attempt_at = CASE WHEN attempts <= 1 THEN '' ELSE first_attempt_at END
+               WHERE edition_id = ? AND subscriber_id = ? AND state = 'sending'""",
+            (error, now_utc(), edition_id, subscriber_id),
+        )
+
+    def retry_pending_now(self) -> int:
+        """Make every waiting retry due now (an operator's `digest send`); returns how many."""
+        cursor = self.db.execute(
+            """UPDATE deliveries SET next_attempt_at = ''
+               WHERE state = 'pending' AND next_attempt_at != ''"""
+        )
+        return cursor.rowcount
+
+    def requeue_failed(self, edition_id: int) -> int:
+        """Failed deliveries of an edition to still-active subscribers become pending again,
+        with a fresh retry deadline; returns how many."""
+        cursor = self.db.execute(
+            """UPDATE deliveries SET state = 'pending', next_attempt_at = '', first_attempt_at = '',
+                 updated_at = ?
+               WHERE edition_id = ? AND state = 'failed' AND subscriber_id IN
+                 (SELECT id FROM subscribers WHERE status = 'active')""",
+            (now_utc(), edition_id),
+        )
+        return cursor.rowcount
+
+    def latest_errors(self, edition_id: int, limit: int = 5) -> list[tuple[str, str, str]]:
+        """(email, state, last error) of the most recently updated deliveries with an error."""
+        rows = self.db.execute(
+            """SELECT s.email, d.state, d.last_error FROM deliveries d
+               JOIN subscribers s ON s.id = d.subscriber_id
+               WHERE d.edition_id = ? AND d.last_error != '' AND d.state != 'sent'
+               ORDER BY d.updated_at DESC, d.subscriber_id LIMIT ?""",
+            (edition_id, limit),
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
     def get_secret(self, name: str) -> str:
         """A random secret kept in the database, created on first use (stable across runs)."""
         self.db.execute(
