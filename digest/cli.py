@@ -44,10 +44,14 @@ class App:
     @property
     def store(self) -> Any:
         if self._store is None:
-            from digest.store import SQLiteStore
-
-            self._store = SQLiteStore(self.config.store.path)
+            self._store = self.open_store()
         return self._store
+
+    def open_store(self) -> Any:
+        """A new store on the configured database; the caller closes it."""
+        from digest.store import SQLiteStore
+
+        return SQLiteStore(self.config.store.path)
 
     def fetcher(self) -> Any:
         from digest.fetch import HttpFetcher
@@ -257,15 +261,37 @@ def _warn_if_cut(app: App, view: Any) -> None:
     is_flag=True,
     help="Re-queue the failed deliveries of the edition (today's, or --date's) and send them.",
 )
+@click.option(
+    "--test",
+    "test_address",
+    metavar="ADDRESS",
+    help="Send the edition to this one address only; the ledger is not touched.",
+)
 @pass_app
-def send(app: App, dry_run: bool, day: str | None, retry_failed: bool) -> None:
+def send(
+    app: App, dry_run: bool, day: str | None, retry_failed: bool, test_address: str | None
+) -> None:
     """Deliver today's edition to every active subscriber who has not had it yet."""
     import signal
-    import threading
 
     from digest.errors import MailSettingsError
-    from digest.pipeline import edition_date, send_edition
+    from digest.pipeline import edition_date, send_edition, send_test
     from digest.schedule import send_due
+
+    _warn_about_config(app)
+    if test_address:
+        mailer = app.mailer()
+        try:
+            edition = send_test(
+                app.config, app.store, app.renderer(), mailer, test_address, _date(day)
+            )
+        finally:
+            mailer.close()
+        click.echo(
+            f"sent the {edition.date} edition ({_count(edition.story_count, 'story', 'stories')}) "
+            f"to {test_address}; no subscriber's delivery changed"
+        )
+        return
 
     stop = threading.Event()
 
@@ -411,6 +437,13 @@ class _SendConsole(SendObserver):
                 click.echo(f"  ... and {times - 1} more like it: {error}", err=True)
 
 
+def _warn_about_config(app: App) -> None:
+    from digest.config import config_warnings
+
+    for warning in config_warnings(app.config):
+        click.echo(f"warning: {warning}", err=True)
+
+
 def _nothing_to_send(app: App) -> str:
     """Why a `digest send` sent nothing, from the ledger: never 'everyone had it' unless so."""
     from digest.schedule import local_today
@@ -427,6 +460,31 @@ def _nothing_to_send(app: App) -> str:
             parts.append(f"edition {day}: {states}")
     summary = "; ".join(parts) or "no deliveries planned"
     return f"nothing new to send ({summary}); `digest status` shows more"
+
+
+@cli.command()
+@pass_app
+def check(app: App) -> None:
+    """Check the config, database, templates, mail server (no mail sent) and every source."""
+    from digest.check import run_checks
+
+    try:
+        config = app.config
+    except ConfigError as exc:
+        click.echo(f"ERROR config: {exc}")
+        if exc.hint:
+            click.echo(f"      hint: {exc.hint}")
+        sys.exit(1)
+    failed = 0
+    for outcome in run_checks(config, app.open_store, app.mailer, app.fetcher):
+        label = "WARN " if outcome.warning else "OK   " if outcome.ok else "ERROR"
+        click.echo(f"{label} {outcome.what}: {outcome.detail}")
+        if outcome.hint:
+            click.echo(f"      hint: {outcome.hint}")
+        failed += not outcome.ok
+    click.echo(f"{_count(failed, 'problem', 'problems')} found" if failed else "all checks passed")
+    if failed:
+        sys.exit(1)
 
 
 @cli.command()

@@ -355,6 +355,27 @@ class SMTPMailer:
                 "deliveries stay pending and are retried.",
             ) from exc
 
+    def check(self, sender: str) -> None:
+        """Connect, secure and log in as a send would, and offer ``sender`` (MAIL FROM, then
+        RSET): the server's answers, without sending a message. Raises like ``send``."""
+        address = parseaddr(sender)[1]
+        self._drop()
+        self.connection = self._connect()
+        try:
+            self.connection.ehlo_or_helo_if_needed()
+            code, reply = self.connection.mail(address)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TemporaryDeliveryError(
+                f"the SMTP server {self.host}:{self.port} closed the connection: {_reason(exc)}"
+            ) from exc
+        self._reset(self.connection, code)
+        if code >= 500:
+            raise self._sender_refused(address, code, reply)
+        if code != 250:
+            raise _classified(
+                code, f"the server deferred the sender {address}: {code} {_text(reply)}"
+            )
+
     def send(self, message: EmailMessage) -> None:
         """Send one message; raises a DeliveryError subclass saying whether to retry."""
         data = message_bytes(message, self.signer)
@@ -386,12 +407,7 @@ class SMTPMailer:
             if code >= 500:
                 # A refused sender (or 530: login needed) fails every message alike: our settings.
                 self._reset(conn, code)
-                raise MailSettingsError(
-                    f"the SMTP server {self.host}:{self.port} refused the sender {sender}: "
-                    f"{code} {_text(reply)}",
-                    hint="Set [mail] from to an address this server lets you send from (often "
-                    "the login's own), and check [mail.smtp] username.",
-                )
+                raise self._sender_refused(sender, code, reply)
             if code != 250:
                 self._refused(conn, code, reply, f"the server refused the sender {sender}")
             code, reply = conn.rcpt(recipient)
@@ -417,6 +433,14 @@ class SMTPMailer:
             ) from None
         if code != 250:
             self._refused(conn, code, reply, f"the server did not take the message for {recipient}")
+
+    def _sender_refused(self, sender: str, code: int, reply: bytes) -> MailSettingsError:
+        return MailSettingsError(
+            f"the SMTP server {self.host}:{self.port} refused the sender {sender}: "
+            f"{code} {_text(reply)}",
+            hint="Set [mail] from to an address this server lets you send from (often the "
+            "login's own), and check [mail.smtp] username.",
+        )
 
     def _refused(self, conn: smtplib.SMTP, code: int, reply: bytes, what: str) -> None:
         self._reset(conn, code)

@@ -617,25 +617,9 @@ class _Courier:
                 )
                 self.report.skipped += 1
             return
-        unsubscribe_url = unsubscribe_link(self.base_url, self.secret, subscriber_id)
-        recipient = (self.recipient_for or Recipient)(delivery.email, delivery.name)
-        if not recipient.unsubscribe_url:
-            recipient = replace(recipient, unsubscribe_url=unsubscribe_url)
-        rendered = self.renderer.render(view, recipient)
         try:
-            message = compose(
-                sender=self.config.mail.sender,
-                recipient=delivery.email,
-                recipient_name=delivery.name,
-                subject=self.subject,
-                html=rendered.html,
-                text=rendered.text,
-                message_id=delivery.message_id,
-                extra_headers=list_headers(
-                    list_id=self.list_id,
-                    unsubscribe_url=unsubscribe_url,
-                    unsubscribe_mailto=self.config.mail.unsubscribe_mailto,
-                ),
+            message = self.message(
+                view, delivery.email, delivery.name, subscriber_id, delivery.message_id
             )
         except MailSettingsError:
             raise  # a bad sender fails every message alike: stop, nothing was claimed
@@ -671,6 +655,31 @@ class _Courier:
         with self.lock:
             self.store.mark_delivery(edition_id, subscriber_id, "sent")
             self.report.sent += 1
+
+    def message(
+        self, view: EditionView, email: str, name: str, subscriber_id: int, message_id: str = ""
+    ) -> Any:
+        """The edition as one subscriber gets it: their sections, their unsubscribe link; a
+        retry reuses the ``message_id`` of the earlier attempt."""
+        unsubscribe_url = unsubscribe_link(self.base_url, self.secret, subscriber_id)
+        recipient = (self.recipient_for or Recipient)(email, name)
+        if not recipient.unsubscribe_url:
+            recipient = replace(recipient, unsubscribe_url=unsubscribe_url)
+        rendered = self.renderer.render(view, recipient)
+        return compose(
+            sender=self.config.mail.sender,
+            recipient=email,
+            recipient_name=name,
+            subject=self.subject,
+            html=rendered.html,
+            text=rendered.text,
+            message_id=message_id,
+            extra_headers=list_headers(
+                list_id=self.list_id,
+                unsubscribe_url=unsubscribe_url,
+                unsubscribe_mailto=self.config.mail.unsubscribe_mailto,
+            ),
+        )
 
     def _record_failure(self, delivery: Delivery, exc: DeliveryError) -> None:
         edition_id, subscriber_id = self.edition.id, delivery.subscriber_id
@@ -708,6 +717,37 @@ class _Courier:
         if at > first + timedelta(minutes=mail.retry_deadline_minutes):
             return None
         return at.astimezone(UTC).isoformat()
+
+
+def send_test(
+    config: Config,
+    store: SQLiteStore,
+    renderer: Renderer,
+    mailer: Mailer,
+    address: str,
+    day: date | None = None,
+) -> Edition:
+    """Send the day's edition to one address, as a subscriber with every section gets it.
+
+    Outside the ledger: no delivery row is written and nobody's edition counts as sent. The
+    unsubscribe link in it names no subscriber. Raises DeliveryError as sending does.
+    """
+    from digest.deliver import valid_email
+
+    if not valid_email(address):
+        raise DigestError(
+            f"'{address}' is not a valid email address",
+            hint="Give a plain address: you@example.com.",
+        )
+    day = day or edition_date(config)
+    edition = store.get_edition(day.isoformat())
+    if edition is None or not edition.frozen_at:
+        edition, _ = build_edition(config, store, renderer, day)
+    if not edition.story_count:
+        raise DigestError(f"the {day} edition has 0 stories", hint="Run `digest gather` first.")
+    courier = _Courier(config, store, renderer, edition, SendReport(), None, SendObserver())
+    mailer.send(courier.message(courier.view, address, "", 0))
+    return edition
 
 
 def _borrowed(mailer: Mailer) -> Callable[[], Mailer]:
