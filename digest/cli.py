@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +22,7 @@ import click
 from digest.config import Config, load_config
 from digest.deliver import SendObserver
 from digest.errors import ConfigError, DigestError
+from digest.render import counted as _count
 
 T = TypeVar("T")
 log = logging.getLogger("digest")
@@ -39,6 +41,14 @@ class App:
     def config(self) -> Config:
         if self._config is None:
             self._config = load_config(self.config_path)
+            # Which file was read is the first thing to know when a run does something odd.
+            log.info("config: %s", self._config.path or "none found; using the embedded defaults")
+            if self._config.path is None:
+                click.echo(
+                    "no config file found (--config, $DIGEST_CONFIG or ./digest.toml): using "
+                    "the embedded defaults",
+                    err=True,
+                )
         return self._config
 
     @property
@@ -125,6 +135,35 @@ class App:
             self._store.close()
 
 
+class _PlainFormatter(logging.Formatter):
+    """Log lines without terminal colour codes (a server library may add them)."""
+
+    ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.ANSI.sub("", super().format(record))
+
+
+def set_up_logging(verbose: int, daemon: bool) -> None:
+    """Levels as meant: WARNING and up by default, INFO for the long-running commands (what they
+    do is their output) and with -v, DEBUG with -vv. Off a terminal (cron, systemd, a file) each
+    line carries a timestamp and no colour codes."""
+    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose or daemon else logging.WARNING
+    terminal = sys.stderr.isatty()
+    handler = logging.StreamHandler(sys.stderr)
+    layout = "%(levelname)s %(name)s: %(message)s"
+    if terminal:
+        handler.setFormatter(logging.Formatter(layout))
+    else:
+        handler.setFormatter(_PlainFormatter(f"%(asctime)s {layout}", "%Y-%m-%dT%H:%M:%S%z"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    if level > logging.DEBUG:
+        for chatty in ("httpx", "httpcore", "apscheduler", "filelock", "urllib3"):
+            logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
+
+
 def progress(items: Iterable[T], label: str) -> Iterable[T]:
     """A progress bar on stderr when it is a terminal; silent when piped."""
     if not sys.stderr.isatty():
@@ -141,6 +180,14 @@ def _bar(items: list[T], label: str) -> Iterator[T]:
 pass_app = click.make_pass_decorator(App)
 
 
+def _address_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--host and --port, overriding [web] host and port."""
+    command = click.option(
+        "--port", type=click.IntRange(0, 65535), help="Port (default: [web] port)."
+    )(command)
+    return click.option("--host", help="Address to listen on (default: [web] host).")(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
@@ -153,11 +200,8 @@ pass_app = click.make_pass_decorator(App)
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     """digest: turns the day's news into a short, trustworthy email."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    daemon = ctx.invoked_subcommand in ("run", "serve")
+    set_up_logging(verbose, daemon)
     app = App(config_path, verbose)
     ctx.obj = app
     ctx.call_on_close(app.close)
@@ -169,17 +213,22 @@ def gather(app: App) -> None:
     """Fetch every source, store new articles, extract and summarise them."""
     from digest.pipeline import gather as run_gather
 
+    if not app.config.sources:
+        raise DigestError(
+            f"no sources configured in {app.config.path or 'the embedded defaults'}",
+            hint="Add a [[sources]] table with a url (see config.example.toml), or pass --config.",
+        )
     fetcher = app.fetcher()
     try:
         report = run_gather(app.config, app.store, fetcher, app.summarizer_loader(), progress)
     finally:
         fetcher.close()
     click.echo(
-        f"{report.sources_ok} sources read, {report.sources_failed} failed"
+        f"{_count(report.sources_ok, 'source', 'sources')} read, {report.sources_failed} failed"
         + (f", {report.sources_waiting} waiting" if report.sources_waiting else "")
         + "; "
-        f"{report.new_articles} new articles ({report.from_page} from their pages, "
-        f"{report.from_feed} from feed text); {report.summarised} summarised"
+        f"{_count(report.new_articles, 'new article', 'new articles')} ({report.from_page} from "
+        f"their pages, {report.from_feed} from feed text); {report.summarised} summarised"
         + (f" by {report.model_id}" if report.model_id else "")
         + (f", {report.not_summarised} not summarised" if report.not_summarised else "")
     )
@@ -202,9 +251,10 @@ def build(app: App, out: str | None, day: str | None) -> None:
     _write(html_path, edition.html)
     _write(html_path.with_suffix(".txt"), edition.text)
     click.echo(
-        f"edition {edition.date}: {edition.story_count} stories, {_size(edition.html)} of HTML "
-        f"-> {html_path} and {html_path.with_suffix('.txt')}"
+        f"edition {edition.date}: {_count(edition.story_count, 'story', 'stories')}, "
+        f"{_size(edition.html)} of HTML -> {html_path} and {html_path.with_suffix('.txt')}"
     )
+    _warn_if_empty(edition.story_count)
     _warn_if_cut(app, view)
 
 
@@ -215,25 +265,40 @@ def build(app: App, out: str | None, day: str | None) -> None:
     is_flag=True,
     help="Serve the live preview (HTML, text, size, subscribers; reloads on template changes).",
 )
+@_address_options
 @pass_app
-def preview(app: App, out: str | None, serve: bool) -> None:
+def preview(app: App, out: str | None, serve: bool, host: str | None, port: int | None) -> None:
     """Write or serve the HTML preview of today's edition."""
     if serve:
         from digest.web import serve as run_server
 
-        run_server(app.config, host=app.config.web.host, port=app.config.web.port)
+        host, port = host or app.config.web.host, app.config.web.port if port is None else port
+        click.echo(
+            f"digest preview on http://{host}:{port}/ (reloads when a template changes), "
+            f"archive at http://{host}:{port}/editions/ (Ctrl-C to stop)",
+            err=True,
+        )
+        run_server(app.config, host=host, port=port)
         return
     from digest.pipeline import build_edition
 
     edition, view = build_edition(app.config, app.store, app.renderer())
     path = Path(out or app.config.digest.preview)
     _write(path, edition.html)
-    click.echo(f"{path} ({_size(edition.html)} of HTML, {view.story_count} stories)")
+    click.echo(
+        f"{path} ({_size(edition.html)} of HTML, {_count(view.story_count, 'story', 'stories')})"
+    )
+    _warn_if_empty(view.story_count)
     _warn_if_cut(app, view)
 
 
 def _size(html: str) -> str:
     return f"{len(html.encode('utf-8')) / 1000:.1f} KB"
+
+
+def _warn_if_empty(stories: int) -> None:
+    if not stories:
+        click.echo("0 stories: run `digest gather` first", err=True)
 
 
 def _warn_if_cut(app: App, view: Any) -> None:
@@ -279,6 +344,9 @@ def send(
     from digest.schedule import send_due
 
     _warn_about_config(app)
+    if dry_run:
+        _print_plan(app, _date(day))
+        return
     if test_address:
         mailer = app.mailer()
         try:
@@ -310,12 +378,7 @@ def send(
         day = day or target.isoformat()
     console = _SendConsole()
     previous = signal.signal(signal.SIGTERM, finish_and_stop)
-    options: dict[str, Any] = {
-        "dry_run": dry_run,
-        "progress": progress,
-        "stop": stop,
-        "observer": console,
-    }
+    options: dict[str, Any] = {"progress": progress, "stop": stop, "observer": console}
     try:
         if day:
             reports = [
@@ -338,7 +401,7 @@ def send(
     finally:
         signal.signal(signal.SIGTERM, previous)
     console.summarise()
-    verb = "would send" if dry_run else "sent"
+    verb = "sent"
     if not reports:
         click.echo(_nothing_to_send(app))
     for report in reports:
@@ -351,12 +414,10 @@ def send(
             + (f", nothing in their sections {report.skipped}" if report.skipped else "")
             + (f", recovered after a crash {report.recovered}" if report.recovered else "")
         )
-        if not report.stories and not dry_run:
+        if not report.stories:
             click.echo("  0 stories: run `digest gather` first", err=True)
     if stop.is_set():
         click.echo("stopped by SIGTERM; `digest send` sends the rest", err=True)
-        return
-    if dry_run:
         return
     sent = sum(report.sent for report in reports)
     failed = sum(report.failed for report in reports)
@@ -375,11 +436,6 @@ def send(
         )
     if failed or (waiting and not sent):
         sys.exit(2)
-
-
-def _count(number: int, one: str, many: str) -> str:
-    """'1 story', '2 stories'."""
-    return f"{number} {one if number == 1 else many}"
 
 
 def _clock(stamp: str) -> str:
@@ -437,6 +493,38 @@ class _SendConsole(SendObserver):
                 click.echo(f"  ... and {times - 1} more like it: {error}", err=True)
 
 
+def _print_plan(app: App, day: Any) -> None:
+    """A dry run: each active subscriber, their local date, the edition and what they would get."""
+    from collections import Counter
+
+    from digest.pipeline import PLAN_OUTCOMES, plan_sends
+
+    planned = plan_sends(app.config, app.store, app.renderer(), day)
+    if not planned:
+        click.echo("no subscribers: add one with `digest subscribers add EMAIL`")
+        return
+    width = max(len(p.email) for p in planned)
+    zones = max(len(p.timezone) for p in planned)
+    for p in planned:
+        click.echo(
+            f"{p.email:<{width}}  {p.timezone:<{zones}}  local {p.local_date}  edition "
+            f"{p.edition_date}  {_count(p.stories, 'story', 'stories'):>11}  "
+            f"{PLAN_OUTCOMES[p.outcome]}"
+        )
+    for edition_date in sorted({p.edition_date for p in planned}):
+        outcomes = Counter(p.outcome for p in planned if p.edition_date == edition_date)
+        parts = ", ".join(
+            f"{PLAN_OUTCOMES[o].split(' (')[0]} {outcomes[o]}" for o in PLAN_OUTCOMES if outcomes[o]
+        )
+        click.echo(f"edition {edition_date}: {parts}")
+        if outcomes["empty"]:
+            click.echo(
+                f"  the {edition_date} edition has 0 stories: run `digest gather` first, or "
+                "they went into an edition built earlier for a later date",
+                err=True,
+            )
+
+
 def _warn_about_config(app: App) -> None:
     from digest.config import config_warnings
 
@@ -488,12 +576,73 @@ def check(app: App) -> None:
 
 
 @cli.command()
+@click.option("--editions", default=3, show_default=True, help="How many recent editions to show.")
 @pass_app
-def serve(app: App) -> None:
+def status(app: App, editions: int) -> None:
+    """Show the last gather and send, each recent edition's deliveries, and the next runs."""
+    from datetime import UTC, datetime, timedelta
+
+    from digest.schedule import next_sends
+
+    store, config = app.store, app.config
+    now = datetime.now(UTC)
+    click.echo(f"config:      {config.path or 'none (embedded defaults)'}")
+    click.echo(f"database:    {config.store.path}")
+    sources = store.list_sources()
+    checked = max((s.last_checked_at for s in sources if s.last_checked_at), default="")
+    failing = [s for s in sources if s.failures or s.disabled]
+    click.echo(
+        f"last gather: {_clock(checked) if checked else 'never'}"
+        + f" ({_count(len(config.sources), 'source', 'sources')} configured"
+        + (f", {len(failing)} failing: `digest sources` says why" if failing else "")
+        + ")"
+    )
+    sent_at, tried_at = store.last_attempt_at()
+    click.echo(
+        f"last send:   {_clock(sent_at) if sent_at else 'never'}"
+        + (f" (last attempt {_clock(tried_at)})" if tried_at and tried_at > sent_at else "")
+    )
+    for edition in store.list_editions(editions):
+        counts = store.count_deliveries(edition.id)
+        states = ", ".join(f"{state} {n}" for state, n in sorted(counts.items())) or "not sent"
+        click.echo(
+            f"edition {edition.date}: {_count(edition.story_count, 'story', 'stories')}; {states}"
+        )
+        for email, state, error in store.latest_errors(edition.id, 3):
+            click.echo(f"    {email} ({state}): {error}")
+    if checked:
+        due = datetime.fromisoformat(checked) + timedelta(
+            minutes=config.digest.gather_every_minutes
+        )
+        click.echo(
+            f"next gather: {_clock(max(due, now).isoformat())} under `digest run` "
+            f"(every {config.digest.gather_every_minutes} min)"
+        )
+    coming = next_sends(config, store, now)
+    if coming:
+        moment, count = coming[0]
+        click.echo(
+            f"next send:   {_clock(moment.isoformat())} to "
+            f"{_count(count, 'subscriber', 'subscribers')} under `digest run`"
+        )
+    else:
+        click.echo("next send:   none: no subscribers (`digest subscribers add EMAIL`)")
+
+
+@cli.command()
+@_address_options
+@pass_app
+def serve(app: App, host: str | None, port: int | None) -> None:
     """Serve the web app: unsubscribe links, the preview and the archive."""
     from digest.web import serve as run_server
 
-    run_server(app.config, host=app.config.web.host, port=app.config.web.port)
+    host, port = host or app.config.web.host, app.config.web.port if port is None else port
+    click.echo(
+        f"digest serve on http://{host}:{port}/: unsubscribe links, preview and archive "
+        "(Ctrl-C to stop)",
+        err=True,
+    )
+    run_server(app.config, host=host, port=port)
 
 
 @cli.command()

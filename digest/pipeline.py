@@ -585,6 +585,87 @@ def _plan_only(
     return report
 
 
+@dataclass(frozen=True)
+class PlannedSend:
+    """What one active subscriber would get from a `digest send` now (a dry run's line)."""
+
+    email: str
+    timezone: str
+    local_date: str  # their local today
+    edition_date: str  # the edition they would get
+    stories: int  # stories in it for them (their sections)
+    outcome: str  # one of PLAN_OUTCOMES
+
+
+PLAN_OUTCOMES = {
+    "send": "would send",
+    "sent": "already sent",
+    "retry": "would retry",
+    "failed": "failed before (`--retry-failed` re-queues)",
+    "sections": "nothing in their sections",
+    "empty": "nothing: the edition has 0 stories",
+}
+
+
+def plan_sends(
+    config: Config, store: SQLiteStore, renderer: Renderer, day: date | None = None
+) -> list[PlannedSend]:
+    """Who a `digest send` would reach now, with which edition and how many stories; changes no
+    delivery (an edition not yet built is built, as the real send would).
+
+    Without ``day`` each subscriber gets the edition of their local today, else ``day``'s. The
+    outcomes add up to the real run's counts: 'send' is its sent (when delivery works), 'sections'
+    its 'nothing in their sections', 'sent' its 'already sent before'.
+    """
+    from digest.schedule import edition_day, local_today
+
+    subscribers = store.list_subscribers("active")
+    todays = {subscriber.id: local_today(config, subscriber) for subscriber in subscribers}
+    views: dict[date, tuple[Edition, EditionView, dict[int, str]]] = {}
+    chosen: dict[date, date] = {}
+    # The latest date first, as `digest send` does: it decides where the stories go.
+    for wanted in sorted({day} if day else set(todays.values()), reverse=True):
+        chosen[wanted] = wanted if day else edition_day(store, wanted)
+        if chosen[wanted] in views:
+            continue
+        edition = store.get_edition(chosen[wanted].isoformat())
+        if edition is None or not edition.frozen_at:
+            edition, _ = build_edition(config, store, renderer, chosen[wanted])
+        states = {d.subscriber_id: d.state for d in store.deliveries(edition.id, _STATES)}
+        views[chosen[wanted]] = (edition, edition_view(config, store, edition), states)
+    planned: list[PlannedSend] = []
+    for subscriber in subscribers:
+        today = todays[subscriber.id]
+        wanted = chosen[day or today]
+        edition, view, states = views[wanted]
+        stories = view.only_sections(subscriber.sections).story_count
+        state = states.get(subscriber.id, "")
+        if state in ("sent", "failed"):
+            outcome = state
+        elif state in ("pending", "uncertain", "sending"):
+            outcome = "retry"
+        elif not edition.story_count:
+            outcome = "empty"
+        elif state == "skipped" or not stories:
+            outcome = "sections"
+        else:
+            outcome = "send"
+        planned.append(
+            PlannedSend(
+                subscriber.email,
+                subscriber.timezone or config.digest.timezone,
+                today.isoformat(),
+                wanted.isoformat(),
+                stories,
+                outcome,
+            )
+        )
+    return planned
+
+
+_STATES = ("pending", "sending", "sent", "failed", "uncertain", "skipped")
+
+
 class _Courier:
     """Sends one delivery of one edition and records the outcome in the ledger; thread-safe."""
 

@@ -32,6 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from digest.config import Config
+from digest.render import counted
 from digest.store import SQLiteStore, Subscriber, now_utc
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,38 @@ def latest_slot(zone: ZoneInfo, at: time, now: datetime) -> datetime:
         if slot <= now:
             return slot
     return datetime.combine(local_day - timedelta(days=2), at, tzinfo=zone).astimezone(UTC)
+
+
+def next_slot(zone: ZoneInfo, at: time, now: datetime) -> datetime:
+    """The first moment after ``now`` when the local clock in ``zone`` shows ``at``, in UTC."""
+    local_day = now.astimezone(zone).date()
+    for day in (local_day, local_day + timedelta(days=1)):
+        slot = datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+        if slot > now:
+            return slot
+    return datetime.combine(local_day + timedelta(days=2), at, tzinfo=zone).astimezone(UTC)
+
+
+def next_sends(config: Config, store: SQLiteStore, now: datetime) -> list[tuple[datetime, int]]:
+    """The coming send times of the active subscribers, (UTC moment, how many), soonest first."""
+    counts: dict[datetime, int] = {}
+    for subscriber in store.list_subscribers("active"):
+        zone, at = send_time(config, subscriber)
+        slot = next_slot(zone, at, now.astimezone(UTC))
+        counts[slot] = counts.get(slot, 0) + 1
+    return sorted(counts.items())
+
+
+def edition_day(store: SQLiteStore, day: date) -> date:
+    """The edition a subscriber whose local date is ``day`` gets: that date's, or, when it has
+    none yet and a later edition holds stories, that later one (the stories went there; an edition
+    built now for ``day`` would be empty)."""
+    if store.get_edition(day.isoformat()) is not None:
+        return day
+    newest = store.list_editions(1)
+    if newest and newest[0].date > day.isoformat() and newest[0].story_count:
+        return date.fromisoformat(newest[0].date)
+    return day
 
 
 def due_subscribers(
@@ -141,12 +174,21 @@ def send_due(
             store.recover_interrupted()  # so a crashed message's edition is found below
             if retry_now:
                 store.retry_pending_now()
-        for day, ids in sorted(due_subscribers(config, store, now, grace=grace).items()):
+        # Latest date first: its edition takes the stories, and a subscriber whose local day is
+        # behind it (with no edition of their own yet) gets it too, not an empty one.
+        due = due_subscribers(config, store, now, grace=grace)
+        for day, ids in sorted(due.items(), reverse=True):
             if stop and stop.is_set():
                 break
             reports.append(
                 send_edition(
-                    config, store, renderer, mailer, day=day, subscriber_ids=ids, **options
+                    config,
+                    store,
+                    renderer,
+                    mailer,
+                    day=edition_day(store, day),
+                    subscriber_ids=ids,
+                    **options,
                 )
             )
         if dry_run:
@@ -231,11 +273,20 @@ def run_scheduler(app: Any) -> None:
         store, fetcher = SQLiteStore(config.store.path), app.fetcher()
         try:
             report = gather(config, store, fetcher, load_summarizer)
-            log.warning(
-                "gathered %d new articles (%d sources failed)",
-                report.new_articles,
-                report.sources_failed,
+            log.info(
+                "gathered %s from %s, %d summarised; next gather in %d min",
+                counted(report.new_articles, "new article", "new articles"),
+                counted(report.sources_ok, "source", "sources"),
+                report.summarised,
+                config.digest.gather_every_minutes,
             )
+            if report.sources_failed:
+                log.warning(
+                    "%s failed; `digest sources` shows why",
+                    counted(report.sources_failed, "source", "sources"),
+                )
+        except DigestError as exc:
+            log.error("gather failed: %s (%s)", exc, exc.hint)
         finally:
             fetcher.close()
             store.close()
@@ -264,8 +315,9 @@ def run_scheduler(app: Any) -> None:
         finally:
             store.close()
         for report in reports:
-            if report.sent or report.failed or report.uncertain:
-                log.warning(
+            if report.sent or report.failed or report.uncertain or report.retrying:
+                log.log(
+                    logging.WARNING if report.failed or not report.sent else logging.INFO,
                     "edition %s: sent %d, failed %d, uncertain %d, retrying %d",
                     report.edition_date,
                     report.sent,
@@ -273,6 +325,31 @@ def run_scheduler(app: Any) -> None:
                     report.uncertain,
                     report.retrying,
                 )
+            elif not report.stories:
+                log.warning("edition %s has 0 stories: nothing sent", report.edition_date)
+        announce_next_send()
+
+    announced: list[datetime] = []
+
+    def announce_next_send() -> None:
+        store = SQLiteStore(config.store.path)
+        try:
+            coming = next_sends(config, store, datetime.now(UTC))
+        finally:
+            store.close()
+        if not coming:
+            if announced[-1:] != [datetime.min.replace(tzinfo=UTC)]:
+                log.warning("no active subscribers: nothing will be sent")
+                announced.append(datetime.min.replace(tzinfo=UTC))
+            return
+        moment, count = coming[0]
+        if announced[-1:] != [moment]:
+            log.info(
+                "next send at %s to %s",
+                moment.strftime("%Y-%m-%d %H:%M UTC"),
+                counted(count, "subscriber", "subscribers"),
+            )
+            announced.append(moment)
 
     scheduler = build_scheduler(config, gather_job, send_job)
 
@@ -281,7 +358,7 @@ def run_scheduler(app: Any) -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, terminate)
-    log.warning(
+    log.info(
         "digest run: gathering every %d min, sending at each subscriber's hour (default %s %s)",
         config.digest.gather_every_minutes,
         config.digest.send_at,
@@ -300,5 +377,7 @@ def run_scheduler(app: Any) -> None:
         if any(thread.is_alive() for thread in gathers):
             # A hung gather holds no lock and no open transaction; it must not keep us running.
             log.warning("a gather is still running; stopping without waiting for it")
+            log.info("digest run stopped")
             logging.shutdown()
             os._exit(0)
+        log.info("digest run stopped")

@@ -948,6 +948,13 @@ class SQLiteStore:
         )
         return cursor.rowcount
 
+    def last_attempt_at(self) -> tuple[str, str]:
+        """When a message was last handed over ('' if never), and when a send last tried one."""
+        row = self.db.execute(
+            "SELECT MAX(sent_at), MAX(CASE WHEN attempts > 0 THEN updated_at END) FROM deliveries"
+        ).fetchone()
+        return (row[0] or "", row[1] or "")
+
     def latest_errors(self, edition_id: int, limit: int = 5) -> list[tuple[str, str, str]]:
         """(email, state, last error) of the most recently updated deliveries with an error."""
         rows = self.db.execute(

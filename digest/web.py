@@ -276,11 +276,7 @@ def add_unsubscribe_routes(app: Any, config: Config, store: Callable[[], Any]) -
 
 
 def serve(config: Config, *, host: str, port: int) -> None:
-    """Serve the app until interrupted."""
+    """Serve the app until interrupted; the caller says what is served where."""
     from werkzeug.serving import run_simple
 
-    print(
-        f"digest preview on http://{host}:{port}/ (reloads when a template changes), "
-        f"archive at http://{host}:{port}/editions/ (Ctrl-C to stop)"
-    )
     run_simple(host, port, create_app(config), threaded=True)
