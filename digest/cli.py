@@ -26,6 +26,7 @@ from digest.render import counted as _count
 
 T = TypeVar("T")
 log = logging.getLogger("digest")
+MAX_LISTED = 10  # articles named in gather's output; the rest are counted
 
 
 class App:
@@ -234,6 +235,19 @@ def gather(app: App) -> None:
     )
     for error in report.errors:
         click.echo(f"  failed: {error}", err=True)
+    for hint in report.hints:
+        click.echo(f"  hint: {hint}", err=True)
+    for line in report.unsummarised[:MAX_LISTED]:
+        click.echo(f"  not summarised: {line}", err=True)
+    if len(report.unsummarised) > MAX_LISTED:
+        click.echo(
+            f"  ... and {len(report.unsummarised) - MAX_LISTED} more not summarised", err=True
+        )
+    if report.sources_failed and not report.sources_ok and not report.sources_waiting:
+        raise DigestError(
+            f"every source failed ({report.sources_failed})",
+            hint="See the errors above; `digest check` tries each source again.",
+        )
 
 
 @cli.command()
@@ -751,8 +765,11 @@ def sources(app: App) -> None:
     for entry in app.config.sources:
         app.store.upsert_source(entry.url, entry.name, entry.section)
     now = now_utc()
+    configured = {entry.url for entry in app.config.sources}
     for source in app.store.list_sources():
         state = "disabled" if source.disabled else source.status
+        if configured and source.url not in configured:
+            state = "removed from the config (not fetched; its stories stay out of editions)"
         waiting = source.not_before if source.not_before > now else ""
         line = (
             f"{source.name or source.url}\t{state}\tfailures={source.failures}\t"
@@ -943,15 +960,35 @@ def _read_source(app: App, source: str) -> tuple[bytes, str | None]:
 
 
 def _read_text(app: App, source: str) -> tuple[str, str]:
-    """Article text and title: URLs and .html files go through extraction, other files are text."""
-    if source.startswith(("http://", "https://")) or source.lower().endswith((".html", ".htm")):
+    """Article text and title: URLs and .html files go through extraction, other files are text.
+
+    A feed is refused: its XML or JSON is not an article to summarise.
+    """
+    web = source.startswith(("http://", "https://"))
+    data, url = _read_source(app, source)
+    _refuse_feed(source, data, url or source)
+    if web or source.lower().endswith((".html", ".htm")):
         from digest.extract import extract as run_extract
 
-        html, url = _read_source(app, source)
-        page = run_extract(html, url)
+        page = run_extract(data, url)
         return page.text, page.title
-    data, _ = _read_source(app, source)
     return data.decode("utf-8", errors="replace"), ""
+
+
+def _refuse_feed(source: str, data: bytes, url: str) -> None:
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf", b"<urlset", b"{")):
+        return
+    from digest.sources import read_feed
+
+    try:
+        _, items = read_feed(data, url)
+    except DigestError:
+        return  # not a feed after all: let extraction judge it
+    raise DigestError(
+        f"{source} is a feed ({_count(len(items), 'item', 'items')}), not an article",
+        hint="Give one article's URL, an HTML or text file, or -; `digest gather` reads feeds.",
+    )
 
 
 def _date(value: str | None) -> Any:

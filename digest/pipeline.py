@@ -105,6 +105,8 @@ class GatherReport:
     not_summarised: int = 0
     model_id: str = ""
     errors: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)  # what to do about the errors, each once
+    unsummarised: list[str] = field(default_factory=list)  # "title (url): why", one per article
 
 
 @dataclass
@@ -224,8 +226,12 @@ def _record_failure(
         source.id, message, disable=status == 410 and not moved, not_before=not_before
     )
     report.sources_failed += 1
-    report.errors.append(f"{source.url}: {message}")
-    log.warning("source %s failed: %s", source.url, message)
+    report.errors.append(message if source.url in message else f"{source.url}: {message}")
+    hint = error.hint if isinstance(error, DigestError) else ""
+    if hint and hint not in report.hints:
+        report.hints.append(hint)
+    # The caller reports the failures (the CLI prints them, `digest run` logs them).
+    log.info("source %s failed: %s", source.url, message)
 
 
 def _store_items(
@@ -342,6 +348,7 @@ def summarise_pending(
         if reason:
             store.set_article_note(article.id, f"not summarised: {reason}")
             report.not_summarised += 1
+            report.unsummarised.append(f"{_named(article)}: {reason}")
         else:
             suitable.append(article)
     if not suitable:
@@ -356,6 +363,7 @@ def summarise_pending(
         except DigestError as exc:
             for article in chunk:
                 store.set_article_note(article.id, f"not summarised: {exc}")
+                report.unsummarised.append(f"{_named(article)}: the summariser failed ({exc})")
             report.not_summarised += len(chunk)
             report.errors.append(f"summariser: {exc}")
             log.warning("the summariser failed on %d articles: %s", len(chunk), exc)
@@ -377,6 +385,13 @@ def summarise_pending(
                     article.id, "not summarised: the summariser found no sentence"
                 )
                 report.not_summarised += 1
+                report.unsummarised.append(f"{_named(article)}: no sentence to use")
+
+
+def _named(article: Article) -> str:
+    """An article as the operator can find it: its title and its link."""
+    title = article.title or "(untitled)"
+    return f"{title} ({article.url})" if article.url else title
 
 
 def content_hash(text: str) -> str:
@@ -398,8 +413,11 @@ def build_edition(
     """Claim the day's stories into its edition (unless it is frozen), render and store it."""
     day = day or edition_date(config)
     since = _iso(datetime.now(UTC) - timedelta(hours=config.digest.max_age_hours))
+    # Only sources still in the config: a removed source's stored articles stay out. With no
+    # sources configured at all (a database filled by other means), every source counts.
+    configured = [source.url for source in config.sources] if config.sources else None
     edition = store.claim_articles(
-        day.isoformat(), config.digest.title, since, config.digest.max_stories
+        day.isoformat(), config.digest.title, since, config.digest.max_stories, configured
     )
     view = edition_view(config, store, edition)
     # The email holds what fits under the size limit; the returned view is what it shows.

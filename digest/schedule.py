@@ -280,11 +280,10 @@ def run_scheduler(app: Any) -> None:
                 report.summarised,
                 config.digest.gather_every_minutes,
             )
-            if report.sources_failed:
-                log.warning(
-                    "%s failed; `digest sources` shows why",
-                    counted(report.sources_failed, "source", "sources"),
-                )
+            for error in report.errors:
+                log.warning("gather: %s", error)
+            for line in report.unsummarised:
+                log.info("not summarised: %s", line)
         except DigestError as exc:
             log.error("gather failed: %s (%s)", exc, exc.hint)
         finally:

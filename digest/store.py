@@ -659,8 +659,16 @@ class SQLiteStore:
         rows = self.db.execute("SELECT * FROM editions ORDER BY date DESC LIMIT ?", (limit,))
         return [_edition_from(row) for row in rows]
 
-    def claim_articles(self, date: str, title: str, since: str, limit: int) -> Edition:
-        """The edition for ``date``, created if needed, with every unclaimed article since ``since``.
+    def claim_articles(
+        self,
+        date: str,
+        title: str,
+        since: str,
+        limit: int,
+        source_urls: Sequence[str] | None = None,
+    ) -> Edition:
+        """The edition for ``date``, created if needed, with every unclaimed article since ``since``
+        (only from the sources with ``source_urls``, when given: those still configured).
 
         A frozen edition (sending has begun) never changes: what one subscriber got, all get.
         """
@@ -677,11 +685,18 @@ class SQLiteStore:
                 claimed = db.execute(
                     "SELECT COUNT(*) FROM articles WHERE edition_id = ?", (edition.id,)
                 ).fetchone()[0]
+                urls = list(source_urls) if source_urls is not None else []
+                only = (
+                    f"AND source_id IN (SELECT id FROM sources WHERE url IN "
+                    f"({','.join('?' * len(urls))}))"
+                    if source_urls is not None
+                    else ""
+                )
                 db.execute(
-                    """UPDATE articles SET edition_id = ? WHERE id IN (
+                    f"""UPDATE articles SET edition_id = ? WHERE id IN (
                          SELECT id FROM articles WHERE edition_id IS NULL AND text_origin != ''
-                         AND first_seen_at >= ? ORDER BY first_seen_at, id LIMIT ?)""",
-                    (edition.id, since, max(0, limit - claimed)),
+                         AND first_seen_at >= ? {only} ORDER BY first_seen_at, id LIMIT ?)""",
+                    (edition.id, since, *urls, max(0, limit - claimed)),
                 )
             return edition
 
