@@ -677,25 +677,52 @@ def subscribers() -> None:
 @click.argument("email")
 @click.option("--name", default="", help="The subscriber's name.")
 @click.option("--timezone", default="", help="Their IANA time zone (default: the configured one).")
-@click.option("--hour", type=click.IntRange(0, 23), help="Local hour of their daily send.")
+@click.option("--hour", help="Local hour of their daily send, 0-23.")
 @click.option("--sections", default="", help="Comma-separated sections or sources (default: all).")
+@click.option("--force", is_flag=True, help="Re-activate someone who unsubscribed or bounced.")
 @pass_app
 def subscribers_add(
-    app: App, email: str, name: str, timezone: str, hour: int | None, sections: str
+    app: App,
+    email: str,
+    name: str,
+    timezone: str,
+    hour: str | None,
+    sections: str,
+    force: bool,
 ) -> None:
-    """Add (or re-activate) a subscriber."""
-    from digest.subscribers import subscriber_row
+    """Add (or, with --force, re-activate) a subscriber."""
+    from digest.subscribers import subscriber_row, unknown_sections
 
-    try:
-        row = subscriber_row(email, name, timezone, hour, sections)
-    except DigestError as exc:
+    row = subscriber_row(email, name, timezone, hour, sections)
+    if row.sections:
+        known = [name for s in app.config.sources for name in (s.name, s.section)]
+        known += [name for s in app.store.list_sources() for name in (s.name, s.section)]
+        unknown = unknown_sections(row.sections, known)
+        if not any(known):
+            click.echo(
+                "warning: no sources are configured yet, so the sections cannot be checked",
+                err=True,
+            )
+        elif unknown:
+            raise DigestError(
+                f"no source has the section {', '.join(repr(u) for u in unknown)}",
+                hint="Known sections and sources: "
+                + ", ".join(sorted({k for k in known if k}))
+                + ".",
+            )
+    existing = app.store.find_subscriber(row.email)
+    if existing is not None and existing.status != "active" and not force:
         raise DigestError(
-            str(exc), hint="Give a plain address such as reader@example.com."
-        ) from None
+            f"{existing.email} is {existing.status}: they asked to stop"
+            if existing.status == "unsubscribed"
+            else f"{existing.email} is {existing.status}: their server refused mail",
+            hint="Add --force to re-activate them, only if they asked to come back.",
+        )
     subscriber, changed = app.store.add_subscriber(
         row.email, row.name, timezone=row.timezone, hour=row.hour, sections=row.sections
     )
-    click.echo(f"{subscriber.email}: {'added' if changed else 'already subscribed'}")
+    state = "re-activated" if existing is not None and existing.status != "active" else "added"
+    click.echo(f"{subscriber.email}: {state if changed else 'already subscribed'}")
 
 
 @subscribers.command("remove")
@@ -728,13 +755,14 @@ def subscribers_list(app: App, status: str | None) -> None:
 
 
 @subscribers.command("import")
-@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("csv_file", type=click.File("rb"))
 @pass_app
-def subscribers_import(app: App, csv_file: IO[str]) -> None:
-    """Add subscribers from a CSV (header: email[,name,timezone,hour,sections])."""
-    from digest.subscribers import parse_csv
+def subscribers_import(app: App, csv_file: IO[bytes]) -> None:
+    """Add subscribers from a CSV (header: email[,name,timezone,hour,sections]) or a list of
+    addresses, one per line."""
+    from digest.subscribers import read_csv
 
-    parsed = parse_csv(csv_file)
+    parsed = read_csv(csv_file.read())
     for error in parsed.errors:
         click.echo(error, err=True)
     counts = app.store.import_subscribers(parsed.rows)

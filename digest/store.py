@@ -786,6 +786,13 @@ class SQLiteStore:
             kept_inactive=sum(1 for s in states if s not in (None, "active")),
         )
 
+    def find_subscriber(self, email: str) -> Subscriber | None:
+        """The subscriber with this address (any case), whatever their state; None if unknown."""
+        row = self.db.execute(
+            "SELECT * FROM subscribers WHERE lower(email) = lower(?)", (email,)
+        ).fetchone()
+        return _subscriber_from(row) if row else None
+
     def get_subscriber(self, subscriber_id: int) -> Subscriber | None:
         row = self.db.execute("SELECT * FROM subscribers WHERE id = ?", (subscriber_id,)).fetchone()
         return _subscriber_from(row) if row else None
