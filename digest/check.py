@@ -14,10 +14,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from digest.config import Config, config_warnings
 from digest.errors import DigestError
+
+if TYPE_CHECKING:
+    from digest.deliver import SMTPMailer
+    from digest.fetch import Fetcher, HttpFetcher
+    from digest.store import SQLiteStore
 
 
 @dataclass(frozen=True)
@@ -33,11 +38,12 @@ class Outcome:
 
 def run_checks(
     config: Config,
-    open_store: Callable[[], Any],
-    mailer: Callable[[], Any],
-    fetcher: Callable[[], Any],
+    open_store: Callable[[], SQLiteStore],
+    mailer: Callable[[], SMTPMailer],
+    fetcher: Callable[[], HttpFetcher],
 ) -> Iterator[Outcome]:
-    """Yield one Outcome per part, as each is checked (sources can be slow)."""
+    """Yield one Outcome per part, as each is checked (sources can be slow); ``mailer`` is only
+    called when [mail] backend is smtp."""
     where = str(config.path) if config.path else "none found: the embedded defaults"
     yield Outcome("config", True, where)
     for warning in config_warnings(config):
@@ -68,7 +74,7 @@ def _attempt(what: str, check: Callable[[], str]) -> Outcome:
         return Outcome(what, False, str(exc), exc.hint)
 
 
-def _check_store(open_store: Callable[[], Any]) -> str:
+def _check_store(open_store: Callable[[], SQLiteStore]) -> str:
     store = open_store()
     try:
         active = len(store.list_subscribers("active"))
@@ -85,15 +91,15 @@ def _check_templates(config: Config) -> str:
     from datetime import date
 
     from digest.render import EditionView, Recipient
-    from digest.web import make_renderer
+    from digest.wiring import build_renderer
 
-    renderer = make_renderer(config)
+    renderer = build_renderer(config)
     view = EditionView(title=config.digest.title, date=date.today(), sections=())
     renderer.render(view, Recipient("reader@example.com", "Reader"))
     return config.digest.template_dir or "the bundled templates"
 
 
-def _check_mail(config: Config, mailer: Callable[[], Any]) -> str:
+def _check_mail(config: Config, mailer: Callable[[], SMTPMailer]) -> str:
     if config.mail.backend == "smtp":
         client = mailer()
         try:
@@ -117,7 +123,7 @@ def _check_mail(config: Config, mailer: Callable[[], Any]) -> str:
     return f"writes .eml files to {folder}"
 
 
-def _check_source(fetcher: Any, url: str) -> str:
+def _check_source(fetcher: Fetcher, url: str) -> str:
     from digest.sources import collect
     from digest.store import Source
 

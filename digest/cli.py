@@ -19,121 +19,25 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from digest.config import Config, load_config
+from digest.config import Config
 from digest.deliver import SendObserver
 from digest.errors import ConfigError, DigestError
 from digest.render import counted as _count
+from digest.wiring import Components
 
 T = TypeVar("T")
 log = logging.getLogger("digest")
 MAX_LISTED = 10  # articles named in gather's output; the rest are counted
 
 
-class App:
-    """The collaborators a command needs, built on first use from the config."""
-
-    def __init__(self, config_path: str | None, verbose: int) -> None:
-        self.config_path = config_path
-        self.verbose = verbose
-        self._config: Config | None = None
-        self._store: Any = None
-
-    @property
-    def config(self) -> Config:
-        if self._config is None:
-            self._config = load_config(self.config_path)
-            # Which file was read is the first thing to know when a run does something odd.
-            log.info("config: %s", self._config.path or "none found; using the embedded defaults")
-            if self._config.path is None:
-                click.echo(
-                    "no config file found (--config, $DIGEST_CONFIG or ./digest.toml): using "
-                    "the embedded defaults",
-                    err=True,
-                )
-        return self._config
-
-    @property
-    def store(self) -> Any:
-        if self._store is None:
-            self._store = self.open_store()
-        return self._store
-
-    def open_store(self) -> Any:
-        """A new store on the configured database; the caller closes it."""
-        from digest.store import SQLiteStore
-
-        return SQLiteStore(self.config.store.path)
-
-    def fetcher(self) -> Any:
-        from digest.fetch import HttpFetcher
-
-        fetch = self.config.fetch
-        return HttpFetcher(
-            user_agent=fetch.user_agent,
-            timeout=fetch.timeout,
-            max_bytes=fetch.max_bytes,
-            allow_private_addresses=fetch.allow_private_addresses,
-            allow_hosts=fetch.allow_hosts,
-            concurrency=fetch.concurrency,
+def _say_which_config(config: Config) -> None:
+    """Without a config file, say so: a run on the defaults is rarely what was meant."""
+    if config.path is None:
+        click.echo(
+            "no config file found (--config, $DIGEST_CONFIG or ./digest.toml): using the "
+            "embedded defaults",
+            err=True,
         )
-
-    def summarizer_loader(
-        self, backend: str | None = None, model: str | None = None
-    ) -> Callable[[], Any]:
-        """A function that loads the configured summariser once, on first call."""
-        loaded: list[Any] = []
-
-        def load() -> Any:
-            if not loaded:
-                from digest.summarize import SummarizerSettings, load_summarizer
-
-                s = self.config.summarizer
-                settings = SummarizerSettings(
-                    backend=backend or s.backend,
-                    model=s.model if model is None else model,
-                    bullets=s.bullets,
-                    max_words=s.max_words,
-                    device=s.device,
-                    quantize=s.quantize,
-                    batch_size=s.batch_size,
-                )
-                loaded.append(load_summarizer(settings))
-                log.info("summariser: %s (%s)", loaded[0].name, loaded[0].model_id)
-            return loaded[0]
-
-        return load
-
-    def renderer(self) -> Any:
-        from digest.web import make_renderer
-
-        return make_renderer(self.config)
-
-    def mailer(self) -> Any:
-        """A new mailer (one SMTP connection) from the config; sending calls this per connection."""
-        from digest.deliver import DkimSigner, OutboxMailer, SMTPMailer
-
-        mail = self.config.mail
-        signer = None
-        if mail.dkim_key_file:
-            signer = DkimSigner.from_file(
-                selector=mail.dkim_selector, domain=mail.dkim_domain, key_file=mail.dkim_key_file
-            )
-        if mail.backend == "smtp":
-            return SMTPMailer(
-                host=mail.smtp.host,
-                port=mail.smtp.port,
-                security=mail.smtp.security,
-                username=mail.smtp.username,
-                password=self.config.smtp_password,
-                timeout=mail.smtp.timeout,
-                messages_per_connection=mail.messages_per_connection,
-                signer=signer,
-            )
-        return OutboxMailer(mail.outbox, signer=signer)
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
 
 
 class _PlainFormatter(logging.Formatter):
@@ -178,7 +82,7 @@ def _bar(items: list[T], label: str) -> Iterator[T]:
         yield from bar
 
 
-pass_app = click.make_pass_decorator(App)
+pass_app = click.make_pass_decorator(Components)
 
 
 def _address_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -203,14 +107,14 @@ def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     """digest: turns the day's news into a short, trustworthy email."""
     daemon = ctx.invoked_subcommand in ("run", "serve")
     set_up_logging(verbose, daemon)
-    app = App(config_path, verbose)
+    app = Components(config_path=config_path, on_load=_say_which_config)
     ctx.obj = app
     ctx.call_on_close(app.close)
 
 
 @cli.command()
 @pass_app
-def gather(app: App) -> None:
+def gather(app: Components) -> None:
     """Fetch every source, store new articles, extract and summarise them."""
     from digest.pipeline import gather as run_gather
 
@@ -256,7 +160,7 @@ def gather(app: App) -> None:
 )
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="Edition date (default: today).")
 @pass_app
-def build(app: App, out: str | None, day: str | None) -> None:
+def build(app: Components, out: str | None, day: str | None) -> None:
     """Build today's edition from the stored articles (HTML and text)."""
     from digest.pipeline import build_edition
 
@@ -281,7 +185,9 @@ def build(app: App, out: str | None, day: str | None) -> None:
 )
 @_address_options
 @pass_app
-def preview(app: App, out: str | None, serve: bool, host: str | None, port: int | None) -> None:
+def preview(
+    app: Components, out: str | None, serve: bool, host: str | None, port: int | None
+) -> None:
     """Write or serve the HTML preview of today's edition."""
     if serve:
         from digest.web import serve as run_server
@@ -315,7 +221,7 @@ def _warn_if_empty(stories: int) -> None:
         click.echo("0 stories: run `digest gather` first", err=True)
 
 
-def _warn_if_cut(app: App, view: Any) -> None:
+def _warn_if_cut(app: Components, view: Any) -> None:
     """Say so when the email had to leave stories out to stay under Gmail's clipping limit."""
     if view.more_stories:
         click.echo(
@@ -348,7 +254,7 @@ def _warn_if_cut(app: App, view: Any) -> None:
 )
 @pass_app
 def send(
-    app: App, dry_run: bool, day: str | None, retry_failed: bool, test_address: str | None
+    app: Components, dry_run: bool, day: str | None, retry_failed: bool, test_address: str | None
 ) -> None:
     """Deliver today's edition to every active subscriber who has not had it yet."""
     import signal
@@ -364,13 +270,13 @@ def send(
     if test_address:
         mailer = app.mailer()
         try:
-            edition = send_test(
+            tested = send_test(
                 app.config, app.store, app.renderer(), mailer, test_address, _date(day)
             )
         finally:
             mailer.close()
         click.echo(
-            f"sent the {edition.date} edition ({_count(edition.story_count, 'story', 'stories')}) "
+            f"sent the {tested.date} edition ({_count(tested.story_count, 'story', 'stories')}) "
             f"to {test_address}; no subscriber's delivery changed"
         )
         return
@@ -380,10 +286,10 @@ def send(
     def finish_and_stop(signum: int, frame: Any) -> None:
         stop.set()  # the message in flight finishes; no new one starts
 
-    if retry_failed and not dry_run:
+    if retry_failed:
         target = _date(day) or edition_date(app.config)
-        edition = app.store.get_edition(target.isoformat())
-        requeued = app.store.requeue_failed(edition.id) if edition else 0
+        failed_one = app.store.get_edition(target.isoformat())
+        requeued = app.store.requeue_failed(failed_one.id) if failed_one else 0
         click.echo(
             f"re-queued {_count(requeued, 'failed delivery', 'failed deliveries')} "
             f"of the {target} edition",
@@ -507,7 +413,7 @@ class _SendConsole(SendObserver):
                 click.echo(f"  ... and {times - 1} more like it: {error}", err=True)
 
 
-def _print_plan(app: App, day: Any) -> None:
+def _print_plan(app: Components, day: Any) -> None:
     """A dry run: each active subscriber, their local date, the edition and what they would get."""
     from collections import Counter
 
@@ -539,14 +445,14 @@ def _print_plan(app: App, day: Any) -> None:
             )
 
 
-def _warn_about_config(app: App) -> None:
+def _warn_about_config(app: Components) -> None:
     from digest.config import config_warnings
 
     for warning in config_warnings(app.config):
         click.echo(f"warning: {warning}", err=True)
 
 
-def _nothing_to_send(app: App) -> str:
+def _nothing_to_send(app: Components) -> str:
     """Why a `digest send` sent nothing, from the ledger: never 'everyone had it' unless so."""
     from digest.schedule import local_today
 
@@ -566,7 +472,7 @@ def _nothing_to_send(app: App) -> str:
 
 @cli.command()
 @pass_app
-def check(app: App) -> None:
+def check(app: Components) -> None:
     """Check the config, database, templates, mail server (no mail sent) and every source."""
     from digest.check import run_checks
 
@@ -578,7 +484,7 @@ def check(app: App) -> None:
             click.echo(f"      hint: {exc.hint}")
         sys.exit(1)
     failed = 0
-    for outcome in run_checks(config, app.open_store, app.mailer, app.fetcher):
+    for outcome in run_checks(config, app.open_store, app.smtp_mailer, app.fetcher):
         label = "WARN " if outcome.warning else "OK   " if outcome.ok else "ERROR"
         click.echo(f"{label} {outcome.what}: {outcome.detail}")
         if outcome.hint:
@@ -592,7 +498,7 @@ def check(app: App) -> None:
 @cli.command()
 @click.option("--editions", default=3, show_default=True, help="How many recent editions to show.")
 @pass_app
-def status(app: App, editions: int) -> None:
+def status(app: Components, editions: int) -> None:
     """Show the last gather and send, each recent edition's deliveries, and the next runs."""
     from datetime import UTC, datetime, timedelta
 
@@ -646,7 +552,7 @@ def status(app: App, editions: int) -> None:
 @cli.command()
 @_address_options
 @pass_app
-def serve(app: App, host: str | None, port: int | None) -> None:
+def serve(app: Components, host: str | None, port: int | None) -> None:
     """Serve the web app: unsubscribe links, the preview and the archive."""
     from digest.web import serve as run_server
 
@@ -661,10 +567,11 @@ def serve(app: App, host: str | None, port: int | None) -> None:
 
 @cli.command()
 @pass_app
-def run(app: App) -> None:
+def run(app: Components) -> None:
     """Run the scheduler: gather on an interval and send daily at the configured time."""
     from digest.schedule import run_scheduler
 
+    _warn_about_config(app)
     run_scheduler(app)
 
 
@@ -682,7 +589,7 @@ def subscribers() -> None:
 @click.option("--force", is_flag=True, help="Re-activate someone who unsubscribed or bounced.")
 @pass_app
 def subscribers_add(
-    app: App,
+    app: Components,
     email: str,
     name: str,
     timezone: str,
@@ -728,7 +635,7 @@ def subscribers_add(
 @subscribers.command("remove")
 @click.argument("email")
 @pass_app
-def subscribers_remove(app: App, email: str) -> None:
+def subscribers_remove(app: Components, email: str) -> None:
     """Unsubscribe an address (its history is kept)."""
     subscriber = app.store.set_subscriber_status(email, "unsubscribed")
     if subscriber is None:
@@ -745,7 +652,7 @@ def subscribers_remove(app: App, email: str) -> None:
     help="Only subscribers in this state.",
 )
 @pass_app
-def subscribers_list(app: App, status: str | None) -> None:
+def subscribers_list(app: Components, status: str | None) -> None:
     """List subscribers with their state."""
     for s in app.store.list_subscribers(status):
         when = f"{s.timezone or app.config.digest.timezone} " + (
@@ -757,7 +664,7 @@ def subscribers_list(app: App, status: str | None) -> None:
 @subscribers.command("import")
 @click.argument("csv_file", type=click.File("rb"))
 @pass_app
-def subscribers_import(app: App, csv_file: IO[bytes]) -> None:
+def subscribers_import(app: Components, csv_file: IO[bytes]) -> None:
     """Add subscribers from a CSV (header: email[,name,timezone,hour,sections]) or a list of
     addresses, one per line."""
     from digest.subscribers import read_csv
@@ -777,7 +684,7 @@ def subscribers_import(app: App, csv_file: IO[bytes]) -> None:
 @subscribers.command("export")
 @click.option("--status", type=click.Choice(["active", "unsubscribed", "bounced"]))
 @pass_app
-def subscribers_export(app: App, status: str | None) -> None:
+def subscribers_export(app: Components, status: str | None) -> None:
     """Write subscribers as CSV to stdout (the import format, plus status)."""
     from digest.subscribers import write_csv
 
@@ -786,7 +693,7 @@ def subscribers_export(app: App, status: str | None) -> None:
 
 @cli.command()
 @pass_app
-def sources(app: App) -> None:
+def sources(app: Components) -> None:
     """Show each source's health: state, failures, last check and error, next allowed fetch."""
     from digest.store import now_utc
 
@@ -821,7 +728,7 @@ def sources(app: App) -> None:
     help="Batch: each input line {id, html, url?}; each output line {id, title, text}.",
 )
 @pass_app
-def extract(app: App, source: str | None, as_json: bool, jsonl: IO[str] | None) -> None:
+def extract(app: Components, source: str | None, as_json: bool, jsonl: IO[str] | None) -> None:
     """Extract an article's title and main text from a URL, an HTML file or - (stdin)."""
     from digest.extract import extract as run_extract
 
@@ -868,7 +775,7 @@ def extract(app: App, source: str | None, as_json: bool, jsonl: IO[str] | None) 
 @click.option("--model", help="Model name or local path (abstractive).")
 @pass_app
 def summarize(
-    app: App,
+    app: Components,
     source: str | None,
     as_json: bool,
     jsonl: IO[str] | None,
@@ -902,7 +809,7 @@ def summarize(
         click.echo("\n".join(f"- {bullet}" for bullet in bullets) or f"(not summarised: {reason})")
 
 
-def _summarize_jsonl(app: App, stream: IO[str], load: Callable[[], Any]) -> None:
+def _summarize_jsonl(app: Components, stream: IO[str], load: Callable[[], Any]) -> None:
     from digest.summarize import unsuitable
 
     batch: list[dict[str, Any]] = []
@@ -968,7 +875,7 @@ def _records(stream: IO[str], field: str) -> Iterator[tuple[int, dict[str, Any]]
         yield number, record
 
 
-def _read_source(app: App, source: str) -> tuple[bytes, str | None]:
+def _read_source(app: Components, source: str) -> tuple[bytes, str | None]:
     if source == "-":
         return sys.stdin.buffer.read(), None
     if source.startswith(("http://", "https://")):
@@ -984,10 +891,10 @@ def _read_source(app: App, source: str) -> tuple[bytes, str | None]:
         raise DigestError(
             f"cannot read {source}: {exc.strerror}",
             hint="Give a URL, a readable file or - for stdin.",
-        ) from None
+        ) from exc
 
 
-def _read_text(app: App, source: str) -> tuple[str, str]:
+def _read_text(app: Components, source: str) -> tuple[str, str]:
     """Article text and title: URLs and .html files go through extraction, other files are text.
 
     A feed is refused: its XML or JSON is not an article to summarise.
@@ -1026,8 +933,8 @@ def _date(value: str | None) -> Any:
 
     try:
         return date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"'{value}' is not a date", hint="Use YYYY-MM-DD.") from None
+    except ValueError as exc:
+        raise ConfigError(f"'{value}' is not a date", hint="Use YYYY-MM-DD.") from exc
 
 
 def _write(path: Path, content: str) -> None:
@@ -1037,7 +944,7 @@ def _write(path: Path, content: str) -> None:
     except OSError as exc:
         raise DigestError(
             f"cannot write {path}: {exc.strerror}", hint="Choose a writable path with --out."
-        ) from None
+        ) from exc
 
 
 @cli.command()
@@ -1058,7 +965,7 @@ def demo(site: str | None, workdir: str, port: int) -> None:
     """Run the whole flow against a bundled demo news site, on embedded defaults."""
     from digest.demo import run_demo
 
-    run_demo(site=site, workdir=Path(workdir), port=port, echo=click.echo)
+    run_demo(site=site, workdir=Path(workdir), port=port, echo=click.echo, progress=progress)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -252,9 +252,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     except FileNotFoundError:
         raise ConfigError(f"config file {found} does not exist", hint=_START_HINT) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {found} is not valid TOML: {exc}") from None
+        raise ConfigError(f"config file {found} is not valid TOML: {exc}") from exc
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {found}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read config file {found}: {exc.strerror}") from exc
     return config_from_dict(raw, base=found.resolve().parent, path=found)
 
 

@@ -196,7 +196,7 @@ class DkimSigner:
             raise DeliveryError(
                 f"cannot read the DKIM key {key_file}: {exc.strerror}",
                 hint="Set [mail] dkim_key_file to a readable PEM file with the RSA private key.",
-            ) from None
+            ) from exc
         return cls(selector=selector, domain=domain, key=key)
 
     def sign(self, data: bytes) -> bytes:
@@ -216,7 +216,7 @@ class DkimSigner:
             raise DeliveryError(
                 f"DKIM signing failed: {exc}",
                 hint="Check [mail] dkim_key_file (a PEM RSA private key) and dkim_domain.",
-            ) from None
+            ) from exc
         return bytes(signature) + data
 
 
@@ -249,7 +249,7 @@ class OutboxMailer:
             raise TemporaryDeliveryError(
                 f"cannot write to the outbox {self.folder}: {exc.strerror}",
                 hint="Check that [mail] outbox is a writable folder.",
-            ) from None
+            ) from exc
 
     def close(self) -> None:
         return None
@@ -394,7 +394,7 @@ class SMTPMailer:
                     continue  # the server had closed an idle connection: try a fresh one
                 raise TemporaryDeliveryError(
                     f"the connection to {self.host} was lost: {exc}"
-                ) from None
+                ) from exc
             break
         self.sent_on_connection += 1
         if self.sent_on_connection >= self.messages_per_connection:
@@ -421,7 +421,7 @@ class SMTPMailer:
                 self._refused(conn, code, reply, "the server refused DATA")
             conn.send(_dot_stuffed(data))
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
-            raise _StaleConnection(str(exc)) from None
+            raise _StaleConnection(str(exc)) from exc
         # The whole message is now with the server: from here on, a lost reply means "maybe".
         try:
             code, reply = conn.getreply()
@@ -430,7 +430,7 @@ class SMTPMailer:
             raise UncertainDeliveryError(
                 f"the connection to {self.host} was lost after the message was sent ({exc}); "
                 "the server may have accepted it"
-            ) from None
+            ) from exc
         if code != 250:
             self._refused(conn, code, reply, f"the server did not take the message for {recipient}")
 

@@ -28,12 +28,15 @@ import threading
 from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from digest.config import Config
 from digest.render import counted
 from digest.store import SQLiteStore, Subscriber, now_utc
+
+if TYPE_CHECKING:
+    from digest.wiring import Components
 
 log = logging.getLogger(__name__)
 
@@ -250,8 +253,9 @@ def build_scheduler(
     return scheduler
 
 
-def run_scheduler(app: Any) -> None:
-    """Block, running the gather and send jobs until interrupted (Ctrl-C or SIGTERM).
+def run_scheduler(app: Components) -> None:
+    """Block, running the gather and send jobs until interrupted (Ctrl-C or SIGTERM); ``app``
+    builds each job's store, fetcher, summariser, renderer and mailers.
 
     On SIGTERM the message in flight is finished and the scheduler stops.
     """
@@ -270,7 +274,7 @@ def run_scheduler(app: Any) -> None:
     def gather_job() -> None:
         from digest.pipeline import gather
 
-        store, fetcher = SQLiteStore(config.store.path), app.fetcher()
+        store, fetcher = app.open_store(), app.fetcher()
         try:
             report = gather(config, store, fetcher, load_summarizer)
             log.info(
@@ -295,7 +299,7 @@ def run_scheduler(app: Any) -> None:
             run_send()
 
     def run_send() -> None:
-        store = SQLiteStore(config.store.path)
+        store = app.open_store()
         try:
             reports = send_due(
                 config,
@@ -331,7 +335,7 @@ def run_scheduler(app: Any) -> None:
     announced: list[datetime] = []
 
     def announce_next_send() -> None:
-        store = SQLiteStore(config.store.path)
+        store = app.open_store()
         try:
             coming = next_sends(config, store, datetime.now(UTC))
         finally:

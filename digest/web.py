@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from digest.config import Config
+from digest.wiring import Components, build_renderer
 
 
 def create_app(config: Config) -> Any:
@@ -33,9 +34,11 @@ def create_app(config: Config) -> Any:
     app = Flask("digest")
     app.config["DIGEST"] = config
 
+    parts = Components(config)
+
     def store() -> SQLiteStore:
         if "store" not in g:
-            g.store = SQLiteStore(config.store.path)
+            g.store = parts.open_store()
         opened: SQLiteStore = g.store
         return opened
 
@@ -57,12 +60,7 @@ FEED_ENTRIES = 20
 
 def make_renderer(config: Config, *, limit: bool = True) -> Any:
     """The renderer the config asks for; ``limit`` off renders whole editions (the archive)."""
-    from digest.render import Renderer
-
-    return Renderer(
-        config.digest.template_dir,
-        max_html_bytes=config.digest.max_html_bytes if limit else 0,
-    )
+    return build_renderer(config, limit=limit)
 
 
 def add_preview_routes(app: Any, config: Config, store: Callable[[], Any]) -> None:

@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from digest.cli import App
 from digest.config import Config
 from digest.deliver import SMTPMailer, compose, read_unsubscribe_token, unsubscribe_token
 from digest.pipeline import send_edition, signing_secret
 from digest.render import Renderer
 from digest.store import NewArticle, SQLiteStore
+from digest.wiring import Components
 from tests.scripted_smtp import Running, ScriptedSMTP
 
 DAY = date(2026, 3, 2)
@@ -68,10 +68,8 @@ def smtp_config(make_config: Callable[..., Config], server: ScriptedSMTP, **mail
     )
 
 
-def app_for(config: Config) -> App:
-    app = App(None, 0)
-    app._config = config
-    return app
+def app_for(config: Config) -> Components:
+    return Components(config)
 
 
 def send(config: Config, store: SQLiteStore, **options: Any) -> Any:

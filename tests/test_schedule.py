@@ -230,10 +230,9 @@ def test_two_schedulers_on_one_database_never_both_send(
     start = threading.Barrier(2)
 
     def scheduler() -> None:
-        from digest.cli import App
+        from digest.wiring import Components
 
-        app = App(None, 0)
-        app._config = config
+        app = Components(config)
         store = SQLiteStore(config.store.path)  # each its own connection, as in two processes
         start.wait()
         try:
