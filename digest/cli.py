@@ -584,7 +584,7 @@ def subscribers() -> None:
 @click.argument("email")
 @click.option("--name", default="", help="The subscriber's name.")
 @click.option("--timezone", default="", help="Their IANA time zone (default: the configured one).")
-@click.option("--hour", help="Local hour of their daily send, 0-23.")
+@click.option("--hour", metavar="HH[:MM]", help="Local time of their daily send: 7 or 07:30.")
 @click.option("--sections", default="", help="Comma-separated sections or sources (default: all).")
 @click.option("--force", is_flag=True, help="Re-activate someone who unsubscribed or bounced.")
 @pass_app
@@ -626,7 +626,12 @@ def subscribers_add(
             hint="Add --force to re-activate them, only if they asked to come back.",
         )
     subscriber, changed = app.store.add_subscriber(
-        row.email, row.name, timezone=row.timezone, hour=row.hour, sections=row.sections
+        row.email,
+        row.name,
+        timezone=row.timezone,
+        hour=row.hour,
+        minute=row.minute,
+        sections=row.sections,
     )
     state = "re-activated" if existing is not None and existing.status != "active" else "added"
     click.echo(f"{subscriber.email}: {state if changed else 'already subscribed'}")
@@ -656,7 +661,7 @@ def subscribers_list(app: Components, status: str | None) -> None:
     """List subscribers with their state."""
     for s in app.store.list_subscribers(status):
         when = f"{s.timezone or app.config.digest.timezone} " + (
-            f"{s.hour:02d}:00" if s.hour is not None else app.config.digest.send_at
+            f"{s.hour:02d}:{s.minute:02d}" if s.hour is not None else app.config.digest.send_at
         )
         click.echo(f"{s.email}\t{s.status}\t{s.name}\t{when}\t{','.join(s.sections)}")
 

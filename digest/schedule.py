@@ -54,7 +54,7 @@ def send_time(config: Config, subscriber: Subscriber) -> tuple[ZoneInfo, time]:
         zone = ZoneInfo(config.digest.timezone)
     hour, _, minute = config.digest.send_at.partition(":")
     if subscriber.hour is not None:
-        return zone, time(subscriber.hour, 0)
+        return zone, time(subscriber.hour, subscriber.minute)
     return zone, time(int(hour), int(minute))
 
 

@@ -106,6 +106,7 @@ class Subscriber:
     timezone: str = ""
     hour: int | None = None
     sections: tuple[str, ...] = ()
+    minute: int = 0  # of their send time, with ``hour``
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class SubscriberRow:
     timezone: str = ""
     hour: int | None = None
     sections: tuple[str, ...] = ()
+    minute: int = 0
 
 
 @dataclass(frozen=True)
@@ -306,11 +308,17 @@ def m004_story_groups(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE editions ADD COLUMN story_groups TEXT NOT NULL DEFAULT ''")
 
 
+def m005_send_minute(db: sqlite3.Connection) -> None:
+    """A subscriber's own send time has minutes too (``hour`` and ``minute``)."""
+    _run_script(db, "ALTER TABLE subscribers ADD COLUMN minute INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     m001_initial,
     m002_fetch_schedule,
     m003_delivery_ledger,
     m004_story_groups,
+    m005_send_minute,
 ]
 
 
@@ -741,6 +749,7 @@ class SQLiteStore:
         timezone: str = "",
         hour: int | None = None,
         sections: Sequence[str] = (),
+        minute: int = 0,
     ) -> tuple[Subscriber, bool]:
         """Add or re-activate a subscriber; returns it and whether anything changed.
 
@@ -754,7 +763,7 @@ class SQLiteStore:
             stamp = now_utc()
             db.execute(
                 _UPSERT_SUBSCRIBER + ", status = 'active'",
-                (email, name, timezone, hour, ",".join(sections), stamp, stamp),
+                (email, name, timezone, hour, minute, ",".join(sections), stamp, stamp),
             )
             row = db.execute("SELECT * FROM subscribers WHERE email = ?", (email,)).fetchone()
             return _subscriber_from(row), True
@@ -775,7 +784,16 @@ class SQLiteStore:
             db.executemany(
                 _UPSERT_SUBSCRIBER,
                 [
-                    (r.email, r.name, r.timezone, r.hour, ",".join(r.sections), stamp, stamp)
+                    (
+                        r.email,
+                        r.name,
+                        r.timezone,
+                        r.hour,
+                        r.minute,
+                        ",".join(r.sections),
+                        stamp,
+                        stamp,
+                    )
                     for r in listed
                 ],
             )
@@ -1131,9 +1149,10 @@ def _article_from(row: sqlite3.Row) -> Article:
 
 
 _UPSERT_SUBSCRIBER = """INSERT INTO subscribers
-      (email, name, timezone, hour, sections, status, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, 'active', ?, ?)
+      (email, name, timezone, hour, minute, sections, status, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)
     ON CONFLICT (email) DO UPDATE SET updated_at = excluded.updated_at,
+      minute = CASE WHEN excluded.hour IS NOT NULL THEN excluded.minute ELSE subscribers.minute END,
       name = CASE WHEN excluded.name != '' THEN excluded.name ELSE subscribers.name END,
       timezone = CASE WHEN excluded.timezone != '' THEN excluded.timezone
                  ELSE subscribers.timezone END,
@@ -1176,6 +1195,7 @@ def _subscriber_from(row: sqlite3.Row) -> Subscriber:
         row["timezone"],
         row["hour"],
         _split(row["sections"]),
+        row["minute"],
     )
 
 

@@ -1,7 +1,7 @@
 """Subscribers in and out as CSV, each row checked on its own.
 
 The CSV has a header row: ``email`` is required; ``name``, ``timezone`` (an IANA name), ``hour``
-(0-23, local) and ``sections`` (section or source names, comma-separated inside the field) are
+(the local send time: 0-23, or HH:MM) and ``sections`` (section or source names, comma-separated inside the field) are
 optional; empty means the configured default. An export (which adds ``status`` and ``created_at``)
 imports back; its status is not applied. A bad row is reported with its line number and
 skipped; the good rows are kept.
@@ -59,18 +59,24 @@ def subscriber_row(
                 "for the configured [digest] timezone.",
             ) from None
     number: int | None = None
+    minute = 0
     if hour is not None and str(hour).strip() != "":
         text = str(hour).strip()
-        if not text.isdigit() or not 0 <= int(text) <= 23:
+        hours, colon, minutes = text.partition(":")
+        if not (
+            hours.isdigit()
+            and 0 <= int(hours) <= 23
+            and (not colon or (len(minutes) == 2 and minutes.isdigit() and int(minutes) < 60))
+        ):
             raise DigestError(
-                f"hour '{text}' is not a whole number from 0 to 23",
-                hint="Give the local hour of their daily send, 0-23.",
+                f"hour '{text}' is not an hour from 0 to 23 or a time HH:MM",
+                hint="Give the local time of their daily send: 7, 07:30 or 18:45.",
             )
-        number = int(text)
+        number, minute = int(hours), int(minutes or 0)
     if any(c in name for c in "\r\n"):
         name = " ".join(name.split())
     parts = tuple(part.strip() for part in sections.split(",") if part.strip())
-    return SubscriberRow(email, name.strip(), timezone, number, parts)
+    return SubscriberRow(email, name.strip(), timezone, number, parts, minute)
 
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -208,7 +214,7 @@ def write_csv(subscribers: Iterable[Subscriber], stream: IO[str]) -> int:
     writer.writerow(EXPORT_COLUMNS)
     count = 0
     for s in subscribers:
-        hour = "" if s.hour is None else str(s.hour)
+        hour = "" if s.hour is None else f"{s.hour:02d}:{s.minute:02d}"
         writer.writerow(
             [s.email, s.name, s.status, s.timezone, hour, ",".join(s.sections), s.created_at]
         )

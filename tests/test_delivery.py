@@ -28,9 +28,14 @@ from tests.scripted_smtp import Running, ScriptedSMTP
 DAY = date(2026, 3, 2)
 
 
-def seed_stories(store: SQLiteStore, section: str, count: int = 2, start: int = 0) -> None:
-    """Stored, extracted articles in one section (a source named after it)."""
-    source = store.upsert_source(f"https://{section.lower()}.example.com/feed", section, section)
+def seed_stories(
+    store: SQLiteStore, section: str, count: int = 2, start: int = 0, source_url: str = ""
+) -> None:
+    """Stored, extracted articles in one section (a source named after it, at ``source_url``
+    when given: a configured source's, so that its stories go in editions)."""
+    source = store.upsert_source(
+        source_url or f"https://{section.lower()}.example.com/feed", section, section
+    )
     for n in range(start, start + count):
         url = f"https://{section.lower()}.example.com/story-{n}"
         article_id = store.add_article(

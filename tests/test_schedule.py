@@ -397,7 +397,10 @@ timeout = 600.0
     )
     store = SQLiteStore(tmp_path / "digest.db")
     store.add_subscriber("ada@example.com")
-    add_today(store, 1)
+    # a story of the configured source: only configured sources' stories go in editions
+    seed_stories(
+        store, "World", 1, source_url=f"http://127.0.0.1:{silent.getsockname()[1]}/feed.xml"
+    )
     store.close()
     command = [sys.executable, "-m", "digest", "--config", str(config_file), "run"]
     try:

@@ -106,3 +106,28 @@ def test_re_adding_someone_who_unsubscribed_needs_force(tmp_path: Path) -> None:
     forced = digest(config, "subscribers", "add", "ada@example.com", "--force")
     assert forced.returncode == 0 and "re-activated" in forced.stdout
     assert emails(tmp_path) == {"ada@example.com": "active"}
+
+
+def test_a_send_time_with_minutes_by_hand_and_by_file(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from digest.config import config_from_dict
+    from digest.schedule import latest_slot, send_time
+
+    config = config_in(tmp_path)
+    added = digest(config, "subscribers", "add", "ada@example.com", "--hour", "07:30")
+    assert added.returncode == 0, added.stderr
+    assert "07:30" in digest(config, "subscribers", "list").stdout
+    bad = digest(config, "subscribers", "add", "bo@example.com", "--hour", "7:5")
+    assert bad.returncode == 1 and "HH:MM" in bad.stderr
+    code, _, err = import_file(tmp_path, b"email,timezone,hour\nkim@example.com,Asia/Tokyo,18:45\n")
+    assert code == 0, err
+    exported = digest(config, "subscribers", "export").stdout
+    assert "kim@example.com,,active,Asia/Tokyo,18:45," in exported
+    store = SQLiteStore(tmp_path / "digest.db")
+    kim = store.find_subscriber("kim@example.com")
+    store.close()
+    assert kim is not None
+    zone, at = send_time(config_from_dict({}, base=tmp_path), kim)
+    slot = latest_slot(zone, at, datetime(2026, 3, 2, 12, tzinfo=UTC))
+    assert slot == datetime(2026, 3, 2, 9, 45, tzinfo=UTC)  # 18:45 in Tokyo
