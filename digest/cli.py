@@ -774,7 +774,8 @@ def extract(app: Components, source: str | None, as_json: bool, jsonl: IO[str] |
     "--jsonl",
     "jsonl",
     type=click.File("r", encoding="utf-8"),
-    help="Batch: each input line {id, text}; each output line {id, bullets}.",
+    help="Batch: each input line {id, text, title?, author?, description?, kind?}; "
+    "each output line {id, bullets}.",
 )
 @click.option("--backend", help="Summariser backend (default: [summarizer] backend).")
 @click.option("--model", help="Model name or local path (abstractive).")
@@ -799,10 +800,10 @@ def summarize(
             "summarize needs a SOURCE (URL, text file or -) or --jsonl FILE",
             hint="See `digest summarize --help`.",
         )
-    text, title = _read_text(app, source)
+    text, title, context = _read_text(app, source)
     reason = unsuitable(text)
     summarizer = load() if reason is None else None
-    bullets = summarizer.summarize([text], [title])[0] if summarizer else []
+    bullets = summarizer.summarize([text], [title], [context])[0] if summarizer else []
     if as_json:
         result: dict[str, Any] = {"title": title, "bullets": bullets}
         if summarizer:
@@ -826,7 +827,9 @@ def _summarize_jsonl(app: Components, stream: IO[str], load: Callable[[], Any]) 
             summarizer = load()
             try:
                 results = summarizer.summarize(
-                    [r["text"] for r in todo], [str(r.get("title", "")) for r in todo]
+                    [r["text"] for r in todo],
+                    [str(r.get("title") or "") for r in todo],
+                    [_context_of(r) for r in todo],
                 )
                 for record, bullets in zip(todo, results, strict=True):
                     record["bullets"] = bullets
@@ -851,6 +854,17 @@ def _summarize_jsonl(app: Components, stream: IO[str], load: Callable[[], Any]) 
         if len(batch) >= size:
             flush()
     flush()
+
+
+def _context_of(record: dict[str, Any]) -> Any:
+    """The optional "description", "author" and "kind" of a JSONL record, as the summariser reads them."""
+    from digest.summarize import Context
+
+    def field(name: str) -> str:
+        value = record.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    return Context(description=field("description"), author=field("author"), kind=field("kind"))
 
 
 def _records(stream: IO[str], field: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -899,11 +913,14 @@ def _read_source(app: Components, source: str) -> tuple[bytes, str | None]:
         ) from exc
 
 
-def _read_text(app: Components, source: str) -> tuple[str, str]:
-    """Article text and title: URLs and .html files go through extraction, other files are text.
+def _read_text(app: Components, source: str) -> tuple[str, str, Any]:
+    """Article text, title and context: URLs and .html files go through extraction (which reads
+    the byline, the publisher's description and the kind of piece), other files are text.
 
     A feed is refused: its XML or JSON is not an article to summarise.
     """
+    from digest.summarize import Context
+
     web = source.startswith(("http://", "https://"))
     data, url = _read_source(app, source)
     _refuse_feed(source, data, url or source)
@@ -911,8 +928,9 @@ def _read_text(app: Components, source: str) -> tuple[str, str]:
         from digest.extract import extract as run_extract
 
         page = run_extract(data, url)
-        return page.text, page.title
-    return data.decode("utf-8", errors="replace"), ""
+        description = page.description or " ".join(page.publisher_summary)
+        return page.text, page.title, Context(description, page.author or "", page.kind)
+    return data.decode("utf-8", errors="replace"), "", Context()
 
 
 def _refuse_feed(source: str, data: bytes, url: str) -> None:

@@ -72,7 +72,7 @@ from digest.store import (
     Summary,
     now_utc,
 )
-from digest.summarize import Summarizer, unsuitable
+from digest.summarize import Context, Summarizer, unsuitable
 
 log = logging.getLogger(__name__)
 
@@ -326,6 +326,8 @@ def fill_text(
             language=page.language or "",
             image=page.image or "",
             publisher_summary=page.publisher_summary,
+            description=page.description,
+            kind=page.kind,
         )
         return "page"
     log.info("article %s: %s; using the feed's text", article.url or article.guid, note)
@@ -359,7 +361,11 @@ def summarise_pending(
     for start in progress(range(0, len(suitable), batch), "summaries"):
         chunk = suitable[start : start + batch]
         try:
-            results = summarizer.summarize([a.text for a in chunk], [a.title for a in chunk])
+            results = summarizer.summarize(
+                [a.text for a in chunk],
+                [a.title for a in chunk],
+                [context_of(a) for a in chunk],
+            )
         except DigestError as exc:
             for article in chunk:
                 store.set_article_note(article.id, f"not summarised: {exc}")
@@ -392,6 +398,12 @@ def _named(article: Article) -> str:
     """An article as the operator can find it: its title and its link."""
     title = article.title or "(untitled)"
     return f"{title} ({article.url})" if article.url else title
+
+
+def context_of(article: Article) -> Context:
+    """What the summariser may know of an article besides its text."""
+    description = article.description or " ".join(article.publisher_summary)
+    return Context(description=description, author=article.author, kind=article.kind)
 
 
 def content_hash(text: str) -> str:
@@ -477,7 +489,8 @@ def story_of(config: Config, store: SQLiteStore, *articles: Article, rank: int =
     summary = store.get_summary(article.content_hash, "") if article.content_hash else None
     excerpt = ""
     if summary is None:
-        excerpt = _shorten(article.feed_text or article.text, 60)
+        # No bullet passed: the publisher's own words, marked as theirs, never a fragment of ours.
+        excerpt = _shorten(article.description or article.feed_text, 60)
     sources: list[str] = []
     source_urls: list[str] = []
     for each in (article, *others):
@@ -495,6 +508,7 @@ def story_of(config: Config, store: SQLiteStore, *articles: Article, rank: int =
         reading_minutes=reading_minutes(article.text),
         bullets=summary.bullets if summary else (),
         excerpt=excerpt,
+        excerpt_label="From the publisher" if excerpt else "",
         note=article.note,
         source_urls=tuple(source_urls),
         rank=rank,

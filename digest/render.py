@@ -60,6 +60,7 @@ class Story:
     reading_minutes: int
     bullets: tuple[str, ...]
     excerpt: str = ""  # shown instead of bullets when the article was not summarised
+    excerpt_label: str = ""  # whose words the excerpt is ("From the publisher")
     note: str = ""
     source_urls: tuple[str, ...] = ()  # each source's own link to the story, beside ``sources``
     rank: int = 0  # 0 is the top story; the highest ranks are left out first when space runs out

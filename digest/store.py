@@ -83,6 +83,8 @@ class Article:
     image: str
     publisher_summary: tuple[str, ...]
     edition_id: int | None
+    description: str = ""  # the publisher's own description of the article
+    kind: str = ""  # "news", "opinion" or "review", as its page declares it
 
 
 @dataclass(frozen=True)
@@ -308,7 +310,13 @@ def m004_story_groups(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE editions ADD COLUMN story_groups TEXT NOT NULL DEFAULT ''")
 
 
-def m005_send_minute(db: sqlite3.Connection) -> None:
+def m005_article_context(db: sqlite3.Connection) -> None:
+    """The publisher's description and the kind of piece, which the summariser reads."""
+    db.execute("ALTER TABLE articles ADD COLUMN description TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE articles ADD COLUMN kind TEXT NOT NULL DEFAULT ''")
+
+
+def m006_send_minute(db: sqlite3.Connection) -> None:
     """A subscriber's own send time has minutes too (``hour`` and ``minute``)."""
     _run_script(db, "ALTER TABLE subscribers ADD COLUMN minute INTEGER NOT NULL DEFAULT 0")
 
@@ -318,7 +326,8 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     m002_fetch_schedule,
     m003_delivery_ledger,
     m004_story_groups,
-    m005_send_minute,
+    m005_article_context,
+    m006_send_minute,
 ]
 
 
@@ -557,6 +566,8 @@ class SQLiteStore:
         language: str = "",
         image: str = "",
         publisher_summary: Sequence[str] = (),
+        description: str = "",
+        kind: str = "",
     ) -> None:
         """Record the article's extracted text (``origin``: 'page' or 'feed') and what was learnt."""
         self.db.execute(
@@ -564,7 +575,7 @@ class SQLiteStore:
                  title = CASE WHEN ? != '' THEN ? ELSE title END,
                  author = CASE WHEN author = '' THEN ? ELSE author END,
                  published_at = CASE WHEN published_at = '' THEN ? ELSE published_at END,
-                 language = ?, image = ?, publisher_summary = ?
+                 language = ?, image = ?, publisher_summary = ?, description = ?, kind = ?
                WHERE id = ?""",
             (
                 text,
@@ -578,6 +589,8 @@ class SQLiteStore:
                 language,
                 image,
                 json.dumps(list(publisher_summary)),
+                description,
+                kind,
                 article_id,
             ),
         )
@@ -1145,6 +1158,8 @@ def _article_from(row: sqlite3.Row) -> Article:
         image=row["image"],
         publisher_summary=tuple(json.loads(row["publisher_summary"])),
         edition_id=row["edition_id"],
+        description=row["description"],
+        kind=row["kind"],
     )
 
 

@@ -44,6 +44,8 @@ class Extracted:
     canonical_url: str | None = None
     image: str | None = None
     publisher_summary: tuple[str, ...] = ()
+    description: str = ""  # the publisher's own description (og:description, meta description)
+    kind: str = ""  # "news", "opinion" or "review", as the page declares it
 
 
 def extract(html: str | bytes, url: str | None = None) -> Extracted:
@@ -88,6 +90,8 @@ def extract(html: str | bytes, url: str | None = None) -> Extracted:
         canonical_url=metadata.canonical_url,
         image=metadata.image,
         publisher_summary=summary,
+        description=metadata.description,
+        kind=metadata.kind,
     )
 
 

@@ -76,6 +76,8 @@ class Metadata:
     language: str | None = None
     canonical_url: str | None = None
     image: str | None = None
+    description: str = ""
+    kind: str = ""
 
 
 def read_metadata(tree: HtmlElement, url: str | None) -> Metadata:
@@ -90,7 +92,52 @@ def read_metadata(tree: HtmlElement, url: str | None) -> Metadata:
         language=_find_language(tree, meta, article),
         canonical_url=_absolute(_find_canonical(tree, meta), url),
         image=_absolute(_find_image(tree, meta, article), url),
+        description=_find_description(meta, article),
+        kind=_find_kind(meta, article, url),
     )
+
+
+def _find_description(meta: dict[str, str], article: dict[str, Any]) -> str:
+    """The publisher's own one-line description of the article (og:description and the like)."""
+    for value in (
+        meta.get("og:description"),
+        _text(article.get("description")),
+        meta.get("twitter:description"),
+        meta.get("description"),
+    ):
+        if value and len(value.split()) >= 5:
+            return _clean(value)
+    return ""
+
+
+# Where a page says it holds someone's view rather than the news: JSON-LD types, section names,
+# and the path segments publishers file such pieces under.
+_OPINION = re.compile(
+    r"\b(?:opinion|opinions|comment|commentary|editorial|editorials|op-?ed|column|columns|columnists?)\b",
+    re.I,
+)
+_REVIEW = re.compile(r"\breviews?\b", re.I)
+
+
+def _find_kind(meta: dict[str, str], article: dict[str, Any], url: str | None) -> str:
+    """'opinion', 'review' or 'news': what kind of piece the page declares itself to be."""
+    types = article.get("@type")
+    names = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+    declared = " ".join(str(n) for n in names)
+    if re.search(r"Opinion|Editorial|Commentary|Analysis|Column", declared):
+        return "opinion"
+    if re.search(r"Review", declared):
+        return "review"
+    section = " ".join(
+        filter(None, [meta.get("article:section"), _text(article.get("articleSection"))])
+    )
+    path = re.sub(r"^[a-z]+://[^/]+", "", url or "")
+    segments = " ".join(path.split("/")[:-1] or [path]).replace("-", " ")
+    if _OPINION.search(section) or _OPINION.search(segments):
+        return "opinion"
+    if _REVIEW.search(section) or _REVIEW.search(segments):
+        return "review"
+    return "news"
 
 
 def _clean(value: str | None) -> str:

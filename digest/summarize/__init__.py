@@ -24,6 +24,7 @@ from digest.summarize.sentences import unsuitable
 
 __all__ = [
     "BACKENDS",
+    "Context",
     "DEFAULT_ABSTRACTIVE_MODEL",
     "Summarizer",
     "SummarizerSettings",
@@ -39,6 +40,17 @@ logger = logging.getLogger(__name__)
 DEFAULT_ABSTRACTIVE_MODEL = "sshleifer/distilbart-cnn-12-6"
 
 
+@dataclass(frozen=True)
+class Context:
+    """What the page says about an article besides its text, when known: the publisher's own
+    description (``og:description`` or a summary box), the byline, and the kind of piece
+    ("opinion", "review", "news"). Opinion pieces and reviews are attributed to their author."""
+
+    description: str = ""
+    author: str = ""
+    kind: str = ""
+
+
 class Summarizer(Protocol):
     """Text in, bullets out, batched.
 
@@ -46,7 +58,8 @@ class Summarizer(Protocol):
     ``settings.bullets`` bullets, each one sentence of at most ``settings.max_words`` words,
     supported by its text. A text with nothing usable gets an empty list (see :func:`unsuitable`).
     ``name`` is the backend that served, ``model_id`` the model (stored with each summary), and
-    ``cache_key`` changes whenever any setting that changes the output does.
+    ``cache_key`` changes whenever any setting that changes the output does. ``contexts`` (one per
+    text, optional) carries the description, byline and kind of piece where the backend uses them.
     """
 
     name: str
@@ -54,7 +67,10 @@ class Summarizer(Protocol):
     cache_key: str
 
     def summarize(
-        self, texts: Sequence[str], titles: Sequence[str] | None = None
+        self,
+        texts: Sequence[str],
+        titles: Sequence[str] | None = None,
+        contexts: Sequence[Context] | None = None,
     ) -> list[list[str]]: ...
 
 

@@ -28,7 +28,7 @@ from digest.summarize.models import pick_device, quantize_int8
 from digest.summarize.sentences import split_sentences
 
 if TYPE_CHECKING:
-    from digest.summarize import SummarizerSettings
+    from digest.summarize import Context, SummarizerSettings
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +127,10 @@ class AbstractiveSummarizer:
         )
 
     def summarize(
-        self, texts: Sequence[str], titles: Sequence[str] | None = None
+        self,
+        texts: Sequence[str],
+        titles: Sequence[str] | None = None,
+        contexts: Sequence[Context] | None = None,
     ) -> list[list[str]]:
         """One list of bullets per text: generated sentences that pass the checks, topped up from
         the article's own sentences when fewer pass."""

@@ -25,6 +25,7 @@ is computed, at most ``MAX_TOKENS`` tokens each; ``quantize`` adds dynamic int8 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
@@ -34,33 +35,37 @@ import torch
 
 from digest.embed import MODEL_ID, shared_encoder
 from digest.errors import SummarizeError
+from digest.summarize import grammar
 from digest.summarize.bullets import (
-    clause_bullets,
+    Candidate,
+    candidates,
     content_words,
-    select_bullets,
-    shorten,
-    starts_with_pronoun,
+    is_near_duplicate,
+    usable,
 )
 from digest.summarize.models import pick_device
-from digest.summarize.sentences import split_sentences
+from digest.summarize.sentences import marked_sentences
 
 if TYPE_CHECKING:
-    from digest.summarize import SummarizerSettings
+    from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 5
+ALGORITHM_VERSION = 6
 WINDOW = 20  # candidate sentences: the lead section and a little past it
-MAX_CANDIDATES = 14  # bullets embedded per article, in article order; later ones are rarely picked
+MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 MAX_TOKENS = 32  # a bullet of up to 20 words fits; longer input only costs time
-POSITION_WEIGHT = 0.5
+POSITION_WEIGHT = 0.4
 POSITION_DECAY = 5.0  # sentences: the prior halves about every 3.5 sentences
 REDUNDANCY = 0.5  # MMR: how much similarity to an already chosen bullet counts against
-PRONOUN_PENALTY = 0.1  # "He said..." needs context a bullet does not have
-QUOTE_PENALTY = 0.1  # a quotation is a voice, not a summary
+HEADLINE_WEIGHT = 1.0  # the title and the publisher's description, against the lead's centre
+GENERIC_PENALTY = 0.15  # "The company said ...": names nobody the reader knows
+SHORTENED_PENALTY = 0.03  # a whole sentence beats an equally good shortened one
 PAIR_WEIGHT = 0.5  # the article's recurring word pairs ("oil leak", "Nina Dobrev") in a bullet
+# Whose view an opinion piece or a review gives: the bullet says so.
+ATTRIBUTION = {"opinion": ("writes", "write"), "review": ("writes", "write")}
 
 
 class ExtractiveSummarizer:
-    """Central, non-redundant lead-section sentences, shortened; the model loads once."""
+    """The article's most central statements that the grammar accepts; the models load once."""
 
     name = "extractive"
     model_id = MODEL_ID
@@ -71,87 +76,198 @@ class ExtractiveSummarizer:
         self.quantized = settings.quantize and device.type == "cpu"
         self.encoder = shared_encoder(str(device), self.quantized)
         self.encoder.load()
+        grammar.pipeline()
         self.cache_key = (
-            f"extractive|{MODEL_ID}|v{ALGORITHM_VERSION}|bullets={settings.bullets}"
+            f"extractive|{MODEL_ID}|{grammar.PIPELINE}-{grammar.PIPELINE_VERSION}"
+            f"|v{ALGORITHM_VERSION}|bullets={settings.bullets}"
             f"|max_words={settings.max_words}|quantize={self.quantized}"
         )
 
     def summarize(
-        self, texts: Sequence[str], titles: Sequence[str] | None = None
+        self,
+        texts: Sequence[str],
+        titles: Sequence[str] | None = None,
+        contexts: Sequence[Context] | None = None,
     ) -> list[list[str]]:
         """One list of bullets per text, in the order they appear in the article."""
+        from digest.summarize import Context
+
         titles = list(titles) if titles is not None else [""] * len(texts)
-        if len(titles) != len(texts):
+        contexts = list(contexts) if contexts is not None else [Context()] * len(texts)
+        if not len(titles) == len(contexts) == len(texts):
             raise SummarizeError(f"{len(texts)} texts but {len(titles)} titles")
-        candidates = [self._candidates(split_sentences(text)[:WINDOW]) for text in texts]
+        found = self._candidates(texts, contexts)
         # One encode call for everything: each candidate bullet (centrality is measured on what
-        # the reader will see), each title.
-        strings = [bullet for found in candidates for _, bullet in found]
-        strings += [title for title in titles if title.strip()]
+        # the reader will see), each title and publisher's description.
+        headlines = [
+            " ".join(part for part in (title, context.description) if part.strip())
+            for title, context in zip(titles, contexts, strict=True)
+        ]
+        strings = [c.text for each in found for c in each] + [h for h in headlines if h]
         # Everything after the encode is numpy: torch's thread pool makes each tiny operation on
         # a busy machine cost milliseconds, and there are a few per article.
-        vectors = self.encode(strings).numpy()
-        titles_at = len(strings) - sum(1 for title in titles if title.strip())
+        vectors = self.encode(strings).numpy() if strings else np.zeros((0, 1))
+        heads_at = sum(len(each) for each in found)
         results: list[list[str]] = []
         start = 0
-        for text, title, found in zip(texts, titles, candidates, strict=True):
-            matrix = vectors[start : start + len(found)]
-            start += len(found)
-            title_vector = None
-            if title.strip():
-                title_vector = vectors[titles_at]
-                titles_at += 1
-            if not found:
+        for text, headline, context, options in zip(texts, headlines, contexts, found, strict=True):
+            matrix = vectors[start : start + len(options)]
+            start += len(options)
+            head_vector = None
+            if headline:
+                head_vector = vectors[heads_at]
+                heads_at += 1
+            if not options:
                 results.append([])
                 continue
-            # The article's centre: the mean of what its lead section can say in bullets.
+            # The article's centre: what its lead section keeps saying, pulled towards what the
+            # headline and the publisher's own description say it is about.
             target = _unit(matrix.mean(axis=0))
-            if title_vector is not None:
-                target = _unit(target + title_vector)
-            results.append(self._choose(text, found, matrix, target))
+            if head_vector is not None:
+                target = _unit(target + HEADLINE_WEIGHT * head_vector)
+            chosen = self._choose(text, headline, options, matrix, target)
+            results.append(_attributed(chosen, context, self.settings.max_words))
         return results
 
-    def _candidates(self, sentences: list[str]) -> list[tuple[int, str]]:
-        """(position, bullet) for each sentence's shortened self and each clause in it that
-        stands alone, so the news in "..., after star X announced she will leave" can be picked."""
+    def _candidates(
+        self, texts: Sequence[str], contexts: Sequence[Context]
+    ) -> list[list[Candidate]]:
+        """Each article's candidate bullets: its first ``WINDOW`` sentences parsed in one batch."""
+        marked = [marked_sentences(text, WINDOW) for text in texts]
+        cleaned = [[usable(s) for s in sentences] for sentences in marked]
+        docs = iter(grammar.parse([t for each in cleaned for t in each if t]))
         found = []
-        limit = self.settings.max_words
-        for position, sentence in enumerate(sentences):
-            bullet = shorten(sentence, limit)
-            versions = ([bullet] if bullet is not None else []) + clause_bullets(sentence, limit)
-            found += [(position, version) for version in dict.fromkeys(versions)]
-            if len(found) >= MAX_CANDIDATES:
-                break
-        return found[:MAX_CANDIDATES]
+        for sentences, texts_of, context in zip(marked, cleaned, contexts, strict=True):
+            parsed = [next(docs) if t else None for t in texts_of]
+            budget = self.settings.max_words - _prefix_words(context)
+            found.append(candidates(sentences, parsed, budget)[:MAX_CANDIDATES])
+        return found
 
     def _choose(
-        self, text: str, found: list[tuple[int, str]], rows: np.ndarray, target: np.ndarray
-    ) -> list[str]:
-        """Rank the candidates (centrality, position, MMR) and post-process them into bullets."""
+        self,
+        text: str,
+        headline: str,
+        found: list[Candidate],
+        rows: np.ndarray,
+        target: np.ndarray,
+    ) -> list[Candidate]:
+        """Rank the candidates (centrality, position, MMR) and keep the best that add something."""
         pairs = Counter(_pairs(text, unique=False))
         scores = (rows @ target).tolist()
-        for row, (position, bullet) in enumerate(found):
-            scores[row] += POSITION_WEIGHT * math.exp(-position / POSITION_DECAY)
-            scores[row] -= PRONOUN_PENALTY * starts_with_pronoun(bullet)
-            scores[row] -= QUOTE_PENALTY * bullet.lstrip().startswith(('"', "“", "'", "‘"))
-            scores[row] += PAIR_WEIGHT * _recurring_pairs(bullet, pairs)
-        order: list[int] = []
-
-        def ranked() -> Iterator[str]:
-            for row in _by_marginal_relevance(scores, (rows @ rows.T).tolist()):
-                order.append(row)
-                yield found[row][1]
-
-        # Lazily ranked: post-processing stops once it has its bullets.
-        chosen = select_bullets(ranked(), text, self.settings.bullets, self.settings.max_words)
-        chosen.sort(key=lambda item: (found[order[item[0]]][0], order[item[0]]))
-        return [bullet for _, bullet in chosen]
+        for row, candidate in enumerate(found):
+            scores[row] += POSITION_WEIGHT * math.exp(-candidate.position / POSITION_DECAY)
+            scores[row] -= GENERIC_PENALTY * candidate.generic_subject
+            scores[row] -= SHORTENED_PENALTY * candidate.shortened
+            scores[row] += PAIR_WEIGHT * _recurring_pairs(candidate.text, pairs)
+        chosen: list[Candidate] = []
+        similarity = (rows @ rows.T).tolist()
+        for row in _by_marginal_relevance(scores, similarity):
+            candidate = found[row]
+            if any(is_near_duplicate(candidate.text, other.text) for other in chosen):
+                continue
+            chosen.append(candidate)
+            if len(chosen) == self.settings.bullets:
+                break
+        chosen = _with_subject(chosen, found, scores, headline, text)
+        chosen.sort(key=lambda c: c.position)
+        return chosen
 
     def encode(self, strings: Sequence[str]) -> torch.Tensor:
         """Unit-length mean-pooled embeddings of ``strings``, as sentence-transformers makes."""
         return self.encoder.encode(
             strings, max_tokens=MAX_TOKENS, batch_size=max(16, self.settings.batch_size * 8)
         )
+
+
+def _with_subject(
+    chosen: list[Candidate], found: list[Candidate], scores: list[float], headline: str, text: str
+) -> list[Candidate]:
+    """Make sure the bullets name what the article is about: when none carries the article's main
+    name (the name in its headline that the text repeats most), the weakest chosen bullet gives
+    way to the best candidate that does."""
+    subject = _main_name(headline, text)
+    if not subject or not chosen or any(subject in c.names for c in chosen):
+        return chosen
+    ranked = sorted(range(len(found)), key=lambda row: -scores[row])
+    for row in ranked:
+        candidate = found[row]
+        if subject in candidate.names and candidate not in chosen:
+            if any(is_near_duplicate(candidate.text, other.text) for other in chosen[:-1]):
+                continue
+            return [*chosen[:-1], candidate] if len(chosen) >= 2 else [*chosen, candidate]
+    return chosen
+
+
+def _main_name(headline: str, text: str) -> str:
+    """The capitalised word of the headline (not its first) that the article repeats most."""
+    tokens = headline.split()[1:]
+    names = [t.strip(".,:;!?\"'“”‘’()") for t in tokens if t[:1].isupper()]
+    names = [n for n in names if len(n) > 2 and n.lower() not in _COMMON_CAPITALS]
+    if not names:
+        return ""
+    counts = {name: text.count(name) for name in names}
+    best = max(counts, key=lambda name: counts[name])
+    return best if counts[best] >= 2 else ""
+
+
+_COMMON_CAPITALS = frozenset(
+    "the a an and of in on at to for with from by after before over as is are was were new".split()
+)
+
+
+def _prefix_words(context: Context) -> int:
+    """Words an opinion piece's attribution ("Jane Doe argues that") takes from each bullet."""
+    if context.kind not in ATTRIBUTION:
+        return 0
+    return len(_author(context).split()) + 2
+
+
+def _author(context: Context) -> str:
+    """Who the piece's view belongs to: the byline's first person ("By Jane Doe, Staff Writer"
+    gives "Jane Doe"); "The editorial" or "The writer" when the byline names no person."""
+    byline = re.sub(r"^\s*by\s+", "", context.author.strip(), flags=re.I)
+    name = re.split(r"\s*[|,;/]\s*|\.\s+(?=[A-Z])|\s+-\s+", byline)[0].strip()
+    if name.isupper():
+        name = name.title()
+    words = name.split()
+    if re.search(r"\beditorial|\beditors?\b|\bboard\b", byline, re.I):
+        return "The editorial"
+    person = 2 <= len(words) <= 4 and all(
+        w[:1].isupper() for w in words if w.lower() not in _PARTICLES
+    )
+    if (
+        not person
+        or any(w.lower().strip(".") in _NOT_A_PERSON for w in words)
+        or any(c.isdigit() for c in name)
+    ):
+        return "The writer" if context.kind == "opinion" else "The reviewer"
+    return name
+
+
+_PARTICLES = frozenset("and de van von der da di la le du bin al".split())
+# Bylines that name an organisation or a desk rather than a person.
+_NOT_A_PERSON = frozenset(
+    """news staff team desk editor editors reporter reporters wire wires press agency reuters
+    associated times post journal insider report reports media online digital contributor
+    contributors guest admin unknown international""".split()
+)
+
+
+def _attributed(chosen: list[Candidate], context: Context, max_words: int) -> list[str]:
+    """The bullets as shown: an opinion piece's or a review's statements are its author's, and
+    say so ("Jane Doe argues that ...")."""
+    if context.kind not in ATTRIBUTION:
+        return [c.text for c in chosen]
+    author = _author(context)
+    singular, plural = ATTRIBUTION[context.kind]
+    verb = plural if " and " in author else singular
+    shown = []
+    for candidate in chosen:
+        body = candidate.text
+        if not candidate.proper_start:
+            body = body[:1].lower() + body[1:]
+        shown.append(f"{author} {verb} that {body}")
+    return shown
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

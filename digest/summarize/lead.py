@@ -9,7 +9,7 @@ from digest.summarize.bullets import select_bullets
 from digest.summarize.sentences import split_sentences
 
 if TYPE_CHECKING:
-    from digest.summarize import SummarizerSettings
+    from digest.summarize import Context, SummarizerSettings
 
 ALGORITHM_VERSION = 2
 
@@ -27,7 +27,10 @@ class LeadSummarizer:
         )
 
     def summarize(
-        self, texts: Sequence[str], titles: Sequence[str] | None = None
+        self,
+        texts: Sequence[str],
+        titles: Sequence[str] | None = None,
+        contexts: Sequence[Context] | None = None,
     ) -> list[list[str]]:
         """One list of bullets per text: its first sentences that pass the post-processing."""
         results = []

@@ -7,6 +7,7 @@ on every article before any model sees it.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # Words that end with a full stop without ending the sentence.
 _ABBREVIATIONS = frozenset(
@@ -50,6 +51,37 @@ def split_sentences(text: str) -> list[str]:
         if rest:
             sentences.append(rest)
     return sentences
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of an article: its text, its position, and whether it sits inside (or runs
+    into) a quotation that other sentences share ("First. Second," she said: both are quoted)."""
+
+    text: str
+    index: int
+    quoted: bool
+
+
+def marked_sentences(text: str, limit: int | None = None) -> list[Sentence]:
+    """The first ``limit`` sentences of ``text`` (all by default), each marked :attr:`quoted` when a
+    quotation is open at its start or still open at its end. Quotations never cross a paragraph."""
+    found: list[Sentence] = []
+    for paragraph in _PARAGRAPH.split(text.strip()):
+        open_quote = False
+        for sentence in split_sentences(paragraph):
+            opened_before = open_quote
+            for char in sentence:
+                if char == "“":
+                    open_quote = True
+                elif char == "”":
+                    open_quote = False
+                elif char == '"':
+                    open_quote = not open_quote
+            found.append(Sentence(sentence, len(found), opened_before or open_quote))
+            if limit is not None and len(found) >= limit:
+                return found
+    return found
 
 
 def _is_abbreviation(before: str) -> bool:

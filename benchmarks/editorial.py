@@ -1,0 +1,297 @@
+"""An editorial read of "In Short" bullets, end to end from real pages (../shared/EDITORIAL.md).
+
+Usage:
+    python benchmarks/editorial.py sample --out DIR [--count 45] [--base REV] [--readers 5]
+    python benchmarks/editorial.py score --out DIR
+
+``sample`` picks English article pages from ``../shared/data/extraction`` (the ScrapingHub pages
+and the English pages of trafilatura-eval, many outlets and kinds of piece), none of the pages
+this project's rules were developed on (a quarter of each corpus, chosen by a hash of the page id,
+is the development share; the sample comes from the rest). For each page it produces three sets
+of bullets, all end to end from the HTML:
+
+- ``new``: this checkout's extraction and default summariser (with title, byline, description and
+  kind of piece);
+- ``old``: the same two steps of the checkout at ``--base`` (default: the commit before the
+  editorial-bullets work), run as a separate process through its ``digest extract --jsonl`` and
+  ``digest summarize --jsonl``;
+- ``lead3``: the first three sentences of the new extraction's text.
+
+It writes ``DIR/systems.jsonl`` (everything, with system names) and ``DIR/reader-K.md``: for each
+article its text and the three sets in a shuffled order under the letters A, B, C, with no system
+names. Readers write ``DIR/labels-K.json``; ``score`` maps the letters back and prints the table
+of EDITORIAL.md for each system, with the worst bullets quoted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.extraction import DATA  # noqa: E402
+
+BASE = "ea1f75e"  # the summariser before the editorial-bullets work
+LABELS = ("OK", "DANGLING", "TRIVIAL", "FRAGMENT", "UNFAITHFUL")
+TEXT_WORDS = 1500  # what a reader gets of a very long article
+
+
+def development_page(page_id: str) -> bool:
+    """The quarter of the pages kept for development: never in the sample."""
+    return hashlib.sha256(f"editorial:{page_id}".encode()).hexdigest()[0] in "0123"
+
+
+def pages(count: int, seed: int, development: bool = False) -> list[dict[str, str]]:
+    """English article pages outside the development share, from both corpora, shuffled."""
+    from digest.extract import extract
+    from digest.summarize import unsuitable
+
+    found: list[dict[str, str]] = []
+    scrapinghub = DATA / "scrapinghub"
+    truth = json.loads((scrapinghub / "ground-truth.json").read_text(encoding="utf-8"))
+    for page_id in sorted(truth):
+        path = scrapinghub / "html" / f"{page_id}.html.gz"
+        if path.exists() and development_page(page_id) == development:
+            found.append(
+                {"id": f"sh-{page_id[:12]}", "path": str(path), "url": truth[page_id]["url"]}
+            )
+    evaluation = DATA / "trafilatura-eval"
+    for url, entry in sorted(json.loads((evaluation / "evaldata.json").read_text()).items()):
+        path = evaluation / "pages" / entry["file"]
+        if not path.exists():
+            path = evaluation / "pages" / (entry["file"] + ".gz")
+        if path.exists() and development_page(url) == development:
+            found.append(
+                {
+                    "id": f"tr-{hashlib.sha1(url.encode()).hexdigest()[:12]}",
+                    "path": str(path),
+                    "url": url,
+                }
+            )
+    random.Random(seed).shuffle(found)
+    chosen: list[dict[str, str]] = []
+    hosts: Counter[str] = Counter()
+    for page in found:
+        html = _read(page["path"])
+        extracted = extract(html, page["url"])
+        host = (page["url"].split("/") + ["", "", ""])[2]
+        if unsuitable(extracted.text) or hosts[host] >= 2:
+            continue
+        hosts[host] += 1
+        page["html"] = html.decode("utf-8", errors="replace")
+        chosen.append(page)
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+def _read(path: str) -> bytes:
+    data = Path(path).read_bytes()
+    return gzip.decompress(data) if path.endswith(".gz") else data
+
+
+def run_new(chosen: list[dict[str, str]]) -> dict[str, dict[str, object]]:
+    from digest.extract import extract
+    from digest.summarize import Context, SummarizerSettings, load_summarizer
+    from digest.summarize.sentences import split_sentences
+
+    summarizer = load_summarizer(SummarizerSettings())
+    out: dict[str, dict[str, object]] = {}
+    for page in chosen:
+        extracted = extract(page["html"], page["url"])
+        description = extracted.description or " ".join(extracted.publisher_summary)
+        context = Context(description, extracted.author or "", extracted.kind)
+        bullets = summarizer.summarize([extracted.text], [extracted.title], [context])[0]
+        out[page["id"]] = {
+            "title": extracted.title,
+            "text": extracted.text,
+            "author": extracted.author or "",
+            "kind": extracted.kind,
+            "description": description,
+            "new": bullets,
+            "lead3": split_sentences(extracted.text)[:3],
+        }
+    return out
+
+
+def run_old(chosen: list[dict[str, str]], base: str) -> dict[str, list[str]]:
+    """The base commit's extraction and default summariser, in their own process."""
+    with tempfile.TemporaryDirectory() as folder:
+        tree = Path(folder) / "old"
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(tree), base],
+            check=True,
+        )
+        try:
+            env = {**os.environ, "PYTHONPATH": str(tree)}
+            lines = "".join(
+                json.dumps({"id": p["id"], "html": p["html"], "url": p["url"]}) + "\n"
+                for p in chosen
+            )
+            extracted = subprocess.run(
+                [sys.executable, "-m", "digest", "extract", "--jsonl", "-"],
+                input=lines,
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=folder,
+                check=True,
+            ).stdout
+            records = [json.loads(line) for line in extracted.splitlines() if line.strip()]
+            summarised = subprocess.run(
+                [sys.executable, "-m", "digest", "summarize", "--jsonl", "-"],
+                input="".join(
+                    json.dumps({"id": r["id"], "text": r["text"], "title": r["title"]}) + "\n"
+                    for r in records
+                ),
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=folder,
+                check=True,
+            ).stdout
+        finally:
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False
+            )
+    return {r["id"]: r.get("bullets", []) for r in map(json.loads, summarised.splitlines()) if r}
+
+
+def sample(out: Path, count: int, base: str, readers: int, seed: int) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    chosen = pages(count, seed)
+    results = run_new(chosen)
+    old = run_old(chosen, base)
+    rng = random.Random(seed + 1)
+    with (out / "systems.jsonl").open("w", encoding="utf-8") as file:
+        for page in chosen:
+            record = {
+                "id": page["id"],
+                "url": page["url"],
+                **results[page["id"]],
+                "old": old.get(page["id"], []),
+            }
+            systems = ["new", "old", "lead3"]
+            rng.shuffle(systems)
+            record["letters"] = dict(zip("ABC", systems, strict=True))
+            file.write(json.dumps(record, ensure_ascii=False) + "\n")
+    records = [json.loads(line) for line in (out / "systems.jsonl").read_text().splitlines()]
+    for k in range(readers):
+        mine = records[k::readers]
+        parts = [
+            f"# Reading packet {k + 1}: {len(mine)} articles\n\nFor each article: read the text, then "
+            "label every bullet of each set (A, B, C) on its own, as ../shared/EDITORIAL.md says. "
+            "A set marked (no bullets) shows instead the publisher's description, if any: judge its "
+            "coverage only.\n"
+        ]
+        for record in mine:
+            words = record["text"].split()
+            text = (
+                record["text"]
+                if len(words) <= TEXT_WORDS
+                else " ".join(words[:TEXT_WORDS]) + " [...]"
+            )
+            parts.append(f"\n---\n## Article {record['id']}\nTitle: {record['title']}\n\n{text}\n")
+            for letter, system in record["letters"].items():
+                bullets = record[system]
+                parts.append(f"\n### Set {letter}\n")
+                if bullets:
+                    parts += [f"{i}. {b}\n" for i, b in enumerate(bullets, 1)]
+                else:
+                    shown = record["description"] if system == "new" else ""
+                    parts.append(
+                        f"(no bullets){' From the publisher: ' + shown if shown else ''}\n"
+                    )
+        (out / f"reader-{k + 1}.md").write_text("".join(parts), encoding="utf-8")
+    print(f"{len(records)} articles -> {out}/systems.jsonl and {readers} reading packets")
+
+
+def show_development(count: int, seed: int) -> None:
+    """The new bullets of pages from the development share, for reading while changing rules."""
+    chosen = pages(count, seed, development=True)
+    for page in chosen:
+        result = run_new([page])[page["id"]]
+        print(f"\n== {page['id']} {result['kind']} by {result['author']!r}: {result['title']}")
+        print(f"   {str(result['text'])[:300]!r}")
+        for bullet in result["new"]:  # type: ignore[attr-defined]
+            print(f"  - {bullet}")
+
+
+def score(out: Path) -> None:
+    records = {
+        json.loads(line)["id"]: json.loads(line)
+        for line in (out / "systems.jsonl").read_text().splitlines()
+    }
+    labels: list[dict[str, object]] = []
+    for path in sorted(out.glob("labels-*.json")):
+        labels += json.loads(path.read_text(encoding="utf-8"))
+    per: dict[str, Counter[str]] = {s: Counter() for s in ("new", "old", "lead3")}
+    coverage: dict[str, Counter[str]] = {s: Counter() for s in per}
+    clean: Counter[str] = Counter()
+    worst: dict[str, list[str]] = {s: [] for s in per}
+    for entry in labels:
+        record = records[str(entry["article"])]
+        system = record["letters"][str(entry["set"])]
+        bullets = record[system]
+        marks = list(entry.get("labels", []))  # type: ignore[call-overload]
+        for mark in marks:
+            per[system][str(mark["label"])] += 1
+            if mark["label"] != "OK":
+                index = int(mark["bullet"]) - 1
+                shown = bullets[index] if 0 <= index < len(bullets) else "?"
+                worst[system].append(f"{mark['label']}: {shown}  [{record['id']}]")
+        coverage[system][str(entry.get("coverage", "no"))] += 1
+        if marks and all(m["label"] == "OK" for m in marks) and entry.get("coverage") == "yes":
+            clean[system] += 1
+    for system in per:
+        total = sum(per[system].values())
+        articles = sum(coverage[system].values())
+        print(f"\n## {system}: {articles} articles, {total} bullets")
+        print("| label | bullets | % |\n|---|---|---|")
+        for label in LABELS:
+            n = per[system][label]
+            print(f"| {label} | {n} | {100 * n / max(total, 1):.0f}% |")
+        cov = coverage[system]
+        print(
+            "Coverage: "
+            + ", ".join(
+                f"{c} {cov[c]} ({100 * cov[c] / max(articles, 1):.0f}%)"
+                for c in ("yes", "partly", "no")
+            )
+            + f"; all bullets OK and coverage yes: {clean[system]} of {articles}"
+        )
+        print("Worst bullets:")
+        for line in worst[system][:10]:
+            print(f"- {line}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["sample", "score", "dev"])
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--count", type=int, default=45)
+    parser.add_argument("--base", default=BASE)
+    parser.add_argument("--readers", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    if args.command == "dev":
+        show_development(args.count, args.seed)
+    elif args.command == "sample":
+        sample(args.out, args.count, args.base, args.readers, args.seed)
+    else:
+        score(args.out)
+
+
+if __name__ == "__main__":
+    main()

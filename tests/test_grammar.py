@@ -1,0 +1,220 @@
+"""The syntactic judge and shortener behind every bullet (spaCy's English pipeline, for real).
+
+Each rule has a sentence where it must act and one where it must refuse. Every sentence here is
+written for these tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.summarize import grammar
+from digest.summarize.bullets import candidate_of, select_bullets, strip_dateline, usable
+from digest.summarize.sentences import Sentence, marked_sentences
+
+
+def judge(sentence: str) -> str | None:
+    return grammar.judge(grammar.parse([sentence])[0]).reason
+
+
+def shorten(sentence: str, max_words: int = 20, previous: tuple[str, ...] = ()) -> str | None:
+    """The bullet one sentence gives (``previous``: the sentences before it, in article order)."""
+    docs = grammar.parse([*previous, sentence])
+    candidate = candidate_of(docs[-1], len(previous), max_words, reversed(docs[:-1]))
+    return candidate.text if candidate else None
+
+
+# ---- what may stand as a bullet
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The harbour board approved a new ferry timetable for the winter months on Tuesday.",
+        "Rain is expected across the northern valleys from Thursday afternoon.",
+        "There were no injuries among the passengers or the crew of the stranded ferry.",
+        "Jane Okoro, the board's chair, said the timetable would save about 40 crossings a year.",
+    ],
+)
+def test_complete_statements_are_accepted(sentence: str) -> None:
+    assert judge(sentence) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        ("Was opened in 1990 and is still run by the family that built it.", "no subject"),
+        ("Because the harbour was closed for most of the winter season.", "subordinate"),
+        ("Which left the council with a bill of almost two million pounds.", "relative"),
+        ("Will the ferry timetable survive another winter of storms on the coast?", "question"),
+        ("Get a year of unlimited harbour news for half the usual price today.", "finite verb"),
+        ("This is the third time the ferry has been cancelled in a single month.", "demonstrative"),
+        ("The old lighthouse keeper was buried there in the spring of 1954.", "refers"),
+        ("I think the council has made a serious mistake with the ferry plan.", "first or second"),
+        ("Reporter Sam Hale contributed to this report from the harbour office.", "furniture"),
+        ("Photo: the harbour at dawn, taken from the lighthouse by Sam Hale.", "furniture"),
+        (
+            '"We are not going to let the island be cut off again this winter," Okoro said.',
+            "quotation",
+        ),
+        ("The harbour master explains.", "attribution"),
+        ("The second was in September after the storms had passed.", "names nothing"),
+        ("The harbour board approved a new ferry timetable for the winter months", "full stop"),
+    ],
+)
+def test_what_cannot_stand_alone_is_refused(sentence: str, reason: str) -> None:
+    found = judge(sentence)
+    assert found is not None and reason in found, found
+
+
+# ---- deletions the grammar allows
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (  # an appositive between commas
+            "Jane Okoro, who has chaired the harbour board since the floods of 2019, said the new "
+            "timetable would start in November.",
+            "Jane Okoro said the new timetable would start in November.",
+        ),
+        (  # a closing clause of time: the main claim stands without it
+            "The ferry operator cancelled all crossings to the outer islands on Monday after a "
+            "storm damaged the landing stage at the north pier.",
+            "The ferry operator cancelled all crossings to the outer islands on Monday.",
+        ),
+        (  # an opening connective always goes
+            "But the harbour board approved a new ferry timetable for the winter months.",
+            "The harbour board approved a new ferry timetable for the winter months.",
+        ),
+        (  # a parenthesis
+            "The Harbour Users Association (HUA) has asked the board to publish the full costs "
+            "of the new landing stage at once.",
+            "The Harbour Users Association has asked the board to publish the full costs of the "
+            "new landing stage at once.",
+        ),
+    ],
+)
+def test_optional_parts_are_deleted_to_fit(sentence: str, expected: str) -> None:
+    assert shorten(sentence) == expected
+
+
+def test_a_sentence_that_fits_is_kept_whole() -> None:
+    sentence = "Jane Okoro, the board's chair, said the timetable would start in November."
+    assert shorten(sentence) == sentence
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # the condition is what the claim depends on: never "will not resume flights."
+        "The airline will not resume its flights to the island unless the government guarantees "
+        "the safety of its crews and passengers at the airport.",
+        # a restrictive relative clause is what makes the claim damning
+        "The inspector who wrote the safety report was paid by the company he was investigating "
+        "at the time of the fire at the depot.",
+        # "By 2030" bounds the claim in time
+        "By 2030, the city will ban petrol cars from the whole of the historic centre and most "
+        "of the streets around the old harbour.",
+        # an opening phrase with a number is not an aside: 607 is not a claim about every year
+        "In 2014, at least 607 people were executed around the world according to the annual "
+        "figures of the human rights group.",
+    ],
+)
+def test_deletions_that_would_change_meaning_are_refused(sentence: str) -> None:
+    bullet = shorten(sentence)
+    assert bullet is None or bullet == sentence, bullet
+
+
+def test_nothing_inside_quotation_marks_is_deleted() -> None:
+    sentence = (
+        'The harbour master called the new landing stage "a disaster, which nobody here wanted, '
+        'from the very first day" at a meeting of the island council on Tuesday evening.'
+    )
+    bullet = shorten(sentence, max_words=40)
+    assert (
+        bullet is not None
+        and "a disaster, which nobody here wanted, from the very first day" in bullet
+    )
+    assert shorten(sentence, max_words=20) is None
+
+
+def test_an_aside_inside_a_list_is_not_deleted() -> None:
+    sentence = (
+        "The island network serves Westray, the largest and most remote of the six islands, "
+        "Sanday and Stronsay with two crossings a day in winter."
+    )
+    bullet = shorten(sentence)
+    assert bullet is None or "the largest and most remote" in bullet
+
+
+def test_six_and_five_are_alike() -> None:
+    for number in ("five", "six"):
+        sentence = f"The council bought {number} new buses for the island routes this summer."
+        assert shorten(sentence) == sentence
+
+
+def test_a_dateline_is_cut_and_a_name_is_not() -> None:
+    assert strip_dateline("LAGOS — The port reopened on Monday.") == "The port reopened on Monday."
+    assert strip_dateline("SIOUX FALLS, S.D. – The plant closed.") == "The plant closed."
+    assert (
+        strip_dateline("Mr Okoro — the chair — spoke first.")
+        == "Mr Okoro — the chair — spoke first."
+    )
+
+
+# ---- pronouns
+
+
+def test_an_opening_he_is_resolved_to_the_person_just_named() -> None:
+    previous = ("Harbour master Jane Okoro closed the north pier to all traffic on Monday.",)
+    bullet = shorten(
+        "She said the pier would stay closed until the storm damage is repaired.", previous=previous
+    )
+    assert (
+        bullet == "Jane Okoro said the pier would stay closed until the storm damage is repaired."
+    )
+
+
+def test_an_opening_he_is_refused_when_two_people_could_be_meant() -> None:
+    previous = ("Jane Okoro met Tom Reyes at the north pier to discuss the storm damage.",)
+    assert (
+        shorten("She said the pier would stay closed for at least a month.", previous=previous)
+        is None
+    )
+
+
+def test_an_opening_he_is_refused_with_nothing_before_it() -> None:
+    doc = grammar.parse(["He said the pier would stay closed for at least a month."])[0]
+    assert grammar.judge(doc).pronoun == 0  # acceptable only once resolved
+    assert shorten("He said the pier would stay closed for at least a month.") is None
+
+
+# ---- quotations across sentences
+
+
+def test_sentences_inside_a_quotation_are_marked() -> None:
+    text = (
+        'The mayor spoke at the pier. "We will rebuild it. We will do it by spring. Nobody will '
+        'be left behind," she said.\n\nThe island council meets again on Friday.'
+    )
+    marked = marked_sentences(text)
+    assert [s.quoted for s in marked] == [False, True, True, True, False]
+    assert usable(marked[2]) == ""  # "We will do it by spring." is the mayor's, not ours
+    assert usable(marked[4]) == "The island council meets again on Friday."
+
+
+def test_select_bullets_skips_what_the_grammar_refuses() -> None:
+    candidates = [
+        "He said the pier would stay closed for at least a month.",
+        "Was repaired twice in the last decade and still leaks.",
+        "The harbour board closed the north pier to all traffic on Monday.",
+    ]
+    chosen = select_bullets(candidates, " ".join(candidates), bullets=3, max_words=20)
+    assert chosen == [(2, "The harbour board closed the north pier to all traffic on Monday.")]
+
+
+def test_usable_drops_what_need_not_be_parsed() -> None:
+    assert usable(Sentence("Subscribe now", 0, False)) == ""
+    assert usable(Sentence("THE HARBOUR IN NUMBERS.", 0, False)) == ""
+    assert usable(Sentence("The harbour board met on Monday to discuss the pier.", 3, False))
