@@ -39,11 +39,15 @@ def test_every_entry_point_gets_its_parts_from_the_wiring() -> None:
 
 
 def test_the_wiring_builds_what_the_config_names(tmp_path: Path) -> None:
-    outbox = config_from_dict({"mail": {"backend": "outbox", "outbox": "out"}}, base=tmp_path)
+    outbox = config_from_dict(
+        {"store": {"path": "digest.db"}, "mail": {"backend": "outbox", "outbox": "out"}},
+        base=tmp_path,
+    )
     parts = Components(outbox)
     assert isinstance(parts.mailer(), OutboxMailer)
     assert isinstance(parts.renderer(), Renderer)
     assert parts.store is parts.store  # one shared store per run
+    assert parts.store.path == str(tmp_path / "digest.db")
     other = parts.open_store()
     assert other is not parts.store
     other.close()
