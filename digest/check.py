@@ -44,7 +44,7 @@ def run_checks(
 ) -> Iterator[Outcome]:
     """Yield one Outcome per part, as each is checked (sources can be slow); ``mailer`` is only
     called when [mail] backend is smtp."""
-    where = str(config.path) if config.path else "none found: the embedded defaults"
+    where = str(config.path.resolve()) if config.path else "none found: the embedded defaults"
     yield Outcome("config", True, where)
     for warning in config_warnings(config):
         yield Outcome("config", True, warning, warning=True)

@@ -506,7 +506,9 @@ def status(app: Components, editions: int) -> None:
 
     store, config = app.store, app.config
     now = datetime.now(UTC)
-    click.echo(f"config:      {config.path or 'none (embedded defaults)'}")
+    click.echo(
+        f"config:      {config.path.resolve() if config.path else 'none (embedded defaults)'}"
+    )
     click.echo(f"database:    {config.store.path}")
     sources = store.list_sources()
     checked = max((s.last_checked_at for s in sources if s.last_checked_at), default="")
@@ -525,8 +527,10 @@ def status(app: Components, editions: int) -> None:
     for edition in store.list_editions(editions):
         counts = store.count_deliveries(edition.id)
         states = ", ".join(f"{state} {n}" for state, n in sorted(counts.items())) or "not sent"
+        retry = store.next_retry_at(edition.id) if counts.get("pending") else None
         click.echo(
             f"edition {edition.date}: {_count(edition.story_count, 'story', 'stories')}; {states}"
+            + (f"; next retry {_clock(retry)}" if retry else "")
         )
         for email, state, error in store.latest_errors(edition.id, 3):
             click.echo(f"    {email} ({state}): {error}")

@@ -656,8 +656,9 @@ def plan_sends(
     views: dict[date, tuple[Edition, EditionView, dict[int, str]]] = {}
     chosen: dict[date, date] = {}
     # The latest date first, as `digest send` does: it decides where the stories go.
-    for wanted in sorted({day} if day else set(todays.values()), reverse=True):
-        chosen[wanted] = wanted if day else edition_day(store, wanted)
+    dates = {day} if day else set(todays.values())
+    for wanted in sorted(dates, reverse=True):
+        chosen[wanted] = wanted if day else edition_day(store, wanted, max(dates))
         if chosen[wanted] in views:
             continue
         edition = store.get_edition(chosen[wanted].isoformat())

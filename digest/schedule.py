@@ -98,15 +98,18 @@ def next_sends(config: Config, store: SQLiteStore, now: datetime) -> list[tuple[
     return sorted(counts.items())
 
 
-def edition_day(store: SQLiteStore, day: date) -> date:
+def edition_day(store: SQLiteStore, day: date, latest_due: date | None = None) -> date:
     """The edition a subscriber whose local date is ``day`` gets: that date's, or, when it has
-    none yet and a later edition holds stories, that later one (the stories went there; an edition
-    built now for ``day`` would be empty)."""
+    none yet, a later one: the newest edition that holds stories, else ``latest_due`` (the latest
+    local date being sent now, whose edition takes the stories). An edition built for ``day``
+    after the stories went to a later one would be empty."""
     if store.get_edition(day.isoformat()) is not None:
         return day
     newest = store.list_editions(1)
     if newest and newest[0].date > day.isoformat() and newest[0].story_count:
         return date.fromisoformat(newest[0].date)
+    if latest_due is not None and latest_due > day:
+        return latest_due
     return day
 
 
@@ -180,18 +183,15 @@ def send_due(
         # Latest date first: its edition takes the stories, and a subscriber whose local day is
         # behind it (with no edition of their own yet) gets it too, not an empty one.
         due = due_subscribers(config, store, now, grace=grace)
+        editions: dict[date, list[int]] = {}
         for day, ids in sorted(due.items(), reverse=True):
+            editions.setdefault(edition_day(store, day, max(due)), []).extend(ids)
+        for day, ids in sorted(editions.items(), reverse=True):
             if stop and stop.is_set():
                 break
             reports.append(
                 send_edition(
-                    config,
-                    store,
-                    renderer,
-                    mailer,
-                    day=edition_day(store, day),
-                    subscriber_ids=ids,
-                    **options,
+                    config, store, renderer, mailer, day=day, subscriber_ids=ids, **options
                 )
             )
         if dry_run:

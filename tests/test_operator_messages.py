@@ -101,6 +101,8 @@ def test_dry_run_lists_everyone_in_three_zones_and_agrees_with_the_real_run(
     with Running(server):
         real = digest(config, "send")
     sent = sum(int(n) for n in re.findall(r"; sent (\d+),", real.stdout))
+    editions = re.findall(r"^edition (\S+):", real.stdout, re.M)
+    assert len(editions) == len(set(editions)), real.stdout  # one report per edition
     assert sent == would == len(server.received), dry.stdout + real.stdout
     again = digest(config, "send", "--dry-run")
     assert sum("@" in line and "already sent" in line for line in again.stdout.splitlines()) == sent
