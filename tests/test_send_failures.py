@@ -7,6 +7,7 @@ closed port, over a real SQLite file.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -235,3 +236,40 @@ def test_digest_run_logs_every_failed_attempt(tmp_path: Path) -> None:
     for address in READERS:
         assert f"could not send to {address}, retrying at" in err, err
     assert err.count("connection refused") >= 2
+    assert " WARNING digest.deliver: could not send to" in err  # a level, and off a terminal,
+    assert re.search(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000 INFO ", err, re.M)  # a timestamp
+    assert " INFO digest.schedule: next send at " in err
+    assert err.rstrip().endswith("INFO digest.schedule: digest run stopped"), err
+
+
+def test_a_refused_login_is_a_settings_error_and_leaves_everyone_pending(tmp_path: Path) -> None:
+    from aiosmtpd.smtp import AuthResult
+
+    def authenticate(
+        server: object, session: object, envelope: object, mechanism: str, data: object
+    ) -> AuthResult:
+        right = getattr(data, "password", b"") == b"right"
+        return AuthResult(success=right, handled=False)  # handled=False: aiosmtpd sends the 535
+
+    seeded(tmp_path)
+    server = ScriptedSMTP()
+    config = write_config(tmp_path, server.port)
+    text = config.read_text(encoding="utf-8").replace(
+        "timeout = 5\n", 'timeout = 5\nusername = "digest"\n'
+    )
+    config.write_text(text, encoding="utf-8")
+    options = {
+        "authenticator": authenticate,
+        "auth_require_tls": False,
+    }
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DIGEST_SMTP_PASSWORD": "wrong"}
+    command = [sys.executable, "-m", "digest", "--config", str(config), "send"]
+    with Running(server, **options):
+        refused = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+        assert refused.returncode == 1, refused.stderr
+        assert "refused the login" in refused.stderr
+        assert "Hint: Check [mail.smtp] username and the $DIGEST_SMTP_PASSWORD" in refused.stderr
+        assert ledger(tmp_path) == {address: ("pending", 0) for address in READERS}
+        env["DIGEST_SMTP_PASSWORD"] = "right"
+        fixed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    everyone_got_it_once(fixed, server)
