@@ -62,7 +62,10 @@ def set_up_logging(verbose: int, daemon: bool) -> None:
     else:
         handler.setFormatter(_PlainFormatter(f"%(asctime)s {layout}", "%Y-%m-%dT%H:%M:%S%z"))
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    for installed in [h for h in root.handlers if getattr(h, "digest_cli", False)]:
+        root.removeHandler(installed)  # an earlier run in this process (tests): replaced, once
+    handler.digest_cli = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
     root.setLevel(level)
     if level > logging.DEBUG:
         for chatty in ("httpx", "httpcore", "apscheduler", "filelock", "urllib3"):
@@ -321,13 +324,12 @@ def send(
     finally:
         signal.signal(signal.SIGTERM, previous)
     console.summarise()
-    verb = "sent"
     if not reports:
         click.echo(_nothing_to_send(app))
     for report in reports:
         click.echo(
             f"edition {report.edition_date}: {_count(report.stories, 'story', 'stories')}; "
-            f"{verb} {report.sent}, failed {report.failed}, already sent before "
+            f"sent {report.sent}, failed {report.failed}, already sent before "
             f"{report.skipped_already_sent}"
             + (f", uncertain {report.uncertain}" if report.uncertain else "")
             + (f", still to retry {report.retrying}" if report.retrying else "")
