@@ -120,7 +120,9 @@ class TimedFetcher:
         self.slowest = (0.0, "")
         self.lock = threading.Lock()
 
-    def fetch(self, url: str, *, etag: str = "", last_modified: str = "") -> Response:
+    def fetch(
+        self, url: str, *, etag: str = "", last_modified: str = "", source: str = ""
+    ) -> Response:
         started = time.monotonic()
         try:
             return self.inner.fetch(url, etag=etag, last_modified=last_modified)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sqlite3
 import sys
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -70,6 +72,19 @@ def set_up_logging(verbose: int, daemon: bool) -> None:
     if level > logging.DEBUG:
         for chatty in ("httpx", "httpcore", "apscheduler", "filelock", "urllib3"):
             logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
+
+
+def printable(text: object) -> str:
+    """``text`` safe for the operator's terminal: control and format characters as escapes.
+
+    Feed titles, error messages quoting a page, names from a CSV may hold escape sequences that
+    would recolour, move or retitle the terminal, or hide other output: they are shown, not obeyed.
+    Line breaks and tabs inside a value are escaped too, so one record stays one line.
+    """
+    return "".join(
+        c if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp") else f"\\u{ord(c):04x}"
+        for c in str(text)
+    )
 
 
 def progress(items: Iterable[T], label: str) -> Iterable[T]:
@@ -139,13 +154,18 @@ def gather(app: Components) -> None:
         f"their pages, {report.from_feed} from feed text); {report.summarised} summarised"
         + (f" by {report.model_id}" if report.model_id else "")
         + (f", {report.not_summarised} not summarised" if report.not_summarised else "")
+        + (
+            f"; {report.deferred} left for the next gather ([fetch] gather_deadline passed)"
+            if report.deferred
+            else ""
+        )
     )
     for error in report.errors:
-        click.echo(f"  failed: {error}", err=True)
+        click.echo(f"  failed: {printable(error)}", err=True)
     for hint in report.hints:
         click.echo(f"  hint: {hint}", err=True)
     for line in report.unsummarised[:MAX_LISTED]:
-        click.echo(f"  not summarised: {line}", err=True)
+        click.echo(f"  not summarised: {printable(line)}", err=True)
     if len(report.unsummarised) > MAX_LISTED:
         click.echo(
             f"  ... and {len(report.unsummarised) - MAX_LISTED} more not summarised", err=True
@@ -184,32 +204,32 @@ def build(app: Components, out: str | None, day: str | None) -> None:
 @click.option(
     "--serve",
     is_flag=True,
-    help="Serve the live preview (HTML, text, size, subscribers; reloads on template changes).",
+    help="Serve the live preview on [web] preview_host:preview_port (loopback by default).",
 )
 @_address_options
 @pass_app
 def preview(
     app: Components, out: str | None, serve: bool, host: str | None, port: int | None
 ) -> None:
-    """Write or serve the HTML preview of today's edition."""
+    """Write or serve the HTML preview of today's edition (read-only: nothing is claimed)."""
     if serve:
-        from digest.web import serve as run_server
+        from digest.web import serve_preview
 
-        host, port = host or app.config.web.host, app.config.web.port if port is None else port
-        click.echo(
-            f"digest preview on http://{host}:{port}/ (reloads when a template changes), "
-            f"archive at http://{host}:{port}/editions/ (Ctrl-C to stop)",
-            err=True,
+        web = app.config.web
+        web = replace(
+            web,
+            preview_host=host or web.preview_host,
+            preview_port=web.preview_port if port is None else port,
         )
-        run_server(app.config, host=host, port=port)
+        serve_preview(replace(app.config, web=web))
         return
-    from digest.pipeline import build_edition
+    from digest.pipeline import preview_edition
 
-    edition, view = build_edition(app.config, app.store, app.renderer())
+    view, rendered = app.renderer().fit(preview_edition(app.config, app.store))
     path = Path(out or app.config.digest.preview)
-    _write(path, edition.html)
+    _write(path, rendered.html)
     click.echo(
-        f"{path} ({_size(edition.html)} of HTML, {_count(view.story_count, 'story', 'stories')})"
+        f"{path} ({_size(rendered.html)} of HTML, {_count(view.story_count, 'story', 'stories')})"
     )
     _warn_if_empty(view.story_count)
     _warn_if_cut(app, view)
@@ -559,16 +579,15 @@ def status(app: Components, editions: int) -> None:
 @_address_options
 @pass_app
 def serve(app: Components, host: str | None, port: int | None) -> None:
-    """Serve the web app: unsubscribe links, the preview and the archive."""
+    """Serve the public web app: unsubscribe, preferences, archive, sign-up (no preview)."""
     from digest.web import serve as run_server
 
-    host, port = host or app.config.web.host, app.config.web.port if port is None else port
-    click.echo(
-        f"digest serve on http://{host}:{port}/: unsubscribe links, preview and archive "
-        "(Ctrl-C to stop)",
-        err=True,
+    run_server(
+        app.config,
+        host=host or app.config.web.host,
+        port=app.config.web.port if port is None else port,
+        mailer=app.mailer,
     )
-    run_server(app.config, host=host, port=port)
 
 
 @cli.command()
@@ -590,7 +609,9 @@ def subscribers() -> None:
 @click.argument("email")
 @click.option("--name", default="", help="The subscriber's name.")
 @click.option("--timezone", default="", help="Their IANA time zone (default: the configured one).")
-@click.option("--hour", metavar="HH[:MM]", help="Local time of their daily send: 7 or 07:30.")
+@click.option(
+    "--hour", metavar="HH[:MM]", help="Local time of their daily send: an hour (0-23) or HH:MM."
+)
 @click.option("--sections", default="", help="Comma-separated sections or sources (default: all).")
 @click.option("--force", is_flag=True, help="Re-activate someone who unsubscribed or bounced.")
 @pass_app
@@ -669,7 +690,8 @@ def subscribers_list(app: Components, status: str | None) -> None:
         when = f"{s.timezone or app.config.digest.timezone} " + (
             f"{s.hour:02d}:{s.minute:02d}" if s.hour is not None else app.config.digest.send_at
         )
-        click.echo(f"{s.email}\t{s.status}\t{s.name}\t{when}\t{','.join(s.sections)}")
+        fields = (s.email, s.status, s.name, when, ",".join(s.sections))
+        click.echo("\t".join(printable(value) for value in fields))
 
 
 @subscribers.command("import")
@@ -682,7 +704,7 @@ def subscribers_import(app: Components, csv_file: IO[bytes]) -> None:
 
     parsed = read_csv(csv_file.read())
     for error in parsed.errors:
-        click.echo(error, err=True)
+        click.echo(printable(error), err=True)
     counts = app.store.import_subscribers(parsed.rows)
     click.echo(
         f"{counts.added} added, {counts.updated} updated, {counts.kept_inactive} kept "
@@ -718,14 +740,14 @@ def sources(app: Components) -> None:
             state = "removed from the config (not fetched; its stories stay out of editions)"
         waiting = source.not_before if source.not_before > now else ""
         line = (
-            f"{source.name or source.url}\t{state}\tfailures={source.failures}\t"
+            f"{printable(source.name or source.url)}\t{state}\tfailures={source.failures}\t"
             f"checked={source.last_checked_at or 'never'}\t"
-            f"next={'never' if source.disabled else waiting or 'now'}\t{source.url}"
+            f"next={'never' if source.disabled else waiting or 'now'}\t{printable(source.url)}"
         )
         if source.feed_url and source.feed_url != source.url:
-            line += f"\n    reads: {source.feed_url}"
+            line += f"\n    reads: {printable(source.feed_url)}"
         if source.last_error:
-            line += f"\n    last error: {source.last_error}"
+            line += f"\n    last error: {printable(source.last_error)}"
         click.echo(line)
 
 
@@ -906,7 +928,7 @@ def _read_source(app: Components, source: str) -> tuple[bytes, str | None]:
     if source.startswith(("http://", "https://")):
         fetcher = app.fetcher()
         try:
-            response = fetcher.fetch(source)
+            response = fetcher.fetch(source, source=source)  # the operator's own URL
         finally:
             fetcher.close()
         return response.body, response.url
@@ -997,19 +1019,61 @@ def demo(site: str | None, workdir: str, port: int) -> None:
     run_demo(site=site, workdir=Path(workdir), port=port, echo=click.echo, progress=progress)
 
 
+def storage_failure(exc: BaseException) -> DigestError | None:
+    """A database or disk failure as an error the operator can act on; None for anything else.
+
+    SQLite rolls an interrupted transaction back, so a full disk loses nothing already stored.
+    """
+    import errno
+
+    message = str(exc)
+    if isinstance(exc, OSError) and not isinstance(exc, sqlite3.Error):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return DigestError(
+                f"the disk is full: {exc.strerror} ({exc.filename or 'writing'})",
+                hint="Free some space and run the command again; nothing stored was lost.",
+            )
+        return None
+    if "full" in message or "disk I/O error" in message:
+        return DigestError(
+            f"the database could not be written: {message}",
+            hint="Check that the disk holding [store] path has free space and is healthy, then "
+            "run the command again; the change was rolled back, nothing stored was lost.",
+        )
+    if isinstance(exc, sqlite3.DatabaseError) and (
+        "malformed" in message or "not a database" in message or "corrupt" in message
+    ):
+        return DigestError(
+            f"the database is damaged: {message}",
+            hint="Restore [store] path from a backup, or save what is readable with "
+            "`sqlite3 DB .recover | sqlite3 NEW.db` and point [store] path at NEW.db.",
+        )
+    return DigestError(
+        f"the database failed: {message}",
+        hint="Check [store] path (its file and folder must be readable and writable); "
+        "-v shows the details.",
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning DigestError into a clean message and exit status 1."""
     verbose = any(arg in ("-v", "-vv", "--verbose") for arg in (argv or sys.argv[1:]))
     try:
-        cli.main(args=argv, standalone_mode=False)
+        try:
+            cli.main(args=argv, standalone_mode=False)
+        except (sqlite3.Error, OSError) as exc:
+            problem = storage_failure(exc)
+            if problem is None:
+                raise
+            raise problem from exc
     except DigestError as exc:
         if verbose:
             import traceback
 
             traceback.print_exc()
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {printable(exc)}", err=True)
         if exc.hint:
-            click.echo(f"Hint: {exc.hint}", err=True)
+            click.echo(f"Hint: {printable(exc.hint)}", err=True)
         sys.exit(1)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)

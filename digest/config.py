@@ -25,6 +25,7 @@ DEFAULT_CONFIG_NAME = "digest.toml"
 SECRET_ENV = {
     "smtp_password": "DIGEST_SMTP_PASSWORD",
     "secret_key": "DIGEST_SECRET_KEY",
+    "preview_password": "DIGEST_PREVIEW_PASSWORD",
 }
 
 
@@ -72,7 +73,9 @@ class FetchConfig:
         False, "Allow sources on loopback, private or link-local addresses (tests, intranets)."
     )
     allow_hosts: list[str] = _key(
-        [], "Host names allowed even when they resolve to private addresses."
+        [],
+        "host:port (a bare host: ports 80 and 443) of sources allowed on private addresses; "
+        "only those sources and their own links may use it.",
     )
     timeout: float = _key(20.0, "Seconds allowed for one whole request, connect to last byte.")
     max_bytes: int = _key(
@@ -83,6 +86,14 @@ class FetchConfig:
     )
     first_fetch_limit: int = _key(
         20, "Most items a newly added source contributes on its first fetch."
+    )
+    max_new_items: int = _key(
+        100, "Most new items a source contributes on any later fetch.", minimum=1
+    )
+    gather_deadline: float = _key(
+        600.0,
+        "Seconds one gather may spend fetching; what is not started by then waits for the next.",
+        minimum=1,
     )
     concurrency: int = _key(8, "Requests in flight at once, across all hosts.", minimum=1)
     per_host: int = _key(2, "Requests in flight at once to any one host.", minimum=1)
@@ -197,8 +208,29 @@ class DigestConfig:
 
 @dataclass(frozen=True)
 class WebConfig:
-    host: str = _key("127.0.0.1", "Address `digest serve` and `digest preview --serve` listen on.")
-    port: int = _key(8080, "Port they listen on.")
+    host: str = _key("127.0.0.1", "Address the public app, `digest serve`, listens on.")
+    port: int = _key(8080, "Port `digest serve` listens on.")
+    preview_host: str = _key(
+        "127.0.0.1",
+        "Address `digest preview --serve` listens on; off loopback it needs "
+        "$DIGEST_PREVIEW_PASSWORD.",
+    )
+    preview_port: int = _key(8081, "Port `digest preview --serve` listens on.")
+    hosts: list[str] = _key(
+        [],
+        "Host names the web apps answer to besides base_url's host and loopback (DNS rebinding).",
+    )
+    archive: bool = _key(True, "Serve the archive (/editions/) and its Atom feed publicly.")
+    signup: bool = _key(False, "Let anyone sign up at /signup, confirmed by a link mailed to them.")
+    signup_per_hour: int = _key(
+        5, "Sign-up requests one client address may make per hour.", minimum=1
+    )
+    signup_expiry_hours: int = _key(
+        48, "Hours a sign-up's confirmation link stays valid.", minimum=1
+    )
+    trusted_proxy: str = _key(
+        "", "Address of your reverse proxy; its X-Forwarded-For then names the client."
+    )
 
 
 @dataclass(frozen=True)
@@ -219,6 +251,10 @@ class Config:
     @property
     def secret_key(self) -> str:
         return os.environ.get(SECRET_ENV["secret_key"], "")
+
+    @property
+    def preview_password(self) -> str:
+        return os.environ.get(SECRET_ENV["preview_password"], "")
 
 
 # TOML spells a few keys differently from the Python field names.

@@ -18,6 +18,7 @@ import logging
 import os
 import queue
 import re
+import secrets
 import smtplib
 import ssl
 import tempfile
@@ -96,8 +97,9 @@ def valid_email(address: str) -> bool:
 
 
 def header_safe(value: str) -> str:
-    """A header value with every CR/LF and control character folded to a space."""
-    return re.sub(r"[\x00-\x1f\x7f]+", " ", value).strip()
+    """A header value with every line break (CR, LF, NEL, U+2028, U+2029) and control character
+    folded to a space."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+", " ", value).strip()
 
 
 def compose(
@@ -162,23 +164,60 @@ def list_headers(
 
 def unsubscribe_token(secret: str, subscriber_id: int) -> str:
     """A URL-safe token naming one subscriber, signed with HMAC-SHA256 under ``secret``."""
-    return f"{subscriber_id}.{_mac(secret, subscriber_id)}"
+    return f"{subscriber_id}.{_mac(secret, f'unsubscribe:{subscriber_id}')}"
 
 
 def read_unsubscribe_token(secret: str, token: str) -> int | None:
     """The subscriber id a token names, or None when it is malformed or its signature is wrong."""
-    number, _, mac = token.partition(".")
-    if not number.isdigit() or len(number) > 18 or not mac:
+    return _read_id_token(secret, token, "unsubscribe")
+
+
+def preferences_token(secret: str, subscriber_id: int) -> str:
+    """The token of one subscriber's preferences page: like the unsubscribe token, but signed for
+    that purpose, so neither opens the other's page."""
+    return f"{subscriber_id}.{_mac(secret, f'preferences:{subscriber_id}')}"
+
+
+def read_preferences_token(secret: str, token: str) -> int | None:
+    """The subscriber id a preferences token names, or None when it is not validly signed."""
+    return _read_id_token(secret, token, "preferences")
+
+
+def signup_token(secret: str, email: str, expires: int) -> str:
+    """A sign-up confirmation token for ``email``, valid until ``expires`` (Unix seconds)."""
+    body = base64.urlsafe_b64encode(f"{expires}:{email}".encode()).decode().rstrip("=")
+    return f"{body}.{_mac(secret, f'signup:{expires}:{email}')}"
+
+
+def read_signup_token(secret: str, token: str, now: float) -> str | None:
+    """The address a sign-up token confirms, or None when it is forged, malformed or expired."""
+    body, _, mac = token.partition(".")
+    if not body or not mac or len(token) > 1024:
         return None
-    if not hmac.compare_digest(mac.encode(), _mac(secret, int(number)).encode()):
+    try:
+        decoded = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    expires, _, email = decoded.partition(":")
+    if not (expires.isascii() and expires.isdigit()) or not email:
+        return None
+    if not hmac.compare_digest(mac.encode(), _mac(secret, f"signup:{expires}:{email}").encode()):
+        return None
+    return email if int(expires) >= now else None
+
+
+def _read_id_token(secret: str, token: str, purpose: str) -> int | None:
+    number, _, mac = token.partition(".")
+    # isdigit() alone passes '²' and other Unicode digits, which int() refuses.
+    if not (number.isascii() and number.isdigit()) or len(number) > 18 or not mac:
+        return None
+    if not hmac.compare_digest(mac.encode(), _mac(secret, f"{purpose}:{int(number)}").encode()):
         return None
     return int(number)
 
 
-def _mac(secret: str, subscriber_id: int) -> str:
-    digest = hmac.new(
-        secret.encode(), f"unsubscribe:{subscriber_id}".encode(), hashlib.sha256
-    ).digest()
+def _mac(secret: str, message: str) -> str:
+    digest = hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:18]).decode()
 
 
@@ -227,7 +266,11 @@ def message_bytes(message: EmailMessage, signer: DkimSigner | None = None) -> by
 
 
 class OutboxMailer:
-    """Writes every message to a folder as ``<time>-<recipient>.eml``, atomically."""
+    """Writes every message to a folder as ``<time>-<random>.eml``, atomically.
+
+    The folder is made owner-only (0700) and each file is 0600: they hold addresses and signed
+    links. File names carry no address, so a listing shows nobody's.
+    """
 
     def __init__(self, folder: str | Path, signer: DkimSigner | None = None) -> None:
         self.folder = Path(folder)
@@ -235,10 +278,10 @@ class OutboxMailer:
 
     def send(self, message: EmailMessage) -> None:
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            if not self.folder.exists():
+                self.folder.mkdir(parents=True, mode=0o700)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-            who = re.sub(r"[^A-Za-z0-9._-]+", "_", parseaddr(str(message["To"]))[1])[:80]
-            final = self.folder / f"{stamp}-{who}.eml"
+            final = self.folder / f"{stamp}-{secrets.token_hex(4)}.eml"
             fd, temp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(message_bytes(message, self.signer))

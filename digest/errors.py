@@ -68,7 +68,7 @@ class HTTPStatusError(FetchError):
 class BlockedAddressError(FetchError):
     hint = (
         "digest refuses private, loopback and link-local addresses by default; set "
-        "[fetch] allow_private_addresses = true (or list the host in [fetch] allow_hosts) to fetch it."
+        "[fetch] allow_private_addresses = true (or list its host:port in [fetch] allow_hosts) to fetch it."
     )
 
 

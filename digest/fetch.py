@@ -76,7 +76,12 @@ class Fetcher(Protocol):
     Implementations must be safe to call from several threads at once (``fetch_each`` does).
     """
 
-    def fetch(self, url: str, *, etag: str = "", last_modified: str = "") -> Response: ...
+    def fetch(
+        self, url: str, *, etag: str = "", last_modified: str = "", source: str = ""
+    ) -> Response:
+        """GET ``url`` for the configured source ``source`` (the URL the operator gave, whose
+        trust a fetch may borrow; '' for none)."""
+        ...
 
 
 class HttpFetcher:
@@ -100,7 +105,7 @@ class HttpFetcher:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.allow_private_addresses = allow_private_addresses
-        self.allow_hosts = {host.lower().rstrip(".") for host in allow_hosts}
+        self.allow_hosts = {pair for entry in allow_hosts for pair in _allowed_pairs(entry)}
         self.resolve = resolve or _system_resolve
         transport = httpx.HTTPTransport(verify=_tls_context(), trust_env=False)
         # httpx has no public hook for the network backend, and the pinning must sit exactly there:
@@ -123,23 +128,37 @@ class HttpFetcher:
     def close(self) -> None:
         self.client.close()
 
-    def fetch(self, url: str, *, etag: str = "", last_modified: str = "") -> Response:
-        """GET ``url``, conditionally given validators: 200 and 304 return, the rest raise."""
+    def fetch(
+        self, url: str, *, etag: str = "", last_modified: str = "", source: str = ""
+    ) -> Response:
+        """GET ``url``, conditionally given validators: 200 and 304 return, the rest raise.
+
+        ``[fetch] allow_hosts`` lets a request reach a private address only on behalf of a
+        configured ``source`` that is itself on that list, and only at a listed host:port: a link
+        in a public feed never borrows the allowance.
+        """
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         _deadline.at = time.monotonic() + self.timeout
+        _deadline.granted = bool(source) and _host_port(source) in self.allow_hosts
         try:
             return self._follow(url, headers)
         finally:
             _deadline.at = None
+            _deadline.granted = False
 
     def _follow(self, url: str, headers: dict[str, str]) -> Response:
         current, moved_to, permanent = url, "", True
         for _ in range(MAX_REDIRECTS + 1):
             _check_url(current)
+            if _host_port(current) in self.allow_hosts and not _deadline.granted:
+                # A pooled connection to an allowed host is not vetted again when reused: check
+                # this request's host on its own before it may ride on one.
+                host, port = _host_port(current)
+                self._vet(host, port, granted=False)
             try:
                 with self.client.stream("GET", current, headers=headers) as response:
                     if response.status_code in REDIRECTS:
@@ -202,6 +221,9 @@ class HttpFetcher:
         Raises BlockedAddressError when any answer is private, loopback, link-local, multicast or
         otherwise not globally routable: a mixed answer is how rebinding attacks start.
         """
+        return self._vet(host, port, granted=getattr(_deadline, "granted", False))
+
+    def _vet(self, host: str, port: int, *, granted: bool) -> list[str]:
         name = host.lower().rstrip(".").strip("[]")
         try:
             addresses = self.resolve(name, port)
@@ -211,7 +233,7 @@ class HttpFetcher:
             ) from None
         if not addresses:
             raise FetchError(f"the host {name} has no address")
-        if self.allow_private_addresses or name in self.allow_hosts:
+        if self.allow_private_addresses or (granted and (name, port) in self.allow_hosts):
             return addresses
         for address in addresses:
             if not _is_public(address):
@@ -226,12 +248,15 @@ def fetch_each(
     *,
     concurrency: int,
     per_host: int,
+    deadline: float | None = None,
 ) -> Iterator[tuple[T, R | None, Exception | None]]:
     """Run ``work`` on every item in worker threads; yield ``(item, result, error)`` as each ends.
 
     At most ``concurrency`` items run at once, and at most ``per_host`` with the same ``host_of``.
     Exactly one of result and error is set (error: whatever ``work`` raised). Results come back on
     the calling thread, so the caller can write them to a store that must stay on one thread.
+    Once ``deadline`` (a ``time.monotonic()`` value) has passed no item starts: each one left is
+    yielded with a ``DeadlinePassed`` error, while those running finish.
     """
     waiting: dict[str, deque[T]] = {}
     for item in items:
@@ -241,6 +266,13 @@ def fetch_each(
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="fetch")
     try:
         while waiting or running:
+            if deadline is not None and time.monotonic() > deadline:
+                for queue in waiting.values():
+                    for item in queue:
+                        yield item, None, DeadlinePassed("the gather's deadline passed first")
+                waiting.clear()
+                if not running:
+                    break
             for host in list(waiting):
                 queue = waiting[host]
                 while queue and busy.get(host, 0) < per_host and len(running) < concurrency:
@@ -264,6 +296,10 @@ def fetch_each(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+class DeadlinePassed(FetchError):
+    """Not started: the run's deadline passed first (it is tried again by the next run)."""
+
+
 def host_of(url: str) -> str:
     """The host part of a URL, lower-case ('' when there is none): the key for per-host limits."""
     return (urlsplit(url).hostname or "").lower()
@@ -271,7 +307,7 @@ def host_of(url: str) -> str:
 
 # -- the network layer: vetted addresses and the per-request deadline ------------------------------
 
-_deadline = threading.local()
+_deadline = threading.local()  # per request: its deadline (``at``) and ``granted`` allowance
 
 
 def _left(timeout: float | None, timeout_error: type[Exception]) -> float | None:
@@ -367,13 +403,57 @@ def _system_resolve(host: str, port: int) -> list[str]:
 
 
 def _is_public(address: str) -> bool:
+    """Whether an address is globally routable, and so is every IPv4 address inside it."""
     try:
         ip = ipaddress.ip_address(address.split("%")[0])
     except ValueError:
         return False
+    inside = _embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else []
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
+        return _is_public(str(ip.ipv4_mapped))  # ::ffff:127.0.0.1 is loopback too
+    if inside:
+        # 6to4, Teredo, NAT64 and IPv4-compatible addresses reach the IPv4 address they carry.
+        return all(_is_public(str(each)) for each in inside)
     return ip.is_global and not ip.is_multicast
+
+
+NAT64_PREFIXES = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries: 6to4 (2002::/16), Teredo (2001::/32; its
+    server and client), NAT64 (64:ff9b::/96, 64:ff9b:1::/48) and IPv4-compatible (::a.b.c.d)."""
+    found: list[ipaddress.IPv4Address] = []
+    if ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip.teredo is not None:
+        found.extend(ip.teredo)
+    if any(ip in prefix for prefix in NAT64_PREFIXES):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    if int(ip) >> 32 == 0 and int(ip) > 1:  # ::a.b.c.d, but not :: or ::1
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    """(host, port) a URL connects to, the port filled in from the scheme."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default = 443 if parts.scheme == "https" else 80
+    return ((parts.hostname or "").lower().rstrip("."), port or default)
+
+
+def _allowed_pairs(entry: str) -> list[tuple[str, int]]:
+    """The (host, port) pairs one ``allow_hosts`` entry grants: 'host:port' that port, a bare
+    'host' the default ports 80 and 443 only."""
+    entry = entry.strip().lower()
+    host, port = _host_port(f"http://{entry}")
+    if ":" in entry.rsplit("]", 1)[-1]:
+        return [(host, port)]
+    return [(host, 80), (host, 443)]
 
 
 def _check_url(url: str) -> None:

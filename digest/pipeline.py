@@ -24,6 +24,7 @@ import logging
 import math
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -39,6 +40,7 @@ from digest.deliver import (
     deliver_all,
     header_safe,
     list_headers,
+    preferences_token,
     unsubscribe_token,
 )
 from digest.errors import (
@@ -47,11 +49,12 @@ from digest.errors import (
     HardBounceError,
     HTTPStatusError,
     MailSettingsError,
+    PermanentDeliveryError,
     TemporaryDeliveryError,
     UncertainDeliveryError,
 )
 from digest.extract import Extracted, extract
-from digest.fetch import Fetcher, fetch_each, host_of
+from digest.fetch import DeadlinePassed, Fetcher, fetch_each, host_of
 from digest.render import (
     EditionView,
     Recipient,
@@ -83,6 +86,10 @@ DEFAULT_BACKOFF = {429: 3600.0, 503: 0.0}  # seconds to wait when no Retry-After
 MIN_TWIN_WORDS = 25  # shorter texts ("Read more") are too common to call two articles the same
 MAX_RETRY_WAIT = timedelta(minutes=30)  # the longest backoff between two attempts
 WAIT_REPORT_SECONDS = 30.0  # while waiting for retries, the observer hears this often
+# What one article may store: an entity-expanded or padded feed cannot fill the database.
+MAX_TEXT_CHARS = 200_000  # about 30,000 words, longer than any news article
+MAX_TITLE_CHARS = 1_000
+EARLIEST_PUBLISHED = datetime(1990, 1, 1, tzinfo=UTC)
 
 
 def quiet(items: Iterable[T], label: str) -> Iterable[T]:
@@ -96,7 +103,8 @@ class GatherReport:
     sources_failed: int = 0
     sources_waiting: int = 0  # disabled, or asked to wait (Retry-After): not fetched this time
     new_articles: int = 0
-    held_back: int = 0  # beyond a new source's first-fetch limit: remembered, not gathered
+    held_back: int = 0  # beyond a source's limit of new items: remembered, not gathered
+    deferred: int = 0  # sources and pages not started before the gather's deadline: next time
     duplicates: int = 0  # the same text as a stored article under another URL or GUID
     unexpected_errors: int = 0  # bugs met on odd input; each is recorded against its source
     from_page: int = 0
@@ -141,8 +149,10 @@ def gather(
     ``per_host``); every store write happens here, on the calling thread.
     """
     report = GatherReport()
-    collect_new(config, store, fetcher, report, progress)
-    fill_texts(config, store, fetcher, report, progress)
+    # Past the deadline no new fetch starts; what waits is left for the next gather.
+    deadline = time.monotonic() + config.fetch.gather_deadline
+    collect_new(config, store, fetcher, report, progress, deadline=deadline)
+    fill_texts(config, store, fetcher, report, progress, deadline=deadline)
     summarise_pending(config, store, load_summarizer, report, progress)
     return report
 
@@ -153,6 +163,8 @@ def collect_new(
     fetcher: Fetcher,
     report: GatherReport,
     progress: Progress = quiet,
+    *,
+    deadline: float | None = None,
 ) -> int:
     """Look at every due source at once, store the items not seen before; returns how many.
 
@@ -169,13 +181,21 @@ def collect_new(
         lambda source: collect(fetcher, source),
         concurrency=config.fetch.concurrency,
         per_host=config.fetch.per_host,
+        deadline=deadline,
     )
     new = 0
     for source, found, error in progress(looks, "sources"):
+        if isinstance(error, DeadlinePassed):
+            report.deferred += 1
+            continue
         if found is None:
             _record_failure(store, source, error, report)
             continue
-        new += _store_items(config, store, source, found.items, report)
+        try:
+            new += _store_items(config, store, source, found.items, report)
+        except Exception as exc:  # a bug on one odd feed's items: that source's failure alone
+            _record_failure(store, source, exc, report)
+            continue
         store.record_source_success(
             source.id,
             status="not modified" if found.not_modified else "ok",
@@ -241,18 +261,20 @@ def _store_items(
     items: list[NewArticle],
     report: GatherReport,
 ) -> int:
+    items = [bounded_item(item) for item in items]
     held_back: list[NewArticle] = []
-    limit = config.fetch.first_fetch_limit
-    if source.successes == 0 and len(items) > limit:
-        # A newly added feed contributes its newest items only, not its whole back catalogue;
-        # the rest are remembered as seen, so the next fetch does not bring them either.
-        ordered = sorted(items, key=lambda item: item.published_at, reverse=True)
-        items, held_back = ordered[:limit], ordered[limit:]
-    new = sum(store.add_article(source.id, item) is not None for item in items)
+    first = source.successes == 0
+    limit = config.fetch.first_fetch_limit if first else config.fetch.max_new_items
+    fresh = items if first else [item for item in items if not store.is_seen(source.id, item)]
+    if len(fresh) > limit:
+        # A newly added feed contributes its newest items only, not its whole back catalogue, and
+        # no later fetch floods the run; the rest are remembered as seen, so they never come.
+        ordered = sorted(fresh, key=lambda item: item.published_at, reverse=True)
+        fresh, held_back = ordered[:limit], ordered[limit:]
+    new = sum(store.add_article(source.id, item) is not None for item in fresh)
     if held_back:
-        report.held_back += store.skip_items(
-            source.id, held_back, f"beyond the first fetch's limit of {limit}"
-        )
+        which = "the first fetch's limit" if first else "the limit of new items per fetch"
+        report.held_back += store.skip_items(source.id, held_back, f"beyond {which} of {limit}")
     return new
 
 
@@ -262,17 +284,30 @@ def fill_texts(
     fetcher: Fetcher,
     report: GatherReport,
     progress: Progress = quiet,
+    *,
+    deadline: float | None = None,
 ) -> None:
-    """Fetch and extract the page of every article without text (concurrently), then keep it."""
+    """Fetch and extract the page of every article without text (concurrently), then keep it.
+
+    Pages not started by ``deadline`` stay without text: the next gather fetches them."""
+    source_urls = {source.id: source.url for source in store.list_sources()}
     reads = fetch_each(
         store.articles_without_text(),
         lambda article: host_of(article.url),
-        lambda article: read_page(fetcher, article),
+        lambda article: read_page(fetcher, article, source_urls.get(article.source_id, "")),
         concurrency=config.fetch.concurrency,
         per_host=config.fetch.per_host,
+        deadline=deadline,
     )
     for article, page, error in progress(reads, "pages"):
-        origin = fill_text(store, article, page, error)
+        if isinstance(error, DeadlinePassed):
+            report.deferred += 1
+            continue
+        try:
+            origin = fill_text(store, article, page, error)
+        except Exception as exc:  # one article's bug is its own: it stays textless, retried
+            _article_failed(article, "storing its text", exc, report)
+            continue
         if origin == "page":
             report.from_page += 1
         elif origin == "feed":
@@ -281,11 +316,12 @@ def fill_texts(
             report.duplicates += 1
 
 
-def read_page(fetcher: Fetcher, article: Article) -> Extracted | None:
-    """The article's page, fetched and extracted; None when the item has no link."""
+def read_page(fetcher: Fetcher, article: Article, source: str = "") -> Extracted | None:
+    """The article's page, fetched (on behalf of its configured ``source``) and extracted; None
+    when the item has no link."""
     if not article.url:
         return None
-    return extract(fetcher.fetch(article.url).body, article.url)
+    return extract(fetcher.fetch(article.url, source=source).body, article.url)
 
 
 def fill_text(
@@ -307,6 +343,7 @@ def fill_text(
     else:
         note = ""
     text = page.text if page is not None and not note else article.feed_text
+    text = text[:MAX_TEXT_CHARS]
     digest = content_hash(text)
     if len(text.split()) >= MIN_TWIN_WORDS:
         twin = store.find_text_twin(digest, article.id)
@@ -317,12 +354,12 @@ def fill_text(
     if page is not None and not note:
         store.set_article_text(
             article.id,
-            text=page.text,
+            text=text,
             origin="page",
             content_hash=digest,
-            title=article.title or page.title,
-            author=page.author or "",
-            published_at=page.published or "",
+            title=(article.title or page.title)[:MAX_TITLE_CHARS],
+            author=(page.author or "")[:MAX_TITLE_CHARS],
+            published_at=plausible_time(page.published or ""),
             language=page.language or "",
             image=page.image or "",
             publisher_summary=page.publisher_summary,
@@ -360,6 +397,7 @@ def summarise_pending(
     batch = max(1, config.summarizer.batch_size)
     for start in progress(range(0, len(suitable), batch), "summaries"):
         chunk = suitable[start : start + batch]
+        results: Sequence[Sequence[str] | None]
         try:
             results = summarizer.summarize(
                 [a.text for a in chunk],
@@ -374,7 +412,13 @@ def summarise_pending(
             report.errors.append(f"summariser: {exc}")
             log.warning("the summariser failed on %d articles: %s", len(chunk), exc)
             continue
+        except Exception:
+            # A bug met on one article's odd text: find it by summarising them one by one, so
+            # that only it goes without a summary (it is tried again by the next gather).
+            results = [_summarise_alone(summarizer, article, report) for article in chunk]
         for article, bullets in zip(chunk, results, strict=True):
+            if bullets is None:
+                continue
             if bullets:
                 store.save_summary(
                     Summary(
@@ -404,6 +448,58 @@ def context_of(article: Article) -> Context:
     """What the summariser may know of an article besides its text."""
     description = article.description or " ".join(article.publisher_summary)
     return Context(description=description, author=article.author, kind=article.kind)
+
+
+def _summarise_alone(
+    summarizer: Summarizer, article: Article, report: GatherReport
+) -> list[str] | None:
+    """One article's bullets, or None when the summariser fails on it (recorded in ``report``)."""
+    try:
+        return list(summarizer.summarize([article.text], [article.title], [context_of(article)])[0])
+    except Exception as exc:
+        _article_failed(article, "summarising it", exc, report)
+        return None
+
+
+def _article_failed(article: Article, step: str, exc: Exception, report: GatherReport) -> None:
+    """Record a bug met on one article: logged with its traceback, counted, never the run's."""
+    message = f"article {article.url or article.guid}: unexpected {type(exc).__name__} while {step}: {exc}"
+    log.error("%s", message, exc_info=exc)
+    report.unexpected_errors += 1
+    report.errors.append(message)
+
+
+def bounded_item(item: NewArticle) -> NewArticle:
+    """An item as it may be stored: texts cut to their caps, an implausible date dropped."""
+    return replace(
+        item,
+        title=item.title[:MAX_TITLE_CHARS],
+        author=item.author[:MAX_TITLE_CHARS],
+        feed_text=item.feed_text[:MAX_TEXT_CHARS],
+        published_at=plausible_time(item.published_at),
+    )
+
+
+def plausible_time(stamp: str, now: datetime | None = None) -> str:
+    """``stamp`` as a UTC ISO time when it is a plausible publication time, else ''.
+
+    Before 1990 or more than a day ahead is no real publication date: CMSs write
+    ``0001-01-01T00:00:00`` for "none", and such a date cannot even be shown in a time zone west
+    of UTC. A time without a zone is taken as UTC.
+    """
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return ""
+    latest = (now or datetime.now(UTC)) + timedelta(days=1)
+    if not EARLIEST_PUBLISHED <= moment <= latest:
+        return ""
+    return moment.isoformat()
 
 
 def content_hash(text: str) -> str:
@@ -444,16 +540,42 @@ def build_edition(
     return store.get_edition_by_id(edition.id), shown
 
 
+def preview_edition(config: Config, store: SQLiteStore, day: date | None = None) -> EditionView:
+    """The day's edition as ``build_edition`` would make it now, read-only: nothing is claimed,
+    saved or created (the web preview calls this on GET)."""
+    day = day or edition_date(config)
+    since = _iso(datetime.now(UTC) - timedelta(hours=config.digest.max_age_hours))
+    edition = store.get_edition(day.isoformat())
+    articles = store.edition_articles(edition.id) if edition is not None else []
+    if edition is None or not edition.frozen_at:
+        more = store.unclaimed_articles(since, config.digest.max_stories - len(articles))
+        if config.sources:  # as build_edition: a removed source's articles stay out
+            urls = {source.url for source in config.sources}
+            kept = {source.id for source in store.list_sources() if source.url in urls}
+            more = [article for article in more if article.source_id in kept]
+        # The order edition_articles gives once they are claimed: newest first, then by id.
+        articles = sorted(articles + more, key=lambda a: a.id)
+        articles.sort(key=lambda a: a.published_at, reverse=True)
+    shell = edition or Edition(0, day.isoformat(), config.digest.title, "", "", "", "", 0)
+    return edition_view(config, store, shell, articles=articles)
+
+
 def edition_view(
-    config: Config, store: SQLiteStore, edition: Edition, embedder: Embedder | None = None
+    config: Config,
+    store: SQLiteStore,
+    edition: Edition,
+    embedder: Embedder | None = None,
+    *,
+    articles: list[Article] | None = None,
 ) -> EditionView:
     """What the templates show for an edition: its stories with their bullets, by section.
 
     Articles telling the same story (cosine similarity of title and lead at or above
     ``[digest] duplicate_threshold``) become one story listing every source. Stories carried by
-    more sources rank first, then the newest.
+    more sources rank first, then the newest. ``articles`` replaces the stored edition's own.
     """
-    articles = store.edition_articles(edition.id)
+    if articles is None:
+        articles = store.edition_articles(edition.id)
     position = {article.id: i for i, article in enumerate(articles)}
     saved = [[position[i] for i in group if i in position] for group in edition.story_groups]
     if edition.frozen_at and saved and sorted(sum(saved, [])) == list(range(len(articles))):
@@ -474,7 +596,7 @@ def edition_view(
         title=edition.title or config.digest.title,
         date=date.fromisoformat(edition.date),
         sections=group_sections(stories),
-        archive_url=f"{base}/editions/{edition.date}" if base else "",
+        archive_url=f"{base}/editions/{edition.date}" if base and config.web.archive else "",
     )
 
 
@@ -741,6 +863,16 @@ class _Courier:
             with self.lock:
                 self._record_failure(delivery, exc)
             return
+        except (ValueError, TypeError, UnicodeError) as exc:
+            # This subscriber's row cannot make a message (a name the email library refuses,
+            # say): their delivery fails, nobody else's.
+            problem = PermanentDeliveryError(
+                f"cannot build the message: {exc}",
+                hint="Fix the subscriber's name or address with `digest subscribers add`.",
+            )
+            with self.lock:
+                self._record_failure(delivery, problem)
+            return
         with self.lock:
             stored_id = self.store.claim_delivery(
                 edition_id, subscriber_id, str(message["Message-ID"])
@@ -773,12 +905,17 @@ class _Courier:
     def message(
         self, view: EditionView, email: str, name: str, subscriber_id: int, message_id: str = ""
     ) -> Any:
-        """The edition as one subscriber gets it: their sections, their unsubscribe link; a
-        retry reuses the ``message_id`` of the earlier attempt."""
+        """The edition as one subscriber gets it: their sections, their unsubscribe and
+        preferences links; a retry reuses the ``message_id`` of the earlier attempt."""
         unsubscribe_url = unsubscribe_link(self.base_url, self.secret, subscriber_id)
         recipient = (self.recipient_for or Recipient)(email, name)
         if not recipient.unsubscribe_url:
             recipient = replace(recipient, unsubscribe_url=unsubscribe_url)
+        if not recipient.preferences_url:
+            recipient = replace(
+                recipient,
+                preferences_url=preferences_link(self.base_url, self.secret, subscriber_id),
+            )
         rendered = self.renderer.render(view, recipient)
         return compose(
             sender=self.config.mail.sender,
@@ -882,10 +1019,20 @@ def unsubscribe_link(base_url: str, secret: str, subscriber_id: int) -> str:
     return f"{base_url.rstrip('/')}/unsubscribe/{unsubscribe_token(secret, subscriber_id)}"
 
 
+def preferences_link(base_url: str, secret: str, subscriber_id: int) -> str:
+    """The signed address of one subscriber's preferences page."""
+    return f"{base_url.rstrip('/')}/preferences/{preferences_token(secret, subscriber_id)}"
+
+
 def signing_secret(config: Config, store: SQLiteStore) -> str:
     """The key that signs unsubscribe links: $DIGEST_SECRET_KEY, else a random key made once and
     kept in the database (so links in mail already sent stay valid)."""
     return config.secret_key or store.get_secret("unsubscribe")
+
+
+def known_signing_secret(config: Config, store: SQLiteStore) -> str | None:
+    """The signing key if there is one yet, without creating it (for read-only requests)."""
+    return config.secret_key or store.find_secret("unsubscribe")
 
 
 def default_list_id(config: Config) -> str:

@@ -18,8 +18,8 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from datetime import date as Date
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -357,9 +357,11 @@ def local_time_label(iso: str, timezone: str) -> str:
     elsewhere knows which clock it is; '' if unparsable."""
     try:
         moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return ""
-    local = moment.astimezone(ZoneInfo(timezone))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        local = moment.astimezone(ZoneInfo(timezone))
+    except (ValueError, OverflowError):
+        return ""  # unreadable, or out of range in this zone (year 1 west of UTC): never raises
     return f"{local:%a} {local:%H:%M} {local:%Z}"
 
 

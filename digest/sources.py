@@ -7,8 +7,9 @@ used and remembered), or an article page, which is then an item of its own. Iden
 is its GUID, its normalised URL (tracking parameters dropped) and a fingerprint of its title and
 summary; the store decides what is new.
 
-XML is read safely: a feed whose DTD declares entities that nest or load files is refused before
-its entities can expand, and sitemaps may not carry a DTD at all.
+XML is read safely: a feed whose DTD declares any entity is refused before it can expand (one
+plain entity referenced a million times is as bad as nested ones), and sitemaps may not carry a
+DTD at all.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -65,7 +67,9 @@ def collect(fetcher: Fetcher, source: Source) -> Collected:
     redirects (301/308) led; a temporary redirect (302/307) changes nothing.
     """
     url = source.feed_url or source.url
-    response = fetcher.fetch(url, etag=source.etag, last_modified=source.last_modified)
+    response = fetcher.fetch(
+        url, etag=source.etag, last_modified=source.last_modified, source=source.url
+    )
     next_url = response.moved_to or url
     if response.status == 304:
         return Collected(
@@ -92,10 +96,10 @@ def collect(fetcher: Fetcher, source: Source) -> Collected:
                 moved_to=response.moved_to,
             )
         log.info("%s links the feed %s", url, feeds[0])
-        response = fetcher.fetch(feeds[0])
+        response = fetcher.fetch(feeds[0], source=source.url)
         next_url = response.moved_to or feeds[0]
     if sitemap_kind(response.body) == "sitemapindex":
-        title, items = "", _read_sitemap_index(fetcher, response)
+        title, items = "", _read_sitemap_index(fetcher, response, source.url)
     else:
         title, items = read_feed(
             response.body, response.url, response.headers.get("content-type", "")
@@ -136,8 +140,7 @@ def read_feed(body: bytes, url: str, content_type: str = "") -> tuple[str, list[
             parsed.bozo_exception,
             len(parsed.entries),
         )
-    items = [_feed_item(entry, url) for entry in parsed.entries]
-    return _plain(parsed.feed.get("title", "")), [item for item in items if item is not None]
+    return _plain(parsed.feed.get("title", "")), _read_items(parsed.entries, url, _feed_item)
 
 
 def sitemap_kind(body: bytes) -> str:
@@ -198,13 +201,13 @@ def read_sitemap(body: bytes, url: str) -> tuple[list[NewArticle], list[str]]:
     return items, [child_url for _, child_url in children]
 
 
-def _read_sitemap_index(fetcher: Fetcher, response: Response) -> list[NewArticle]:
+def _read_sitemap_index(fetcher: Fetcher, response: Response, source: str) -> list[NewArticle]:
     _, children = read_sitemap(response.body, response.url)
     items: list[NewArticle] = []
     failures: list[str] = []
     for child in children[:MAX_CHILD_SITEMAPS]:
         try:
-            page = fetcher.fetch(child)
+            page = fetcher.fetch(child, source=source)
             items += read_sitemap(page.body, page.url)[0]
         except DigestError as exc:
             log.warning("sitemap %s: %s", child, exc)
@@ -300,35 +303,54 @@ def _read_json_feed(body: bytes, url: str) -> tuple[str, list[NewArticle]]:
         raise FeedError(f"{url} is not valid JSON: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
         raise FeedError(f"{url} is JSON but not a JSON Feed (no 'items' list)")
+    return _plain(str(doc.get("title") or "")), _read_items(doc["items"], url, _json_feed_item)
+
+
+def _read_items(
+    entries: Iterable[Any], url: str, read_one: Callable[[Any, str], NewArticle | None]
+) -> list[NewArticle]:
+    """Each entry read by ``read_one``; a malformed one (a broken link, a date out of range) is
+    logged and skipped, never the whole feed."""
     items: list[NewArticle] = []
-    for entry in doc["items"]:
-        if not isinstance(entry, dict):
+    for number, entry in enumerate(entries, 1):
+        try:
+            item = read_one(entry, url)
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+            log.warning("%s: item %d skipped: %s", url, number, exc)
             continue
-        link = str(entry.get("url") or entry.get("external_url") or "")
-        item_url = urljoin(url, link) if link else ""
-        title = _plain(str(entry.get("title") or ""))
-        text = str(entry.get("content_text") or "") or html_to_text(
-            str(entry.get("content_html") or entry.get("summary") or "")
-        )
-        guid = str(entry.get("id") or item_url)
-        if not guid:
-            continue
-        authors = entry.get("authors") or ([entry["author"]] if entry.get("author") else [])
-        author = ", ".join(str(a.get("name", "")) for a in authors if isinstance(a, dict))
-        url_norm = normalize_url(item_url) if item_url else f"guid:{guid}"
-        items.append(
-            NewArticle(
-                guid=guid,
-                url=item_url,
-                url_norm=url_norm,
-                fingerprint=fingerprint(title, text, url_norm),
-                title=title,
-                published_at=_iso_text(str(entry.get("date_published") or "")),
-                author=author,
-                feed_text=text,
-            )
-        )
-    return _plain(str(doc.get("title") or "")), items
+        if item is not None:
+            items.append(item)
+    return items
+
+
+def _json_feed_item(entry: Any, url: str) -> NewArticle | None:
+    """One JSON Feed item; None when it has no identity. Raises on a malformed one."""
+    if not isinstance(entry, dict):
+        return None
+    link = str(entry.get("url") or entry.get("external_url") or "")
+    item_url = urljoin(url, link) if link else ""
+    title = _plain(str(entry.get("title") or ""))
+    text = str(entry.get("content_text") or "") or html_to_text(
+        str(entry.get("content_html") or entry.get("summary") or "")
+    )
+    guid = str(entry.get("id") or item_url)
+    if not guid:
+        return None
+    authors = entry.get("authors") or ([entry["author"]] if entry.get("author") else [])
+    if not isinstance(authors, list):
+        authors = []  # 'authors' must be a list of objects; anything else names nobody
+    author = ", ".join(str(a.get("name", "")) for a in authors if isinstance(a, dict))
+    url_norm = normalize_url(item_url) if item_url else f"guid:{guid}"
+    return NewArticle(
+        guid=guid,
+        url=item_url,
+        url_norm=url_norm,
+        fingerprint=fingerprint(title, text, url_norm),
+        title=title,
+        published_at=_iso_text(str(entry.get("date_published") or "")),
+        author=author,
+        feed_text=text,
+    )
 
 
 def is_article_page(html: bytes) -> bool:
@@ -407,8 +429,8 @@ def _defuse(body: bytes, content_type: str, url: str) -> tuple[bytes, str]:
         unsafe = _unsafe_entity(replace_doctype(data)[1])
         if unsafe:
             raise FeedError(
-                f"{url} declares the XML entity '{unsafe}', which nests other entities or loads "
-                "a file; refused",
+                f"{url} declares the XML entity '{unsafe}'; feeds may not declare entities "
+                "(they can expand without limit or load files): refused",
                 hint="A genuine feed never needs this; ask the publisher or remove the source.",
             )
     return data, "application/xml; charset=utf-8"
@@ -419,17 +441,16 @@ class _EndOfDTD(Exception):
 
 
 def _unsafe_entity(data: bytes) -> str:
-    """The name of the first entity the DTD declares that could expand or load anything, else ''."""
+    """The name of the first entity the DTD declares, else ''."""
     from xml.parsers import expat
 
     found: list[str] = []
 
-    def declared(name: str, parameter: int, value: str | None, *rest: str | None) -> None:
-        base, system_id, public_id, notation = rest
-        nested = value is None or re.search(r"&[A-Za-z_:]", value) or len(value) > 10_000
-        if parameter or system_id or public_id or notation or nested:
-            found.append(("%" if parameter else "") + name)
-            raise _EndOfDTD
+    def declared(name: str, parameter: int, *_: str | None) -> None:
+        # Any declaration: even one plain internal entity, referenced a million times, expands a
+        # few megabytes into gigabytes. Sitemaps refuse a DTD outright; feeds refuse entities.
+        found.append(("%" if parameter else "") + name)
+        raise _EndOfDTD
 
     def stop(*_: Any) -> None:
         raise _EndOfDTD
@@ -513,8 +534,8 @@ def _iso(struct: Any) -> str:
 def _iso_text(value: str) -> str:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC).isoformat()
+    except (ValueError, OverflowError):  # year 1 with an offset west of UTC leaves the range
         return ""
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).isoformat()

@@ -108,7 +108,7 @@ class Subscriber:
     timezone: str = ""
     hour: int | None = None
     sections: tuple[str, ...] = ()
-    minute: int = 0  # of their send time, with ``hour``
+    minute: int = 0  # with ``hour``: the send time to the minute
 
 
 @dataclass(frozen=True)
@@ -317,8 +317,8 @@ def m005_article_context(db: sqlite3.Connection) -> None:
 
 
 def m006_send_minute(db: sqlite3.Connection) -> None:
-    """A subscriber's own send time has minutes too (``hour`` and ``minute``)."""
-    _run_script(db, "ALTER TABLE subscribers ADD COLUMN minute INTEGER NOT NULL DEFAULT 0")
+    """A subscriber's send time to the minute: ``hour`` stays as it was, ``minute`` joins it."""
+    db.execute("ALTER TABLE subscribers ADD COLUMN minute INTEGER NOT NULL DEFAULT 0")
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
@@ -338,7 +338,7 @@ class SQLiteStore:
         self.path = str(path)
         try:
             if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                _create_owner_only(Path(self.path))
             self.db = sqlite3.connect(
                 self.path, timeout=30, isolation_level=None, check_same_thread=False
             )
@@ -363,7 +363,10 @@ class SQLiteStore:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            # SQLite has already rolled back after some errors (a full disk, an I/O error): a
+            # second ROLLBACK would fail and hide the real error.
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
             raise
         else:
             self.db.execute("COMMIT")
@@ -721,6 +724,17 @@ class SQLiteStore:
                 )
             return edition
 
+    def unclaimed_articles(self, since: str, limit: int) -> list[Article]:
+        """What ``claim_articles`` would take now (read-only): unclaimed articles with text first
+        seen since ``since``, oldest first, at most ``limit``."""
+        rows = self.db.execute(
+            _ARTICLE_SELECT
+            + """ WHERE a.edition_id IS NULL AND a.text_origin != '' AND a.first_seen_at >= ?
+                  ORDER BY a.first_seen_at, a.id LIMIT ?""",
+            (since, max(0, limit)),
+        )
+        return [_article_from(row) for row in rows]
+
     def edition_articles(self, edition_id: int) -> list[Article]:
         rows = self.db.execute(
             _ARTICLE_SELECT + " WHERE a.edition_id = ? ORDER BY a.published_at DESC, a.id",
@@ -776,7 +790,7 @@ class SQLiteStore:
             stamp = now_utc()
             db.execute(
                 _UPSERT_SUBSCRIBER + ", status = 'active'",
-                (email, name, timezone, hour, minute, ",".join(sections), stamp, stamp),
+                (email, name, timezone, hour, ",".join(sections), stamp, stamp, minute),
             )
             row = db.execute("SELECT * FROM subscribers WHERE email = ?", (email,)).fetchone()
             return _subscriber_from(row), True
@@ -802,10 +816,10 @@ class SQLiteStore:
                         r.name,
                         r.timezone,
                         r.hour,
-                        r.minute,
                         ",".join(r.sections),
                         stamp,
                         stamp,
+                        r.minute,
                     )
                     for r in listed
                 ],
@@ -834,6 +848,34 @@ class SQLiteStore:
             """UPDATE subscribers SET status = 'unsubscribed', updated_at = ?
                WHERE id = ? AND status = 'active'""",
             (now_utc(), subscriber_id),
+        )
+        return self.get_subscriber(subscriber_id)
+
+    def resubscribe(self, subscriber_id: int) -> Subscriber | None:
+        """Undo an unsubscribe (the same token's owner changed their mind); a bounced address
+        stays bounced. None if unknown."""
+        self.db.execute(
+            """UPDATE subscribers SET status = 'active', updated_at = ?
+               WHERE id = ? AND status = 'unsubscribed'""",
+            (now_utc(), subscriber_id),
+        )
+        return self.get_subscriber(subscriber_id)
+
+    def set_preferences(
+        self,
+        subscriber_id: int,
+        *,
+        timezone: str,
+        hour: int | None,
+        minute: int,
+        sections: Sequence[str],
+    ) -> Subscriber | None:
+        """Replace a subscriber's delivery settings (empty or None: the config's). None if
+        unknown."""
+        self.db.execute(
+            """UPDATE subscribers SET timezone = ?, hour = ?, minute = ?, sections = ?,
+                 updated_at = ? WHERE id = ?""",
+            (timezone, hour, minute, ",".join(sections), now_utc(), subscriber_id),
         )
         return self.get_subscriber(subscriber_id)
 
@@ -1029,6 +1071,11 @@ class SQLiteStore:
             self.db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()[0]
         )
 
+    def find_secret(self, name: str) -> str | None:
+        """The stored secret of that name, or None: unlike ``get_secret`` it never writes."""
+        row = self.db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        return str(row[0]) if row else None
+
     @contextmanager
     def send_lock(self) -> Iterator[None]:
         """Hold the database's send lock, or raise SendLockedError at once if another holds it.
@@ -1164,22 +1211,45 @@ def _article_from(row: sqlite3.Row) -> Article:
 
 
 _UPSERT_SUBSCRIBER = """INSERT INTO subscribers
-      (email, name, timezone, hour, minute, sections, status, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)
+      (email, name, timezone, hour, sections, status, created_at, updated_at, minute)
+    VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?)
     ON CONFLICT (email) DO UPDATE SET updated_at = excluded.updated_at,
-      minute = CASE WHEN excluded.hour IS NOT NULL THEN excluded.minute ELSE subscribers.minute END,
       name = CASE WHEN excluded.name != '' THEN excluded.name ELSE subscribers.name END,
       timezone = CASE WHEN excluded.timezone != '' THEN excluded.timezone
                  ELSE subscribers.timezone END,
+      minute = CASE WHEN excluded.hour IS NOT NULL THEN excluded.minute
+               ELSE subscribers.minute END,
       hour = COALESCE(excluded.hour, subscribers.hour),
       sections = CASE WHEN excluded.sections != '' THEN excluded.sections
                  ELSE subscribers.sections END"""
 
 
+def _create_owner_only(path: Path) -> None:
+    """Make the database file readable by its owner only (0600), before SQLite opens it.
+
+    It holds subscribers' addresses and the key that signs their links. SQLite creates the -wal
+    and -shm files with the database file's own mode, so they are owner-only too. A database
+    (or -wal, -shm) left readable by others by an older version is tightened the same way; a new
+    folder for it is 0700.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for each in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if each.stat().st_mode & 0o077:
+                each.chmod(0o600)
+        except FileNotFoundError:
+            continue
+        except PermissionError:
+            pass  # not ours to change (opened read-only by another user): SQLite decides
+
+
 def _acquire_lock(path: str) -> object:
     import fcntl
 
-    handle = open(path, "a+")  # held open for as long as the lock is held
+    # held open for as long as the lock is held; owner-only like the database beside it
+    handle = os.fdopen(os.open(path, os.O_CREAT | os.O_RDWR, 0o600), "a+")
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -1210,7 +1280,7 @@ def _subscriber_from(row: sqlite3.Row) -> Subscriber:
         row["timezone"],
         row["hour"],
         _split(row["sections"]),
-        row["minute"],
+        row["minute"] if "minute" in row.keys() else 0,
     )
 
 

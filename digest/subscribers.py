@@ -1,7 +1,7 @@
 """Subscribers in and out as CSV, each row checked on its own.
 
 The CSV has a header row: ``email`` is required; ``name``, ``timezone`` (an IANA name), ``hour``
-(the local send time: 0-23, or HH:MM) and ``sections`` (section or source names, comma-separated inside the field) are
+(0-23, or HH:MM, local) and ``sections`` (section or source names, comma-separated inside the field) are
 optional; empty means the configured default. An export (which adds ``status`` and ``created_at``)
 imports back; its status is not applied. A bad row is reported with its line number and
 skipped; the good rows are kept.
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO
@@ -41,7 +43,7 @@ def subscriber_row(
     hour: str | int | None = None,
     sections: str = "",
 ) -> SubscriberRow:
-    """A checked subscriber; raises DigestError saying which value is wrong."""
+    """A checked subscriber; raises DigestError saying which value is wrong and how to fix it."""
     email = email.strip()
     if not valid_email(email):
         raise DigestError(
@@ -55,28 +57,63 @@ def subscriber_row(
         except Exception:
             raise DigestError(
                 f"'{timezone}' is not a known time zone (use an IANA name like Europe/Paris)",
-                hint="Use an IANA name such as Europe/Paris or America/New_York; leave it out "
-                "for the configured [digest] timezone.",
+                hint="Use an IANA name such as Europe/Paris or America/New_York, or leave it "
+                "empty for the configured time zone.",
             ) from None
     number: int | None = None
     minute = 0
     if hour is not None and str(hour).strip() != "":
         text = str(hour).strip()
-        hours, colon, minutes = text.partition(":")
-        if not (
-            hours.isdigit()
-            and 0 <= int(hours) <= 23
-            and (not colon or (len(minutes) == 2 and minutes.isdigit() and int(minutes) < 60))
+        hour_text, colon, minute_text = text.partition(":")
+        # isdigit() alone lets '²' or '٣' through, which int() then refuses.
+        if (
+            not (hour_text.isascii() and hour_text.isdigit())
+            or not 0 <= int(hour_text) <= 23
+            or (colon and not (minute_text.isascii() and minute_text.isdigit()))
+            or (colon and not (len(minute_text) == 2 and int(minute_text) < 60))
         ):
             raise DigestError(
-                f"hour '{text}' is not an hour from 0 to 23 or a time HH:MM",
-                hint="Give the local time of their daily send: 7, 07:30 or 18:45.",
+                f"hour '{text}' is not a whole number from 0 to 23 (or a time, HH:MM)",
+                hint="Leave it empty for the configured send time.",
             )
-        number, minute = int(hours), int(minutes or 0)
-    if any(c in name for c in "\r\n"):
-        name = " ".join(name.split())
+        number, minute = int(hour_text), int(minute_text or 0)
+    name = " ".join(name.split()) if any(c in name for c in "\r\n\t") else name.strip()
+    check_name(name)
     parts = tuple(part.strip() for part in sections.split(",") if part.strip())
-    return SubscriberRow(email, name.strip(), timezone, number, parts, minute)
+    return SubscriberRow(email, name, timezone, number, parts, minute)
+
+
+MAX_NAME_CHARS = 200
+_ENCODED_WORD = re.compile(r"=\?[^?]*\?[bq]\?", re.I)
+
+
+def check_name(name: str) -> None:
+    """Refuse a name that could not go into a To: header as the subscriber's own words.
+
+    Control characters (U+0085 among them) and the Unicode line and paragraph separators break a
+    header line; an RFC 2047 encoded-word (``=?utf-8?q?...?=``) would be decoded by mail clients
+    into whatever it hides, CR and LF included. Ordinary line breaks and tabs are folded to spaces
+    before this check.
+    """
+    bad = next(
+        (c for c in name if unicodedata.category(c) in ("Cc", "Zl", "Zp")),
+        None,
+    )
+    if bad is not None:
+        raise DigestError(
+            f"the name holds the control character U+{ord(bad):04X}",
+            hint="Give the name as plain text on one line.",
+        )
+    if _ENCODED_WORD.search(name):
+        raise DigestError(
+            "the name holds a MIME encoded-word ('=?charset?q?...'), which mail clients decode",
+            hint="Give the name as plain text; digest encodes it itself.",
+        )
+    if len(name) > MAX_NAME_CHARS:
+        raise DigestError(
+            f"the name is {len(name)} characters long (at most {MAX_NAME_CHARS})",
+            hint="Give a shorter name.",
+        )
 
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -183,7 +220,11 @@ def parse_csv(stream: IO[str], delimiter: str = ",") -> ParsedCSV:
                 f"'{delimiter}'? quote a value that holds one)"
             )
             continue
-        values = {key: value for key, value in zip(header, fields, strict=False) if key in COLUMNS}
+        values = {
+            key: _unescaped(value)
+            for key, value in zip(header, fields, strict=False)
+            if key in COLUMNS
+        }
         try:
             row = subscriber_row(**values)
         except DigestError as exc:
@@ -214,9 +255,24 @@ def write_csv(subscribers: Iterable[Subscriber], stream: IO[str]) -> int:
     writer.writerow(EXPORT_COLUMNS)
     count = 0
     for s in subscribers:
-        hour = "" if s.hour is None else f"{s.hour:02d}:{s.minute:02d}"
-        writer.writerow(
-            [s.email, s.name, s.status, s.timezone, hour, ",".join(s.sections), s.created_at]
-        )
+        hour = "" if s.hour is None else str(s.hour)
+        if s.hour is not None and s.minute:
+            hour = f"{s.hour:02d}:{s.minute:02d}"
+        cells = [s.email, s.name, s.status, s.timezone, hour, ",".join(s.sections), s.created_at]
+        writer.writerow([_escaped(cell) for cell in cells])
         count += 1
     return count
+
+
+# A spreadsheet runs a cell starting with one of these as a formula ('=HYPERLINK(...)' in a name
+# someone gave at sign-up). An export prefixes such a cell with an apostrophe, which spreadsheets
+# show as text; an import takes the apostrophe off again, so an export still reads back.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _escaped(cell: str) -> str:
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def _unescaped(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_START) else cell

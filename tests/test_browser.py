@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,8 @@ import pytest
 from digest.config import Config
 from digest.pipeline import build_edition
 from digest.store import SQLiteStore
-from digest.web import create_app, make_renderer
+from digest.web import create_preview_app, make_renderer
+from tests.live_app import LiveApp
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -57,25 +57,6 @@ def browser() -> Iterator[Any]:
             launched.close()
 
 
-class LiveServer:
-    """The web app on a real socket in a thread, like `digest preview --serve`."""
-
-    def __init__(self, config: Config) -> None:
-        from werkzeug.serving import make_server
-
-        self.server = make_server("127.0.0.1", 0, create_app(config), threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def visible_inside(page: Any, selector: str, width: int) -> list[str]:
     """Problems with the elements matching ``selector``: hidden, empty, or wider than the page."""
     problems = []
@@ -107,7 +88,7 @@ def test_the_email_fits_and_shows_every_story(
     _, view = build_edition(demo_config, store, make_renderer(demo_config))
     store.close()
     assert view.story_count == 8
-    with LiveServer(demo_config) as server:
+    with LiveApp(create_preview_app(demo_config)) as server:
         page = browser.new_page(viewport={"width": width, "height": 900})
         page.goto(f"{server.url}/preview/html")
         overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
@@ -141,7 +122,7 @@ def test_the_preview_page_fits_and_reloads_on_template_change(
     templates.mkdir()
     config = replace(demo_config, digest=replace(demo_config.digest, template_dir=str(templates)))
     SQLiteStore(config.store.path).add_subscriber("ada@example.com", "Ada")
-    with LiveServer(config) as server:
+    with LiveApp(create_preview_app(config)) as server:
         page = browser.new_page(viewport={"width": width, "height": 900})
         page.goto(f"{server.url}/preview")
         frame = page.frame_locator("#email")
@@ -159,6 +140,7 @@ def test_the_preview_page_fits_and_reloads_on_template_change(
         page.wait_for_url("**/preview?subscriber=ada%40example.com")
         frame = page.frame_locator("#email")
         frame.locator("text=ada@example.com").first.wait_for()
+        assert "/unsubscribe/sample-token" in page.locator("#text").inner_text()
 
         # A new template in the user's folder overrides the bundled one: the page reloads itself.
         (templates / "digest.txt").write_text(
@@ -166,3 +148,45 @@ def test_the_preview_page_fits_and_reloads_on_template_change(
         )
         page.locator("#text", has_text="RELOADED").wait_for(timeout=10_000)
         page.close()
+
+
+@pytest.mark.parametrize("width", [375, 800])
+def test_the_public_pages_fit_a_phone(browser: Any, demo_config: Config, width: int) -> None:
+    from dataclasses import replace
+
+    from digest.deliver import preferences_token, unsubscribe_token
+    from digest.pipeline import signing_secret
+    from digest.web import create_public_app
+
+    config = replace(demo_config, web=replace(demo_config.web, signup=True))
+    store = SQLiteStore(config.store.path)
+    ada, _ = store.add_subscriber("ada@example.com", sections=["Briefs"])
+    secret = signing_secret(config, store)
+    store.close()
+    pages = {
+        "preferences": f"/preferences/{preferences_token(secret, ada.id)}",
+        "unsubscribe": f"/unsubscribe/{unsubscribe_token(secret, ada.id)}",
+        "signup": "/signup",
+    }
+    with LiveApp(create_public_app(config)) as server:
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        for name, path in pages.items():
+            page.goto(f"{server.url}{path}")
+            overflow = page.evaluate(
+                "() => [document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            assert overflow[0] <= overflow[1], f"{name} scrolls sideways at {width}px: {overflow}"
+            problems = visible_inside(page, "h1, form button, input, select", width)
+            assert not problems, (name, problems)
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+        page.goto(f"{server.url}{pages['preferences']}")
+        page.fill("#send_at", "06:45")
+        page.select_option("#timezone", "Asia/Tokyo")
+        page.click("button[value=save]")
+        page.locator("text=Saved.").wait_for()
+        page.close()
+    store = SQLiteStore(config.store.path)
+    (saved,) = store.list_subscribers()
+    store.close()
+    assert (saved.hour, saved.minute, saved.timezone) == (6, 45, "Asia/Tokyo")

@@ -180,10 +180,12 @@ def test_a_redirect_to_a_private_address_is_refused(server: ScriptedServer) -> N
         "/hop", Reply(status=302, headers={"Location": server.url("/feed.xml", "localhost")})
     )
     server.route("/feed.xml", Reply(body=FEED))
-    client = HttpFetcher(user_agent="digest-tests", timeout=1.0, allow_hosts=["127.0.0.1"])
+    client = HttpFetcher(
+        user_agent="digest-tests", timeout=1.0, allow_hosts=[f"127.0.0.1:{server.port}"]
+    )
     try:
         with pytest.raises(BlockedAddressError, match="localhost resolves to the non-public"):
-            client.fetch(server.url("/hop"))
+            client.fetch(server.url("/hop"), source=server.url("/hop"))
     finally:
         client.close()
     assert server.paths() == ["/hop"]
@@ -207,12 +209,16 @@ def test_the_checked_address_is_the_one_connected_to(server: ScriptedServer) -> 
     server.route("/feed.xml", Reply(body=FEED))
     dns = Resolver({"news.test": ["127.0.0.1"], "mixed.test": ["93.184.216.34", "127.0.0.1"]})
     allowed = HttpFetcher(
-        user_agent="digest-tests", timeout=1.0, allow_hosts=["news.test"], resolve=dns
+        user_agent="digest-tests",
+        timeout=1.0,
+        allow_hosts=[f"news.test:{server.port}"],
+        resolve=dns,
     )
     strict = HttpFetcher(user_agent="digest-tests", timeout=1.0, resolve=dns)
     try:
         # The made-up name reaches the server only through our resolver's answer; Host is kept.
-        assert allowed.fetch(f"http://news.test:{server.port}/feed.xml").body == FEED
+        feed = f"http://news.test:{server.port}/feed.xml"
+        assert allowed.fetch(feed, source=feed).body == FEED
         assert server.requests[0].headers["host"] == f"news.test:{server.port}"
         assert dns.asked == ["news.test"]  # one lookup, used for both the check and the connect
         with pytest.raises(BlockedAddressError):
@@ -228,7 +234,24 @@ def test_the_checked_address_is_the_one_connected_to(server: ScriptedServer) -> 
 
 
 @pytest.mark.parametrize(
-    "address", ["10.1.2.3", "169.254.169.254", "::1", "::ffff:127.0.0.1", "fe80::1", "0.0.0.0"]
+    "address",
+    [
+        "10.1.2.3",
+        "169.254.169.254",
+        "::1",
+        "::ffff:127.0.0.1",
+        "fe80::1",
+        "0.0.0.0",
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254, the cloud metadata service
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo, client 127.0.0.1 (obfuscated)
+        "2001:0:a00:1::1",  # Teredo, server 10.0.0.1
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+        "64:ff9b:1::a00:1",  # local-use NAT64 of 10.0.0.1
+        "::127.0.0.1",  # IPv4-compatible
+        "::10.0.0.1",
+    ],
 )
 def test_non_public_addresses(address: str) -> None:
     client = HttpFetcher(user_agent="t", resolve=Resolver({"x.test": [address]}))
@@ -298,3 +321,45 @@ def test_fetch_each_keeps_to_its_limits() -> None:
     failed = [(item, error) for item, result, error in results if error is not None]
     assert len(failed) == 4 and all(str(e) == "three is broken" for _, e in failed)
     assert all(result == item[1] * 10 for item, result, error in results if error is None)
+
+
+@pytest.mark.parametrize("address", ["2002:5db8:d822::1", "64:ff9b::5db8:d822", "2606:4700::1"])
+def test_ipv6_forms_carrying_a_public_ipv4_address_pass(address: str) -> None:
+    client = HttpFetcher(user_agent="t", resolve=Resolver({"x.test": [address]}))
+    try:
+        client.check_address("https://x.test/")  # no connection is made: only the check
+    finally:
+        client.close()
+
+
+def test_allow_hosts_is_scoped_to_host_port_and_to_configured_sources(
+    server: ScriptedServer,
+) -> None:
+    """An intranet source is allowed; a link to it in a public feed, or another port, is not."""
+    server.route("/feed.xml", Reply(body=FEED))
+    server.route("/page", Reply(body=b"<p>inside</p>"))
+    dns = Resolver({"intranet.test": ["127.0.0.1"], "public.test": ["93.184.216.34"]})
+    feed = f"http://intranet.test:{server.port}/feed.xml"
+    page = f"http://intranet.test:{server.port}/page"
+    client = HttpFetcher(
+        user_agent="digest-tests",
+        timeout=1.0,
+        allow_hosts=[f"intranet.test:{server.port}"],
+        resolve=dns,
+    )
+    bare = HttpFetcher(
+        user_agent="digest-tests", timeout=1.0, allow_hosts=["intranet.test"], resolve=dns
+    )
+    try:
+        assert client.fetch(feed, source=feed).body == FEED  # the configured source
+        assert client.fetch(page, source=feed).body == b"<p>inside</p>"  # its own article
+        with pytest.raises(BlockedAddressError, match="127.0.0.1"):
+            client.fetch(page, source="https://public.test/feed.xml")  # a link in a public feed
+        with pytest.raises(BlockedAddressError, match="127.0.0.1"):
+            client.fetch(page)  # no source at all
+        with pytest.raises(BlockedAddressError, match="127.0.0.1"):
+            bare.fetch(feed, source=feed)  # a bare host name grants ports 80 and 443 only
+    finally:
+        client.close()
+        bare.close()
+    assert server.paths() == ["/feed.xml", "/page"]

@@ -131,12 +131,11 @@ def test_nothing_inside_quotation_marks_is_deleted() -> None:
         'The harbour master called the new landing stage "a disaster, which nobody here wanted, '
         'from the very first day" at a meeting of the island council on Tuesday evening.'
     )
-    bullet = shorten(sentence, max_words=40)
-    assert (
-        bullet is not None
-        and "a disaster, which nobody here wanted, from the very first day" in bullet
-    )
-    assert shorten(sentence, max_words=20) is None
+    quoted = '"a disaster, which nobody here wanted, from the very first day"'
+    for limit in (40, 20):  # shortened outside the quotation only
+        bullet = shorten(sentence, max_words=limit)
+        assert bullet is not None and quoted in bullet, bullet
+    assert shorten(sentence, max_words=12) is None
 
 
 def test_an_aside_inside_a_list_is_not_deleted() -> None:

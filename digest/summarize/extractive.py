@@ -1,25 +1,29 @@
-"""The extractive backend, the embedded default: the article's most central statements, shortened.
+"""The extractive backend, the embedded default: the article's most central statements that the
+grammar accepts.
 
 Candidates come from the lead section (the first ``WINDOW`` sentences, at most ``MAX_CANDIDATES``
-bullets in article order): each sentence that the post-processing can shorten into a bullet, and
-each clause inside one that states a fact on its own (``clause_bullets``: the news of "fans were
-upset on Tuesday after star X announced she will leave" is the clause after "after"). Each
-candidate is embedded as the reader will see it, with the packaged all-MiniLM-L6-v2 model (the
-process's shared encoder, see ``digest.embed``). A bullet scores by
+bullets in article order), all parsed in one batch: each sentence that
+:mod:`digest.summarize.grammar` accepts, shortened to ``max_words`` by the deletions it allows, and
+each clause inside one that states a fact on its own (see ``bullets.candidates``). Each candidate is
+embedded as the reader will see it, with the packaged all-MiniLM-L6-v2 model (the process's shared
+encoder, see ``digest.embed``). A bullet scores by
 
-- its cosine to the centre of the candidates (plus the title, when there is one): what the lead
-  section keeps saying is what the article is about;
+- its cosine to the article's centre: the mean of the candidates, pulled towards the headline and
+  the publisher's own description (``og:description``, a summary box), which say what the piece is
+  about better than a scene-setting opening does;
 - a prior for its position, since news puts what matters first;
 - how much of the article's recurring vocabulary it carries: pairs of adjacent content words the
   article repeats ("oil leak", "Nina Dobrev") name what the story is about;
-- small penalties for an opening pronoun or quotation, which need context a bullet lacks.
+- small penalties for a subject that names nobody ("The company said ...") and for a shortened
+  sentence against an equally good whole one.
 
-Picking is maximal marginal relevance, so each further bullet must add something new; the bullets
-are then shown in article order.
+Picking is maximal marginal relevance, so each further bullet must add something new; when no
+bullet carries the article's main name (the headline's name the text repeats most), the weakest one
+gives way to the best that does. The bullets are shown in article order; an opinion piece's or a
+review's are attributed to the author from its byline.
 
-Speed: only the candidates are embedded (the rest of the article is read for its vocabulary, not
-embedded), in one encode call per batch of articles, strings sorted by length so little padding
-is computed, at most ``MAX_TOKENS`` tokens each; ``quantize`` adds dynamic int8 on CPU.
+Speed: only the candidates are embedded, in one encode call per batch of articles, at most
+``MAX_TOKENS`` tokens each; the parse skips the entity recogniser; ``quantize`` adds dynamic int8.
 """
 
 from __future__ import annotations

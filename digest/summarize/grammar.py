@@ -72,6 +72,11 @@ _REPORTING = frozenset(
     write writes wrote report reports reported ask asks asked reply replies replied answer answers
     answered comment comments commented""".split()
 )
+# Every verb that attributes a claim to someone: where and when it was said may go, never who.
+_REPORTING_ALL = _REPORTING | frozenset(
+    """alleges alleged insists insisted announced announces claims claimed warns warned argues
+    argued stated states confirmed confirms""".split()
+)
 # Third-person pronouns that point back to something a bullet must name itself.
 _PERSONAL = frozenset("he him his she her hers they them their theirs it its".split())
 _DEMONSTRATIVE = frozenset("this that these those".split())
@@ -86,7 +91,7 @@ _FURNITURE = re.compile(
     r"\bclick here\b|\bcontinue reading\b|\bread more\b|\bsign up\b|\bsubscribe\b|"
     r"\bcontributed (?:to )?(?:this|the) (?:report|story|article)\b|\bcontributed reporting\b|"
     r"\b(?:request|requests|reach|reached|respond|responded|available) (?:\S+ ){0,3}?for comment\b|"
-    r"\bno (?:immediate )?comment\b|"
+    r"\bno (?:immediate )?comment\b|\b(?:reported|wrote|reporting|writing) from [A-Z]|"
     r"\b(?:posted|updated|published)\s*(?:on|at|:)|\b\d{1,2}:\d{2}\s*(?:am|pm|a\.m\.|p\.m\.)?\s*(?:ET|GMT|BST|UTC)\b",
     re.I,
 )
@@ -451,7 +456,155 @@ def deletions(doc: Any) -> list[Deletion]:
         ):
             # An opening phrase of time or circumstance: "After the vote, ...", "In London, ..."
             found.append(Deletion("opening phrase", frozenset([*span, after.i])))
+    found += _official_attribution(tokens, inside_quote)
+    found += _closing_adjuncts(tokens, inside_quote)
+    found += _dashed_asides(tokens, inside_quote)
+    found += _reporting_adjuncts(tokens, inside_quote)
     return [d for d in found if d.indices]
+
+
+_WHEN = frozenset(
+    """january february march april may june july august september october november december
+    spring summer autumn fall winter year years month months week weeks next last later future
+    decade century""".split()
+)
+# What each kind of deletion costs the reader: an aside costs nothing of the claim; a closing
+# phrase or clause says less about where, when or why. The shortest-cost version that fits wins.
+_COST = {
+    "parenthesis": 1,
+    "appositive": 1,
+    "relative clause": 1,
+    "dashed aside": 1,
+    "where it was said": 1,
+    "official attribution": 2,
+    "participle phrase": 2,
+    "closing phrase": 3,
+    "closing clause": 3,
+    "opening phrase": 3,
+}
+_DASHES = frozenset({"--", "—", "–", "-"})
+
+
+# Prepositions of place and time whose phrase only says where or when: the claim holds without it.
+# ("charged with", "sentenced to", "paid by", "voted for" take arguments, not adjuncts.)
+_ADJUNCT_PREPOSITIONS = frozenset(
+    "in on at during near outside inside across throughout amid amidst around along after following".split()
+)
+
+
+def _closing_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
+    """A closing phrase of place or time on the main verb ("... was arrested on drug charges in
+    Tennessee on Saturday"): where or when, never a number, a negation or a condition."""
+    found = []
+    for verb in tokens:
+        main = verb.dep_ == "ROOT" or (verb.dep_ == "ccomp" and verb.head.dep_ == "ROOT")
+        if not main or verb.pos_ not in ("VERB", "AUX"):
+            continue
+        for child in verb.children:
+            if (
+                child.dep_ != "prep"
+                or child.lower_ not in _ADJUNCT_PREPOSITIONS
+                or child.i < verb.i
+            ):
+                continue
+            span = sorted(t.i for t in child.subtree)
+            if span != list(range(span[0], span[-1] + 1)) or inside_quote(span):
+                continue
+            following = tokens[span[-1] + 1] if span[-1] + 1 < len(tokens) else None
+            if following is not None and not following.is_punct:
+                continue  # only a phrase that closes its clause
+            if _protected((tokens[i] for i in span), numbers=True) or any(
+                tokens[i].lower_ in _WHEN for i in span
+            ):
+                continue  # "would start in November": the time is part of the claim
+            found.append(Deletion("closing phrase", frozenset(span)))
+    return found
+
+
+# Who routinely reports events they are in charge of: "Six people were hurt, police said" is a
+# plain fact once the attribution goes. A company, a politician or an expert making a claim is not
+# on this list: their words keep their speaker.
+_OFFICIALS = frozenset(
+    """police officials official authorities spokesman spokeswoman spokesperson investigators
+    prosecutors coroner firefighters paramedics""".split()
+)
+_NEUTRAL_REPORTING = frozenset("said says told confirmed reported".split())
+_MODALS = frozenset("will would could may might can should must shall".split())
+
+
+def _official_attribution(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
+    """An attribution to the police or officials of a plain past event ("..., police said"): the
+    event is the news, and the attribution may go. Never for a forecast (a modal), a hedged or
+    conditional claim, or a quotation."""
+    root = next((t for t in tokens if t.dep_ == "ROOT"), None)
+    if root is None or root.lower_ not in _NEUTRAL_REPORTING:
+        return []
+    subject = next((c for c in root.children if c.dep_ == "nsubj"), None)
+    claim = next((c for c in root.children if c.dep_ == "ccomp"), None)
+    if subject is None or claim is None or subject.lower_ not in _OFFICIALS:
+        return []
+    span = sorted(t.i for t in claim.subtree if t.dep_ != "mark" or t.head.i != claim.i)
+    if span != list(range(span[0], span[-1] + 1)) or inside_quote(span):
+        return []
+    words = [tokens[i] for i in span]
+    if _protected(words) and not all(
+        t.lower_ in _NEGATIONS or t.dep_ == "neg" for t in words if _protected([t])
+    ):
+        return []  # a condition, a hedge or a quotation mark: the claim is not plain
+    auxiliaries = [c for c in claim.children if c.dep_ in ("aux", "auxpass")]
+    if any(a.lower_ in _MODALS for a in auxiliaries) or claim.tag_ == "MD":
+        return []
+    if claim.tag_ not in ("VBD", "VBN") and not any(
+        a.lower_ in _PAST_AUXILIARIES for a in auxiliaries
+    ):
+        return []
+    kept = set(span) | {
+        t.i for t in tokens if t.i > span[-1] and t.is_punct and t.i == len(tokens) - 1
+    }
+    return [Deletion("official attribution", frozenset(t.i for t in tokens if t.i not in kept))]
+
+
+def _dashed_asides(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
+    """Asides between two spaced dashes: "the threat of terrorism -- real or perceived -- to"."""
+    found = []
+    dashes = [t.i for t in tokens if t.text in _DASHES and (t.whitespace_ or t.i == 0)]
+    for a, b in zip(dashes, dashes[1:], strict=False):
+        span = list(range(a, b + 1))
+        if (
+            1 < b - a <= 15
+            and not inside_quote(span)
+            and not _protected(tokens[i] for i in span[1:-1])
+        ):
+            found.append(Deletion("dashed aside", frozenset(span)))
+    return found
+
+
+def _reporting_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
+    """Where and when something was said, not what: "alleges in its annual report on the death
+    penalty", "said Wednesday", "told reporters at a news conference" (the speaker stays)."""
+    found = []
+    for verb in tokens:
+        if verb.lower_ not in _REPORTING_ALL or verb.pos_ != "VERB":
+            continue
+        for child in verb.children:
+            if child.dep_ not in ("prep", "npadvmod") or child.lower_ in _LIMITS:
+                continue
+            span = sorted(t.i for t in child.subtree)
+            if span != list(range(span[0], span[-1] + 1)) or inside_quote(span):
+                continue
+            if _protected(tokens[i] for i in span):
+                continue
+            indices = set(span)
+            before = tokens[span[0] - 1] if span[0] > 0 else None
+            if (
+                before is not None
+                and before.text == ","
+                and span[-1] + 1 < len(tokens)
+                and tokens[span[-1] + 1].is_punct
+            ):
+                indices.add(before.i)
+            found.append(Deletion("where it was said", frozenset(indices)))
+    return found
 
 
 def _resumes_clause(tokens: list[Any], index: int) -> bool:
@@ -529,6 +682,32 @@ def embedded_clauses(doc: Any) -> list[str]:
         words = doc[indices[0] : indices[-1] + 1].text.strip(" ,;:—–-")
         if words:
             found.append(words[0].upper() + words[1:] + ".")
+    return found + _coordinated_clauses(doc)
+
+
+def _coordinated_clauses(doc: Any) -> list[str]:
+    """The main clauses of "A did this, and B did that": each has its own subject and can stand
+    alone. After "but" only the second stands: "X won" without "but the result was annulled"
+    would mislead."""
+    root = main_verb(doc)
+    found: list[str] = []
+    last = len(doc) - 1 if doc[-1].is_punct else len(doc)
+    for conj in root.children:
+        if conj.dep_ != "conj" or conj.pos_ not in ("VERB", "AUX") or conj.i < root.i:
+            continue
+        if not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in conj.children):
+            continue
+        span = sorted(t.i for t in conj.subtree)
+        if span[-1] + 1 < last:
+            continue  # something after it (", police said") belongs to the whole sentence
+        joiner = next((t for t in root.children if t.dep_ == "cc" and root.i < t.i < span[0]), None)
+        if joiner is None or joiner.lower_ not in ("and", "but"):
+            continue
+        second = doc[span[0] : span[-1] + 1].text.strip(" ,;:").rstrip(".")
+        found.append(second[0].upper() + second[1:] + ".")
+        if joiner.lower_ == "and":
+            first = doc[0 : joiner.i].text.strip(" ,;:—–-")
+            found.append(first + ".")
     return found
 
 
@@ -548,7 +727,8 @@ def compress(doc: Any, max_words: int, replace: dict[int, str] | None = None) ->
     """The longest version of ``doc`` within ``max_words`` that optional deletions reach, or None.
 
     The sentence itself when it fits. Deletions combine (an appositive and a closing participle
-    phrase, say); among versions of equal length the one with fewer deletions wins. An opening
+    phrase, say); the version that costs the reader least wins (asides before closing phrases,
+    see ``_COST``), then the longest. An opening
     connective always goes. ``replace`` maps token indices to the words shown instead (a resolved
     pronoun).
     """
@@ -568,8 +748,9 @@ def compress(doc: Any, max_words: int, replace: dict[int, str] | None = None) ->
             removed = always.union(*(d.indices for d in combo))
             text = render(doc, removed, replace)
             length = count_words(text)
-            if length <= max_words and (best is None or (length, -size) > (best[0], best[1])):
-                best = (length, -size, text)
+            rank = (-sum(_COST.get(d.kind, 2) for d in combo), length)
+            if length <= max_words and (best is None or rank > (best[0], best[1])):
+                best = (rank[0], rank[1], text)
     return best[2] if best else None
 
 
