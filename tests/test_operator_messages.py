@@ -174,6 +174,36 @@ def test_server_commands_take_host_and_port(tmp_path: Path) -> None:
         assert answer is not None and answer.status == 200
     finally:
         server.terminate()
-        _, err = server.communicate(timeout=30)
-    assert f"digest serve on http://127.0.0.1:{port}/" in err
-    assert "digest preview on" not in err
+        out, err = server.communicate(timeout=30)
+    assert f"digest on http://127.0.0.1:{port}/: unsubscribe and preferences links" in out
+    assert "preview" not in out + err  # the public app's own line, not the preview's
+
+
+def test_the_preview_server_takes_host_and_port_too(tmp_path: Path) -> None:
+    import time
+    import urllib.request
+
+    seeded(tmp_path)
+    config = write_config(tmp_path, free_port())
+    port = free_port()
+    command = ["preview", "--serve", "--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "digest", "--config", str(config), *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        deadline, answer = time.monotonic() + 30, None
+        while time.monotonic() < deadline and answer is None:
+            try:
+                answer = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
+            except OSError:
+                time.sleep(0.2)
+        assert answer is not None and answer.status == 200
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=30)
+    assert f"digest preview on http://127.0.0.1:{port}/" in out
