@@ -123,7 +123,7 @@ def read_csv(data: bytes) -> ParsedCSV:
     """Every row of a subscriber file given as bytes: its encoding and delimiter are detected, or
     it is a plain list of addresses. Raises DigestError (one line) when it cannot be read."""
     text = decode_text(data)
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = [line for line in _lines(text) if line.strip()]
     if not lines:
         raise DigestError("the file is empty", hint="Give a CSV with an 'email' column.")
     first = lines[0].strip().strip('"')
@@ -163,7 +163,7 @@ def parse_address_list(text: str) -> ParsedCSV:
     """A plain list of addresses, one per line; each bad line is an error."""
     parsed = ParsedCSV()
     seen: dict[str, int] = {}
-    for line, value in enumerate(text.splitlines(), 1):
+    for line, value in enumerate(_lines(text), 1):
         address = value.strip().strip('"').strip()
         if not address:
             continue
@@ -188,7 +188,7 @@ def parse_csv(stream: IO[str], delimiter: str = ",") -> ParsedCSV:
     Each line is one row: a quote left open is an error on its own line, and cannot swallow the
     rows after it (a field may not span lines).
     """
-    lines = stream.read().splitlines()
+    lines = _lines(stream.read())
     header = [name.strip().lower() for name in _fields(lines[0] if lines else "", delimiter)]
     if "email" not in header:
         raise DigestError(
@@ -237,6 +237,12 @@ def parse_csv(stream: IO[str], delimiter: str = ",") -> ParsedCSV:
         seen[key] = line
         parsed.rows.append(row)
     return parsed
+
+
+def _lines(text: str) -> list[str]:
+    """The text's lines, split at line ends only: str.splitlines() would also split a name at
+    U+2028, U+2029 or U+0085, which the name check must see and refuse."""
+    return re.split(r"\r\n|\r|\n", text)
 
 
 def _fields(line: str, delimiter: str) -> list[str]:

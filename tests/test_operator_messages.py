@@ -150,60 +150,48 @@ def test_logs_off_a_terminal_have_levels_timestamps_and_no_colour_codes(tmp_path
     assert "\x1b[" not in result.stderr
 
 
-def test_server_commands_take_host_and_port(tmp_path: Path) -> None:
+def served(config: Path, *args: str, port: int, path: str) -> tuple[int, str, str]:
+    """Start `digest ARGS`, GET ``path`` from it on ``port`` once it listens, stop it; returns
+    (status, stdout, stderr)."""
     import time
     import urllib.request
 
-    config = write_config(tmp_path, free_port())
-    port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "digest", "--config", str(config), "serve", "--port", str(port)],
+        [sys.executable, "-m", "digest", "--config", str(config), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        cwd=tmp_path,
+        cwd=config.parent,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
+    status = 0
     try:
-        deadline, answer = time.monotonic() + 30, None
-        while time.monotonic() < deadline and answer is None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not status:
             try:
-                answer = urllib.request.urlopen(f"http://127.0.0.1:{port}/editions/", timeout=2)
+                status = urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5).status
             except OSError:
                 time.sleep(0.2)
-        assert answer is not None and answer.status == 200
     finally:
         server.terminate()
         out, err = server.communicate(timeout=30)
+    return status, out, err
+
+
+def test_server_commands_take_host_and_port(tmp_path: Path) -> None:
+    config = write_config(tmp_path, free_port())
+    port = free_port()
+    status, out, err = served(config, "serve", "--port", str(port), port=port, path="/editions/")
+    assert status == 200, err
     assert f"digest on http://127.0.0.1:{port}/: unsubscribe and preferences links" in out
     assert "preview" not in out + err  # the public app's own line, not the preview's
 
 
 def test_the_preview_server_takes_host_and_port_too(tmp_path: Path) -> None:
-    import time
-    import urllib.request
-
     seeded(tmp_path)
     config = write_config(tmp_path, free_port())
     port = free_port()
-    command = ["preview", "--serve", "--host", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "digest", "--config", str(config), *command],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    try:
-        deadline, answer = time.monotonic() + 30, None
-        while time.monotonic() < deadline and answer is None:
-            try:
-                answer = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
-            except OSError:
-                time.sleep(0.2)
-        assert answer is not None and answer.status == 200
-    finally:
-        server.terminate()
-        out, _ = server.communicate(timeout=30)
+    args = ("preview", "--serve", "--host", "127.0.0.1", "--port", str(port))
+    status, out, err = served(config, *args, port=port, path="/")
+    assert status == 200, err
     assert f"digest preview on http://127.0.0.1:{port}/" in out
