@@ -52,7 +52,9 @@ def development_page(page_id: str) -> bool:
     return hashlib.sha256(f"editorial:{page_id}".encode()).hexdigest()[0] in "0123"
 
 
-def pages(count: int, seed: int, development: bool = False) -> list[dict[str, str]]:
+def pages(
+    count: int, seed: int, development: bool = False, exclude: frozenset[str] = frozenset()
+) -> list[dict[str, str]]:
     """English article pages outside the development share, from both corpora, shuffled."""
     from digest.extract import extract
     from digest.summarize import unsuitable
@@ -86,7 +88,7 @@ def pages(count: int, seed: int, development: bool = False) -> list[dict[str, st
         html = _read(page["path"])
         extracted = extract(html, page["url"])
         host = (page["url"].split("/") + ["", "", ""])[2]
-        if unsuitable(extracted.text) or hosts[host] >= 2:
+        if page["id"] in exclude or unsuitable(extracted.text) or hosts[host] >= 2:
             continue
         hosts[host] += 1
         page["html"] = html.decode("utf-8", errors="replace")
@@ -168,9 +170,13 @@ def run_old(chosen: list[dict[str, str]], base: str) -> dict[str, list[str]]:
     return {r["id"]: r.get("bullets", []) for r in map(json.loads, summarised.splitlines()) if r}
 
 
-def sample(out: Path, count: int, base: str, readers: int, seed: int) -> None:
+def sample(out: Path, count: int, base: str, readers: int, seed: int, exclude: list[Path]) -> None:
+    """Pick the pages, run the three systems, write the blinded packets (see the docstring)."""
     out.mkdir(parents=True, exist_ok=True)
-    chosen = pages(count, seed)
+    seen = frozenset(
+        json.loads(line)["id"] for path in exclude for line in path.read_text().splitlines()
+    )
+    chosen = pages(count, seed, exclude=seen)
     results = run_new(chosen)
     old = run_old(chosen, base)
     rng = random.Random(seed + 1)
@@ -284,11 +290,18 @@ def main() -> None:
     parser.add_argument("--base", default=BASE)
     parser.add_argument("--readers", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--exclude",
+        type=Path,
+        action="append",
+        default=[],
+        help="systems.jsonl of an earlier read: its pages are not sampled again",
+    )
     args = parser.parse_args()
     if args.command == "dev":
         show_development(args.count, args.seed)
     elif args.command == "sample":
-        sample(args.out, args.count, args.base, args.readers, args.seed)
+        sample(args.out, args.count, args.base, args.readers, args.seed, args.exclude)
     else:
         score(args.out)
 

@@ -38,8 +38,11 @@ _DATELINES = (
     re.compile(r"^\((?:CNN|AP|Reuters|AFP|UPI)\)\s*" + _DASH + r"?\s*"),
     # "LAGOS —", "NEW YORK, Nov. 3 —", "SIOUX FALLS, S.D. –": a place in capitals, a spaced dash
     re.compile(r"^[A-Z]{2,}[A-Z.' ]{0,30}(?:,\s*[A-Z][\w.' ]{1,30})?\s+" + _DASH + r"\s+"),
+    # "Dekalb, Ill. —", "Portland, Ore. —": a town and a state's abbreviation, then a dash
+    re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}, [A-Z][a-z]{1,4}\.\s+" + _DASH + r"\s+"),
 )
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+_LABEL = re.compile(r"^[A-Z][\w'’]*(?: [A-Z]?[\w'’]+)?:\s")
 _STOPWORDS = frozenset(
     """a an the and or but of to in on at for with from by as that which who whose is are was were
     be been has have had its their his her our your my this these those than into about nor until
@@ -84,6 +87,8 @@ def usable(sentence: Sentence) -> str:
         return ""
     if not any(c.islower() for c in text):
         return ""  # a heading or a shouted label
+    if _LABEL.match(text):
+        return ""  # "Anchor: ...", "Update: ...": a transcript's or a page's label
     return text
 
 
@@ -92,13 +97,14 @@ def candidates(
 ) -> list[Candidate]:
     """The bullets the article's sentences can give: ``docs[i]`` is the parse of
     ``usable(sentences[i])`` (None where that is '')."""
+    names = grammar.full_names(d for d in docs if d is not None)
     found: list[Candidate] = []
     parsed: list[Any] = []
     clauses: list[tuple[int, str, list[Any]]] = []
     for sentence, doc in zip(sentences, docs, strict=True):
         if doc is None:
             continue
-        candidate = candidate_of(doc, sentence.index, max_words, reversed(parsed))
+        candidate = candidate_of(doc, sentence.index, max_words, reversed(parsed), names)
         clauses += [
             (sentence.index, c, [doc, *reversed(parsed)]) for c in grammar.embedded_clauses(doc)
         ]
@@ -109,7 +115,7 @@ def candidates(
     for (position, _, before), doc in zip(
         clauses, grammar.parse([c for _, c, _ in clauses]), strict=True
     ):
-        candidate = candidate_of(doc, position, max_words, before)
+        candidate = candidate_of(doc, position, max_words, before, names)
         if candidate is not None and all(candidate.text != other.text for other in found):
             found.append(candidate)
     found.sort(key=lambda c: c.position)
@@ -117,14 +123,20 @@ def candidates(
 
 
 def candidate_of(
-    doc: Any, position: int, max_words: int, previous: Iterable[Any] = ()
+    doc: Any,
+    position: int,
+    max_words: int,
+    previous: Iterable[Any] = (),
+    names: dict[str, str] | None = None,
 ) -> Candidate | None:
     """The bullet one parsed sentence gives, or None; ``previous``: the parsed sentences before
-    it, nearest first (where an opening "He" or "She" finds the person it names)."""
+    it, nearest first (where an opening "He" or "She" finds the person it names); ``names``: the
+    article's people by surname (:func:`grammar.full_names`), so "Bolger said" becomes "Angela
+    Bolger said"."""
     judged = grammar.judge(doc)
     if judged.reason:
         return None
-    replace: dict[int, str] = {}
+    replace: dict[int, str] = grammar.surnames(doc, names or {})
     if judged.pronoun is not None:
         name = grammar.antecedent(previous, doc[judged.pronoun].text)
         if not name:
@@ -133,16 +145,18 @@ def candidate_of(
     text = grammar.compress(doc, max_words, replace)
     if text is None:
         return None
-    names = frozenset(t.text for t in doc if t.pos_ == "PROPN") | frozenset(
+    carried = frozenset(t.text for t in doc if t.pos_ == "PROPN") | frozenset(
         " ".join(replace.values()).split()
     )
     subject = _subject(doc)
-    generic = subject is not None and not replace and _generic(subject)
+    generic = subject is not None and judged.pronoun is None and _generic(subject)
     first = next(
         (t for t in doc if not t.is_punct and t.i not in _leading_removed(doc, text)), None
     )
-    proper = bool(replace) or (first is not None and (first.pos_ == "PROPN" or first.text == "I"))
-    return Candidate(position, text, text != doc.text.strip(), names, generic, proper)
+    proper = judged.pronoun is not None or (
+        first is not None and (first.pos_ == "PROPN" or first.text == "I")
+    )
+    return Candidate(position, text, text != doc.text.strip(), carried, generic, proper)
 
 
 def _leading_removed(doc: Any, text: str) -> set[int]:

@@ -32,6 +32,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -42,6 +43,7 @@ from digest.errors import SummarizeError
 from digest.summarize import grammar
 from digest.summarize.bullets import (
     Candidate,
+    candidate_of,
     candidates,
     content_words,
     is_near_duplicate,
@@ -57,7 +59,7 @@ ALGORITHM_VERSION = 6
 WINDOW = 20  # candidate sentences: the lead section and a little past it
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 MAX_TOKENS = 32  # a bullet of up to 20 words fits; longer input only costs time
-POSITION_WEIGHT = 0.4
+POSITION_WEIGHT = 0.8
 POSITION_DECAY = 5.0  # sentences: the prior halves about every 3.5 sentences
 REDUNDANCY = 0.5  # MMR: how much similarity to an already chosen bullet counts against
 HEADLINE_WEIGHT = 1.0  # the title and the publisher's description, against the lead's centre
@@ -136,15 +138,30 @@ class ExtractiveSummarizer:
     def _candidates(
         self, texts: Sequence[str], contexts: Sequence[Context]
     ) -> list[list[Candidate]]:
-        """Each article's candidate bullets: its first ``WINDOW`` sentences parsed in one batch."""
+        """Each article's candidate bullets: its first ``WINDOW`` sentences, and the publisher's
+        own description of it when that is a sentence the grammar accepts, parsed in one batch."""
         marked = [marked_sentences(text, WINDOW) for text in texts]
         cleaned = [[usable(s) for s in sentences] for sentences in marked]
-        docs = iter(grammar.parse([t for each in cleaned for t in each if t]))
+        described = [_description(context) for context in contexts]
+        strings = [t for each in cleaned for t in each if t] + [d for d in described if d]
+        docs = iter(grammar.parse(strings))
+        parsed_all = [[next(docs) if t else None for t in each] for each in cleaned]
         found = []
-        for sentences, texts_of, context in zip(marked, cleaned, contexts, strict=True):
-            parsed = [next(docs) if t else None for t in texts_of]
+        for sentences, parsed, context, description in zip(
+            marked, parsed_all, contexts, described, strict=True
+        ):
             budget = self.settings.max_words - _prefix_words(context)
-            found.append(candidates(sentences, parsed, budget)[:MAX_CANDIDATES])
+            options = candidates(sentences, parsed, budget)[:MAX_CANDIDATES]
+            if description:
+                # The publisher's one-line summary says what the piece is about; it competes with
+                # the lead as the opening statement, under the same grammar.
+                names = grammar.full_names(d for d in parsed if d is not None)
+                own = candidate_of(next(docs), 0, budget, (), names)
+                if own is not None and not any(
+                    is_near_duplicate(own.text, o.text) for o in options
+                ):
+                    options.insert(0, own)
+            found.append(options)
         return found
 
     def _choose(
@@ -217,6 +234,17 @@ def _main_name(headline: str, text: str) -> str:
 _COMMON_CAPITALS = frozenset(
     "the a an and of in on at to for with from by after before over as is are was were new".split()
 )
+
+
+def _description(context: Context) -> str:
+    """The first sentence of the publisher's description, if it may be parsed for a bullet."""
+    sentences = marked_sentences(context.description, 1)
+    if not sentences:
+        return ""
+    first = sentences[0]
+    if first.text.rstrip("\"'”’) ")[-1:] not in ".!?":
+        first = replace(first, text=first.text + ".")  # descriptions often end without one
+    return usable(first)
 
 
 def _prefix_words(context: Context) -> int:

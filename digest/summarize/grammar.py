@@ -177,6 +177,19 @@ def judge(doc: Any) -> Judgement:
         return Judgement("a demonstrative subject ('this', 'that') needs context")
     if first.lower_ in _DEMONSTRATIVE and first.dep_ == "det" and first.head == subject:
         return Judgement("opens with 'this/that ...', which points at earlier context")
+    for token in doc:
+        if (
+            token.lower_ in _DEMONSTRATIVE
+            and token.dep_ == "det"
+            and token.head.pos_ == "NOUN"
+            and not _in_quotes(doc, token)
+            and token.head.lower_ not in _TIME_NOUNS
+        ):
+            return Judgement(f"'{token.text} {token.head.text}' points at earlier context")
+    if _generic_subject(subject):
+        return Judgement(
+            f"'{' '.join(t.text for t in subject_words)}' names nobody the reader knows"
+        )
     unresolved = _unresolved_pronoun(doc, skip=subject if pronoun_subject else None)
     if unresolved:
         return Judgement(f"'{unresolved}' refers to something the bullet does not name")
@@ -184,6 +197,24 @@ def judge(doc: Any) -> Judgement:
         None,
         subject=" ".join(t.text for t in subject_words),
         pronoun=subject.i if pronoun_subject else None,
+    )
+
+
+# "this year", "that week": a demonstrative before a time word points at the calendar, not the text.
+_TIME_NOUNS = frozenset(
+    "year week month weekend morning afternoon evening night season time spring summer autumn fall winter".split()
+)
+
+
+def _generic_subject(subject: Any) -> bool:
+    """A definite subject that names nobody: "the man", "the company", "the scientists". A name,
+    a number or any modifier ("the city council of Lagos", "the new law") says more."""
+    words = list(subject.subtree)
+    return (
+        len(words) == 2
+        and words[0].lower_ == "the"
+        and words[1].i == subject.i
+        and subject.pos_ == "NOUN"
     )
 
 
@@ -240,8 +271,8 @@ def _unresolved_pronoun(doc: Any, skip: Any = None) -> str:
                 t.tag_ in ("NNS", "NNPS") or t.dep_ == "conj" and t.pos_ == "PROPN" for t in before
             ):
                 continue
-        elif any(t.pos_ == "NOUN" for t in before):
-            continue  # "it": some thing before it may be what it means
+        elif any(t.pos_ in ("NOUN", "PROPN") for t in before):
+            continue  # "it": a thing, a country or a company before it may be what it means
         return str(token.text)
     return ""
 
@@ -250,6 +281,36 @@ def _unresolved_pronoun(doc: Any, skip: Any = None) -> str:
 _ACTORS = frozenset(
     {"nsubj", "nsubjpass", "dobj", "iobj", "poss", "appos", "attr", "conj", "compound"}
 )
+
+
+def full_names(docs: Iterable[Any]) -> dict[str, str]:
+    """Each surname of the article's people with the full name it was first given ("Bolger" ->
+    "Angela Bolger"): a bullet that says only "Bolger" leans on a sentence the reader lacks."""
+    names: dict[str, str] = {}
+    for doc in docs:
+        for start, end in _names(doc):
+            run = [t for t in doc[start:end] if t.text.isalpha()]
+            if len(run) >= 2 and all(t.text[:1].isupper() and not t.text.isupper() for t in run):
+                names.setdefault(run[-1].text, " ".join(t.text for t in doc[start:end]))
+    return names
+
+
+def surnames(doc: Any, names: dict[str, str]) -> dict[int, str]:
+    """Where ``doc`` names a person by surname alone, the full name to show instead."""
+    found: dict[int, str] = {}
+    for start, end in _names(doc):
+        token = doc[start]
+        full = names.get(token.text, "")
+        if end - start != 1 or not full or _in_quotes(doc, token):
+            continue
+        if token.dep_ not in ("nsubj", "nsubjpass", "poss", "dobj", "pobj"):
+            continue  # "Indigenous Peoples": a word of a longer name, not a person's surname
+        following = doc[start + 1] if start + 1 < len(doc) else None
+        if following is not None and following.text[:1].isupper():
+            continue
+        if full.split()[0] != token.text and full not in found.values():
+            found[start] = full
+    return found
 
 
 def antecedent(previous: Iterable[Any], pronoun: str) -> str:
@@ -456,6 +517,7 @@ def deletions(doc: Any) -> list[Deletion]:
         ):
             # An opening phrase of time or circumstance: "After the vote, ...", "In London, ..."
             found.append(Deletion("opening phrase", frozenset([*span, after.i])))
+    found += _examples(tokens, inside_quote)
     found += _official_attribution(tokens, inside_quote)
     found += _closing_adjuncts(tokens, inside_quote)
     found += _dashed_asides(tokens, inside_quote)
@@ -475,6 +537,7 @@ _COST = {
     "appositive": 1,
     "relative clause": 1,
     "dashed aside": 1,
+    "examples": 1,
     "where it was said": 1,
     "official attribution": 2,
     "participle phrase": 2,
@@ -488,8 +551,11 @@ _DASHES = frozenset({"--", "—", "–", "-"})
 # Prepositions of place and time whose phrase only says where or when: the claim holds without it.
 # ("charged with", "sentenced to", "paid by", "voted for" take arguments, not adjuncts.)
 _ADJUNCT_PREPOSITIONS = frozenset(
-    "in on at during near outside inside across throughout amid amidst around along after following".split()
+    "during near outside inside across throughout amid amidst around along after following".split()
 )
+# "in", "on", "at" open a deletable phrase only before a place's name ("in Tennessee"): after many
+# verbs they open a phrase the verb needs ("focused on", "resulted in", "looked at").
+_PLACE_PREPOSITIONS = frozenset("in at".split())
 
 
 def _closing_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
@@ -501,12 +567,13 @@ def _closing_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
         if not main or verb.pos_ not in ("VERB", "AUX"):
             continue
         for child in verb.children:
-            if (
-                child.dep_ != "prep"
-                or child.lower_ not in _ADJUNCT_PREPOSITIONS
-                or child.i < verb.i
-            ):
+            if child.dep_ != "prep" or child.i < verb.i:
                 continue
+            if child.lower_ not in _ADJUNCT_PREPOSITIONS and not (
+                child.lower_ in _PLACE_PREPOSITIONS
+                and any(c.dep_ == "pobj" and c.pos_ == "PROPN" for c in child.children)
+            ):
+                continue  # "focused on", "resulted in": the verb needs its phrase
             span = sorted(t.i for t in child.subtree)
             if span != list(range(span[0], span[-1] + 1)) or inside_quote(span):
                 continue
@@ -562,6 +629,34 @@ def _official_attribution(tokens: list[Any], inside_quote: Any) -> list[Deletion
         t.i for t in tokens if t.i > span[-1] and t.is_punct and t.i == len(tokens) - 1
     }
     return [Deletion("official attribution", frozenset(t.i for t in tokens if t.i not in kept))]
+
+
+def _examples(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
+    """A list of examples ("a map of Titan including vast plains and lakes of methane", "such as
+    X and Y"): the claim holds without them."""
+    found = []
+    for token in tokens:
+        if token.lower_ == "including" or (
+            token.lower_ == "such"
+            and token.i + 1 < len(tokens)
+            and tokens[token.i + 1].lower_ == "as"
+        ):
+            span = sorted(t.i for t in token.subtree) or [token.i]
+            if token.lower_ == "such":
+                span = sorted({token.i, *(t.i for t in tokens[token.i + 1].subtree)})
+            if span != list(range(span[0], span[-1] + 1)) or inside_quote(span) or len(span) < 2:
+                continue
+            if _protected(tokens[i] for i in span):
+                continue
+            indices = set(span)
+            before = tokens[span[0] - 1] if span[0] > 0 else None
+            after = tokens[span[-1] + 1] if span[-1] + 1 < len(tokens) else None
+            if before is not None and before.text == ",":
+                indices.add(before.i)
+                if after is not None and after.text == ",":
+                    indices.add(after.i)
+            found.append(Deletion("examples", frozenset(indices)))
+    return found
 
 
 def _dashed_asides(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
