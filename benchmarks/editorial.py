@@ -151,18 +151,29 @@ def run_old(chosen: list[dict[str, str]], base: str) -> dict[str, list[str]]:
                 check=True,
             ).stdout
             records = [json.loads(line) for line in extracted.splitlines() if line.strip()]
-            summarised = subprocess.run(
-                [sys.executable, "-m", "digest", "summarize", "--jsonl", "-"],
-                input="".join(
-                    json.dumps({"id": r["id"], "text": r["text"], "title": r["title"]}) + "\n"
-                    for r in records
-                ),
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=folder,
-                check=True,
-            ).stdout
+
+            def summarise(lines: list[str]) -> subprocess.CompletedProcess[str]:
+                return subprocess.run(
+                    [sys.executable, "-m", "digest", "summarize", "--jsonl", "-"],
+                    input="".join(lines),
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    cwd=folder,
+                )
+
+            requests = [
+                json.dumps({"id": r["id"], "text": r["text"], "title": r["title"]}) + "\n"
+                for r in records
+            ]
+            done = summarise(requests)
+            summarised = done.stdout
+            if done.returncode != 0:  # it crashed on some article: that one gets no bullets
+                summarised = ""
+                for line in requests:
+                    one = summarise([line])
+                    empty = json.dumps({"id": json.loads(line)["id"], "bullets": []}) + "\n"
+                    summarised += one.stdout if one.returncode == 0 else empty
         finally:
             subprocess.run(
                 ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False

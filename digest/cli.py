@@ -758,7 +758,8 @@ def sources(app: Components) -> None:
     "--jsonl",
     "jsonl",
     type=click.File("r", encoding="utf-8"),
-    help="Batch: each input line {id, html, url?}; each output line {id, title, text}.",
+    help="Batch: each input line {id, html, url?}; each output line {id, title, text, author, "
+    "description, kind}.",
 )
 @pass_app
 def extract(app: Components, source: str | None, as_json: bool, jsonl: IO[str] | None) -> None:
@@ -776,7 +777,15 @@ def extract(app: Components, source: str | None, as_json: bool, jsonl: IO[str] |
                 continue
             try:
                 page = run_extract(record["html"], record.get("url"))
-                out = {"id": record["id"], "title": page.title, "text": page.text}
+                out = {
+                    "id": record["id"],
+                    "title": page.title,
+                    "text": page.text,
+                    # what `digest summarize --jsonl` reads besides the text, so the two chain
+                    "author": page.author or "",
+                    "description": page.description,
+                    "kind": page.kind,
+                }
             except Exception as exc:  # one bad record must not stop the batch
                 out = {"id": record["id"], "title": "", "text": "", "error": str(exc)}
                 click.echo(f"line {number}: {exc}", err=True)

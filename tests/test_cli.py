@@ -106,7 +106,7 @@ def test_extract_jsonl_contract(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["id"] for o in out] == ["a1", 7, "line-3"]
-    assert set(out[0]) == {"id", "title", "text"}
+    assert set(out[0]) == {"id", "title", "text", "author", "description", "kind"}
     assert out[0]["title"] and len(out[0]["text"].split()) > 200
     assert "Leave a reply" not in out[0]["text"]
     assert out[1]["text"] == ""

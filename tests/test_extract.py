@@ -5,8 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from lxml.html import HtmlElement
 
 from digest.extract import Extracted, extract
+from digest.extract.boilerplate import clean_paragraphs, word_key
+from digest.extract.furniture import (
+    PageSigns,
+    cut_at_end_marker,
+    drop_furniture_lines,
+    is_bracketed_furniture,
+    is_byline,
+    is_contact_line,
+    is_date_line,
+)
+from digest.extract.metadata import clean_author, strip_kicker
+from digest.extract.page import parse_page
 
 PAGES = Path(__file__).parent / "data" / "pages"
 
@@ -297,3 +310,357 @@ def test_leftovers_inside_the_article_container_are_dropped() -> None:
     )
     result = extract(page, "https://river.example/news/fish-ladder")
     assert result.text.split("\n") == [" ".join([p] * 3) for p in prose]
+
+
+# page furniture, kicker, end marker, byline and kind: one page with telling class names, one
+# built of bare <div>s where only shape and position are left to go by
+
+
+@pytest.fixture(scope="module")
+def column() -> Extracted:
+    url = "https://courier.example/opinion/2026/oct/04/night-buses"
+    return extract(read_page("opinion_column.html"), url)
+
+
+@pytest.fixture(scope="module")
+def release() -> Extracted:
+    return extract(
+        read_page("bare_divs_release.html"), "https://fenland.example/news/marsh-reopens"
+    )
+
+
+COLUMN_FURNITURE = [
+    "Black Friday",
+    "Claim offer",
+    "By Idris Halvorsen",
+    "transport columnist",
+    "Updated",
+    "07:00",
+    "Photograph: Lena Strom",
+    "Night economy",
+    "He drove a night bus",
+    "morning briefing",
+    "We use cookies",
+    "Opinion",
+]
+
+
+@pytest.mark.parametrize("furniture", COLUMN_FURNITURE)
+def test_marked_furniture_stays_out_of_the_text(column: Extracted, furniture: str) -> None:
+    assert furniture not in column.text
+
+
+def test_prose_that_looks_like_furniture_is_kept(column: Extracted) -> None:
+    lines = column.text.split("\n")
+    assert len(lines) == 5
+    # mentions subscribing, but inside the news
+    assert "Residents can subscribe to the council's text alerts" in lines[2]
+    # opens with a date, but is a sentence of the article
+    assert lines[3].startswith("12 October, the date set for the consultation to close")
+
+
+def test_opinion_page_kind_byline_and_description(column: Extracted) -> None:
+    assert column.kind == "opinion"
+    assert column.author == "Idris Halvorsen"
+    assert column.description == (
+        "Cutting the night routes saves little and strands the people who keep the town "
+        "running, argues Idris Halvorsen."
+    )
+    assert column.title == "The town should keep its night buses"
+
+
+BARE_FURNITURE = [
+    "Black Friday",
+    "Claim offer",
+    "Nature",
+    "BREAKING",
+    "By Corrie Ashdown",
+    "Posted on",
+    "Picture: Fenland Wildlife Trust",
+    "Sign up for our weekly nature newsletter",
+    "Continue reading",
+    "ENDS",
+    "About Fenland Wildlife Trust",
+    "Marshes",
+]
+
+
+@pytest.mark.parametrize("furniture", BARE_FURNITURE)
+def test_furniture_of_a_bare_div_page_stays_out(release: Extracted, furniture: str) -> None:
+    assert furniture not in release.text
+
+
+def test_bare_div_page_keeps_its_article(release: Extracted) -> None:
+    lines = release.text.split("\n")
+    assert lines[0].startswith("The Heronsgate marsh reserve will reopen")
+    assert lines[1].startswith("14 March 2025 was the night the sea came through.")
+    # a subheading inside the article and a bracketed sentence without a link are the article's
+    assert "What visitors will find" in lines
+    assert (
+        "(The trust did not say how many breeding pairs of avocets returned this spring.)" in lines
+    )
+    # the end marker ended the article: its last line is the last one before the marker
+    assert lines[-1].startswith("Entry remains free for members.")
+    assert len(lines) == 8
+
+
+def test_kicker_is_not_glued_to_the_title(release: Extracted) -> None:
+    assert release.title == "Marsh reserve reopens after flood repairs"
+    assert release.author == "Corrie Ashdown"
+    assert release.kind == "news"
+    assert release.description.startswith("The Heronsgate marsh reserve reopens on Saturday")
+
+
+@pytest.mark.parametrize(
+    ("line", "is_date"),
+    [
+        ("Posted on 14 March 2026, 09:15", True),
+        ("Updated: Tue., Nov. 19, 2019", True),
+        ("2026-03-14 09:15", True),
+        ("Published 3 hours ago", True),
+        ("14 March 2025 was the night the sea came through.", False),
+        ("The vote is on March 3.", False),
+        ("- 2019: fourteen deaths", False),
+        ("Polling stations open at 7am and close at 10pm on Thursday across the county.", False),
+    ],
+)
+def test_date_lines(line: str, is_date: bool) -> None:
+    assert is_date_line(line) is is_date
+
+
+@pytest.mark.parametrize(
+    ("line", "links", "is_furniture"),
+    [
+        ("[Sign up for the weekly nature newsletter here]", {"here"}, True),
+        ("[Read more: Ferry fares rise again]", {"ferry fares rise again"}, True),
+        ("(Reporting by Jane Doe; editing by Omar Reyes)", set(), True),
+        ("[Sign up for the weekly nature newsletter", set(), True),
+        ("(The company did not respond to a request for comment.)", set(), False),
+        (
+            "(We never settled on a name, unlike the town council, which has dozens of them.)",
+            {"them"},
+            False,
+        ),
+        ("[The ministry later corrected its figures.]", {"ministry"}, False),
+    ],
+)
+def test_bracketed_lines(line: str, links: set[str], is_furniture: bool) -> None:
+    assert is_bracketed_furniture(line, frozenset(links)) is is_furniture
+
+
+@pytest.mark.parametrize(
+    ("line", "author", "byline"),
+    [
+        ("By Jane Doe", "", True),
+        ("By Jane Doe and Omar Reyes, Staff writers", "", True),
+        ("Jane Doe | Energy editor | 5 min read", "jane doe", True),
+        ("By Tuesday the river had risen.", "", False),
+        (
+            "By the end of the season, Jane Doe had scored eleven goals for the club.",
+            "jane doe",
+            False,
+        ),
+    ],
+)
+def test_bylines(line: str, author: str, byline: bool) -> None:
+    assert is_byline(line, author) is byline
+
+
+PROSE = [
+    "The harbour board approved the new ferry timetable at its meeting on Tuesday evening.",
+    "Crossings will run every forty minutes from the first week of May until October.",
+]
+
+
+@pytest.mark.parametrize("marker", ["— ENDS —", "-ENDS-", "###", "# # #", "-30-", "END"])
+def test_end_marker_ends_the_article(marker: str) -> None:
+    after = "About the harbour board: it runs four piers. Subscribe to its newsletter today."
+    assert cut_at_end_marker([*PROSE, marker, after]) == PROSE
+    paragraphs = "".join(f"<p>{p}</p>" for p in [*PROSE * 2, marker, after])
+    page = f"<html><body><article>{paragraphs}</article></body></html>"
+    assert extract(page).text.split("\n") == PROSE * 2
+
+
+def test_end_marker_needs_prose_before_it_and_a_line_of_its_own() -> None:
+    assert cut_at_end_marker(["###", *PROSE]) == ["###", *PROSE]
+    sentence = "The season ENDS tonight with the final at the harbour stadium."
+    assert cut_at_end_marker([*PROSE, sentence, *PROSE]) == [*PROSE, sentence, *PROSE]
+    # a bare number is a table cell or a score, not the "-30-" convention
+    assert cut_at_end_marker([*PROSE, "30", *PROSE]) == [*PROSE, "30", *PROSE]
+
+
+def test_author_bio_at_either_end_is_dropped_but_not_prose_naming_the_author() -> None:
+    signs = PageSigns(author="jane doe")
+    bio = "Jane Doe is the Courier's transport correspondent. She lives in Harlow."
+    assert drop_furniture_lines([bio, *PROSE, bio], signs) == PROSE
+    named = "Jane Doe, who covered the first crossings in 1998, rode the new boat this week."
+    middle = [PROSE[0], named, *PROSE, PROSE[1]]
+    assert drop_furniture_lines(middle, signs) == middle
+
+
+def test_labels_at_either_end_are_dropped_but_not_lists_or_headings_inside() -> None:
+    lines = ["World", *PROSE, "Timetable changes", PROSE[0], "Topics", "Harbour"]
+    assert drop_furniture_lines(lines, PageSigns()) == [*PROSE, "Timetable changes", PROSE[0]]
+    listed = ["What changes:", "- earlier first boat", "- later last boat", *PROSE, "- fares"]
+    assert drop_furniture_lines(listed, PageSigns()) == listed
+
+
+def test_text_before_the_headline_is_dropped_only_when_it_is_small() -> None:
+    promo = "Black Friday: a year of the Courier for half price."
+    article = PROSE * 3
+    signs = PageSigns(before_headline=word_key(promo), page_text=" ".join([promo, *PROSE]))
+    assert drop_furniture_lines([promo, *article], signs) == article
+    # when most of the text comes from before the <h1>, that heading is not the article's top
+    signs = PageSigns(
+        before_headline=word_key(" ".join(PROSE)), page_text=word_key(" ".join(PROSE))
+    )
+    assert drop_furniture_lines(PROSE, signs) == PROSE
+
+
+def _page(body: str, head: str = "") -> HtmlElement:
+    tree = parse_page(f"<html><head>{head}</head><body>{body}</body></html>")
+    assert tree is not None
+    return tree
+
+
+NASA_BODY = "<h1>NASA: rover finds ice under the crater rim</h1><p>NASA said the ice was old.</p>"
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "expected"),
+    [
+        ("BREAKING: Marsh reserve reopens", "<h1>x</h1>", "Marsh reserve reopens"),
+        ("LIVE | Storm updates from the coast", "<p>x</p>", "Storm updates from the coast"),
+        (
+            "Opinion | The town should keep its night buses",
+            "",
+            "The town should keep its night buses",
+        ),
+        (
+            "Exclusive Ministers knew of the leak",
+            "<h1><span>Exclusive</span> Ministers knew of the leak</h1>",
+            "Ministers knew of the leak",
+        ),
+        (
+            "NASA: rover finds ice under the crater rim",
+            NASA_BODY,
+            "NASA: rover finds ice under the crater rim",
+        ),
+        ("UK: inflation falls to two per cent", "", "UK: inflation falls to two per cent"),
+        ("Budget 2026: what it means for renters", "", "Budget 2026: what it means for renters"),
+        ("BREAKING: Storm", "", "BREAKING: Storm"),
+    ],
+)
+def test_kicker_is_stripped_from_the_title(title: str, body: str, expected: str) -> None:
+    assert strip_kicker(title, _page(body)) == expected
+
+
+LD = '<script type="application/ld+json">{{"@type": "{0}", "headline": "Bus cuts"}}</script>'
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "url", "kind"),
+    [
+        (LD.format("OpinionNewsArticle"), "", "https://x.example/news/bus-cuts", "opinion"),
+        (LD.format("Review"), "", None, "review"),
+        (LD.format("NewsArticle"), "", "https://x.example/comment/2026/bus-cuts", "opinion"),
+        (LD.format("NewsArticle"), "", "https://x.example/2026/bus-cuts", "news"),
+        (LD.format("BlogPosting"), "", None, "blog"),
+        # an analysis is the writer's reading of the news: its claims are theirs
+        ('<meta property="article:section" content="Analysis">', "", None, "opinion"),
+        ("", '<div class="kicker">Analysis</div><h1>Bus cuts</h1>', None, "opinion"),
+        (LD.format("AnalysisNewsArticle"), "", None, "opinion"),
+        ("", "<h1><span>Review</span> The new bus station</h1>", None, "review"),
+        ("", "", "https://x.example/reviews/bus-station", "review"),
+        ("", "", "https://x.example/opinion-pieces/2026/bus-cuts", "opinion"),
+        ("", "<p>Bus cuts</p>", None, "other"),
+        # a menu link named "Opinion" says nothing about this page; nor does a slug
+        ("", '<nav><a href="/opinion">Opinion</a></nav><h1>Bus cuts</h1>', None, "other"),
+        ("", "", "https://x.example/2026/my-review-of-the-year", "other"),
+    ],
+)
+def test_page_kind(head: str, body: str, url: str | None, kind: str) -> None:
+    assert extract(f"<html><head>{head}</head><body>{body}</body></html>", url).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [
+        ("By Jane Doe", "Jane Doe"),
+        ("By Jane Doe | Staff writer", "Jane Doe"),
+        ("Jane Doe is a reporter at the Courier", "Jane Doe"),
+        ("Jane Doe, a reporter at the Courier", "Jane Doe"),
+        ("Ursula von der Leyen", "Ursula von der Leyen"),
+        ("Jane Doe and Omar Reyes", "Jane Doe and Omar Reyes"),
+        ("Jane Doe, Omar Reyes", "Jane Doe, Omar Reyes"),
+        ("By Jane Doe (@janedoe)", "Jane Doe"),
+        ("https://social.example/janedoe", None),
+        ("jane@courier.example", None),
+    ],
+)
+def test_author_is_the_name_only(value: str, name: str | None) -> None:
+    assert clean_author(value) == name
+
+
+ARTICLE = "".join(f"<p>{p}</p>" for p in PROSE * 2)
+
+
+def test_furniture_classes_do_not_remove_the_article_they_name() -> None:
+    # WordPress tags the article itself with "category-x" and "tag-y"
+    page = f'<html><body><article class="post category-opinion tag-ferries">{ARTICLE}</article></body></html>'
+    assert extract(page).text.split("\n") == PROSE * 2
+
+
+def test_inline_author_and_time_inside_a_sentence_are_kept() -> None:
+    sentence = (
+        'Harbour master <span class="author">Jane Doe</span> said the first boat leaves on '
+        '<time datetime="2026-05-04">4 May</time> at dawn, weather permitting, from pier two.'
+    )
+    page = f"<html><body><article>{ARTICLE}<p>{sentence}</p></article></body></html>"
+    assert "Jane Doe said the first boat leaves on 4 May at dawn" in extract(page).text
+
+
+def test_description_is_the_publishers_and_a_slogan_is_not_one() -> None:
+    head = '<meta name="description" content="The harbour ferry returns after a two-year refit.">'
+    assert extract(f"<html><head>{head}</head></html>").description == (
+        "The harbour ferry returns after a two-year refit."
+    )
+    slogan = '<meta name="description" content="News, views and more">'
+    assert extract(f"<html><head>{slogan}</head></html>").description == ""
+
+
+@pytest.mark.parametrize(
+    ("line", "is_contact"),
+    [
+        ("jane.doe@courier.example", True),
+        ("social.example/janedoe", True),
+        ("Listen: https://podcasts.example/episode-12", True),
+        ("@janedoe | jane.doe@courier.example", True),
+        ("Residents can write to the council at help@council.example before Friday.", False),
+        ("The ferry timetable is at www.harbour.example and on the pier.", False),
+    ],
+)
+def test_contact_lines(line: str, is_contact: bool) -> None:
+    assert is_contact_line(line) is is_contact
+
+
+def test_caption_beside_an_image_goes_but_a_paragraph_with_an_icon_stays() -> None:
+    caption = "Crews lifted the span into place at dawn. Picture: Harbour Board"
+    icon = (
+        '<p><img src="/icons/pin.png" width="12" height="12"> The pier reopens to walkers on '
+        "Saturday, and the kiosk at its end will sell tickets for the first crossings.</p>"
+    )
+    page = (
+        f"<html><body><article>{ARTICLE}"
+        f'<div><div><img src="/span.jpg"></div><div>{caption}</div></div>'
+        f"{icon}{ARTICLE}</article></body></html>"
+    )
+    text = extract(page).text
+    assert "Picture: Harbour Board" not in text
+    assert "The pier reopens to walkers on Saturday" in text
+
+
+def test_headline_repeated_below_the_masthead_is_dropped_but_not_in_the_article() -> None:
+    title = "Ferry timetable approved"
+    lines = ["Harbour", "News", title, *PROSE, title, PROSE[0]]
+    assert clean_paragraphs(lines, title) == ["Harbour", "News", *PROSE, title, PROSE[0]]

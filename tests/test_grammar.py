@@ -241,3 +241,51 @@ def test_usable_drops_what_need_not_be_parsed() -> None:
     assert usable(Sentence("Subscribe now", 0, False)) == ""
     assert usable(Sentence("THE HARBOUR IN NUMBERS.", 0, False)) == ""
     assert usable(Sentence("The harbour board met on Monday to discuss the pier.", 3, False))
+
+
+# ---- rules added after the blind reads
+
+
+def test_a_vague_subject_is_refused_and_a_named_one_kept() -> None:
+    assert "names nobody" in (judge("The company cut its prices by a fifth on Monday.") or "")
+    assert judge("Harbour Ferries Ltd cut its prices by a fifth on Monday.") is None
+    # whose claim it is may be plain: the sentence is about the library
+    assert judge("The regional library will stay open until midnight, the board decided.") is None
+
+
+def test_a_demonstrative_before_a_noun_points_back_but_not_before_a_time() -> None:
+    assert "points at earlier context" in (
+        judge("The council rejected these findings at its meeting on Monday.") or ""
+    )
+    assert judge("The harbour council rejected the plan at its meeting this week.") is None
+
+
+def test_a_surname_alone_becomes_the_full_name_the_article_gave() -> None:
+    previous = ("Angela Bolger bought a laptop battery from an online shop in 2015.",)
+    docs = grammar.parse([*previous, "Bolger said the battery burst into flames at home."])
+    names = grammar.full_names(docs)
+    candidate = candidate_of(docs[-1], 1, 20, reversed(docs[:-1]), names)
+    assert candidate is not None
+    assert candidate.text == "Angela Bolger said the battery burst into flames at home."
+    # a word of a longer name is no surname
+    other = grammar.parse(["Indigenous Peoples manage about a quarter of the world's forests."])[0]
+    assert grammar.surnames(other, {"Indigenous": "Aboriginal Indigenous"}) == {}
+
+
+def test_examples_may_go_but_not_a_condition() -> None:
+    sentence = (
+        "Scientists unveiled the first geological map of the frozen moon including vast plains "
+        "and dunes of organic material and lakes of liquid methane."
+    )
+    assert shorten(sentence) == "Scientists unveiled the first geological map of the frozen moon."
+    guarded = (
+        "The board will reopen the pier to all boats including the largest ferries unless the "
+        "inspectors find further damage to the piles."
+    )
+    bullet = shorten(guarded)
+    assert bullet is None or "unless" in bullet
+
+
+def test_it_may_mean_a_country() -> None:
+    assert judge("Sweden has dropped its investigation into the rape allegation.") is None
+    assert shorten("It has dropped its investigation into the rape allegation.") is None

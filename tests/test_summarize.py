@@ -18,6 +18,7 @@ import pytest
 from digest.errors import ConfigError, ModelUnavailableError
 from digest.summarize import (
     BACKENDS,
+    Context,
     SummarizerSettings,
     grammar,
     load_summarizer,
@@ -408,3 +409,35 @@ def test_shortening_is_the_same_in_every_process() -> None:
         for seed in range(3)
     }
     assert len(outputs) == 1 and outputs.pop().strip()
+
+
+# ---- context: the byline, the kind of piece and the publisher's description
+
+COLUMN = (
+    "The harbour board has spent three years arguing about a pier that nobody wants to pay for. "
+    "The new ferry timetable cuts two winter crossings to the outer islands without any warning. "
+    "Island families will now wait six hours longer for a boat in the darkest months of the year. "
+    "The board should publish the full costs of the new landing stage before it spends any more. "
+    "Harbour Ferries Ltd has refused to explain why the winter crossings were cut this year. "
+    "The council could still restore the crossings at its next meeting in January."
+)
+
+
+def test_an_opinion_piece_is_attributed_to_its_author(extractive) -> None:  # type: ignore[no-untyped-def]
+    opinion = Context(author="By Jane Okoro, Harbour Editor", kind="opinion")
+    [attributed] = extractive.summarize([COLUMN], ["Winter ferries"], [opinion])
+    assert attributed and all(b.startswith("Jane Okoro writes that ") for b in attributed)
+    assert all(len(b.split()) <= 20 for b in attributed)
+    [news] = extractive.summarize([COLUMN], ["Winter ferries"], [Context(kind="news")])
+    assert news and not any("writes that" in b for b in news)
+    [unsigned] = extractive.summarize([COLUMN], [""], [Context(author="Staff", kind="opinion")])
+    assert unsigned and all(b.startswith("The writer writes that ") for b in unsigned)
+
+
+def test_the_publishers_description_can_lead_the_bullets(extractive) -> None:  # type: ignore[no-untyped-def]
+    described = Context(description="Harbour Ferries Ltd plans to save fuel money over the winter")
+    [bullets] = extractive.summarize([COLUMN], ["Winter ferries"], [described])
+    assert bullets[0] == "Harbour Ferries Ltd plans to save fuel money over the winter."
+    teaser = Context(description="Find out what the new timetable means for you?")
+    [plain] = extractive.summarize([COLUMN], ["Winter ferries"], [teaser])
+    assert not any("Find out" in b for b in plain)

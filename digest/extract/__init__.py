@@ -3,14 +3,20 @@
 The page is parsed once, then read in this order:
 
 1. metadata from the page's own declarations (JSON-LD, Open Graph, ``<meta>``, ``<time>``,
-   ``<link rel=canonical>``);
+   ``<link rel=canonical>``), with the kind of piece (opinion, news, ...) and a headline freed of
+   its kicker ("BREAKING: ");
 2. the publisher's short summary box ("In Short", "Key points") is lifted out of the tree, so it
    lands in ``publisher_summary`` and not in ``text``;
-3. an article body split into several same-class containers is joined;
-4. trafilatura selects the main text in its fast mode; when that finds under a tenth of the
+3. page furniture the markup marks (bylines, author cards, tag lists, promos, cookie banners,
+   captions, date lines) is removed from the tree;
+4. an article body split into several same-class containers is joined;
+5. trafilatura selects the main text in its fast mode; when that finds under a tenth of the
    page's visible text, its slower comparison with readability and jusText runs on that page;
-5. the boilerplate lines that survive selection are dropped by wording and shape (share, comment
-   and newsletter prompts, link-only lines, teaser lists, menus, copyright and call-outs).
+6. the boilerplate lines that survive selection are dropped by wording and shape (share, comment
+   and newsletter prompts, link-only lines, teaser lists, menus, copyright and call-outs), then
+   the furniture lines by shape and position (date lines, bylines and bios, bracketed promos,
+   text from before the headline, labels at either end); an end marker ("ENDS", "###") ends
+   the article.
 """
 
 from __future__ import annotations
@@ -22,6 +28,14 @@ from lxml.html import HtmlElement
 
 from digest.extract.boilerplate import clean_paragraphs, link_texts
 from digest.extract.content import join_split_bodies
+from digest.extract.furniture import (
+    PageSigns,
+    cut_at_end_marker,
+    drop_furniture_lines,
+    prune_furniture,
+    read_signs,
+)
+from digest.extract.kind import OTHER
 from digest.extract.metadata import Metadata, read_metadata
 from digest.extract.page import parse_page
 from digest.extract.summary_box import take_publisher_summary
@@ -34,7 +48,13 @@ RESCUE_SHARE = 0.1
 
 @dataclass(frozen=True)
 class Extracted:
-    """What :func:`extract` found on one page."""
+    """What :func:`extract` found on one page.
+
+    ``author`` is the byline's name(s) only, without "By", role or bio; ``description`` is the
+    publisher's own description of the piece (``og:description`` or ``<meta name=description>``,
+    ``""`` when there is none); ``kind`` is ``opinion`` (columns, editorials and analysis too),
+    ``review``, ``news``, ``blog`` or ``other`` (no sign of which).
+    """
 
     title: str
     text: str
@@ -44,8 +64,8 @@ class Extracted:
     canonical_url: str | None = None
     image: str | None = None
     publisher_summary: tuple[str, ...] = ()
-    description: str = ""  # the publisher's own description (og:description, meta description)
-    kind: str = ""  # "news", "opinion" or "review", as the page declares it
+    description: str = ""
+    kind: str = OTHER
 
 
 def extract(html: str | bytes, url: str | None = None) -> Extracted:
@@ -76,8 +96,11 @@ def extract(html: str | bytes, url: str | None = None) -> Extracted:
         LOGGER.debug("could not look for a summary box in %s", url, exc_info=True)
         summary = ()
     try:
+        links = link_texts(tree)
+        signs = read_signs(tree, metadata.title, metadata.author, links)
+        prune_furniture(tree)
         join_split_bodies(tree)
-        text = _select_text(tree, url, metadata.title)
+        text = _select_text(tree, url, metadata.title, links, signs)
     except Exception:
         LOGGER.debug("could not extract text of %s", url, exc_info=True)
         text = ""
@@ -95,7 +118,9 @@ def extract(html: str | bytes, url: str | None = None) -> Extracted:
     )
 
 
-def _select_text(tree: HtmlElement, url: str | None, title: str) -> str:
+def _select_text(
+    tree: HtmlElement, url: str | None, title: str, links: set[str], signs: PageSigns
+) -> str:
     # imported here: trafilatura pulls in jusText, htmldate and friends, which `digest --help`
     # does not need
     from trafilatura import bare_extraction
@@ -113,8 +138,10 @@ def _select_text(tree: HtmlElement, url: str | None, title: str) -> str:
             document = rescued
     if not isinstance(document, Document) or not document.text:
         return ""
-    lines = document.text.splitlines()
-    return "\n".join(clean_paragraphs(lines, title, link_texts(tree)))
+    # the end marker first: "###" and "-30-" have no words, and the filters would drop them
+    lines = cut_at_end_marker(document.text.splitlines())
+    lines = clean_paragraphs(lines, title, links)
+    return "\n".join(drop_furniture_lines(lines, signs))
 
 
 def _text_size(text: str | None) -> int:

@@ -36,6 +36,7 @@ _WHOLE_LINE = re.compile(
     | image|photo|video|caption|source|credit|getty\ images|file\ photo
     | sorry|thank\ you|thanks|please\ try\ again(?:\ later)?|explore\ further
     | order\ reprints?|print\ (?:this\ )?article|(?:e-?mail|send)\ (?:this\ )?article
+    | continue\ reading.*|(?:the\ )?(?:story|article)\ continues(?:\ below)?.*
     )[\s.:!»›>|-]*$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -73,25 +74,31 @@ _NOTICE_WORDS = 12
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"\w[.!?…][\"'”’)]*$")
 _MIN_ARTICLE_WORDS = 15
+# a line this long, or one ending as a sentence does, is the article's prose, not a label
+_PROSE_WORDS = 8
 # a line that is one link of up to this many words is a link to elsewhere, not prose
 _LINK_LINE_WORDS = 15
 MENU_ITEM_WORDS = 2
 MENU_RUN = 8
 TEASER_RUN = 3
 TEASER_LINK_WORDS = 3
+KICKER_WORDS = 3
 _LETTER = re.compile(r"[^\W\d_]")
 # what a closing call-out mentions: a contact address or handle, a feed or newsletter to join
 _PROMOTION = re.compile(
     r"""[\w.+-]+@[\w-]+\.[\w.]+|(?<!\w)@\w{2,}
     | \b(?:follow|subscribe|sign\ up|newsletter|inbox|podcast|download\ (?:the|our)\ app
-    | share\ (?:it|this)|tell\ us\ what\ you\ think|have\ a\ (?:tip|story)|click\ here)\b""",
+    | share\ (?:it|this)|tell\ us\ what\ you\ think|have\ a\ (?:tip|story)|click\ here
+    | (?:originally|first)\ (?:published|appeared)|republished|reprinted|reproduced\ with
+    | additional\ reporting|reporting\ by|(?:edited|editing)\ by)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
 _PROMOTION_WORDS = 40
 
 
-def _is_promotion(line: str) -> bool:
-    """A closing call-out: a short line asking readers to follow, subscribe or write in."""
+def is_promotion(line: str) -> bool:
+    """A closing call-out: a short line asking readers to follow, subscribe or write in, or a
+    credit or reprint note ("Additional reporting by ...", "This article first appeared in ...")."""
     return len(_WORD.findall(line)) <= _PROMOTION_WORDS and bool(_PROMOTION.search(line))
 
 
@@ -107,7 +114,8 @@ def is_boilerplate(line: str) -> bool:
     return words <= _SHORT_WORDS and bool(_LINE_START.match(line.strip(" -*•|")))
 
 
-def _key(line: str) -> str:
+def word_key(line: str) -> str:
+    """A line's words, lower-cased and joined by single spaces, to compare lines with page text."""
     return " ".join(_WORD.findall(line.lower()))
 
 
@@ -118,7 +126,7 @@ def link_texts(tree: _Element) -> set[str]:
         # in-page anchors (a table of contents) repeat the article's own headings
         if (link.get("href") or "#").lstrip().startswith("#"):
             continue
-        key = _key("".join(link.itertext()))
+        key = word_key("".join(link.itertext()))
         if key and key.count(" ") < _LINK_LINE_WORDS:
             found.add(key)
     return found
@@ -134,25 +142,30 @@ def clean_paragraphs(
     call-outs (follow us, write to the author at ...), and an adjacent repeat.
     """
     kept: list[str] = []
-    title_key = _key(title)
+    title_key = word_key(title)
     links = links or set()
     previous = ""
+    prose = False
     for raw in lines:
         line = " ".join(raw.split())
         if not line or is_boilerplate(line):
             continue
-        key = _key(line)
+        key = word_key(line)
         if key in links:
             continue
         if not _LETTER.search(line) and len(_WORD.findall(line)) <= 3:
             continue
         # a repeat right after itself is a caption or teaser shown twice; repeats further apart
         # can be the article's own (a recipe listing the same ingredient on two days)
-        if key == previous or (not kept and title_key and key == title_key):
+        # the headline repeated above the article, after the masthead and labels if need be
+        if key == previous or (not prose and _is_title_line(key, title_key)):
             continue
+        prose = (
+            prose or len(_WORD.findall(line)) >= _PROSE_WORDS or bool(_SENTENCE_END.search(line))
+        )
         previous = key
         kept.append(line)
-    while kept and _is_promotion(kept[-1]):
+    while kept and is_promotion(kept[-1]):
         kept.pop()
     kept = _drop_menus(kept)
     kept = _drop_teasers(kept, links)
@@ -162,6 +175,15 @@ def clean_paragraphs(
     ):
         return []
     return kept
+
+
+def _is_title_line(key: str, title_key: str) -> bool:
+    """The headline repeated as the first line, alone or behind its kicker ("BREAKING: ...")."""
+    if not title_key:
+        return False
+    if key == title_key:
+        return True
+    return key.endswith(" " + title_key) and key.count(" ") - title_key.count(" ") <= KICKER_WORDS
 
 
 def _is_fragment(line: str) -> bool:
@@ -185,7 +207,7 @@ def _drop_menus(lines: list[str]) -> list[str]:
 
 
 def _starts_with_link(line: str, links: set[str]) -> bool:
-    words = _key(line).split()
+    words = word_key(line).split()
     return any(
         " ".join(words[:n]) in links for n in range(TEASER_LINK_WORDS, min(len(words), 16) + 1)
     )

@@ -1,4 +1,5 @@
-"""Read a page's own declarations of title, author, date, language, canonical URL and image.
+"""Read a page's own declarations of title, author, date, language, canonical URL, image,
+description and kind of piece.
 
 Sources, most trusted first: the JSON-LD article object, Open Graph and other ``<meta>`` tags,
 then the markup itself (``<h1>``, ``<time>``, byline elements, ``<title>``).
@@ -16,12 +17,30 @@ from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
+from digest.extract.kind import OTHER, read_kind, title_label
+
 _SPACES = re.compile(r"\s+")
 _ARTICLE_TYPE = re.compile(r"(Article|BlogPosting|Posting|Report)$")
 _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—·•:»]{1,2}\s+")
 _BYLINE_PREFIX = re.compile(r"^(by|von|par|por|di|door|av)\s+", re.IGNORECASE)
 _DATE_IN_TEXT = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?=$|[-_])")
+# what follows a name in a byline: a role, a date, a read time ("Jane Doe | Energy editor")
+_AUTHOR_SEPARATOR = re.compile(r"\s+[|·•–—-]\s+|\s*[|·•(\[]\s*|\s+\d")
+_BYLINE_CLASS = re.compile(r"byline|author-?_*name|author__name|authorname", re.IGNORECASE)
+_BYLINE_NAME_WORDS = 6
+# how many elements after the headline a "By ..." line may sit
+_BYLINE_REACH = 3
+_MAX_AUTHOR_WORDS = 12
+# lower-case words allowed inside a name ("von der", "bin", "and" between two names)
+_PARTICLE_CHARS = 3
+_PARTICLE_RUN = 2
+# "BREAKING:", "LIVE |", "WATCH -": capitals, then a separator, then the headline
+_CAPS_KICKER = re.compile(r"^((?:[A-Z][A-Z'’]{3,}\s?){1,3})\s*(?=[:|]|\s[-–—]\s)")
+_KICKER_SEPARATOR = re.compile(r"^\s*[:|–—-]*\s*")
+_KICKER_WORDS = 3
+_MIN_DESCRIPTION_WORDS = 5
+_MIN_TITLE_WORDS = 3
 
 _AUTHOR_META = (
     "author",
@@ -77,67 +96,29 @@ class Metadata:
     canonical_url: str | None = None
     image: str | None = None
     description: str = ""
-    kind: str = ""
+    kind: str = OTHER
 
 
 def read_metadata(tree: HtmlElement, url: str | None) -> Metadata:
     """Read the metadata of a parsed page; ``url`` makes relative links absolute."""
     meta = _meta_tags(tree)
     article = _json_ld_article(tree)
-    site_name = meta.get("og:site_name") or _text(article.get("publisher", {}).get("name"))
+    publisher = article.get("publisher")
+    site_name = meta.get("og:site_name") or _text(
+        publisher.get("name") if isinstance(publisher, dict) else None
+    )
+    title = _find_title(tree, meta, article, site_name)
+    kind = read_kind(tree, meta, _json_ld_objects(tree), url, title)
     return Metadata(
-        title=_find_title(tree, meta, article, site_name),
+        title=strip_kicker(title, tree),
         author=_find_author(tree, meta, article),
         published=_find_published(tree, meta, article),
         language=_find_language(tree, meta, article),
         canonical_url=_absolute(_find_canonical(tree, meta), url),
         image=_absolute(_find_image(tree, meta, article), url),
         description=_find_description(meta, article),
-        kind=_find_kind(meta, article, url),
+        kind=kind,
     )
-
-
-def _find_description(meta: dict[str, str], article: dict[str, Any]) -> str:
-    """The publisher's own one-line description of the article (og:description and the like)."""
-    for value in (
-        meta.get("og:description"),
-        _text(article.get("description")),
-        meta.get("twitter:description"),
-        meta.get("description"),
-    ):
-        if value and len(value.split()) >= 5:
-            return _clean(value)
-    return ""
-
-
-# Where a page says it holds someone's view rather than the news: JSON-LD types, section names,
-# and the path segments publishers file such pieces under.
-_OPINION = re.compile(
-    r"\b(?:opinion|opinions|comment|commentary|editorial|editorials|op-?ed|column|columns|columnists?)\b",
-    re.I,
-)
-_REVIEW = re.compile(r"\breviews?\b", re.I)
-
-
-def _find_kind(meta: dict[str, str], article: dict[str, Any], url: str | None) -> str:
-    """'opinion', 'review' or 'news': what kind of piece the page declares itself to be."""
-    types = article.get("@type")
-    names = [types] if isinstance(types, str) else types if isinstance(types, list) else []
-    declared = " ".join(str(n) for n in names)
-    if re.search(r"Opinion|Editorial|Commentary|Analysis|Column", declared):
-        return "opinion"
-    if re.search(r"Review", declared):
-        return "review"
-    section = " ".join(
-        filter(None, [meta.get("article:section"), _text(article.get("articleSection"))])
-    )
-    path = re.sub(r"^[a-z]+://[^/]+", "", url or "")
-    segments = " ".join(path.split("/")[:-1] or [path]).replace("-", " ")
-    if _OPINION.search(section) or _OPINION.search(segments):
-        return "opinion"
-    if _REVIEW.search(section) or _REVIEW.search(segments):
-        return "review"
-    return "news"
 
 
 def _clean(value: str | None) -> str:
@@ -241,31 +222,153 @@ def _find_title(
     return h1s[0] if h1s else ""
 
 
-def _clean_author(value: str) -> str | None:
+def clean_author(value: str) -> str | None:
+    """The person's name from a byline or author field, without "By", bio, role or date.
+
+    "By Jane Doe | Staff writer" and "Jane Doe is a reporter at ..." give "Jane Doe";
+    "Ursula von der Leyen" and "Jane Doe and John Smith" stay whole. ``None`` when what is
+    left does not read as a name (an address, a sentence, nothing).
+    """
     value = _BYLINE_PREFIX.sub("", _clean(value))
-    if not value or value.startswith(("http://", "https://", "/")) or len(value) > 100:
+    if not value or value.startswith(("http://", "https://", "/")):
         return None
-    return value
+    names = []
+    for part in _AUTHOR_SEPARATOR.split(value)[0].split(","):
+        name = _name_words(part.split())
+        if not name:
+            break
+        names.append(name)
+        if len(name.split()) < len(part.split()):
+            break  # the name ran into a bio or role: what follows is not another name
+    joined = ", ".join(names)
+    if not joined or "@" in joined or len(joined.split()) > _MAX_AUTHOR_WORDS:
+        return None
+    return _BYLINE_PREFIX.sub("", joined)
+
+
+def _name_words(words: list[str]) -> str:
+    """The leading words that make a name: capitalised, with short lower-case particles
+    ("von der", "and") only between capitalised words."""
+    kept: list[str] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if not word[:1].islower():
+            kept.append(word)
+            index += 1
+            continue
+        run = 0
+        while index + run < len(words) and words[index + run][:1].islower():
+            run += 1
+        closes = index + run < len(words)
+        short = all(len(w) <= _PARTICLE_CHARS and w.isalpha() for w in words[index : index + run])
+        if not kept or not closes or run > _PARTICLE_RUN or not short:
+            break
+        kept.extend(words[index : index + run])
+        index += run
+    return " ".join(kept).strip(" .;:")
 
 
 def _find_author(tree: HtmlElement, meta: dict[str, str], article: dict[str, Any]) -> str | None:
     authors = article.get("author") or article.get("creator")
     if authors:
         names = authors if isinstance(authors, list) else [authors]
-        cleaned = [_clean_author(_text(n)) for n in names]
+        cleaned = [clean_author(_text(n)) for n in names]
         joined = ", ".join(dict.fromkeys(n for n in cleaned if n))
         if joined:
             return joined
     for key in _AUTHOR_META:
-        value = _clean_author(meta.get(key, ""))
+        value = clean_author(meta.get(key, ""))
         if value:
             return value
     for element in tree.iter("a", "span", "div", "p", "address"):
-        if element.get("rel") == "author" or element.get("itemprop") == "author":
-            value = _clean_author(element.text_content())
-            if value and len(value.split()) <= 6:
+        name = element.get("class", "")
+        if (
+            element.get("rel") == "author"
+            or element.get("itemprop") == "author"
+            or _BYLINE_CLASS.search(name)
+        ):
+            value = clean_author(element.text_content())
+            if value and len(value.split()) <= _BYLINE_NAME_WORDS:
                 return value
+    return _byline_below_headline(tree)
+
+
+def _byline_below_headline(tree: HtmlElement) -> str | None:
+    """The name in a "By ..." line among the few elements right after the headline."""
+    headline = next(tree.iter("h1"), None)
+    element = headline.getnext() if headline is not None else None
+    for _ in range(_BYLINE_REACH):
+        if element is None:
+            return None
+        text = _clean(element.text_content())
+        if _BYLINE_PREFIX.match(text) and len(text.split()) <= _BYLINE_NAME_WORDS + 4:
+            name = clean_author(text)
+            if name:
+                return name
+        element = element.getnext()
     return None
+
+
+def _find_description(meta: dict[str, str], article: dict[str, Any]) -> str:
+    """The publisher's own one- or two-sentence description of the piece, ``""`` if none.
+
+    A "description" of a word or four is a site's slogan or a section name, not a description.
+    """
+    for value in (
+        meta.get("og:description"),
+        _text(article.get("description")),
+        meta.get("twitter:description"),
+        meta.get("description"),
+        meta.get("dc.description"),
+    ):
+        if value and len(value.split()) >= _MIN_DESCRIPTION_WORDS:
+            return _clean(value)
+    return ""
+
+
+def strip_kicker(title: str, tree: HtmlElement) -> str:
+    """The headline without a kicker glued to its front ("BREAKING: ", "Opinion | ").
+
+    A kicker is told by the markup (its own element at the start of the ``<h1>``, or a label
+    element the headline starts with), by a kind label before a separator, or by its shape:
+    one to three capitalised words and a colon, where those words appear nowhere else on the
+    page (an acronym such as "NASA: ..." names the subject, and the article repeats it).
+    """
+    kicker = title_label(title) or _markup_kicker(title, tree) or _shape_kicker(title, tree)
+    if not kicker:
+        return title
+    rest = _KICKER_SEPARATOR.sub("", title[len(kicker) :])
+    return rest if len(rest.split()) >= _MIN_TITLE_WORDS else title
+
+
+def _markup_kicker(title: str, tree: HtmlElement) -> str:
+    for headline in tree.iter("h1"):
+        first = headline[0] if len(headline) and not (headline.text or "").strip() else None
+        if first is None or not isinstance(first.tag, str):
+            continue
+        text = _clean(first.text_content())
+        rest = _clean(first.tail)
+        if text and rest and len(text.split()) <= _KICKER_WORDS and title.startswith(text):
+            return text
+    return ""
+
+
+def _shape_kicker(title: str, tree: HtmlElement) -> str:
+    match = _CAPS_KICKER.match(title)
+    if not match:
+        return ""
+    kicker = match.group(1).strip()
+    body = tree.find("body")
+    if body is None:
+        return ""
+    text = " ".join(
+        t for e in body.iter() if e.tag not in ("script", "style") for t in (e.text, e.tail) if t
+    )
+    text = _clean(text)
+    uses = len(re.findall(rf"(?<!\w){re.escape(kicker)}(?!\w)", text))
+    headlines = text.count(_clean(title[len(kicker) :]).lstrip(":|-–— ")) if title else 0
+    return kicker if uses <= headlines else ""
 
 
 def _normalise_date(value: str) -> str | None:

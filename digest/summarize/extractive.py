@@ -156,7 +156,8 @@ class ExtractiveSummarizer:
                 # The publisher's one-line summary says what the piece is about; it competes with
                 # the lead as the opening statement, under the same grammar.
                 names = grammar.full_names(d for d in parsed if d is not None)
-                own = candidate_of(next(docs), 0, budget, (), names)
+                # Position -1: shown before the article's own first sentence when both are picked.
+                own = candidate_of(next(docs), -1, budget, (), names)
                 if own is not None and not any(
                     is_near_duplicate(own.text, o.text) for o in options
                 ):
@@ -262,7 +263,7 @@ def _author(context: Context) -> str:
     if name.isupper():
         name = name.title()
     words = name.split()
-    if re.search(r"\beditorial|\beditors?\b|\bboard\b", byline, re.I):
+    if re.search(r"\beditorial\b|^(?:the )?editors?$|\bboard\b", name, re.I):
         return "The editorial"
     person = 2 <= len(words) <= 4 and all(
         w[:1].isupper() for w in words if w.lower() not in _PARTICLES

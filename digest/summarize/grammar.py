@@ -186,10 +186,12 @@ def judge(doc: Any) -> Judgement:
             and token.head.lower_ not in _TIME_NOUNS
         ):
             return Judgement(f"'{token.text} {token.head.text}' points at earlier context")
-    if _generic_subject(subject):
-        return Judgement(
-            f"'{' '.join(t.text for t in subject_words)}' names nobody the reader knows"
-        )
+    # The sentence's first subject is what it is about ("The library will stay open, the board
+    # decided" is about the library): that one may not be vague.
+    topic = next((t for t in doc if t.dep_ in _SUBJECTS and not _in_quotes(doc, t)), subject)
+    if _generic_subject(topic):
+        named = " ".join(t.text for t in topic.subtree)
+        return Judgement(f"'{named}' names nobody the reader knows")
     unresolved = _unresolved_pronoun(doc, skip=subject if pronoun_subject else None)
     if unresolved:
         return Judgement(f"'{unresolved}' refers to something the bullet does not name")
