@@ -24,7 +24,8 @@ setup: $(STAMP)
 demo: setup
 	$(PY) -m digest demo
 
-test: setup browser postgres
+# What CI runs (.ci/run): the lint first (ruff check, ruff format --check, mypy), then the suite.
+test: setup lint browser postgres
 	$(PY) -m pytest -q
 
 lint: setup

@@ -9,121 +9,69 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 import sys
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import click
 
-from digest.config import Config, load_config
+from digest.config import Config
+from digest.deliver import SendObserver
 from digest.errors import ConfigError, DigestError
+from digest.render import counted as _count
+from digest.wiring import Components
 
 T = TypeVar("T")
 log = logging.getLogger("digest")
+MAX_LISTED = 10  # articles named in gather's output; the rest are counted
 
 
-class App:
-    """The collaborators a command needs, built on first use from the config."""
-
-    def __init__(self, config_path: str | None, verbose: int) -> None:
-        self.config_path = config_path
-        self.verbose = verbose
-        self._config: Config | None = None
-        self._store: Any = None
-
-    @property
-    def config(self) -> Config:
-        if self._config is None:
-            self._config = load_config(self.config_path)
-        return self._config
-
-    @property
-    def store(self) -> Any:
-        if self._store is None:
-            from digest.store import open_store
-
-            self._store = open_store(self.config)
-        return self._store
-
-    def fetcher(self) -> Any:
-        from digest.fetch import HttpFetcher
-
-        fetch = self.config.fetch
-        return HttpFetcher(
-            user_agent=fetch.user_agent,
-            timeout=fetch.timeout,
-            max_bytes=fetch.max_bytes,
-            allow_private_addresses=fetch.allow_private_addresses,
-            allow_hosts=fetch.allow_hosts,
-            concurrency=fetch.concurrency,
+def _say_which_config(config: Config) -> None:
+    """Without a config file, say so: a run on the defaults is rarely what was meant."""
+    if config.path is None:
+        click.echo(
+            "no config file found (--config, $DIGEST_CONFIG or ./digest.toml): using the "
+            "embedded defaults",
+            err=True,
         )
 
-    def summarizer_loader(
-        self, backend: str | None = None, model: str | None = None
-    ) -> Callable[[], Any]:
-        """A function that loads the configured summariser once, on first call."""
-        loaded: list[Any] = []
 
-        def load() -> Any:
-            if not loaded:
-                from digest.summarize import SummarizerSettings, load_summarizer
+class _PlainFormatter(logging.Formatter):
+    """Log lines without terminal colour codes (a server library may add them)."""
 
-                s = self.config.summarizer
-                settings = SummarizerSettings(
-                    backend=backend or s.backend,
-                    model=s.model if model is None else model,
-                    bullets=s.bullets,
-                    max_words=s.max_words,
-                    device=s.device,
-                    quantize=s.quantize,
-                    batch_size=s.batch_size,
-                    mode=s.mode,
-                    endpoint=s.endpoint,
-                    timeout=s.timeout,
-                    retries=s.retries,
-                    concurrency=s.concurrency,
-                )
-                loaded.append(load_summarizer(settings))
-                log.info("summariser: %s (%s)", loaded[0].name, loaded[0].model_id)
-            return loaded[0]
+    ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
-        return load
+    def format(self, record: logging.LogRecord) -> str:
+        return self.ANSI.sub("", super().format(record))
 
-    def renderer(self) -> Any:
-        from digest.web import make_renderer
 
-        return make_renderer(self.config)
-
-    def mailer(self) -> Any:
-        """A new mailer (one SMTP connection) from the config; sending calls this per connection."""
-        from digest.deliver import DkimSigner, OutboxMailer, SMTPMailer
-
-        mail = self.config.mail
-        signer = None
-        if mail.dkim_key_file:
-            signer = DkimSigner.from_file(
-                selector=mail.dkim_selector, domain=mail.dkim_domain, key_file=mail.dkim_key_file
-            )
-        if mail.backend == "smtp":
-            return SMTPMailer(
-                host=mail.smtp.host,
-                port=mail.smtp.port,
-                security=mail.smtp.security,
-                username=mail.smtp.username,
-                password=self.config.smtp_password,
-                timeout=mail.smtp.timeout,
-                messages_per_connection=mail.messages_per_connection,
-                signer=signer,
-            )
-        return OutboxMailer(mail.outbox, signer=signer)
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
+def set_up_logging(verbose: int, daemon: bool) -> None:
+    """Levels as meant: WARNING and up by default, INFO for the long-running commands (what they
+    do is their output) and with -v, DEBUG with -vv. Off a terminal (cron, systemd, a file) each
+    line carries a timestamp and no colour codes."""
+    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose or daemon else logging.WARNING
+    terminal = sys.stderr.isatty()
+    handler = logging.StreamHandler(sys.stderr)
+    layout = "%(levelname)s %(name)s: %(message)s"
+    if terminal:
+        handler.setFormatter(logging.Formatter(layout))
+    else:
+        handler.setFormatter(_PlainFormatter(f"%(asctime)s {layout}", "%Y-%m-%dT%H:%M:%S%z"))
+    root = logging.getLogger()
+    for installed in [h for h in root.handlers if getattr(h, "digest_cli", False)]:
+        root.removeHandler(installed)  # an earlier run in this process (tests): replaced, once
+    handler.digest_cli = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    if level > logging.DEBUG:
+        for chatty in ("httpx", "httpcore", "apscheduler", "filelock", "urllib3"):
+            logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
 
 
 def printable(text: object) -> str:
@@ -152,7 +100,15 @@ def _bar(items: list[T], label: str) -> Iterator[T]:
         yield from bar
 
 
-pass_app = click.make_pass_decorator(App)
+pass_app = click.make_pass_decorator(Components)
+
+
+def _address_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--host and --port, overriding [web] host and port."""
+    command = click.option(
+        "--port", type=click.IntRange(0, 65535), help="Port (default: [web] port)."
+    )(command)
+    return click.option("--host", help="Address to listen on (default: [web] host).")(command)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -167,33 +123,35 @@ pass_app = click.make_pass_decorator(App)
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
     """digest: turns the day's news into a short, trustworthy email."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    app = App(config_path, verbose)
+    daemon = ctx.invoked_subcommand in ("run", "serve")
+    set_up_logging(verbose, daemon)
+    app = Components(config_path=config_path, on_load=_say_which_config)
     ctx.obj = app
     ctx.call_on_close(app.close)
 
 
 @cli.command()
 @pass_app
-def gather(app: App) -> None:
+def gather(app: Components) -> None:
     """Fetch every source, store new articles, extract and summarise them."""
     from digest.pipeline import gather as run_gather
 
+    if not app.config.sources:
+        raise DigestError(
+            f"no sources configured in {app.config.path or 'the embedded defaults'}",
+            hint="Add a [[sources]] table with a url (see config.example.toml), or pass --config.",
+        )
     fetcher = app.fetcher()
     try:
         report = run_gather(app.config, app.store, fetcher, app.summarizer_loader(), progress)
     finally:
         fetcher.close()
     click.echo(
-        f"{report.sources_ok} sources read, {report.sources_failed} failed"
+        f"{_count(report.sources_ok, 'source', 'sources')} read, {report.sources_failed} failed"
         + (f", {report.sources_waiting} waiting" if report.sources_waiting else "")
         + "; "
-        f"{report.new_articles} new articles ({report.from_page} from their pages, "
-        f"{report.from_feed} from feed text); {report.summarised} summarised"
+        f"{_count(report.new_articles, 'new article', 'new articles')} ({report.from_page} from "
+        f"their pages, {report.from_feed} from feed text); {report.summarised} summarised"
         + (f" by {report.model_id}" if report.model_id else "")
         + (f", {report.not_summarised} not summarised" if report.not_summarised else "")
         + (
@@ -204,6 +162,19 @@ def gather(app: App) -> None:
     )
     for error in report.errors:
         click.echo(f"  failed: {printable(error)}", err=True)
+    for hint in report.hints:
+        click.echo(f"  hint: {hint}", err=True)
+    for line in report.unsummarised[:MAX_LISTED]:
+        click.echo(f"  not summarised: {printable(line)}", err=True)
+    if len(report.unsummarised) > MAX_LISTED:
+        click.echo(
+            f"  ... and {len(report.unsummarised) - MAX_LISTED} more not summarised", err=True
+        )
+    if report.sources_failed and not report.sources_ok and not report.sources_waiting:
+        raise DigestError(
+            f"every source failed ({report.sources_failed})",
+            hint="See the errors above; `digest check` tries each source again.",
+        )
 
 
 @cli.command()
@@ -212,7 +183,7 @@ def gather(app: App) -> None:
 )
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="Edition date (default: today).")
 @pass_app
-def build(app: App, out: str | None, day: str | None) -> None:
+def build(app: Components, out: str | None, day: str | None) -> None:
     """Build today's edition from the stored articles (HTML and text)."""
     from digest.pipeline import build_edition
 
@@ -221,9 +192,10 @@ def build(app: App, out: str | None, day: str | None) -> None:
     _write(html_path, edition.html)
     _write(html_path.with_suffix(".txt"), edition.text)
     click.echo(
-        f"edition {edition.date}: {edition.story_count} stories, {_size(edition.html)} of HTML "
-        f"-> {html_path} and {html_path.with_suffix('.txt')}"
+        f"edition {edition.date}: {_count(edition.story_count, 'story', 'stories')}, "
+        f"{_size(edition.html)} of HTML -> {html_path} and {html_path.with_suffix('.txt')}"
     )
+    _warn_if_empty(edition.story_count)
     _warn_if_cut(app, view)
 
 
@@ -234,20 +206,32 @@ def build(app: App, out: str | None, day: str | None) -> None:
     is_flag=True,
     help="Serve the live preview on [web] preview_host:preview_port (loopback by default).",
 )
+@_address_options
 @pass_app
-def preview(app: App, out: str | None, serve: bool) -> None:
+def preview(
+    app: Components, out: str | None, serve: bool, host: str | None, port: int | None
+) -> None:
     """Write or serve the HTML preview of today's edition (read-only: nothing is claimed)."""
     if serve:
         from digest.web import serve_preview
 
-        serve_preview(app.config)
+        web = app.config.web
+        web = replace(
+            web,
+            preview_host=host or web.preview_host,
+            preview_port=web.preview_port if port is None else port,
+        )
+        serve_preview(replace(app.config, web=web))
         return
     from digest.pipeline import preview_edition
 
     view, rendered = app.renderer().fit(preview_edition(app.config, app.store))
     path = Path(out or app.config.digest.preview)
     _write(path, rendered.html)
-    click.echo(f"{path} ({_size(rendered.html)} of HTML, {view.story_count} stories)")
+    click.echo(
+        f"{path} ({_size(rendered.html)} of HTML, {_count(view.story_count, 'story', 'stories')})"
+    )
+    _warn_if_empty(view.story_count)
     _warn_if_cut(app, view)
 
 
@@ -255,7 +239,12 @@ def _size(html: str) -> str:
     return f"{len(html.encode('utf-8')) / 1000:.1f} KB"
 
 
-def _warn_if_cut(app: App, view: Any) -> None:
+def _warn_if_empty(stories: int) -> None:
+    if not stories:
+        click.echo("0 stories: run `digest gather` first", err=True)
+
+
+def _warn_if_cut(app: Components, view: Any) -> None:
     """Say so when the email had to leave stories out to stay under Gmail's clipping limit."""
     if view.more_stories:
         click.echo(
@@ -275,22 +264,64 @@ def _warn_if_cut(app: App, view: Any) -> None:
     metavar="YYYY-MM-DD",
     help="Send this date's edition to everyone (default: each subscriber's local today).",
 )
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="Re-queue the failed deliveries of the edition (today's, or --date's) and send them.",
+)
+@click.option(
+    "--test",
+    "test_address",
+    metavar="ADDRESS",
+    help="Send the edition to this one address only; the ledger is not touched.",
+)
 @pass_app
-def send(app: App, dry_run: bool, day: str | None) -> None:
+def send(
+    app: Components, dry_run: bool, day: str | None, retry_failed: bool, test_address: str | None
+) -> None:
     """Deliver today's edition to every active subscriber who has not had it yet."""
     import signal
-    import threading
 
-    from digest.pipeline import send_edition
+    from digest.errors import MailSettingsError
+    from digest.pipeline import edition_date, send_edition, send_test
     from digest.schedule import send_due
+
+    _warn_about_config(app)
+    if dry_run:
+        _print_plan(app, _date(day))
+        return
+    if test_address:
+        mailer = app.mailer()
+        try:
+            tested = send_test(
+                app.config, app.store, app.renderer(), mailer, test_address, _date(day)
+            )
+        finally:
+            mailer.close()
+        click.echo(
+            f"sent the {tested.date} edition ({_count(tested.story_count, 'story', 'stories')}) "
+            f"to {test_address}; no subscriber's delivery changed"
+        )
+        return
 
     stop = threading.Event()
 
     def finish_and_stop(signum: int, frame: Any) -> None:
         stop.set()  # the message in flight finishes; no new one starts
 
+    if retry_failed:
+        target = _date(day) or edition_date(app.config)
+        failed_one = app.store.get_edition(target.isoformat())
+        requeued = app.store.requeue_failed(failed_one.id) if failed_one else 0
+        click.echo(
+            f"re-queued {_count(requeued, 'failed delivery', 'failed deliveries')} "
+            f"of the {target} edition",
+            err=True,
+        )
+        day = day or target.isoformat()
+    console = _SendConsole()
     previous = signal.signal(signal.SIGTERM, finish_and_stop)
-    options: dict[str, Any] = {"dry_run": dry_run, "progress": progress, "stop": stop}
+    options: dict[str, Any] = {"progress": progress, "stop": stop, "observer": console}
     try:
         if day:
             reports = [
@@ -299,42 +330,269 @@ def send(app: App, dry_run: bool, day: str | None) -> None:
                 )
             ]
         else:
-            reports = send_due(app.config, app.store, app.renderer(), app.mailer, **options)
+            reports = send_due(
+                app.config, app.store, app.renderer(), app.mailer, retry_now=True, **options
+            )
+    except MailSettingsError:
+        console.summarise()
+        click.echo(
+            "sending stopped: no delivery was marked failed; they stay pending and go out on "
+            "the next `digest send` once the setting is fixed (`digest check` tests it)",
+            err=True,
+        )
+        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
-    verb = "would send" if dry_run else "sent"
+    console.summarise()
     if not reports:
-        click.echo("nothing to send: every active subscriber has had their edition for today")
+        click.echo(_nothing_to_send(app))
     for report in reports:
         click.echo(
-            f"edition {report.edition_date}: {report.stories} stories; {verb} {report.sent}, "
-            f"failed {report.failed}, already sent before {report.skipped_already_sent}"
+            f"edition {report.edition_date}: {_count(report.stories, 'story', 'stories')}; "
+            f"sent {report.sent}, failed {report.failed}, already sent before "
+            f"{report.skipped_already_sent}"
             + (f", uncertain {report.uncertain}" if report.uncertain else "")
             + (f", still to retry {report.retrying}" if report.retrying else "")
             + (f", nothing in their sections {report.skipped}" if report.skipped else "")
             + (f", recovered after a crash {report.recovered}" if report.recovered else "")
         )
-        for error in report.errors:
-            click.echo(f"  failed: {printable(error)}", err=True)
+        if not report.stories:
+            click.echo("  0 stories: run `digest gather` first", err=True)
     if stop.is_set():
         click.echo("stopped by SIGTERM; `digest send` sends the rest", err=True)
         return
-    if any(report.failed for report in reports):
+    sent = sum(report.sent for report in reports)
+    failed = sum(report.failed for report in reports)
+    waiting = sum(report.retrying + report.uncertain for report in reports)
+    if waiting and not sent:
+        click.echo(
+            f"nobody received the edition: {_count(waiting, 'delivery', 'deliveries')} still "
+            "pending; `digest send` tries again (`digest status` shows the errors)",
+            err=True,
+        )
+    if failed:
+        click.echo(
+            f"{_count(failed, 'delivery', 'deliveries')} failed for good; "
+            "`digest send --retry-failed` re-queues them once the cause is fixed",
+            err=True,
+        )
+    if failed or (waiting and not sent):
         sys.exit(2)
 
 
+def _clock(stamp: str) -> str:
+    """An ISO UTC time as the operator reads it: 'HH:MM:SS UTC' today, else with its date."""
+    from datetime import UTC, datetime
+
+    moment = datetime.fromisoformat(stamp).astimezone(UTC)
+    if moment.date() == datetime.now(UTC).date():
+        return moment.strftime("%H:%M:%S UTC")
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+class _SendConsole(SendObserver):
+    """Prints the first error of each kind at once (with its hint), then how many more alike;
+    and each wait for a retry, with a countdown on a terminal."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[tuple[str, str], list[Any]] = {}
+        self.last_wait = ""
+        self.lock = threading.Lock()
+
+    def failed(self, email: str, error: DigestError, retry_at: str | None) -> None:
+        kind = (type(error).__name__, error.hint)
+        with self.lock:
+            seen = self.kinds.setdefault(kind, [error, 0])
+            seen[1] += 1
+            if seen[1] > 1:
+                return
+        then = f"retrying at {_clock(retry_at)}" if retry_at else "not retried"
+        click.echo(f"error: {email}: {error} ({then})", err=True)
+        if error.hint:
+            click.echo(f"  hint: {error.hint}", err=True)
+
+    def waiting(self, until: str, pending: int) -> None:
+        from datetime import UTC, datetime
+
+        left = max(0, int((datetime.fromisoformat(until) - datetime.now(UTC)).total_seconds()))
+        line = (
+            f"waiting to retry {_count(pending, 'delivery', 'deliveries')}: next at "
+            f"{_clock(until)} (in {left // 60}m {left % 60:02d}s); Ctrl-C stops, "
+            "`digest send` resumes"
+        )
+        if sys.stderr.isatty():
+            click.echo("\r" + line, err=True, nl=False)
+        elif until != self.last_wait:
+            click.echo(line, err=True)
+        self.last_wait = until
+
+    def summarise(self) -> None:
+        """After the run: how many more attempts failed like each first one printed."""
+        if self.last_wait and sys.stderr.isatty():
+            click.echo("", err=True)
+        for error, times in self.kinds.values():
+            if times > 1:
+                click.echo(f"  ... and {times - 1} more like it: {error}", err=True)
+
+
+def _print_plan(app: Components, day: Any) -> None:
+    """A dry run: each active subscriber, their local date, the edition and what they would get."""
+    from collections import Counter
+
+    from digest.pipeline import PLAN_OUTCOMES, plan_sends
+
+    planned = plan_sends(app.config, app.store, app.renderer(), day)
+    if not planned:
+        click.echo("no subscribers: add one with `digest subscribers add EMAIL`")
+        return
+    width = max(len(p.email) for p in planned)
+    zones = max(len(p.timezone) for p in planned)
+    for p in planned:
+        click.echo(
+            f"{p.email:<{width}}  {p.timezone:<{zones}}  local {p.local_date}  edition "
+            f"{p.edition_date}  {_count(p.stories, 'story', 'stories'):>11}  "
+            f"{PLAN_OUTCOMES[p.outcome]}"
+        )
+    for edition_date in sorted({p.edition_date for p in planned}):
+        outcomes = Counter(p.outcome for p in planned if p.edition_date == edition_date)
+        parts = ", ".join(
+            f"{PLAN_OUTCOMES[o].split(' (')[0]} {outcomes[o]}" for o in PLAN_OUTCOMES if outcomes[o]
+        )
+        click.echo(f"edition {edition_date}: {parts}")
+        if outcomes["empty"]:
+            click.echo(
+                f"  the {edition_date} edition has 0 stories: run `digest gather` first, or "
+                "they went into an edition built earlier for a later date",
+                err=True,
+            )
+
+
+def _warn_about_config(app: Components) -> None:
+    from digest.config import config_warnings
+
+    for warning in config_warnings(app.config):
+        click.echo(f"warning: {warning}", err=True)
+
+
+def _nothing_to_send(app: Components) -> str:
+    """Why a `digest send` sent nothing, from the ledger: never 'everyone had it' unless so."""
+    from digest.schedule import local_today
+
+    people = app.store.list_subscribers("active")
+    if not people:
+        return "no subscribers: add one with `digest subscribers add EMAIL`"
+    parts = []
+    for day in sorted({local_today(app.config, person) for person in people}):
+        edition = app.store.get_edition(day.isoformat())
+        counts = app.store.count_deliveries(edition.id) if edition else {}
+        if counts:
+            states = ", ".join(f"{state} {n}" for state, n in sorted(counts.items()))
+            parts.append(f"edition {day}: {states}")
+    summary = "; ".join(parts) or "no deliveries planned"
+    return f"nothing new to send ({summary}); `digest status` shows more"
+
+
 @cli.command()
 @pass_app
-def serve(app: App) -> None:
+def check(app: Components) -> None:
+    """Check the config, database, templates, mail server (no mail sent) and every source."""
+    from digest.check import run_checks
+
+    try:
+        config = app.config
+    except ConfigError as exc:
+        click.echo(f"ERROR config: {exc}")
+        if exc.hint:
+            click.echo(f"      hint: {exc.hint}")
+        sys.exit(1)
+    failed = 0
+    for outcome in run_checks(config, app.open_store, app.smtp_mailer, app.fetcher):
+        label = "WARN " if outcome.warning else "OK   " if outcome.ok else "ERROR"
+        click.echo(f"{label} {outcome.what}: {outcome.detail}")
+        if outcome.hint:
+            click.echo(f"      hint: {outcome.hint}")
+        failed += not outcome.ok
+    click.echo(f"{_count(failed, 'problem', 'problems')} found" if failed else "all checks passed")
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--editions", default=3, show_default=True, help="How many recent editions to show.")
+@pass_app
+def status(app: Components, editions: int) -> None:
+    """Show the last gather and send, each recent edition's deliveries, and the next runs."""
+    from datetime import UTC, datetime, timedelta
+
+    from digest.schedule import next_sends
+
+    store, config = app.store, app.config
+    now = datetime.now(UTC)
+    click.echo(
+        f"config:      {config.path.resolve() if config.path else 'none (embedded defaults)'}"
+    )
+    click.echo(f"database:    {config.store.path}")
+    sources = store.list_sources()
+    checked = max((s.last_checked_at for s in sources if s.last_checked_at), default="")
+    failing = [s for s in sources if s.failures or s.disabled]
+    click.echo(
+        f"last gather: {_clock(checked) if checked else 'never'}"
+        + f" ({_count(len(config.sources), 'source', 'sources')} configured"
+        + (f", {len(failing)} failing: `digest sources` says why" if failing else "")
+        + ")"
+    )
+    sent_at, tried_at = store.last_attempt_at()
+    click.echo(
+        f"last send:   {_clock(sent_at) if sent_at else 'never'}"
+        + (f" (last attempt {_clock(tried_at)})" if tried_at and tried_at > sent_at else "")
+    )
+    for edition in store.list_editions(editions):
+        counts = store.count_deliveries(edition.id)
+        states = ", ".join(f"{state} {n}" for state, n in sorted(counts.items())) or "not sent"
+        retry = store.next_retry_at(edition.id) if counts.get("pending") else None
+        click.echo(
+            f"edition {edition.date}: {_count(edition.story_count, 'story', 'stories')}; {states}"
+            + (f"; next retry {_clock(retry)}" if retry else "")
+        )
+        for email, state, error in store.latest_errors(edition.id, 3):
+            click.echo(f"    {email} ({state}): {error}")
+    if checked:
+        due = datetime.fromisoformat(checked) + timedelta(
+            minutes=config.digest.gather_every_minutes
+        )
+        click.echo(
+            f"next gather: {_clock(max(due, now).isoformat())} under `digest run` "
+            f"(every {config.digest.gather_every_minutes} min)"
+        )
+    coming = next_sends(config, store, now)
+    if coming:
+        moment, count = coming[0]
+        click.echo(
+            f"next send:   {_clock(moment.isoformat())} to "
+            f"{_count(count, 'subscriber', 'subscribers')} under `digest run`"
+        )
+    else:
+        click.echo("next send:   none: no subscribers (`digest subscribers add EMAIL`)")
+
+
+@cli.command()
+@_address_options
+@pass_app
+def serve(app: Components, host: str | None, port: int | None) -> None:
     """Serve the public web app: unsubscribe, preferences, archive, sign-up (no preview)."""
     from digest.web import serve as run_server
 
-    run_server(app.config, host=app.config.web.host, port=app.config.web.port, mailer=app.mailer)
+    run_server(
+        app.config,
+        host=host or app.config.web.host,
+        port=app.config.web.port if port is None else port,
+        mailer=app.mailer,
+    )
 
 
 @cli.command()
 @pass_app
-def run(app: App) -> None:
+def run(app: Components) -> None:
     """Run the scheduler: gather on an interval and send daily at the configured time."""
     if app.config.store.url:  # PostgreSQL: queue the jobs; `digest worker` processes run them
         from digest import jobs
@@ -343,6 +601,7 @@ def run(app: App) -> None:
         return
     from digest.schedule import run_scheduler
 
+    _warn_about_config(app)
     run_scheduler(app)
 
 
@@ -355,7 +614,7 @@ def run(app: App) -> None:
 )
 @click.option("--until-empty", is_flag=True, help="Stop once the queues are empty.")
 @pass_app
-def worker(app: App, queues: str, until_empty: bool) -> None:
+def worker(app: Components, queues: str, until_empty: bool) -> None:
     """Run queued jobs (PostgreSQL store): fetch, extract, summarise, send."""
     from digest import jobs
 
@@ -372,31 +631,65 @@ def subscribers() -> None:
 @click.argument("email")
 @click.option("--name", default="", help="The subscriber's name.")
 @click.option("--timezone", default="", help="Their IANA time zone (default: the configured one).")
-@click.option("--hour", help="Local time of their daily send: an hour (0-23) or HH:MM.")
+@click.option(
+    "--hour", metavar="HH[:MM]", help="Local time of their daily send: an hour (0-23) or HH:MM."
+)
 @click.option("--sections", default="", help="Comma-separated sections or sources (default: all).")
+@click.option("--force", is_flag=True, help="Re-activate someone who unsubscribed or bounced.")
 @pass_app
 def subscribers_add(
-    app: App, email: str, name: str, timezone: str, hour: str | None, sections: str
+    app: Components,
+    email: str,
+    name: str,
+    timezone: str,
+    hour: str | None,
+    sections: str,
+    force: bool,
 ) -> None:
-    """Add (or re-activate) a subscriber."""
-    from digest.subscribers import subscriber_row
+    """Add (or, with --force, re-activate) a subscriber."""
+    from digest.subscribers import subscriber_row, unknown_sections
 
     row = subscriber_row(email, name, timezone, hour, sections)
+    if row.sections:
+        known = [name for s in app.config.sources for name in (s.name, s.section)]
+        known += [name for s in app.store.list_sources() for name in (s.name, s.section)]
+        unknown = unknown_sections(row.sections, known)
+        if not any(known):
+            click.echo(
+                "warning: no sources are configured yet, so the sections cannot be checked",
+                err=True,
+            )
+        elif unknown:
+            raise DigestError(
+                f"no source has the section {', '.join(repr(u) for u in unknown)}",
+                hint="Known sections and sources: "
+                + ", ".join(sorted({k for k in known if k}))
+                + ".",
+            )
+    existing = app.store.find_subscriber(row.email)
+    if existing is not None and existing.status != "active" and not force:
+        raise DigestError(
+            f"{existing.email} is {existing.status}: they asked to stop"
+            if existing.status == "unsubscribed"
+            else f"{existing.email} is {existing.status}: their server refused mail",
+            hint="Add --force to re-activate them, only if they asked to come back.",
+        )
     subscriber, changed = app.store.add_subscriber(
         row.email,
         row.name,
         timezone=row.timezone,
         hour=row.hour,
-        sections=row.sections,
         minute=row.minute,
+        sections=row.sections,
     )
-    click.echo(f"{subscriber.email}: {'added' if changed else 'already subscribed'}")
+    state = "re-activated" if existing is not None and existing.status != "active" else "added"
+    click.echo(f"{subscriber.email}: {state if changed else 'already subscribed'}")
 
 
 @subscribers.command("remove")
 @click.argument("email")
 @pass_app
-def subscribers_remove(app: App, email: str) -> None:
+def subscribers_remove(app: Components, email: str) -> None:
     """Unsubscribe an address (its history is kept)."""
     subscriber = app.store.set_subscriber_status(email, "unsubscribed")
     if subscriber is None:
@@ -413,7 +706,7 @@ def subscribers_remove(app: App, email: str) -> None:
     help="Only subscribers in this state.",
 )
 @pass_app
-def subscribers_list(app: App, status: str | None) -> None:
+def subscribers_list(app: Components, status: str | None) -> None:
     """List subscribers with their state."""
     for s in app.store.list_subscribers(status):
         when = f"{s.timezone or app.config.digest.timezone} " + (
@@ -424,13 +717,14 @@ def subscribers_list(app: App, status: str | None) -> None:
 
 
 @subscribers.command("import")
-@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("csv_file", type=click.File("rb"))
 @pass_app
-def subscribers_import(app: App, csv_file: IO[str]) -> None:
-    """Add subscribers from a CSV (header: email[,name,timezone,hour,sections])."""
-    from digest.subscribers import parse_csv
+def subscribers_import(app: Components, csv_file: IO[bytes]) -> None:
+    """Add subscribers from a CSV (header: email[,name,timezone,hour,sections]) or a list of
+    addresses, one per line."""
+    from digest.subscribers import read_csv
 
-    parsed = parse_csv(csv_file)
+    parsed = read_csv(csv_file.read())
     for error in parsed.errors:
         click.echo(printable(error), err=True)
     counts = app.store.import_subscribers(parsed.rows)
@@ -445,7 +739,7 @@ def subscribers_import(app: App, csv_file: IO[str]) -> None:
 @subscribers.command("export")
 @click.option("--status", type=click.Choice(["active", "unsubscribed", "bounced"]))
 @pass_app
-def subscribers_export(app: App, status: str | None) -> None:
+def subscribers_export(app: Components, status: str | None) -> None:
     """Write subscribers as CSV to stdout (the import format, plus status)."""
     from digest.subscribers import write_csv
 
@@ -454,15 +748,18 @@ def subscribers_export(app: App, status: str | None) -> None:
 
 @cli.command()
 @pass_app
-def sources(app: App) -> None:
+def sources(app: Components) -> None:
     """Show each source's health: state, failures, last check and error, next allowed fetch."""
     from digest.store import now_utc
 
     for entry in app.config.sources:
         app.store.upsert_source(entry.url, entry.name, entry.section)
     now = now_utc()
+    configured = {entry.url for entry in app.config.sources}
     for source in app.store.list_sources():
         state = "disabled" if source.disabled else source.status
+        if configured and source.url not in configured:
+            state = "removed from the config (not fetched; its stories stay out of editions)"
         waiting = source.not_before if source.not_before > now else ""
         line = (
             f"{printable(source.name or source.url)}\t{state}\tfailures={source.failures}\t"
@@ -487,7 +784,7 @@ def sources(app: App) -> None:
     "description, kind}.",
 )
 @pass_app
-def extract(app: App, source: str | None, as_json: bool, jsonl: IO[str] | None) -> None:
+def extract(app: Components, source: str | None, as_json: bool, jsonl: IO[str] | None) -> None:
     """Extract an article's title and main text from a URL, an HTML file or - (stdin)."""
     from digest.extract import extract as run_extract
 
@@ -543,7 +840,7 @@ def extract(app: App, source: str | None, as_json: bool, jsonl: IO[str] | None) 
 @click.option("--model", help="Model name or local path (abstractive).")
 @pass_app
 def summarize(
-    app: App,
+    app: Components,
     source: str | None,
     as_json: bool,
     jsonl: IO[str] | None,
@@ -577,7 +874,7 @@ def summarize(
         click.echo("\n".join(f"- {bullet}" for bullet in bullets) or f"(not summarised: {reason})")
 
 
-def _summarize_jsonl(app: App, stream: IO[str], load: Callable[[], Any]) -> None:
+def _summarize_jsonl(app: Components, stream: IO[str], load: Callable[[], Any]) -> None:
     from digest.summarize import unsuitable
 
     batch: list[dict[str, Any]] = []
@@ -656,7 +953,7 @@ def _records(stream: IO[str], field: str) -> Iterator[tuple[int, dict[str, Any]]
         yield number, record
 
 
-def _read_source(app: App, source: str) -> tuple[bytes, str | None]:
+def _read_source(app: Components, source: str) -> tuple[bytes, str | None]:
     if source == "-":
         return sys.stdin.buffer.read(), None
     if source.startswith(("http://", "https://")):
@@ -672,23 +969,43 @@ def _read_source(app: App, source: str) -> tuple[bytes, str | None]:
         raise DigestError(
             f"cannot read {source}: {exc.strerror}",
             hint="Give a URL, a readable file or - for stdin.",
-        ) from None
+        ) from exc
 
 
-def _read_text(app: App, source: str) -> tuple[str, str, Any]:
+def _read_text(app: Components, source: str) -> tuple[str, str, Any]:
     """Article text, title and context: URLs and .html files go through extraction (which reads
-    the byline, the publisher's description and the kind of piece), other files are text."""
+    the byline, the publisher's description and the kind of piece), other files are text.
+
+    A feed is refused: its XML or JSON is not an article to summarise.
+    """
     from digest.summarize import Context
 
-    if source.startswith(("http://", "https://")) or source.lower().endswith((".html", ".htm")):
+    web = source.startswith(("http://", "https://"))
+    data, url = _read_source(app, source)
+    _refuse_feed(source, data, url or source)
+    if web or source.lower().endswith((".html", ".htm")):
         from digest.extract import extract as run_extract
 
-        html, url = _read_source(app, source)
-        page = run_extract(html, url)
+        page = run_extract(data, url)
         description = page.description or " ".join(page.publisher_summary)
         return page.text, page.title, Context(description, page.author or "", page.kind)
-    data, _ = _read_source(app, source)
     return data.decode("utf-8", errors="replace"), "", Context()
+
+
+def _refuse_feed(source: str, data: bytes, url: str) -> None:
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf", b"<urlset", b"{")):
+        return
+    from digest.sources import read_feed
+
+    try:
+        _, items = read_feed(data, url)
+    except DigestError:
+        return  # not a feed after all: let extraction judge it
+    raise DigestError(
+        f"{source} is a feed ({_count(len(items), 'item', 'items')}), not an article",
+        hint="Give one article's URL, an HTML or text file, or -; `digest gather` reads feeds.",
+    )
 
 
 def _date(value: str | None) -> Any:
@@ -698,8 +1015,8 @@ def _date(value: str | None) -> Any:
 
     try:
         return date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"'{value}' is not a date", hint="Use YYYY-MM-DD.") from None
+    except ValueError as exc:
+        raise ConfigError(f"'{value}' is not a date", hint="Use YYYY-MM-DD.") from exc
 
 
 def _write(path: Path, content: str) -> None:
@@ -709,7 +1026,7 @@ def _write(path: Path, content: str) -> None:
     except OSError as exc:
         raise DigestError(
             f"cannot write {path}: {exc.strerror}", hint="Choose a writable path with --out."
-        ) from None
+        ) from exc
 
 
 @cli.command()
@@ -730,7 +1047,7 @@ def demo(site: str | None, workdir: str, port: int) -> None:
     """Run the whole flow against a bundled demo news site, on embedded defaults."""
     from digest.demo import run_demo
 
-    run_demo(site=site, workdir=Path(workdir), port=port, echo=click.echo)
+    run_demo(site=site, workdir=Path(workdir), port=port, echo=click.echo, progress=progress)
 
 
 def storage_failure(exc: BaseException) -> DigestError | None:

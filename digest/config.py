@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import difflib
 import os
+import string
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
+from urllib.parse import urlsplit
 
 from digest.errors import ConfigError
 
@@ -321,9 +323,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     except FileNotFoundError:
         raise ConfigError(f"config file {found} does not exist", hint=_START_HINT) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {found} is not valid TOML: {exc}") from None
+        raise ConfigError(f"config file {found} is not valid TOML: {exc}") from exc
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {found}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read config file {found}: {exc.strerror}") from exc
     return config_from_dict(raw, base=found.resolve().parent, path=found)
 
 
@@ -333,14 +335,31 @@ _START_HINT = "Copy config.example.toml to digest.toml and edit it, or pass --co
 def config_from_dict(
     raw: dict[str, Any], *, base: Path | None = None, path: Path | None = None
 ) -> Config:
-    """Build a validated Config from parsed TOML; relative paths resolve against ``base``."""
-    config = _build(Config, raw, "", base or Path.cwd())
+    """Build a validated Config from parsed TOML; relative paths resolve against ``base``.
+
+    Every problem is collected before raising, so one ConfigError lists them all.
+    """
+    problems: list[ConfigError] = []
+    config = _build(Config, raw, "", base or Path.cwd(), problems)
     config = replace(config, path=path)
-    _check_values(config)
+    problems.extend(_check_values(config))
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        listed = "\n".join(
+            f"  - {problem}" + (f" ({problem.hint})" if problem.hint else "")
+            for problem in problems
+        )
+        raise ConfigError(
+            f"the config has {len(problems)} problems:\n{listed}",
+            hint=f"Fix each one in {path or 'the config file'}; `digest check` checks it again.",
+        )
     return config
 
 
-def _build(cls: Any, raw: Any, prefix: str, base: Path) -> Any:
+def _build(cls: Any, raw: Any, prefix: str, base: Path, problems: list[ConfigError]) -> Any:
+    """An instance of the dataclass ``cls`` from ``raw``: a key that fails keeps its default and
+    its ConfigError goes to ``problems``."""
     if not isinstance(raw, dict):
         raise ConfigError(f"[{prefix.rstrip('.')}] must be a table, not {_kind(raw)}")
     hints = get_type_hints(cls)
@@ -355,24 +374,36 @@ def _build(cls: Any, raw: Any, prefix: str, base: Path) -> Any:
                 if close
                 else (f"Valid keys here: {', '.join(sorted(by_toml))}.")
             )
-            raise ConfigError(f"unknown config key '{dotted}'", hint=hint)
+            problems.append(ConfigError(f"unknown config key '{dotted}'", hint=hint))
+            continue
         f = by_toml[key]
-        values[f.name] = _coerce(hints[f.name], value, dotted, base, f.metadata.get("path", False))
-        _check_rules(f.metadata, dotted, values[f.name])
+        try:
+            coerced = _coerce(
+                hints[f.name], value, dotted, base, f.metadata.get("path", False), problems
+            )
+            _check_rules(f.metadata, dotted, coerced)
+        except ConfigError as exc:
+            problems.append(exc)
+            continue
+        values[f.name] = coerced
     return cls(**values)
 
 
-def _coerce(kind: Any, value: Any, dotted: str, base: Path, is_path: bool) -> Any:
+def _coerce(
+    kind: Any, value: Any, dotted: str, base: Path, is_path: bool, problems: list[ConfigError]
+) -> Any:
     if is_dataclass(kind):
-        return _build(kind, value, f"{dotted}.", base)
+        return _build(kind, value, f"{dotted}.", base, problems)
     origin = get_origin(kind)
     if origin is list:
         (item,) = get_args(kind)
         if not isinstance(value, list):
             raise ConfigError(f"config key '{dotted}' must be a list, not {_kind(value)}")
         if is_dataclass(item):
-            return [_build(item, v, f"{dotted}[{i}].", base) for i, v in enumerate(value)]
-        return [_coerce(item, v, f"{dotted}[{i}]", base, False) for i, v in enumerate(value)]
+            return [_build(item, v, f"{dotted}[{i}].", base, problems) for i, v in enumerate(value)]
+        return [
+            _coerce(item, v, f"{dotted}[{i}]", base, False, problems) for i, v in enumerate(value)
+        ]
     if kind is bool:
         if not isinstance(value, bool):
             raise ConfigError(f"config key '{dotted}' must be true or false, not {_kind(value)}")
@@ -425,34 +456,167 @@ def _kind(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _check_values(config: Config) -> None:
+SUBJECT_FIELDS = ("title", "date")
+
+
+def _check_values(config: Config) -> list[ConfigError]:
+    """The rules between and inside values, each broken one as a ConfigError."""
+    problems: list[ConfigError] = []
     for i, source in enumerate(config.sources):
         if not source.url.startswith(("http://", "https://")):
-            raise ConfigError(
-                f"config key 'sources[{i}].url' must be an http(s) URL, not '{source.url}'"
+            problems.append(
+                ConfigError(
+                    f"config key 'sources[{i}].url' must be an http(s) URL, not '{source.url}'"
+                )
             )
     dkim = (config.mail.dkim_selector, config.mail.dkim_domain, config.mail.dkim_key_file)
     if any(dkim) and not all(dkim):
-        raise ConfigError(
-            "DKIM signing needs all of 'mail.dkim_selector', 'mail.dkim_domain' and "
-            "'mail.dkim_key_file'",
-            hint="Set all three to sign, or none to send unsigned.",
+        problems.append(
+            ConfigError(
+                "DKIM signing needs all of 'mail.dkim_selector', 'mail.dkim_domain' and "
+                "'mail.dkim_key_file'",
+                hint="Set all three to sign, or none to send unsigned.",
+            )
         )
     try:
         from zoneinfo import ZoneInfo
 
         ZoneInfo(config.digest.timezone)
     except Exception:
-        raise ConfigError(
-            f"config key 'digest.timezone' is '{config.digest.timezone}', not a known time zone",
-            hint="Use an IANA name such as 'Europe/London' or 'America/New_York'.",
-        ) from None
+        problems.append(
+            ConfigError(
+                f"config key 'digest.timezone' is '{config.digest.timezone}', not a known time "
+                "zone",
+                hint="Use an IANA name such as 'Europe/London' or 'America/New_York'.",
+            )
+        )
     hour, _, minute = config.digest.send_at.partition(":")
     if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
-        raise ConfigError(
-            f"config key 'digest.send_at' is '{config.digest.send_at}'",
-            hint="Use HH:MM, e.g. 07:30.",
+        problems.append(
+            ConfigError(
+                f"config key 'digest.send_at' is '{config.digest.send_at}'",
+                hint="Use HH:MM, e.g. 07:30.",
+            )
         )
+    problems.extend(_check_mail(config.mail))
+    problems.extend(_check_places(config))
+    return problems
+
+
+def _check_mail(mail: MailConfig) -> list[ConfigError]:
+    from email.utils import parseaddr
+
+    from digest.deliver import valid_email
+
+    problems = []
+    if not valid_email(parseaddr(mail.sender)[1]):
+        problems.append(
+            ConfigError(
+                f"config key 'mail.from' is '{mail.sender}', not an email address",
+                hint='Use an address, with a name if you like: "Daily News <news@example.com>".',
+            )
+        )
+    try:
+        names = [
+            name for _, name, _, _ in string.Formatter().parse(mail.subject) if name is not None
+        ]
+    except ValueError as exc:
+        problems.append(
+            ConfigError(
+                f"config key 'mail.subject' is '{mail.subject}': {exc}",
+                hint="Write a literal brace as {{ or }}; placeholders are {title} and {date}.",
+            )
+        )
+        names = []
+    unknown = [name for name in names if name not in SUBJECT_FIELDS]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], SUBJECT_FIELDS, n=1)
+        problems.append(
+            ConfigError(
+                "config key 'mail.subject' uses unknown placeholders: "
+                + ", ".join(f"{{{name}}}" for name in unknown),
+                hint=(f"Did you mean {{{close[0]}}}? " if close else "")
+                + "The subject may hold {title} and {date}.",
+            )
+        )
+    if mail.smtp.timeout <= 0:
+        problems.append(
+            ConfigError(
+                f"config key 'mail.smtp.timeout' must be more than 0, not {mail.smtp.timeout:g}"
+            )
+        )
+    return problems
+
+
+def _check_places(config: Config) -> list[ConfigError]:
+    """base_url is an absolute http(s) URL; the folders named exist; timeouts are positive."""
+    problems = []
+    url = urlsplit(config.digest.base_url)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        problems.append(
+            ConfigError(
+                f"config key 'digest.base_url' is '{config.digest.base_url}', not an absolute "
+                "http(s) URL",
+                hint="Give the public address of `digest serve`, with its scheme: "
+                "https://news.example.com",
+            )
+        )
+    if config.fetch.timeout <= 0:
+        problems.append(
+            ConfigError(
+                f"config key 'fetch.timeout' must be more than 0, not {config.fetch.timeout:g}"
+            )
+        )
+    template_dir = config.digest.template_dir
+    if template_dir and not Path(template_dir).is_dir():
+        problems.append(
+            ConfigError(
+                f"config key 'digest.template_dir' is {template_dir}, which is not a folder",
+                hint="Create it, or leave the key out to use the bundled templates.",
+            )
+        )
+    store_folder = Path(config.store.path).parent
+    if config.store.path != ":memory:" and not store_folder.is_dir():
+        problems.append(
+            ConfigError(
+                f"config key 'store.path' is {config.store.path}, in a folder that does not exist",
+                hint=f"Create {store_folder}, or fix the path.",
+            )
+        )
+    return problems
+
+
+def config_warnings(config: Config) -> list[str]:
+    """What is allowed but probably wrong for mail that goes out: links readers cannot open."""
+    if config.mail.backend != "smtp":
+        return []
+    url = urlsplit(config.digest.base_url)
+    host = url.hostname or ""
+    warnings = []
+    if _is_local(host):
+        warnings.append(
+            f"[digest] base_url {config.digest.base_url} is a local address: the unsubscribe "
+            "links in the mail will not open for your readers; set it to the public address of "
+            "`digest serve`"
+        )
+    elif url.scheme == "http":
+        warnings.append(
+            f"[digest] base_url {config.digest.base_url} is plain http: unsubscribe links go "
+            "over the network unencrypted, and some mail providers distrust them; use https"
+        )
+    return warnings
+
+
+def _is_local(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local
 
 
 def describe_schema() -> list[tuple[str, Any, str]]:

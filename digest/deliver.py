@@ -15,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import logging
 import os
 import queue
 import re
@@ -39,6 +40,7 @@ from urllib.parse import quote
 from digest.errors import (
     DeliveryError,
     HardBounceError,
+    MailSettingsError,
     PermanentDeliveryError,
     TemporaryDeliveryError,
     UncertainDeliveryError,
@@ -46,6 +48,7 @@ from digest.errors import (
 
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # Headers a DKIM signature covers; the unsubscribe ones too, so nobody can alter or add them.
 DKIM_HEADERS = (
@@ -79,6 +82,25 @@ class Mailer(Protocol):
     def send(self, message: EmailMessage | Outgoing) -> None: ...
 
     def close(self) -> None: ...
+
+
+class SendObserver:
+    """What a send run reports while it works; this default logs every failed attempt.
+
+    The CLI overrides it to print the first error of each kind at once and the waits for retries.
+    Called from the sending threads, one call at a time.
+    """
+
+    def failed(self, email: str, error: DeliveryError, retry_at: str | None) -> None:
+        """One attempt to ``email`` failed; ``retry_at`` (ISO, UTC) when it will be retried."""
+        if retry_at:
+            log.warning("could not send to %s, retrying at %s: %s", email, retry_at, error)
+        else:
+            log.warning("could not send to %s: %s", email, error)
+
+    def waiting(self, until: str, pending: int) -> None:
+        """Nothing is ready: ``pending`` deliveries wait, the first until ``until`` (ISO, UTC)."""
+        log.info("waiting until %s to retry %d deliveries", until, pending)
 
 
 def valid_email(address: str) -> bool:
@@ -120,7 +142,7 @@ def compose(
     check_recipient(recipient)
     sender_name, sender_address = parseaddr(header_safe(sender))
     if not valid_email(sender_address):
-        raise DeliveryError(
+        raise MailSettingsError(
             f"the sender '{sender}' is not a valid address",
             hint='Set [mail] from = "Name <address@example.com>" in the config.',
         )
@@ -154,7 +176,7 @@ class Composer:
     def __init__(self, *, sender: str, subject: str, extra_headers: dict[str, str]) -> None:
         sender_name, sender_address = parseaddr(header_safe(sender))
         if not valid_email(sender_address):
-            raise DeliveryError(
+            raise MailSettingsError(
                 f"the sender '{sender}' is not a valid address",
                 hint='Set [mail] from = "Name <address@example.com>" in the config.',
             )
@@ -323,7 +345,7 @@ class DkimSigner:
             raise DeliveryError(
                 f"cannot read the DKIM key {key_file}: {exc.strerror}",
                 hint="Set [mail] dkim_key_file to a readable PEM file with the RSA private key.",
-            ) from None
+            ) from exc
         return cls(selector=selector, domain=domain, key=key)
 
     def sign(self, data: bytes) -> bytes:
@@ -343,7 +365,7 @@ class DkimSigner:
             raise DeliveryError(
                 f"DKIM signing failed: {exc}",
                 hint="Check [mail] dkim_key_file (a PEM RSA private key) and dkim_domain.",
-            ) from None
+            ) from exc
         return bytes(signature) + data
 
 
@@ -390,7 +412,7 @@ class OutboxMailer:
             raise TemporaryDeliveryError(
                 f"cannot write to the outbox {self.folder}: {exc.strerror}",
                 hint="Check that [mail] outbox is a writable folder.",
-            ) from None
+            ) from exc
 
     def close(self) -> None:
         return None
@@ -437,6 +459,13 @@ class SMTPMailer:
         self.close()
 
     def _connect(self) -> smtplib.SMTP:
+        """Open, secure and log in one connection.
+
+        Wrong settings (no STARTTLS, TLS against a plain server, no AUTH, a refused login, an
+        untrusted certificate) raise MailSettingsError; a server that cannot be reached raises
+        TemporaryDeliveryError.
+        """
+        where = f"{self.host}:{self.port}"
         try:
             connection: smtplib.SMTP
             if self.security == "tls":
@@ -450,29 +479,65 @@ class SMTPMailer:
             if self.username:
                 try:
                     connection.login(self.username, self.password)
-                except smtplib.SMTPNotSupportedError:
-                    raise DeliveryError(
-                        f"the SMTP server {self.host}:{self.port} offers no login (AUTH)",
+                except smtplib.SMTPNotSupportedError as exc:
+                    raise MailSettingsError(
+                        f"the SMTP server {where} offers no login (AUTH)",
                         hint="Check [mail.smtp] security and port: many servers offer AUTH only "
                         "over TLS; or leave username empty.",
-                    ) from None
+                    ) from exc
             self.connections_opened += 1
             return connection
         except smtplib.SMTPAuthenticationError as exc:
-            raise DeliveryError(
-                f"the SMTP server {self.host}:{self.port} refused the login: {_reply(exc)}",
+            raise MailSettingsError(
+                f"the SMTP server {where} refused the login: {_reply(exc)}",
                 hint="Check [mail.smtp] username and the $DIGEST_SMTP_PASSWORD variable.",
-            ) from None
-        except smtplib.SMTPNotSupportedError:
-            raise DeliveryError(
-                f"the SMTP server {self.host}:{self.port} does not offer STARTTLS",
+            ) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            raise MailSettingsError(
+                f"the SMTP server {where} does not offer STARTTLS",
                 hint="Set [mail.smtp] security to 'tls' (port 465) or, on a trusted network, 'none'.",
-            ) from None
+            ) from exc
+        except ssl.SSLCertVerificationError as exc:
+            raise MailSettingsError(
+                f"the SMTP server {where} has a certificate digest does not trust: "
+                f"{exc.verify_message}",
+                hint="Check [mail.smtp] host: it must be the name on the server's certificate.",
+            ) from exc
+        except ssl.SSLError as exc:
+            plain = "WRONG_VERSION_NUMBER" in str(exc) and self.security == "tls"
+            raise MailSettingsError(
+                f"TLS with the SMTP server {where} failed ({exc.reason or exc})"
+                + (": the server does not speak implicit TLS on this port" if plain else ""),
+                hint="Set [mail.smtp] security to 'starttls' (usually port 587) or 'none' to "
+                "match the server, or use its TLS port (usually 465) with 'tls'.",
+            ) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise TemporaryDeliveryError(
-                f"cannot connect to the SMTP server {self.host}:{self.port}: {exc}",
-                hint="Check [mail.smtp] host, port and security; digest retries on the next send.",
-            ) from None
+                f"cannot connect to the SMTP server {where}: {_reason(exc)}",
+                hint="Check that the server is running, and [mail.smtp] host and port; the "
+                "deliveries stay pending and are retried.",
+            ) from exc
+
+    def check(self, sender: str) -> None:
+        """Connect, secure and log in as a send would, and offer ``sender`` (MAIL FROM, then
+        RSET): the server's answers, without sending a message. Raises like ``send``."""
+        address = parseaddr(sender)[1]
+        self._drop()
+        self.connection = self._connect()
+        try:
+            self.connection.ehlo_or_helo_if_needed()
+            code, reply = self.connection.mail(address)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TemporaryDeliveryError(
+                f"the SMTP server {self.host}:{self.port} closed the connection: {_reason(exc)}"
+            ) from exc
+        self._reset(self.connection, code)
+        if code >= 500:
+            raise self._sender_refused(address, code, reply)
+        if code != 250:
+            raise _classified(
+                code, f"the server deferred the sender {address}: {code} {_text(reply)}"
+            )
 
     def send(self, message: EmailMessage | Outgoing) -> None:
         """Send one message; raises a DeliveryError subclass saying whether to retry."""
@@ -491,7 +556,7 @@ class SMTPMailer:
                     continue  # the server had closed an idle connection: try a fresh one
                 raise TemporaryDeliveryError(
                     f"the connection to {self.host} was lost: {exc}"
-                ) from None
+                ) from exc
             break
         self.sent_on_connection += 1
         if self.sent_on_connection >= self.messages_per_connection:
@@ -501,6 +566,10 @@ class SMTPMailer:
         try:
             conn.ehlo_or_helo_if_needed()
             code, reply = conn.mail(sender)
+            if code >= 500:
+                # A refused sender (or 530: login needed) fails every message alike: our settings.
+                self._reset(conn, code)
+                raise self._sender_refused(sender, code, reply)
             if code != 250:
                 self._refused(conn, code, reply, f"the server refused the sender {sender}")
             code, reply = conn.rcpt(recipient)
@@ -514,7 +583,7 @@ class SMTPMailer:
                 self._refused(conn, code, reply, "the server refused DATA")
             conn.send(_dot_stuffed(data))
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
-            raise _StaleConnection(str(exc)) from None
+            raise _StaleConnection(str(exc)) from exc
         # The whole message is now with the server: from here on, a lost reply means "maybe".
         try:
             code, reply = conn.getreply()
@@ -523,11 +592,24 @@ class SMTPMailer:
             raise UncertainDeliveryError(
                 f"the connection to {self.host} was lost after the message was sent ({exc}); "
                 "the server may have accepted it"
-            ) from None
+            ) from exc
         if code != 250:
             self._refused(conn, code, reply, f"the server did not take the message for {recipient}")
 
+    def _sender_refused(self, sender: str, code: int, reply: bytes) -> MailSettingsError:
+        return MailSettingsError(
+            f"the SMTP server {self.host}:{self.port} refused the sender {sender}: "
+            f"{code} {_text(reply)}",
+            hint="Set [mail] from to an address this server lets you send from (often the "
+            "login's own), and check [mail.smtp] username.",
+        )
+
     def _refused(self, conn: smtplib.SMTP, code: int, reply: bytes, what: str) -> None:
+        self._reset(conn, code)
+        raise _classified(code, f"{what}: {code} {_text(reply)}")
+
+    def _reset(self, conn: smtplib.SMTP, code: int) -> None:
+        """End a refused transaction: RSET, or drop the connection when the server closes it."""
         if code == 421 or code < 400:
             self._drop()  # 421: the server is closing the connection
         else:
@@ -535,7 +617,6 @@ class SMTPMailer:
                 conn.rset()
             except (smtplib.SMTPException, OSError):
                 self._drop()
-        raise _classified(code, f"{what}: {code} {_text(reply)}")
 
     def _drop(self) -> None:
         connection, self.connection = self.connection, None
@@ -572,6 +653,13 @@ def _text(reply: bytes | str) -> str:
 
 def _reply(exc: smtplib.SMTPResponseException) -> str:
     return _text(exc.smtp_error)
+
+
+def _reason(exc: BaseException) -> str:
+    """A socket error in words: 'connection refused', not '[Errno 111] Connection refused'."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[:1].lower() + exc.strerror[1:]
+    return str(exc) or type(exc).__name__
 
 
 def _classified(code: int, message: str) -> DeliveryError:

@@ -15,9 +15,12 @@ from collections.abc import Callable
 from email.utils import formatdate
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest.errors import DigestError
+
+if TYPE_CHECKING:
+    from digest.pipeline import Progress
 
 log = logging.getLogger(__name__)
 
@@ -137,12 +140,21 @@ max_age_hours = 100000   # the demo's stories carry fixed dates
 
 
 def run_demo(
-    *, site: str | Path | None, workdir: Path, port: int, echo: Callable[[str], None] = print
+    *,
+    site: str | Path | None,
+    workdir: Path,
+    port: int,
+    echo: Callable[[str], None] = print,
+    progress: Progress | None = None,
 ) -> None:
-    """Serve the demo site, then gather, build and send one edition to the demo subscribers."""
-    from digest.cli import App, progress
-    from digest.pipeline import build_edition, gather, send_edition
+    """Serve the demo site, then gather, build and send one edition to the demo subscribers.
 
+    ``echo`` prints each step's outcome; ``progress`` shows the gather's and the send's progress.
+    """
+    from digest.pipeline import build_edition, gather, quiet, send_edition
+    from digest.wiring import Components
+
+    progress = progress or quiet
     folder = Path(site) if site else default_site()
     if not (folder / "feeds").is_dir():
         raise DigestError(
@@ -158,7 +170,7 @@ def run_demo(
     with server:
         config_path = workdir / "digest.toml"
         config_path.write_text(demo_config(server.base_url, workdir), encoding="utf-8")
-        app = App(str(config_path), verbose=0)
+        app = Components(config_path=str(config_path))
         try:
             config, store = app.config, app.store
             for email, name in DEMO_SUBSCRIBERS:

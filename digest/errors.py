@@ -16,6 +16,8 @@
         │   └── UncertainDeliveryError  the message went out but its acceptance was never confirmed
         ├── PermanentDeliveryError  not worth retrying (5xx: bad address, rejected)
         │   └── HardBounceError     the server refused the address itself (5xx to RCPT TO)
+        ├── MailSettingsError   our own mail settings are wrong (sender, TLS mode, login): the run
+        │                       stops and every delivery stays pending, no recipient is blamed
         └── SendLockedError     another digest process is sending from the same database
 
 The CLI prints ``message`` and ``hint`` on one line each and exits non-zero; ``-v`` adds the traceback.
@@ -111,6 +113,13 @@ class PermanentDeliveryError(DeliveryError):
 
 class UncertainDeliveryError(TemporaryDeliveryError):
     """The whole message was sent but the server's reply was lost: it may have been accepted."""
+
+
+class MailSettingsError(DeliveryError):
+    """The mail settings are wrong (sender, TLS mode, login), not the recipient: sending stops and
+    the deliveries stay pending, to go out once the settings are fixed."""
+
+    hint = "Fix the [mail] settings named above, then run `digest send` again."
 
 
 class HardBounceError(PermanentDeliveryError):

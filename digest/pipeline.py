@@ -41,7 +41,9 @@ from digest.deliver import (
     Composer,
     Mailer,
     RateLimiter,
+    SendObserver,
     check_recipient,
+    compose,
     deliver_all,
     header_safe,
     list_headers,
@@ -53,6 +55,7 @@ from digest.errors import (
     DigestError,
     HardBounceError,
     HTTPStatusError,
+    MailSettingsError,
     PermanentDeliveryError,
     TemporaryDeliveryError,
     UncertainDeliveryError,
@@ -94,6 +97,7 @@ DEFAULT_BACKOFF = {429: 3600.0, 503: 0.0}  # seconds to wait when no Retry-After
 MIN_TWIN_WORDS = 25  # shorter texts ("Read more") are too common to call two articles the same
 MAX_RETRY_WAIT = timedelta(minutes=30)  # the longest backoff between two attempts
 CLAIM_BATCH = 20  # deliveries claimed in one ledger write (all 'uncertain' after a crash)
+WAIT_REPORT_SECONDS = 30.0  # while waiting for retries, the observer hears this often
 # What one article may store: an entity-expanded or padded feed cannot fill the database.
 MAX_TEXT_CHARS = 200_000  # about 30,000 words, longer than any news article
 MAX_TITLE_CHARS = 1_000
@@ -121,6 +125,8 @@ class GatherReport:
     not_summarised: int = 0
     model_id: str = ""
     errors: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)  # what to do about the errors, each once
+    unsummarised: list[str] = field(default_factory=list)  # "title (url): why", one per article
 
 
 @dataclass
@@ -252,8 +258,12 @@ def _record_failure(
         source.id, message, disable=status == 410 and not moved, not_before=not_before
     )
     report.sources_failed += 1
-    report.errors.append(f"{source.url}: {message}")
-    log.warning("source %s failed: %s", source.url, message)
+    report.errors.append(message if source.url in message else f"{source.url}: {message}")
+    hint = error.hint if isinstance(error, DigestError) else ""
+    if hint and hint not in report.hints:
+        report.hints.append(hint)
+    # The caller reports the failures (the CLI prints them, `digest run` logs them).
+    log.info("source %s failed: %s", source.url, message)
 
 
 def _store_items(
@@ -402,6 +412,7 @@ def articles_to_summarise(
         if reason:
             store.set_article_note(article.id, f"not summarised: {reason}")
             report.not_summarised += 1
+            report.unsummarised.append(f"{_named(article)}: {reason}")
         else:
             suitable.append(article)
     return suitable
@@ -423,6 +434,7 @@ def summarise_batch(
     except DigestError as exc:
         for article in chunk:
             store.set_article_note(article.id, f"not summarised: {exc}")
+            report.unsummarised.append(f"{_named(article)}: the summariser failed ({exc})")
         report.not_summarised += len(chunk)
         report.errors.append(f"summariser: {exc}")
         log.warning("the summariser failed on %d articles: %s", len(chunk), exc)
@@ -451,6 +463,13 @@ def summarise_batch(
         else:
             store.set_article_note(article.id, "not summarised: the summariser found no sentence")
             report.not_summarised += 1
+            report.unsummarised.append(f"{_named(article)}: no sentence to use")
+
+
+def _named(article: Article) -> str:
+    """An article as the operator can find it: its title and its link."""
+    title = article.title or "(untitled)"
+    return f"{title} ({article.url})" if article.url else title
 
 
 def context_of(article: Article) -> Context:
@@ -530,8 +549,11 @@ def build_edition(
     """Claim the day's stories into its edition (unless it is frozen), render and store it."""
     day = day or edition_date(config)
     since = _iso(datetime.now(UTC) - timedelta(hours=config.digest.max_age_hours))
+    # Only sources still in the config: a removed source's stored articles stay out. With no
+    # sources configured at all (a database filled by other means), every source counts.
+    configured = [source.url for source in config.sources] if config.sources else None
     edition = store.claim_articles(
-        day.isoformat(), config.digest.title, since, config.digest.max_stories
+        day.isoformat(), config.digest.title, since, config.digest.max_stories, configured
     )
     view = edition_view(config, store, edition)
     # The email holds what fits under the size limit; the returned view is what it shows.
@@ -555,6 +577,10 @@ def preview_edition(config: Config, store: Store, day: date | None = None) -> Ed
     articles = store.edition_articles(edition.id) if edition is not None else []
     if edition is None or not edition.frozen_at:
         more = store.unclaimed_articles(since, config.digest.max_stories - len(articles))
+        if config.sources:  # as build_edition: a removed source's articles stay out
+            urls = {source.url for source in config.sources}
+            kept = {source.id for source in store.list_sources() if source.url in urls}
+            more = [article for article in more if article.source_id in kept]
         # The order edition_articles gives once they are claimed: newest first, then by id.
         articles = sorted(articles + more, key=lambda a: a.id)
         articles.sort(key=lambda a: a.published_at, reverse=True)
@@ -658,6 +684,7 @@ def send_edition(
     progress: Progress = quiet,
     stop: threading.Event | None = None,
     wait_for_retries: bool = True,
+    observer: SendObserver | None = None,
 ) -> SendReport:
     """Deliver the day's edition to every active subscriber who has not had it, once each.
 
@@ -666,8 +693,10 @@ def send_edition(
     scheduler's "due now"); deliveries already in the ledger are retried either way. Temporary
     failures are retried with backoff until ``[mail] retry_deadline_minutes``; with
     ``wait_for_retries`` false, retries not yet due are left to the next run. Once ``stop`` is set,
-    the messages in flight finish and the run returns. Raises SendLockedError when another process
-    is sending from the same database.
+    the messages in flight finish and the run returns. ``observer`` hears of every failed attempt
+    and every wait. Raises SendLockedError when another process is sending from the same
+    database, and MailSettingsError when the mail settings are wrong (the deliveries stay
+    pending, none is marked failed).
     """
     day = day or edition_date(config)
     report = SendReport(edition_date=day.isoformat(), dry_run=dry_run)
@@ -688,7 +717,8 @@ def send_edition(
         report.stories = edition.story_count
         store.plan_deliveries(edition.id, subscriber_ids)
         report.skipped_already_sent = store.count_deliveries(edition.id).get("sent", 0)
-        courier = _Courier(config, store, renderer, edition, report, recipient_for, stop)
+        observer = observer or SendObserver()
+        courier = _Courier(config, store, renderer, edition, report, recipient_for, observer, stop)
         if isinstance(mailer, Mailer):  # the caller's one mailer: one connection, kept open
             connect, concurrency = _borrowed(mailer), 1
         else:
@@ -714,8 +744,9 @@ def send_edition(
             retry_at = store.next_retry_at(edition.id) if wait_for_retries else None
             if retry_at is None:
                 break
+            observer.waiting(retry_at, store.count_deliveries(edition.id).get("pending", 0))
             pause = (datetime.fromisoformat(retry_at) - datetime.now(UTC)).total_seconds()
-            (stop or threading.Event()).wait(max(0.05, pause))
+            (stop or threading.Event()).wait(min(max(0.05, pause), WAIT_REPORT_SECONDS))
         report.stopped = bool(stop and stop.is_set())
         counts = store.count_deliveries(edition.id)
         report.retrying = counts.get("pending", 0)
@@ -744,6 +775,88 @@ def _plan_only(
     return report
 
 
+@dataclass(frozen=True)
+class PlannedSend:
+    """What one active subscriber would get from a `digest send` now (a dry run's line)."""
+
+    email: str
+    timezone: str
+    local_date: str  # their local today
+    edition_date: str  # the edition they would get
+    stories: int  # stories in it for them (their sections)
+    outcome: str  # one of PLAN_OUTCOMES
+
+
+PLAN_OUTCOMES = {
+    "send": "would send",
+    "sent": "already sent",
+    "retry": "would retry",
+    "failed": "failed before (`--retry-failed` re-queues)",
+    "sections": "nothing in their sections",
+    "empty": "nothing: the edition has 0 stories",
+}
+
+
+def plan_sends(
+    config: Config, store: Store, renderer: Renderer, day: date | None = None
+) -> list[PlannedSend]:
+    """Who a `digest send` would reach now, with which edition and how many stories; changes no
+    delivery (an edition not yet built is built, as the real send would).
+
+    Without ``day`` each subscriber gets the edition of their local today, else ``day``'s. The
+    outcomes add up to the real run's counts: 'send' is its sent (when delivery works), 'sections'
+    its 'nothing in their sections', 'sent' its 'already sent before'.
+    """
+    from digest.schedule import edition_day, local_today
+
+    subscribers = store.list_subscribers("active")
+    todays = {subscriber.id: local_today(config, subscriber) for subscriber in subscribers}
+    views: dict[date, tuple[Edition, EditionView, dict[int, str]]] = {}
+    chosen: dict[date, date] = {}
+    # The latest date first, as `digest send` does: it decides where the stories go.
+    dates = {day} if day else set(todays.values())
+    for wanted in sorted(dates, reverse=True):
+        chosen[wanted] = wanted if day else edition_day(store, wanted, max(dates))
+        if chosen[wanted] in views:
+            continue
+        edition = store.get_edition(chosen[wanted].isoformat())
+        if edition is None or not edition.frozen_at:
+            edition, _ = build_edition(config, store, renderer, chosen[wanted])
+        states = {d.subscriber_id: d.state for d in store.deliveries(edition.id, _STATES)}
+        views[chosen[wanted]] = (edition, edition_view(config, store, edition), states)
+    planned: list[PlannedSend] = []
+    for subscriber in subscribers:
+        today = todays[subscriber.id]
+        wanted = chosen[day or today]
+        edition, view, states = views[wanted]
+        stories = view.only_sections(subscriber.sections).story_count
+        state = states.get(subscriber.id, "")
+        if state in ("sent", "failed"):
+            outcome = state
+        elif state in ("pending", "uncertain", "sending"):
+            outcome = "retry"
+        elif not edition.story_count:
+            outcome = "empty"
+        elif state == "skipped" or not stories:
+            outcome = "sections"
+        else:
+            outcome = "send"
+        planned.append(
+            PlannedSend(
+                subscriber.email,
+                subscriber.timezone or config.digest.timezone,
+                today.isoformat(),
+                wanted.isoformat(),
+                stories,
+                outcome,
+            )
+        )
+    return planned
+
+
+_STATES = ("pending", "sending", "sent", "failed", "uncertain", "skipped")
+
+
 class _Courier:
     """Sends batches of deliveries of one edition and records each outcome in the ledger;
     thread-safe.
@@ -763,21 +876,26 @@ class _Courier:
         edition: Edition,
         report: SendReport,
         recipient_for: Callable[[str, str], Recipient] | None,
+        observer: SendObserver,
         stop: threading.Event | None = None,
     ) -> None:
         self.config, self.store, self.renderer, self.edition = config, store, renderer, edition
-        self.report, self.recipient_for, self.stop = report, recipient_for, stop
+        self.report, self.recipient_for, self.observer = report, recipient_for, observer
+        self.stop = stop
         self.view = edition_view(config, store, edition)
-        subject = config.mail.subject.format(title=edition.title, date=self.view.date_label)
+        self.subject = config.mail.subject.format(title=edition.title, date=self.view.date_label)
+        self.list_id = config.mail.list_id or default_list_id(config)
         self.secret = signing_secret(config, store)
         self.base_url = config.digest.base_url.rstrip("/")
         shared = list_headers(
-            list_id=config.mail.list_id or default_list_id(config),
+            list_id=self.list_id,
             unsubscribe_url="",
             unsubscribe_mailto=config.mail.unsubscribe_mailto,
         )
         del shared["List-Unsubscribe"]  # each recipient's own
-        self.composer = Composer(sender=config.mail.sender, subject=subject, extra_headers=shared)
+        self.composer = Composer(
+            sender=config.mail.sender, subject=self.subject, extra_headers=shared
+        )
         self.limiter = RateLimiter(config.mail.rate_per_second)
         self.stencils: dict[tuple[tuple[str, ...], tuple[bool, ...]], Stencil | None] = {}
         self.lock = threading.Lock()  # one store connection, several sending threads
@@ -899,6 +1017,11 @@ class _Courier:
             return
         try:
             mailer.send(message)
+        except MailSettingsError as exc:
+            # Our settings, not the recipient: the row is pending again and the run stops.
+            with self.lock:
+                self.store.release_delivery(edition_id, subscriber_id, str(exc))
+            raise
         except DeliveryError as exc:
             with self.lock:
                 self._record_failure(delivery, exc)
@@ -913,6 +1036,36 @@ class _Courier:
             self.store.mark_delivery(edition_id, subscriber_id, "sent")
             self.report.sent += 1
 
+    def message(
+        self, view: EditionView, email: str, name: str, subscriber_id: int, message_id: str = ""
+    ) -> Any:
+        """The edition as one subscriber gets it: their sections, their unsubscribe and
+        preferences links; a retry reuses the ``message_id`` of the earlier attempt."""
+        unsubscribe_url = unsubscribe_link(self.base_url, self.secret, subscriber_id)
+        recipient = (self.recipient_for or Recipient)(email, name)
+        if not recipient.unsubscribe_url:
+            recipient = replace(recipient, unsubscribe_url=unsubscribe_url)
+        if not recipient.preferences_url:
+            recipient = replace(
+                recipient,
+                preferences_url=preferences_link(self.base_url, self.secret, subscriber_id),
+            )
+        rendered = self.renderer.render(view, recipient)
+        return compose(
+            sender=self.config.mail.sender,
+            recipient=email,
+            recipient_name=name,
+            subject=self.subject,
+            html=rendered.html,
+            text=rendered.text,
+            message_id=message_id,
+            extra_headers=list_headers(
+                list_id=self.list_id,
+                unsubscribe_url=unsubscribe_url,
+                unsubscribe_mailto=self.config.mail.unsubscribe_mailto,
+            ),
+        )
+
     def _record_failure(self, delivery: Delivery, exc: DeliveryError) -> None:
         edition_id, subscriber_id = self.edition.id, delivery.subscriber_id
         mark = self.store.mark_delivery
@@ -921,19 +1074,18 @@ class _Courier:
             # Retried once (the ledger's 'uncertain' count); a second uncertain attempt is final.
             mark(edition_id, subscriber_id, "uncertain", error=str(exc), uncertain=True)
             self.report.uncertain += 1
-            log.warning("%s", note)
+            self.observer.failed(delivery.email, exc, None)
             return
         retry_at = self._retry_at(delivery) if isinstance(exc, TemporaryDeliveryError) else None
+        self.observer.failed(delivery.email, exc, retry_at)
         if retry_at is not None:
             mark(edition_id, subscriber_id, "pending", error=str(exc), next_attempt_at=retry_at)
-            log.info("will retry %s at %s: %s", delivery.email, retry_at, exc)
             return
         mark(edition_id, subscriber_id, "failed", error=str(exc))
         if isinstance(exc, HardBounceError):
             self.store.mark_bounced(subscriber_id)
         self.report.failed += 1
         self.report.errors.append(note)
-        log.warning("could not send to %s", note)
 
     def _retry_at(self, delivery: Delivery) -> str | None:
         """When to retry a temporary failure; None past the deadline, or when the failed attempt
@@ -950,6 +1102,37 @@ class _Courier:
         if at > first + timedelta(minutes=mail.retry_deadline_minutes):
             return None
         return at.astimezone(UTC).isoformat()
+
+
+def send_test(
+    config: Config,
+    store: Store,
+    renderer: Renderer,
+    mailer: Mailer,
+    address: str,
+    day: date | None = None,
+) -> Edition:
+    """Send the day's edition to one address, as a subscriber with every section gets it.
+
+    Outside the ledger: no delivery row is written and nobody's edition counts as sent. The
+    unsubscribe link in it names no subscriber. Raises DeliveryError as sending does.
+    """
+    from digest.deliver import valid_email
+
+    if not valid_email(address):
+        raise DigestError(
+            f"'{address}' is not a valid email address",
+            hint="Give a plain address: you@example.com.",
+        )
+    day = day or edition_date(config)
+    edition = store.get_edition(day.isoformat())
+    if edition is None or not edition.frozen_at:
+        edition, _ = build_edition(config, store, renderer, day)
+    if not edition.story_count:
+        raise DigestError(f"the {day} edition has 0 stories", hint="Run `digest gather` first.")
+    courier = _Courier(config, store, renderer, edition, SendReport(), None, SendObserver())
+    mailer.send(courier.message(courier.view, address, "", 0))
+    return edition
 
 
 def _borrowed(mailer: Mailer) -> Callable[[], Mailer]:

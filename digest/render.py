@@ -412,8 +412,14 @@ def reading_minutes(text: str) -> int:
     return max(1, math.ceil(len(text.split()) / WORDS_PER_MINUTE))
 
 
+def counted(number: int, one: str, many: str) -> str:
+    """A count with its noun in the right number: '1 story', '2 stories', '0 stories'."""
+    return f"{number} {one if number == 1 else many}"
+
+
 def local_time_label(iso: str, timezone: str) -> str:
-    """A stored UTC timestamp as short local time for display ('07:45'), '' if unparsable."""
+    """A stored UTC timestamp as a short local time with its zone ('Mon 07:45 CET'), so a reader
+    elsewhere knows which clock it is; '' if unparsable."""
     try:
         moment = datetime.fromisoformat(iso)
         if moment.tzinfo is None:
@@ -421,7 +427,7 @@ def local_time_label(iso: str, timezone: str) -> str:
         local = moment.astimezone(ZoneInfo(timezone))
     except (ValueError, OverflowError):
         return ""  # unreadable, or out of range in this zone (year 1 west of UTC): never raises
-    return f"{local:%a} {local:%H:%M}"
+    return f"{local:%a} {local:%H:%M} {local:%Z}"
 
 
 def group_sections(stories: Sequence[Story]) -> tuple[Section, ...]:

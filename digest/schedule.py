@@ -28,11 +28,15 @@ import threading
 from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from digest.config import Config
-from digest.store import Store, Subscriber, now_utc, open_store
+from digest.render import counted
+from digest.store import Store, Subscriber, now_utc
+
+if TYPE_CHECKING:
+    from digest.wiring import Components
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +54,14 @@ def send_time(config: Config, subscriber: Subscriber) -> tuple[ZoneInfo, time]:
         zone = ZoneInfo(config.digest.timezone)
     hour, _, minute = config.digest.send_at.partition(":")
     if subscriber.hour is not None:
-        return zone, time(subscriber.hour, getattr(subscriber, "minute", 0))
+        return zone, time(subscriber.hour, subscriber.minute)
     return zone, time(int(hour), int(minute))
+
+
+def local_today(config: Config, subscriber: Subscriber, now: datetime | None = None) -> date:
+    """The subscriber's local date at ``now``: the edition a `digest send` gives them."""
+    zone, _ = send_time(config, subscriber)
+    return (now or datetime.now(UTC)).astimezone(zone).date()
 
 
 def latest_slot(zone: ZoneInfo, at: time, now: datetime) -> datetime:
@@ -66,6 +76,41 @@ def latest_slot(zone: ZoneInfo, at: time, now: datetime) -> datetime:
         if slot <= now:
             return slot
     return datetime.combine(local_day - timedelta(days=2), at, tzinfo=zone).astimezone(UTC)
+
+
+def next_slot(zone: ZoneInfo, at: time, now: datetime) -> datetime:
+    """The first moment after ``now`` when the local clock in ``zone`` shows ``at``, in UTC."""
+    local_day = now.astimezone(zone).date()
+    for day in (local_day, local_day + timedelta(days=1)):
+        slot = datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+        if slot > now:
+            return slot
+    return datetime.combine(local_day + timedelta(days=2), at, tzinfo=zone).astimezone(UTC)
+
+
+def next_sends(config: Config, store: Store, now: datetime) -> list[tuple[datetime, int]]:
+    """The coming send times of the active subscribers, (UTC moment, how many), soonest first."""
+    counts: dict[datetime, int] = {}
+    for subscriber in store.list_subscribers("active"):
+        zone, at = send_time(config, subscriber)
+        slot = next_slot(zone, at, now.astimezone(UTC))
+        counts[slot] = counts.get(slot, 0) + 1
+    return sorted(counts.items())
+
+
+def edition_day(store: Store, day: date, latest_due: date | None = None) -> date:
+    """The edition a subscriber whose local date is ``day`` gets: that date's, or, when it has
+    none yet, a later one: the newest edition that holds stories, else ``latest_due`` (the latest
+    local date being sent now, whose edition takes the stories). An edition built for ``day``
+    after the stories went to a later one would be empty."""
+    if store.get_edition(day.isoformat()) is not None:
+        return day
+    newest = store.list_editions(1)
+    if newest and newest[0].date > day.isoformat() and newest[0].story_count:
+        return date.fromisoformat(newest[0].date)
+    if latest_due is not None and latest_due > day:
+        return latest_due
+    return day
 
 
 def due_subscribers(
@@ -110,11 +155,14 @@ def send_due(
     wait_for_retries: bool = False,
     dry_run: bool = False,
     progress: Any = None,
+    observer: Any = None,
+    retry_now: bool = False,
 ) -> list[Any]:
     """Send every due subscriber their local day's edition, then the ledger's retries now due.
 
-    Returns one SendReport per edition touched. Holds the send lock throughout (a dry run needs
-    none); raises SendLockedError when another process holds it.
+    ``retry_now`` (an operator's `digest send`) makes the waiting retries due at once. Returns one
+    SendReport per edition touched. Holds the send lock throughout (a dry run needs none); raises
+    SendLockedError when another process holds it.
     """
     from digest.pipeline import quiet, send_edition
 
@@ -124,12 +172,21 @@ def send_due(
         "wait_for_retries": wait_for_retries,
         "dry_run": dry_run,
         "progress": progress or quiet,
+        "observer": observer,
     }
     reports = []
     with nullcontext() if dry_run else store.send_lock():
         if not dry_run:
             store.recover_interrupted()  # so a crashed message's edition is found below
-        for day, ids in sorted(due_subscribers(config, store, now, grace=grace).items()):
+            if retry_now:
+                store.retry_pending_now()
+        # Latest date first: its edition takes the stories, and a subscriber whose local day is
+        # behind it (with no edition of their own yet) gets it too, not an empty one.
+        due = due_subscribers(config, store, now, grace=grace)
+        editions: dict[date, list[int]] = {}
+        for day, ids in sorted(due.items(), reverse=True):
+            editions.setdefault(edition_day(store, day, max(due)), []).extend(ids)
+        for day, ids in sorted(editions.items(), reverse=True):
             if stop and stop.is_set():
                 break
             reports.append(
@@ -196,8 +253,9 @@ def build_scheduler(
     return scheduler
 
 
-def run_scheduler(app: Any) -> None:
-    """Block, running the gather and send jobs until interrupted (Ctrl-C or SIGTERM).
+def run_scheduler(app: Components) -> None:
+    """Block, running the gather and send jobs until interrupted (Ctrl-C or SIGTERM); ``app``
+    builds each job's store, fetcher, summariser, renderer and mailers.
 
     On SIGTERM the message in flight is finished and the scheduler stops.
     """
@@ -216,14 +274,22 @@ def run_scheduler(app: Any) -> None:
     def gather_job() -> None:
         from digest.pipeline import gather
 
-        store, fetcher = open_store(config), app.fetcher()
+        store, fetcher = app.open_store(), app.fetcher()
         try:
             report = gather(config, store, fetcher, load_summarizer)
-            log.warning(
-                "gathered %d new articles (%d sources failed)",
-                report.new_articles,
-                report.sources_failed,
+            log.info(
+                "gathered %s from %s, %d summarised; next gather in %d min",
+                counted(report.new_articles, "new article", "new articles"),
+                counted(report.sources_ok, "source", "sources"),
+                report.summarised,
+                config.digest.gather_every_minutes,
             )
+            for error in report.errors:
+                log.warning("gather: %s", error)
+            for line in report.unsummarised:
+                log.info("not summarised: %s", line)
+        except DigestError as exc:
+            log.error("gather failed: %s (%s)", exc, exc.hint)
         finally:
             fetcher.close()
             store.close()
@@ -233,7 +299,7 @@ def run_scheduler(app: Any) -> None:
             run_send()
 
     def run_send() -> None:
-        store = open_store(config)
+        store = app.open_store()
         try:
             reports = send_due(
                 config,
@@ -252,8 +318,9 @@ def run_scheduler(app: Any) -> None:
         finally:
             store.close()
         for report in reports:
-            if report.sent or report.failed or report.uncertain:
-                log.warning(
+            if report.sent or report.failed or report.uncertain or report.retrying:
+                log.log(
+                    logging.WARNING if report.failed or not report.sent else logging.INFO,
                     "edition %s: sent %d, failed %d, uncertain %d, retrying %d",
                     report.edition_date,
                     report.sent,
@@ -261,6 +328,31 @@ def run_scheduler(app: Any) -> None:
                     report.uncertain,
                     report.retrying,
                 )
+            elif not report.stories:
+                log.warning("edition %s has 0 stories: nothing sent", report.edition_date)
+        announce_next_send()
+
+    announced: list[datetime] = []
+
+    def announce_next_send() -> None:
+        store = app.open_store()
+        try:
+            coming = next_sends(config, store, datetime.now(UTC))
+        finally:
+            store.close()
+        if not coming:
+            if announced[-1:] != [datetime.min.replace(tzinfo=UTC)]:
+                log.warning("no active subscribers: nothing will be sent")
+                announced.append(datetime.min.replace(tzinfo=UTC))
+            return
+        moment, count = coming[0]
+        if announced[-1:] != [moment]:
+            log.info(
+                "next send at %s to %s",
+                moment.strftime("%Y-%m-%d %H:%M UTC"),
+                counted(count, "subscriber", "subscribers"),
+            )
+            announced.append(moment)
 
     scheduler = build_scheduler(config, gather_job, send_job)
 
@@ -269,7 +361,7 @@ def run_scheduler(app: Any) -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, terminate)
-    log.warning(
+    log.info(
         "digest run: gathering every %d min, sending at each subscriber's hour (default %s %s)",
         config.digest.gather_every_minutes,
         config.digest.send_at,
@@ -288,5 +380,7 @@ def run_scheduler(app: Any) -> None:
         if any(thread.is_alive() for thread in gathers):
             # A hung gather holds no lock and no open transaction; it must not keep us running.
             log.warning("a gather is still running; stopping without waiting for it")
+            log.info("digest run stopped")
             logging.shutdown()
             os._exit(0)
+        log.info("digest run stopped")

@@ -81,9 +81,12 @@ def collect(fetcher: Fetcher, source: Source) -> Collected:
             moved_to=response.moved_to,
         )
     if _looks_like_html(response):
-        feeds = discover_feeds(response.body, response.url)
+        # An article links its site's feed too: following it would swap the one story asked
+        # for for the whole site, so an article page stays a source of its own.
+        article = is_article_page(response.body)
+        feeds = [] if article else discover_feeds(response.body, response.url)
         if not feeds:
-            item = _page_item(response)
+            item = _page_item(response, checked=article)
             return Collected(
                 [item],
                 next_url,
@@ -350,10 +353,50 @@ def _json_feed_item(entry: Any, url: str) -> NewArticle | None:
     )
 
 
-def _page_item(response: Response) -> NewArticle:
+def is_article_page(html: bytes) -> bool:
+    """Whether a page declares itself an article: ``og:type`` article, a schema.org Article
+    (JSON-LD or microdata) or an ``<article>`` element."""
+    import lxml.html
+
+    try:
+        doc = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return False
+    for meta in doc.iter("meta"):
+        if (meta.get("property") or "").lower() == "og:type":
+            return (meta.get("content") or "").strip().lower() == "article"
+    kinds = ("article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle")
+    for element in doc.xpath("//*[@itemtype]"):
+        if element.get("itemtype", "").rstrip("/").rsplit("/", 1)[-1].lower() in kinds:
+            return True
+    for script in doc.xpath("//script[@type='application/ld+json']"):
+        try:
+            data = json.loads(script.text or "")
+        except ValueError:
+            continue
+        for entry in data if isinstance(data, list) else [data]:
+            kind = entry.get("@type") if isinstance(entry, dict) else None
+            if any(str(k).lower() in kinds for k in (kind if isinstance(kind, list) else [kind])):
+                return True
+    return bool(doc.xpath("//article"))
+
+
+MIN_PAGE_WORDS = 150  # a page without article markup is taken as one only with this much text
+
+
+def _page_item(response: Response, *, checked: bool = False) -> NewArticle:
+    """The page as one item. A page not ``checked`` as an article, and with too little text to
+    be one ("Contact us"), is refused: it links no feed either."""
     from digest.extract import extract
 
     page = extract(response.body, response.url)
+    if not checked and len(page.text.split()) < MIN_PAGE_WORDS:
+        raise FeedError(
+            f"{response.url} is neither a feed nor an article: it links no feed, and its "
+            f"{len(page.text.split())} words of text do not make an article",
+            hint="Give the site's feed or home page (one that links its feed), or one article's "
+            "URL.",
+        )
     url = page.canonical_url or response.url
     url_norm = normalize_url(url)
     return NewArticle(

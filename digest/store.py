@@ -102,7 +102,14 @@ class EditionStore(Protocol):
     def get_edition(self, date: str) -> Edition | None: ...
     def get_edition_by_id(self, edition_id: int) -> Edition: ...
     def list_editions(self, limit: int = 50) -> list[Edition]: ...
-    def claim_articles(self, date: str, title: str, since: str, limit: int) -> Edition: ...
+    def claim_articles(
+        self,
+        date: str,
+        title: str,
+        since: str,
+        limit: int,
+        source_urls: Sequence[str] | None = None,
+    ) -> Edition: ...
     def edition_articles(self, edition_id: int) -> list[Article]: ...
     def save_edition(
         self,
@@ -133,6 +140,7 @@ class SubscriberStore(Protocol):
     ) -> tuple[Subscriber, bool]: ...
     def import_subscribers(self, rows: Iterable[SubscriberRow]) -> ImportCounts: ...
     def get_subscriber(self, subscriber_id: int) -> Subscriber | None: ...
+    def find_subscriber(self, email: str) -> Subscriber | None: ...
     def unsubscribe(self, subscriber_id: int) -> Subscriber | None: ...
     def resubscribe(self, subscriber_id: int) -> Subscriber | None: ...
     def set_preferences(
@@ -168,6 +176,11 @@ class DeliveryLedger(Protocol):
     def planned_dates(self, since: str) -> set[tuple[int, str]]: ...
     def claim_deliveries(self, edition_id: int, message_ids: dict[int, str]) -> dict[int, str]: ...
     def release_deliveries(self, edition_id: int, subscriber_ids: Sequence[int]) -> None: ...
+    def release_delivery(self, edition_id: int, subscriber_id: int, error: str) -> None: ...
+    def retry_pending_now(self) -> int: ...
+    def requeue_failed(self, edition_id: int) -> int: ...
+    def last_attempt_at(self) -> tuple[str, str]: ...
+    def latest_errors(self, edition_id: int, limit: int = 5) -> list[tuple[str, str, str]]: ...
     def mark_delivery(
         self,
         edition_id: int,
@@ -189,6 +202,8 @@ class DeliveryLedger(Protocol):
 
 class Store(SourceStore, EditionStore, SubscriberStore, DeliveryLedger, Protocol):
     """Every consumer's part, as one backend provides them."""
+
+    path: str
 
     def close(self) -> None: ...
 
@@ -733,8 +748,16 @@ class SQLiteStore:
         rows = self.db.execute("SELECT * FROM editions ORDER BY date DESC LIMIT ?", (limit,))
         return [_edition_from(row) for row in rows]
 
-    def claim_articles(self, date: str, title: str, since: str, limit: int) -> Edition:
-        """The edition for ``date``, created if needed, with every unclaimed article since ``since``.
+    def claim_articles(
+        self,
+        date: str,
+        title: str,
+        since: str,
+        limit: int,
+        source_urls: Sequence[str] | None = None,
+    ) -> Edition:
+        """The edition for ``date``, created if needed, with every unclaimed article since ``since``
+        (only from the sources with ``source_urls``, when given: those still configured).
 
         A frozen edition (sending has begun) never changes: what one subscriber got, all get.
         """
@@ -751,11 +774,18 @@ class SQLiteStore:
                 claimed = db.execute(
                     "SELECT COUNT(*) FROM articles WHERE edition_id = ?", (edition.id,)
                 ).fetchone()[0]
+                urls = list(source_urls) if source_urls is not None else []
+                only = (
+                    f"AND source_id IN (SELECT id FROM sources WHERE url IN "
+                    f"({','.join('?' * len(urls))}))"
+                    if source_urls is not None
+                    else ""
+                )
                 db.execute(
-                    """UPDATE articles SET edition_id = ? WHERE id IN (
+                    f"""UPDATE articles SET edition_id = ? WHERE id IN (
                          SELECT id FROM articles WHERE edition_id IS NULL AND text_origin != ''
-                         AND first_seen_at >= ? ORDER BY first_seen_at, id LIMIT ?)""",
-                    (edition.id, since, max(0, limit - claimed)),
+                         AND first_seen_at >= ? {only} ORDER BY first_seen_at, id LIMIT ?)""",
+                    (edition.id, since, *urls, max(0, limit - claimed)),
                 )
             return edition
 
@@ -883,6 +913,13 @@ class SQLiteStore:
             updated=sum(1 for s in states if s == "active"),
             kept_inactive=sum(1 for s in states if s not in (None, "active")),
         )
+
+    def find_subscriber(self, email: str) -> Subscriber | None:
+        """The subscriber with this address (any case), whatever their state; None if unknown."""
+        row = self.db.execute(
+            "SELECT * FROM subscribers WHERE lower(email) = lower(?)", (email,)
+        ).fetchone()
+        return _subscriber_from(row) if row else None
 
     def get_subscriber(self, subscriber_id: int) -> Subscriber | None:
         row = self.db.execute("SELECT * FROM subscribers WHERE id = ?", (subscriber_id,)).fetchone()
@@ -1097,6 +1134,55 @@ class SQLiteStore:
                      updated_at = ? WHERE edition_id = ? AND subscriber_id = ? AND state = 'sending'""",
                 [(now_utc(), edition_id, sid) for sid in subscriber_ids],
             )
+
+    def release_delivery(self, edition_id: int, subscriber_id: int, error: str) -> None:
+        """Undo a claim that failed through no fault of the recipient (our mail settings): the
+        row is pending again, ready at once, and the attempt does not count."""
+        self.db.execute(
+            """UPDATE deliveries SET state = 'pending', last_error = ?, updated_at = ?,
+                 next_attempt_at = '', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
+                 first_attempt_at = CASE WHEN attempts <= 1 THEN '' ELSE first_attempt_at END
+               WHERE edition_id = ? AND subscriber_id = ? AND state = 'sending'""",
+            (error, now_utc(), edition_id, subscriber_id),
+        )
+
+    def retry_pending_now(self) -> int:
+        """Make every waiting retry due now (an operator's `digest send`); returns how many."""
+        cursor = self.db.execute(
+            """UPDATE deliveries SET next_attempt_at = ''
+               WHERE state = 'pending' AND next_attempt_at != ''"""
+        )
+        return cursor.rowcount
+
+    def requeue_failed(self, edition_id: int) -> int:
+        """Failed deliveries of an edition to still-active subscribers become pending again,
+        with a fresh retry deadline; returns how many."""
+        cursor = self.db.execute(
+            """UPDATE deliveries SET state = 'pending', next_attempt_at = '', first_attempt_at = '',
+                 updated_at = ?
+               WHERE edition_id = ? AND state = 'failed' AND subscriber_id IN
+                 (SELECT id FROM subscribers WHERE status = 'active')""",
+            (now_utc(), edition_id),
+        )
+        return cursor.rowcount
+
+    def last_attempt_at(self) -> tuple[str, str]:
+        """When a message was last handed over ('' if never), and when a send last tried one."""
+        row = self.db.execute(
+            "SELECT MAX(sent_at), MAX(CASE WHEN attempts > 0 THEN updated_at END) FROM deliveries"
+        ).fetchone()
+        return (row[0] or "", row[1] or "")
+
+    def latest_errors(self, edition_id: int, limit: int = 5) -> list[tuple[str, str, str]]:
+        """(email, state, last error) of the most recently updated deliveries with an error."""
+        rows = self.db.execute(
+            """SELECT s.email, d.state, d.last_error FROM deliveries d
+               JOIN subscribers s ON s.id = d.subscriber_id
+               WHERE d.edition_id = ? AND d.last_error != '' AND d.state != 'sent'
+               ORDER BY d.updated_at DESC, d.subscriber_id LIMIT ?""",
+            (edition_id, limit),
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
 
     def get_secret(self, name: str) -> str:
         """A random secret kept in the database, created on first use (stable across runs)."""

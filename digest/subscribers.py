@@ -5,11 +5,16 @@ The CSV has a header row: ``email`` is required; ``name``, ``timezone`` (an IANA
 optional; empty means the configured default. An export (which adds ``status`` and ``created_at``)
 imports back; its status is not applied. A bad row is reported with its line number and
 skipped; the good rows are kept.
+
+``read_csv`` takes the file's bytes as spreadsheets write them: UTF-8 (with or without a BOM) or
+UTF-16 (with a BOM, as Excel's "Unicode text"), separated by commas, semicolons, tabs or bars (the
+header row tells which), or a plain list of addresses, one per line, without a header.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -52,7 +57,8 @@ def subscriber_row(
         except Exception:
             raise DigestError(
                 f"'{timezone}' is not a known time zone (use an IANA name like Europe/Paris)",
-                hint="Leave it empty for the configured time zone.",
+                hint="Use an IANA name such as Europe/Paris or America/New_York, or leave it "
+                "empty for the configured time zone.",
             ) from None
     number: int | None = None
     minute = 0
@@ -110,10 +116,80 @@ def check_name(name: str) -> None:
         )
 
 
-def parse_csv(stream: IO[str]) -> ParsedCSV:
-    """Every row of a subscriber CSV, checked; bad rows become errors, duplicates too."""
-    reader = csv.DictReader(stream)
-    header = [name.strip().lower() for name in reader.fieldnames or []]
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def read_csv(data: bytes) -> ParsedCSV:
+    """Every row of a subscriber file given as bytes: its encoding and delimiter are detected, or
+    it is a plain list of addresses. Raises DigestError (one line) when it cannot be read."""
+    text = decode_text(data)
+    lines = [line for line in _lines(text) if line.strip()]
+    if not lines:
+        raise DigestError("the file is empty", hint="Give a CSV with an 'email' column.")
+    first = lines[0].strip().strip('"')
+    if "@" in first and not any(d in first for d in DELIMITERS):
+        return parse_address_list(text)
+    header = lines[0].lower()
+    delimiter = max(
+        DELIMITERS,
+        key=lambda d: sum(part.strip().strip('"') in COLUMNS for part in header.split(d)),
+    )
+    return parse_csv(io.StringIO(text, newline=""), delimiter)
+
+
+def decode_text(data: bytes) -> str:
+    """The file's text: UTF-8 (BOM or not) or UTF-16 (BOM, or NULs between ASCII letters)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif len(data) >= 4 and data[1:4:2] == b"\x00\x00":
+        encoding = "utf-16-le"
+    elif len(data) >= 4 and data[0:4:2] == b"\x00\x00":
+        encoding = "utf-16-be"
+    else:
+        encoding = "utf-8"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise DigestError(
+            f"the file is not {encoding.upper().replace('-SIG', '')} text (byte "
+            f"{data[exc.start]:#04x} at offset {exc.start})",
+            hint="Save it as CSV UTF-8 (or UTF-16) from your spreadsheet and import it again.",
+        ) from exc
+
+
+def parse_address_list(text: str) -> ParsedCSV:
+    """A plain list of addresses, one per line; each bad line is an error."""
+    parsed = ParsedCSV()
+    seen: dict[str, int] = {}
+    for line, value in enumerate(_lines(text), 1):
+        address = value.strip().strip('"').strip()
+        if not address:
+            continue
+        try:
+            row = subscriber_row(address)
+        except DigestError as exc:
+            parsed.errors.append(f"line {line}: {exc}")
+            continue
+        if row.email.lower() in seen:
+            parsed.errors.append(
+                f"line {line}: {row.email} is already on line {seen[row.email.lower()]}"
+            )
+            continue
+        seen[row.email.lower()] = line
+        parsed.rows.append(row)
+    return parsed
+
+
+def parse_csv(stream: IO[str], delimiter: str = ",") -> ParsedCSV:
+    """Every row of a subscriber CSV, checked; bad rows become errors, duplicates too.
+
+    Each line is one row: a quote left open is an error on its own line, and cannot swallow the
+    rows after it (a field may not span lines).
+    """
+    lines = _lines(stream.read())
+    header = [name.strip().lower() for name in _fields(lines[0] if lines else "", delimiter)]
     if "email" not in header:
         raise DigestError(
             "the CSV has no 'email' column",
@@ -125,15 +201,30 @@ def parse_csv(stream: IO[str]) -> ParsedCSV:
             f"the CSV has unknown columns: {', '.join(unknown)}",
             hint=f"Use only: {', '.join(COLUMNS)}.",
         )
-    reader.fieldnames = header
     parsed = ParsedCSV()
     seen: dict[str, int] = {}
-    for record in reader:
-        line = reader.line_num
-        values = {key: _unescaped(value or "") for key, value in record.items() if key in COLUMNS}
-        if None in record:
-            parsed.errors.append(f"line {line}: more fields than columns")
+    for line, text in enumerate(lines[1:], 2):
+        if not text.strip():
             continue
+        if text.count('"') % 2:
+            parsed.errors.append(f'line {line}: a quote (") is not closed')
+            continue
+        try:
+            fields = _fields(text, delimiter)
+        except csv.Error as exc:
+            parsed.errors.append(f"line {line}: {exc}")
+            continue
+        if len(fields) > len(header):
+            parsed.errors.append(
+                f"line {line}: {len(fields)} fields but {len(header)} columns (a stray "
+                f"'{delimiter}'? quote a value that holds one)"
+            )
+            continue
+        values = {
+            key: _unescaped(value)
+            for key, value in zip(header, fields, strict=False)
+            if key in COLUMNS
+        }
         try:
             row = subscriber_row(**values)
         except DigestError as exc:
@@ -146,6 +237,22 @@ def parse_csv(stream: IO[str]) -> ParsedCSV:
         seen[key] = line
         parsed.rows.append(row)
     return parsed
+
+
+def _lines(text: str) -> list[str]:
+    """The text's lines, split at line ends only: str.splitlines() would also split a name at
+    U+2028, U+2029 or U+0085, which the name check must see and refuse."""
+    return re.split(r"\r\n|\r|\n", text)
+
+
+def _fields(line: str, delimiter: str) -> list[str]:
+    return next(csv.reader([line], delimiter=delimiter, strict=True), [])
+
+
+def unknown_sections(sections: Iterable[str], known: Iterable[str]) -> list[str]:
+    """The ``sections`` that name no known section or source (case does not matter)."""
+    names = {name.strip().casefold() for name in known if name.strip()}
+    return [section for section in sections if section.strip().casefold() not in names]
 
 
 def write_csv(subscribers: Iterable[Subscriber], stream: IO[str]) -> int:

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 from digest.config import Config
 from digest.errors import ConfigError
+from digest.wiring import Components, build_renderer
 
 PREVIEW_POLL_SECONDS = 1.0
 FEED_ENTRIES = 20
@@ -72,15 +73,17 @@ def _base_app(config: Config, *, private_prefixes: tuple[str, ...]) -> Any:
     """A Flask app with one store connection per request, the Host check and safe headers."""
     from flask import Flask, Response, abort, g, request
 
-    from digest.store import Store, open_store
+    from digest.store import Store
 
     app = Flask("digest")
     app.config["DIGEST"] = config
     allowed = allowed_hosts(config)
 
+    parts = Components(config)
+
     def store() -> Store:
         if "store" not in g:
-            g.store = open_store(config)
+            g.store = parts.open_store()
         opened: Store = g.store
         return opened
 
@@ -182,12 +185,7 @@ def _require_password(app: Any, password: str) -> None:
 
 def make_renderer(config: Config, *, limit: bool = True) -> Any:
     """The renderer the config asks for; ``limit`` off renders whole editions (the archive)."""
-    from digest.render import Renderer
-
-    return Renderer(
-        config.digest.template_dir,
-        max_html_bytes=config.digest.max_html_bytes if limit else 0,
-    )
+    return build_renderer(config, limit=limit)
 
 
 def sample_links(config: Config) -> tuple[str, str]:

@@ -6,6 +6,7 @@
 - ``lose_reply``: per recipient, how many times to keep the message and then drop the connection
   instead of answering the end of DATA (the "lost reply" case: the message did arrive).
 - ``delay``: seconds to wait in DATA before answering (a slow server, to kill a sender midway).
+- ``sender_reply``: the reply to every MAIL FROM instead of 250, e.g. "553 5.7.1 Sender not owned".
 
 Every message that reaches the end of DATA is kept in ``received``, whatever the reply.
 """
@@ -45,6 +46,7 @@ class ScriptedSMTP:
     drop_every: int = 0
     lose_reply: dict[str, int] = field(default_factory=dict)
     delay: float = 0.0
+    sender_reply: str = ""
     received: list[Received] = field(default_factory=list)
     sessions: set[int] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -64,6 +66,8 @@ class ScriptedSMTP:
         if self.drop_every and self._per_session[key] >= self.drop_every:
             server.transport.close()
             return "421 4.4.2 closing (scripted drop)"
+        if self.sender_reply:
+            return self.sender_reply
         envelope.mail_from = address
         return "250 OK"
 

@@ -22,6 +22,7 @@ def test_no_file_gives_embedded_defaults(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_the_contract_keys_load(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()  # the store's folder must exist
     path = tmp_path / "digest.toml"
     path.write_text(
         """
@@ -92,6 +93,17 @@ def test_unknown_section_is_refused(tmp_path: Path) -> None:
         ({"digest": {"duplicate_threshold": 1.5}}, "digest.duplicate_threshold"),
         ({"mail": {"rate_per_second": -1}}, "mail.rate_per_second"),
         ({"mail": {"backend": "sendmail"}}, "mail.backend"),
+        ({"mail": {"from": "Digest"}}, "mail.from"),
+        ({"mail": {"from": "digest at example.com"}}, "mail.from"),
+        ({"mail": {"subject": "{titel} on {date}"}}, "{titel}"),
+        ({"mail": {"subject": "News {date"}}, "mail.subject"),
+        ({"digest": {"base_url": "news.example.com"}}, "digest.base_url"),
+        ({"digest": {"base_url": "ftp://news.example.com"}}, "digest.base_url"),
+        ({"digest": {"base_url": "https://"}}, "digest.base_url"),
+        ({"digest": {"template_dir": "no-such-folder"}}, "digest.template_dir"),
+        ({"store": {"path": "missing/digest.db"}}, "store.path"),
+        ({"fetch": {"timeout": 0}}, "fetch.timeout"),
+        ({"mail": {"smtp": {"timeout": -1}}}, "mail.smtp.timeout"),
     ],
 )
 def test_bad_values_name_the_key(tmp_path: Path, raw: dict, fragment: str) -> None:
@@ -129,3 +141,49 @@ def test_example_config_loads_and_documents_every_key() -> None:
         assert re.search(rf"^#?\s*{re.escape(key)}\s*=", text, re.M), (
             f"{name} is not in the example"
         )
+
+
+def test_good_values_of_the_start_up_checks_pass(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    config = config_from_dict(
+        {
+            "mail": {"from": "news@example.com", "subject": "{title}: {date} {{daily}}"},
+            "digest": {"base_url": "https://news.example.com/digest", "template_dir": "mine"},
+            "fetch": {"timeout": 0.5},
+        },
+        base=tmp_path,
+    )
+    assert config.digest.template_dir == str(tmp_path / "mine")
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        config_from_dict(
+            {
+                "summarizer": {"bulets": 3},
+                "mail": {"from": "nobody", "subject": "{titel}"},
+                "digest": {"base_url": "news.example.com", "timezone": "Mars/Olympus"},
+            },
+            base=tmp_path,
+        )
+    message = str(caught.value)
+    assert message.startswith("the config has 5 problems:")
+    for fragment in ("summarizer.bulets", "mail.from", "{titel}", "digest.base_url", "Mars"):
+        assert fragment in message
+    assert "Did you mean {title}?" in message and "summarizer.bullets" in message
+
+
+def test_mail_over_smtp_with_a_local_or_plain_http_base_url_is_warned_about(
+    tmp_path: Path,
+) -> None:
+    from digest.config import config_warnings
+
+    def warnings(backend: str, base_url: str) -> list[str]:
+        raw = {"mail": {"backend": backend}, "digest": {"base_url": base_url}}
+        return config_warnings(config_from_dict(raw, base=tmp_path))
+
+    assert "local address" in warnings("smtp", "http://127.0.0.1:8080")[0]
+    assert "local address" in warnings("smtp", "https://192.168.1.20")[0]
+    assert "plain http" in warnings("smtp", "http://news.example.com")[0]
+    assert warnings("smtp", "https://news.example.com") == []
+    assert warnings("outbox", "http://127.0.0.1:8080") == []  # nothing goes out

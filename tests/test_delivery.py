@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from digest.cli import App
 from digest.config import Config
 from digest.deliver import SMTPMailer, compose, read_unsubscribe_token, unsubscribe_token
 from digest.pipeline import send_edition, signing_secret
 from digest.render import Renderer
 from digest.store import NewArticle, Store, open_store
+from digest.wiring import Components
 from tests.scripted_smtp import Running, ScriptedSMTP
 
 DAY = date(2026, 3, 2)
@@ -34,9 +34,14 @@ def database_url(both_backends_url: str) -> str:
     return both_backends_url
 
 
-def seed_stories(store: Store, section: str, count: int = 2, start: int = 0) -> None:
-    """Stored, extracted articles in one section (a source named after it)."""
-    source = store.upsert_source(f"https://{section.lower()}.example.com/feed", section, section)
+def seed_stories(
+    store: Store, section: str, count: int = 2, start: int = 0, source_url: str = ""
+) -> None:
+    """Stored, extracted articles in one section (a source named after it, at ``source_url``
+    when given: a configured source's, so that its stories go in editions)."""
+    source = store.upsert_source(
+        source_url or f"https://{section.lower()}.example.com/feed", section, section
+    )
     for n in range(start, start + count):
         url = f"https://{section.lower()}.example.com/story-{n}"
         article_id = store.add_article(
@@ -74,10 +79,8 @@ def smtp_config(make_config: Callable[..., Config], server: ScriptedSMTP, **mail
     )
 
 
-def app_for(config: Config) -> App:
-    app = App(None, 0)
-    app._config = config
-    return app
+def app_for(config: Config) -> Components:
+    return Components(config)
 
 
 def send(config: Config, store: Store, **options: Any) -> Any:

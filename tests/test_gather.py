@@ -61,7 +61,9 @@ class QuietSummarizer:
 
     name = model_id = cache_key = "quiet"
 
-    def summarize(self, texts: list[str], titles: list[str]) -> list[list[str]]:
+    def summarize(
+        self, texts: list[str], titles: list[str], contexts: list[Any] | None = None
+    ) -> list[list[str]]:
         return [[] for _ in texts]
 
 

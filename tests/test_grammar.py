@@ -302,3 +302,17 @@ def test_a_surname_two_people_share_is_not_expanded() -> None:
     names = grammar.full_names(docs)
     assert "King" not in names
     assert grammar.surnames(docs[-1], names) == {}
+
+
+def test_an_aside_after_an_object_keeps_the_comma_before_the_attribution() -> None:
+    sentence = (
+        "Police found no sign of foul play in the death of Tom Getty, grandson of the harbour's "
+        "founder, said Detective Ann Kerr."
+    )
+    assert shorten(sentence, max_words=18) == (
+        "Police found no sign of foul play in the death of Tom Getty, said Detective Ann Kerr."
+    )
+
+
+def test_a_sentence_ending_on_a_colon_is_a_fragment() -> None:
+    assert "colon" in (judge("An assistant coach read a quote from Lauren Hill: .") or "")

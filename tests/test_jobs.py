@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from digest import jobs
-from digest.cli import App
 from digest.config import Config
 from digest.demo import SiteServer, default_site
 from digest.errors import ConfigError
+from digest.wiring import Components
 from tests.conftest import DEMO_SOURCES, Inbox
 
 
@@ -24,10 +24,8 @@ def database_url(postgres: Any) -> str:
     return str(postgres.create_database())
 
 
-def app_for(config: Config) -> App:
-    app = App(None, 0)
-    app._config = config
-    return app
+def app_for(config: Config) -> Components:
+    return Components(config)
 
 
 def test_a_worker_runs_the_days_work_from_the_queue(

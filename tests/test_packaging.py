@@ -54,3 +54,20 @@ def test_the_wheel_contains_the_templates_and_renders_from_them(tmp_path: Path) 
     assert out.returncode == 0, out.stderr
     found, module = out.stdout.split()
     assert found.startswith(str(target)) and module.startswith(str(target))
+
+
+def test_ci_runs_the_lint_then_the_suite_through_make_test() -> None:
+    import shutil
+
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "\nmake test\n" in ci
+    if shutil.which("make") is None:
+        return
+    planned = subprocess.run(
+        ["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    ).stdout
+    steps = [
+        planned.find(step)
+        for step in ("ruff check", "ruff format --check", "mypy digest", "-m pytest")
+    ]
+    assert -1 not in steps and steps == sorted(steps), planned

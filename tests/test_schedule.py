@@ -230,10 +230,9 @@ def test_two_schedulers_on_one_database_never_both_send(
     start = threading.Barrier(2)
 
     def scheduler() -> None:
-        from digest.cli import App
+        from digest.wiring import Components
 
-        app = App(None, 0)
-        app._config = config
+        app = Components(config)
         store = SQLiteStore(config.store.path)  # each its own connection, as in two processes
         start.wait()
         try:
@@ -398,7 +397,10 @@ timeout = 600.0
     )
     store = SQLiteStore(tmp_path / "digest.db")
     store.add_subscriber("ada@example.com")
-    add_today(store, 1)
+    # a story of the configured source: only configured sources' stories go in editions
+    seed_stories(
+        store, "World", 1, source_url=f"http://127.0.0.1:{silent.getsockname()[1]}/feed.xml"
+    )
     store.close()
     command = [sys.executable, "-m", "digest", "--config", str(config_file), "run"]
     try:

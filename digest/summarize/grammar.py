@@ -126,6 +126,8 @@ def judge(doc: Any) -> Judgement:
     end = text.rstrip(_QUOTES + ") ")
     if not end or end[-1] not in ".!":
         return Judgement("no full stop: not a finished sentence")
+    if re.search(r"[:;,]\s*[.!?][\"'”’)]*$", text):
+        return Judgement("ends on a colon: what it introduced is missing")
     if _URL.search(text):
         return Judgement("holds a link or an address")
     if _FURNITURE.search(text):
@@ -483,7 +485,7 @@ def deletions(doc: Any) -> list[Deletion]:
             and continues
             and not _protected_core(doc, span)
         ):
-            found.append(_with_commas("appositive", span, before, after))
+            found.append(_with_commas("appositive", span, before, after, token.head))
         elif (
             token.dep_ == "relcl"
             and between_commas
@@ -491,7 +493,7 @@ def deletions(doc: Any) -> list[Deletion]:
             and tokens[low].lower_ in ("who", "which", "whose", "where", "whom", "when")
             and not _protected(tokens[i] for i in span)
         ):
-            found.append(_with_commas("relative clause", span, before, after))
+            found.append(_with_commas("relative clause", span, before, after, token.head))
         elif (
             token.dep_ in ("acl", "advcl")
             and token.tag_ in ("VBG", "VBN")
@@ -500,7 +502,7 @@ def deletions(doc: Any) -> list[Deletion]:
             and not _protected(tokens[i] for i in span)
             and not _is_attribution(token)
         ):
-            found.append(_with_commas("participle phrase", span, before, after))
+            found.append(_with_commas("participle phrase", span, before, after, token.head))
         elif (
             token.dep_ in ("advcl", "ccomp")
             and (
@@ -748,11 +750,19 @@ def _is_attribution(token: Any) -> bool:
     )
 
 
-def _with_commas(kind: str, span: list[int], before: Any, after: Any) -> Deletion:
-    """A comma-enclosed aside with both its commas: "Jane Doe, a nurse, said" -> "Jane Doe said"."""
+def _with_commas(
+    kind: str, span: list[int], before: Any, after: Any, anchor: Any = None
+) -> Deletion:
+    """A comma-enclosed aside with its commas: "Jane Doe, a nurse, said" -> "Jane Doe said". The
+    closing comma stays when the aside hangs on something other than a subject, since it then
+    belongs to what follows: "the death of Getty, grandson of X, said the detective" -> "the death
+    of Getty, said the detective"."""
     indices = {*span, before.i}
     if after is not None and after.text == ",":
-        indices.add(after.i)
+        if anchor is None or anchor.dep_ in ("nsubj", "nsubjpass"):
+            indices.add(after.i)
+        else:
+            indices.discard(before.i)
     return Deletion(kind, frozenset(indices))
 
 
