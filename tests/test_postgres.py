@@ -274,7 +274,7 @@ def test_two_machines_sending_to_whoever_is_due_serve_each_subscriber_once(
             finished(machine)
         again = finished(digest(config, "send"))
     assert server.per_recipient() == {address: 1 for address in subscribers}
-    assert "nothing to send" in again
+    assert "nothing new to send" in again
 
 
 def test_a_server_gone_mid_run_is_a_clear_error() -> None:
