@@ -316,3 +316,11 @@ def test_an_aside_after_an_object_keeps_the_comma_before_the_attribution() -> No
 
 def test_a_sentence_ending_on_a_colon_is_a_fragment() -> None:
     assert "colon" in (judge("An assistant coach read a quote from Lauren Hill: .") or "")
+
+
+def test_a_clause_cut_out_keeps_its_own_end() -> None:
+    doc = grammar.parse(["The harbour board met on Monday, and the ferries ran late all week!"])[0]
+    assert grammar.embedded_clauses(doc) == [
+        "The ferries ran late all week!",
+        "The harbour board met on Monday.",
+    ]

@@ -800,7 +800,7 @@ def embedded_clauses(doc: Any) -> list[str]:
             continue  # not one stretch of words
         words = doc[indices[0] : indices[-1] + 1].text.strip(" ,;:—–-")
         if words:
-            found.append(words[0].upper() + words[1:] + ".")
+            found.append(_as_sentence(words))
     return found + _coordinated_clauses(doc)
 
 
@@ -822,12 +822,19 @@ def _coordinated_clauses(doc: Any) -> list[str]:
         joiner = next((t for t in root.children if t.dep_ == "cc" and root.i < t.i < span[0]), None)
         if joiner is None or joiner.lower_ not in ("and", "but"):
             continue
-        second = doc[span[0] : span[-1] + 1].text.strip(" ,;:").rstrip(".")
-        found.append(second[0].upper() + second[1:] + ".")
+        found.append(_as_sentence(doc[span[0] : span[-1] + 1].text))
         if joiner.lower_ == "and":
-            first = doc[0 : joiner.i].text.strip(" ,;:—–-")
-            found.append(first + ".")
+            found.append(_as_sentence(doc[0 : joiner.i].text))
     return found
+
+
+def _as_sentence(words: str) -> str:
+    """A clause cut out of a sentence, capitalised and ended with one full stop ("Lots of them
+    do!" keeps its "!")."""
+    words = words.strip(" ,;:—–-")
+    if words[-1:] not in (".", "!", "?"):
+        words = words.rstrip(".") + "."
+    return words[:1].upper() + words[1:]
 
 
 def _reported(token: Any) -> bool:
