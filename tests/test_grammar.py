@@ -324,3 +324,21 @@ def test_a_clause_cut_out_keeps_its_own_end() -> None:
         "The ferries ran late all week!",
         "The harbour board met on Monday.",
     ]
+
+
+def test_a_name_already_in_full_is_not_expanded_again() -> None:
+    docs = grammar.parse(
+        [
+            "Storm Corvina brought gusts of up to 94 mph to the coast overnight.",
+            "Storm Corvina left about 38,000 homes without power on Saturday morning.",
+        ]
+    )
+    names = {"Corvina": "Storm Corvina"}
+    assert grammar.surnames(docs[-1], names) == {}
+
+
+def test_a_comparison_is_no_clause_of_its_own() -> None:
+    doc = grammar.parse(
+        ["Restored seagrass stores carbon twice as fast as scientists had assumed in 2019."]
+    )[0]
+    assert grammar.embedded_clauses(doc) == []

@@ -324,6 +324,9 @@ def surnames(doc: Any, names: dict[str, str]) -> dict[int, str]:
         following = doc[start + 1] if start + 1 < len(doc) else None
         if following is not None and following.text[:1].isupper():
             continue
+        preceding = doc[start - 1].text if start > 0 else ""
+        if preceding and preceding in full.split():
+            continue  # "Storm Corvina" already says it: no "Storm Storm Corvina"
         if full.split()[0] != token.text and full not in found.values():
             found[start] = full
     return found
@@ -767,7 +770,8 @@ def _with_commas(
 
 
 # Subordinators whose clause presents what it says as having happened ("after the board voted").
-_FACTUAL = frozenset("after because since when as although though".split())
+# Not "as": in "twice as fast as scientists had assumed" it compares, and its clause says nothing alone.
+_FACTUAL = frozenset("after because since when although though".split())
 _PAST_AUXILIARIES = frozenset("had has have was were".split())
 
 
