@@ -603,6 +603,8 @@ def _closing_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
                 tokens[i].lower_ in _WHEN for i in span
             ):
                 continue  # "would start in November": the time is part of the claim
+            if any(t.like_num or t.text in ("%", "$", "£", "€") for t in tokens):
+                continue  # "a range of 400 km in Europe": the place scopes the figure
             found.append(Deletion("closing phrase", frozenset(span)))
     return found
 
