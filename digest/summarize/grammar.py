@@ -99,12 +99,11 @@ _FURNITURE = re.compile(
 
 @dataclass(frozen=True)
 class Judgement:
-    """Why a sentence cannot be a bullet (``reason``), or how it can: ``subject`` is the text of
-    its main subject; ``pronoun`` the index of an opening subject pronoun ("He ...") that a caller
-    must resolve to a name before the sentence can stand alone (None when there is none)."""
+    """Why a sentence cannot be a bullet (``reason``, None when it can); ``pronoun``: the index of
+    an opening subject pronoun ("He ...") that a caller must resolve to a name before the sentence
+    can stand alone (None when there is none)."""
 
     reason: str | None
-    subject: str = ""
     pronoun: int | None = None
 
 
@@ -197,11 +196,7 @@ def judge(doc: Any) -> Judgement:
     unresolved = _unresolved_pronoun(doc, skip=subject if pronoun_subject else None)
     if unresolved:
         return Judgement(f"'{unresolved}' refers to something the bullet does not name")
-    return Judgement(
-        None,
-        subject=" ".join(t.text for t in subject_words),
-        pronoun=subject.i if pronoun_subject else None,
-    )
+    return Judgement(None, pronoun=subject.i if pronoun_subject else None)
 
 
 # "this year", "that week": a demonstrative before a time word points at the calendar, not the text.
