@@ -253,7 +253,7 @@ def test_extractive_batches_with_titles_and_reports_its_model(extractive) -> Non
     titled = extractive.summarize([HARBOUR, ""], titles=["Council backs new ferry pier", ""])
     assert len(titled) == 2 and titled[1] == []
     assert extractive.model_id == "sentence-transformers/all-MiniLM-L6-v2"
-    assert "extractive" in extractive.cache_key and "max_words=20" in extractive.cache_key
+    assert "extractive" in extractive.cache_key and "max_words=25" in extractive.cache_key
     other = load_summarizer(SummarizerSettings(backend="lead", max_words=15))
     assert other.cache_key != load_summarizer(SummarizerSettings(backend="lead")).cache_key
 
@@ -430,7 +430,7 @@ def test_an_opinion_piece_is_attributed_to_its_author(extractive) -> None:  # ty
     opinion = Context(author="By Jane Okoro, Harbour Editor", kind="opinion")
     [attributed] = extractive.summarize([COLUMN], ["Winter ferries"], [opinion])
     assert attributed and all(b.startswith("Jane Okoro writes that ") for b in attributed)
-    assert all(len(b.split()) <= 20 for b in attributed)
+    assert all(len(b.split()) <= extractive.settings.max_words for b in attributed)
     [news] = extractive.summarize([COLUMN], ["Winter ferries"], [Context(kind="news")])
     assert news and not any("writes that" in b for b in news)
     [unsigned] = extractive.summarize([COLUMN], [""], [Context(author="Staff", kind="opinion")])

@@ -170,6 +170,8 @@ def judge(doc: Any) -> Judgement:
     if words and words[0].lower_ in ("he", "she") and words[0].dep_ in ("nsubj", "nsubjpass"):
         subject, subject_words = words[0], [words[0]]  # "He later left, police said."
     pronoun_subject = subject.lower_ in _PERSONAL and len(subject_words) == 1
+    if subject.lower_ == "it" and subject.dep_ == "nsubjpass" and _reports_clause(root):
+        pronoun_subject = False  # "..., it was learned Tuesday": "it" stands for the clause
     if subject.pos_ in ("ADJ", "NUM", "DET") and not any(
         t.pos_ in ("NOUN", "PROPN") for t in subject_words
     ):
@@ -193,10 +195,79 @@ def judge(doc: Any) -> Judgement:
     if _generic_subject(topic):
         named = " ".join(t.text for t in topic.subtree)
         return Judgement(f"'{named}' names nobody the reader knows")
+    sequel = _sequel(words)
+    if sequel:
+        return Judgement(f"opens with '{sequel}', which points at events the bullet does not give")
+    anaphor = _comparison(doc)
+    if anaphor:
+        return Judgement(f"'{anaphor}' compares with something the bullet does not give")
     unresolved = _unresolved_pronoun(doc, skip=subject if pronoun_subject else None)
     if unresolved:
         return Judgement(f"'{unresolved}' refers to something the bullet does not name")
     return Judgement(None, pronoun=subject.i if pronoun_subject else None)
+
+
+def _sequel(words: list[Any]) -> str:
+    """The opening phrase that places the sentence after something the article told before it
+    ("At the time,", "Two days later,", "In response,"), or ''."""
+    lowered = [t.lower_ for t in words[:6]]
+    joined = " ".join(lowered)
+    for phrase in _SEQUELS:
+        if joined == phrase or joined.startswith(phrase + " "):
+            return phrase
+    comma = next((t.i for t in words[0].doc if t.text == ","), None)
+    if comma is not None and comma - words[0].i <= 5:
+        opening = [t.lower_ for t in words[0].doc[words[0].i : comma]]
+        if opening and opening[-1] in ("later", "afterwards", "afterward", "after", "thereafter"):
+            return " ".join(opening)
+    return ""
+
+
+_SEQUELS = (
+    "at the time",
+    "at that time",
+    "at that point",
+    "at that moment",
+    "by then",
+    "by that time",
+    "since then",
+    "until then",
+    "after that",
+    "the next day",
+    "the following day",
+    "the same day",
+    "in response",
+    "as a result",
+    "in contrast",
+    "by contrast",
+    "on the other hand",
+    "even so",
+    "in turn",
+)
+
+
+def _comparison(doc: Any) -> str:
+    """A word outside quotation marks that compares with, adds to or points back at something
+    earlier in the article: "a similar message", "the same effect", "another factor", "a further
+    example", "... as well.", "none of this", or ''."""
+    tokens = [t for t in doc if not _in_quotes(doc, t)]
+    for token in tokens:
+        lower = token.lower_
+        if lower == "same" and token.i > 0 and doc[token.i - 1].lower_ == "the":
+            if "as" not in {t.lower_ for t in doc[token.i :]}:
+                return "the same"
+        elif lower == "similar" and not ({"to", "as"} & {t.lower_ for t in doc[token.i :]}):
+            return "similar"
+        elif lower == "another" and token.dep_ == "det" and doc[token.i - 1].lower_ != "one":
+            return "another"
+        elif lower == "further" and token.dep_ == "amod":
+            return "further"
+        elif lower in ("this", "these", "those") and token.dep_ != "det" and token.tag_ == "DT":
+            return lower
+    ending = [t.lower_ for t in tokens if not t.is_punct][-2:]
+    if ending and (ending[-1] in ("too", "either") or ending == ["as", "well"]):
+        return " ".join(ending[-2:] if ending[-1] == "well" else ending[-1:])
+    return ""
 
 
 # "this year", "that week": a demonstrative before a time word points at the calendar, not the text.
@@ -215,6 +286,11 @@ def _generic_subject(subject: Any) -> bool:
         and words[1].i == subject.i
         and subject.pos_ == "NOUN"
     )
+
+
+def _reports_clause(verb: Any) -> bool:
+    """Whether ``verb`` reports a clause it carries: "(it was) learned/reported (that) ..."."""
+    return any(c.dep_ == "ccomp" for c in verb.children)
 
 
 def _balanced(text: str) -> bool:
@@ -263,7 +339,10 @@ def _unresolved_pronoun(doc: Any, skip: Any = None) -> str:
         if lower in ("he", "him", "his", "she", "her", "hers"):
             if skip is not None and skip.lower_ in ("he", "she"):
                 continue  # the same person as the subject, once that is resolved
-            if any(t.tag_ == "NNP" and t.dep_ in _ACTORS for t in before):
+            if any(
+                t.tag_ == "NNP" and _name_head(t).tag_ == "NNP" and _name_head(t).dep_ in _ACTORS
+                for t in before
+            ):
                 continue
         elif lower in ("they", "them", "their", "theirs"):
             if any(
@@ -274,6 +353,14 @@ def _unresolved_pronoun(doc: Any, skip: Any = None) -> str:
             continue  # "it": a thing, a country or a company before it may be what it means
         return str(token.text)
     return ""
+
+
+def _name_head(token: Any) -> Any:
+    """The head of the name ``token`` is part of, which says what the name does in the sentence:
+    "North" in "Western North Carolina" is part of a place in a place phrase."""
+    while token.dep_ in ("compound", "flat") and token.head.i != token.i:
+        token = token.head
+    return token
 
 
 # What a name does in a sentence when a later "he" or "she" may mean it.
