@@ -352,3 +352,52 @@ def test_a_place_that_scopes_a_figure_stays() -> None:
     assert shorten(plain, max_words=8) == "Police arrested the van driver near the harbour."
     counted = "Police arrested 14 van drivers near the harbour in Inverness."
     assert shorten(counted, max_words=8) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        ("At the time, the ferry company called the new pier a costly mistake.", "at the time"),
+        ("Two days later, coastguards found the missing dinghy off Kettle Point.", "later"),
+        ("In response, the harbour board cancelled the winter sailings to Skerrow.", "in response"),
+    ],
+)
+def test_a_sentence_that_follows_on_from_earlier_events_is_refused(
+    sentence: str, reason: str
+) -> None:
+    assert reason in (judge(sentence) or "")
+
+
+def test_an_opening_time_of_its_own_is_no_sequel() -> None:
+    assert judge("Later this year, the harbour board will open a second ferry office.") is None
+    assert judge("Hours after the storm, coastguards closed the road to Kettle Point.") is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "word"),
+    [
+        ("Mayor Ines Darrow sent a similar letter to the ferry company on Monday.", "similar"),
+        ("The same storm closed the harbour at Skerrow for nine days in March.", "the same"),
+        ("Another ferry was stranded off Kettle Point for most of Tuesday.", "another"),
+        ("Ines Darrow said none of this would change the winter timetable.", "this"),
+        ("Coastguards closed the road to Kettle Point on Friday as well.", "as well"),
+        ("Councillors rejected a further request from Harbour Ferries Ltd.", "further"),
+    ],
+)
+def test_a_comparison_with_what_the_bullet_does_not_give_is_refused(
+    sentence: str, word: str
+) -> None:
+    assert f"'{word}' compares" in (judge(sentence) or "")
+
+
+def test_a_comparison_the_sentence_completes_is_kept() -> None:
+    assert judge("The new ferry is similar to the one the island lost in 2019.") is None
+    assert judge("Ines Darrow said the island had the same problem as Kettle Point.") is None
+    assert judge("The two crews helped one another bring the ferry back to Skerrow.") is None
+
+
+def test_a_possessive_needs_a_person_not_a_place_name() -> None:
+    placed = "Fishermen in Western North Skerrow are angry about his late decision on the pier."
+    assert "'his'" in (judge(placed) or "")
+    named = "Harbour master Ines Darrow defended her late decision on the new pier."
+    assert judge(named) is None

@@ -256,7 +256,7 @@ def _comparison(doc: Any) -> str:
         if lower == "same" and token.i > 0 and doc[token.i - 1].lower_ == "the":
             if "as" not in {t.lower_ for t in doc[token.i :]}:
                 return "the same"
-        elif lower == "similar" and not ({"to", "as"} & {t.lower_ for t in doc[token.i :]}):
+        elif lower == "similar" and not any(c.lower_ in ("to", "as") for c in token.children):
             return "similar"
         elif lower == "another" and token.dep_ == "det" and doc[token.i - 1].lower_ != "one":
             return "another"
