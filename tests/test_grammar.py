@@ -9,7 +9,15 @@ from __future__ import annotations
 import pytest
 
 from digest.summarize import grammar
-from digest.summarize.bullets import candidate_of, select_bullets, strip_dateline, usable
+from digest.summarize.bullets import (
+    Candidate,
+    candidate_of,
+    candidates,
+    select_bullets,
+    strip_dateline,
+    usable,
+)
+from digest.summarize.extractive import _standing
 from digest.summarize.sentences import Sentence, marked_sentences
 
 
@@ -401,3 +409,62 @@ def test_a_possessive_needs_a_person_not_a_place_name() -> None:
     assert "'his'" in (judge(placed) or "")
     named = "Harbour master Ines Darrow defended her late decision on the new pier."
     assert judge(named) is None
+
+
+# ---- a sentence that leans on the one before it
+
+
+def _candidates(text: str) -> list[Candidate]:
+    sentences = marked_sentences(text, 20)
+    cleaned = [usable(s) for s in sentences]
+    docs = iter(grammar.parse([c for c in cleaned if c]))
+    return candidates(sentences, [next(docs) if c else None for c in cleaned], 25)
+
+
+def test_a_sentence_leaning_on_the_one_before_may_follow_it() -> None:
+    found = _candidates(
+        "Harbour Ferries Ltd cancelled every winter sailing to Skerrow on Monday. "
+        "The company blamed a shortage of trained crew for the cancellations."
+    )
+    assert [(c.position, c.follows) for c in found] == [(0, None), (1, 0)]
+
+
+def test_a_sentence_leaning_on_what_gave_no_bullet_is_refused() -> None:
+    found = _candidates(
+        "Harbour Ferries Ltd cancelled every winter sailing to Skerrow on Monday. "
+        '"We simply have nobody left to sail them," a spokesman told islanders. '
+        "The company blamed a shortage of trained crew for the cancellations."
+    )
+    assert [c.position for c in found] == [0]
+
+
+def test_a_leaning_bullet_goes_when_its_anchor_does() -> None:
+    def candidate(position: int, follows: int | None) -> Candidate:
+        return Candidate(position, f"s{position}", False, frozenset(), False, False, follows)
+
+    first, second, third = candidate(0, None), candidate(1, 0), candidate(2, 1)
+    assert _standing([first, second, third]) == [first, second, third]
+    assert _standing([second, third]) == []
+    assert _standing([first, third]) == [first]
+
+
+def test_a_closing_reason_goes_whatever_it_holds_but_not_a_speaker() -> None:
+    reason = (
+        "Coastguards stopped the Skerrow ferry at the harbour mouth on Saturday because it was "
+        "not displaying the safety certificates every passenger vessel must carry."
+    )
+    assert shorten(reason, max_words=14) == (
+        "Coastguards stopped the Skerrow ferry at the harbour mouth on Saturday."
+    )
+    reported = (
+        "The Skerrow café finds itself at the centre of a row over the island's new licensing "
+        "rules after its owners said they would refuse to serve visiting crews."
+    )
+    assert shorten(reported, max_words=20) == (
+        "The Skerrow café finds itself at the centre of a row over the island's new licensing rules."
+    )
+    spoken = (
+        "The Skerrow ferry will not sail again before the spring storms have passed, as the "
+        "harbour master Ines Darrow told islanders at a meeting on Friday."
+    )
+    assert shorten(spoken, max_words=16) is None

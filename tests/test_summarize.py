@@ -444,3 +444,24 @@ def test_the_publishers_description_can_lead_the_bullets(extractive) -> None:  #
     teaser = Context(description="Find out what the new timetable means for you?")
     [plain] = extractive.summarize([COLUMN], ["Winter ferries"], [teaser])
     assert not any("Find out" in b for b in plain)
+
+
+LATE_NEWS = (
+    "I have lived on Skerrow Island for most of my life and I still love the crossing. "
+    "We used to take the boat to the mainland every Friday for the market in Portree. "
+    "My father ran the harbour shop for thirty years before he retired in 2004. "
+    "You can see the seabird colonies on the western cliffs from our kitchen window. "
+    "I remember the first car ferry arriving when I was still at the island school. "
+    "We never thought the island could be cut off for a whole winter. "
+    "The winter ferry to Skerrow Island has been cancelled by its operator, Harbour Ferries."
+)
+
+
+def test_bullets_come_from_the_lead_and_not_from_further_in(extractive) -> None:  # type: ignore[no-untyped-def]
+    title = "Winter ferry to Skerrow Island cancelled by Harbour Ferries"
+    [late] = extractive.summarize([LATE_NEWS], [title])
+    assert not any("ferry" in b for b in late)
+    early = LATE_NEWS.split(". ")
+    moved = ". ".join([early[-1].rstrip("."), *early[:-1]]) + "."
+    [lead] = extractive.summarize([moved], [title])
+    assert any("winter ferry" in b for b in lead)

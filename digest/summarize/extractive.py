@@ -55,7 +55,7 @@ from digest.summarize.sentences import marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 7
+ALGORITHM_VERSION = 8
 WINDOW = 20  # candidate sentences: the lead section and a little past it
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -191,17 +191,34 @@ class ExtractiveSummarizer:
             scores[row] -= SHORTENED_PENALTY * candidate.shortened
             scores[row] += PAIR_WEIGHT * _recurring_pairs(candidate.text, pairs)
         chosen: list[Candidate] = []
+        waiting: list[Candidate] = []  # best first: each leans on a sentence not chosen yet
         similarity = (rows @ rows.T).tolist()
+
+        def repeats(candidate: Candidate) -> bool:
+            row = found.index(candidate)
+            return any(
+                is_near_duplicate(candidate.text, other.text)
+                or similarity[row][found.index(other)] >= PARAPHRASE
+                for other in chosen
+            )
+
         for row in _by_marginal_relevance(scores, similarity):
             candidate = found[row]
-            if any(is_near_duplicate(candidate.text, other.text) for other in chosen) or any(
-                similarity[row][found.index(other)] >= PARAPHRASE for other in chosen
-            ):
+            if repeats(candidate):
+                continue
+            if candidate.follows is not None and not _follows_chosen(candidate, chosen):
+                waiting.append(candidate)
                 continue
             chosen.append(candidate)
-            if len(chosen) == self.settings.bullets:
+            # What leaned on it may now follow it, ahead of anything ranked lower.
+            for other in list(waiting):
+                if len(chosen) < self.settings.bullets and _follows_chosen(other, chosen):
+                    waiting.remove(other)
+                    if not repeats(other):
+                        chosen.append(other)
+            if len(chosen) >= self.settings.bullets:
                 break
-        chosen = _with_subject(chosen, found, scores, headline, text)
+        chosen = _standing(_with_subject(chosen, found, scores, headline, text))
         chosen.sort(key=lambda c: c.position)
         return chosen
 
@@ -229,6 +246,20 @@ def _with_subject(
                 continue
             return [*chosen[:-1], candidate] if len(chosen) >= 2 else [*chosen, candidate]
     return chosen
+
+
+def _follows_chosen(candidate: Candidate, chosen: list[Candidate]) -> bool:
+    """Whether the sentence ``candidate`` leans on is among the chosen bullets."""
+    return any(other.position == candidate.follows for other in chosen)
+
+
+def _standing(chosen: list[Candidate]) -> list[Candidate]:
+    """``chosen`` without the bullets whose sentence they lean on is no longer chosen."""
+    while True:
+        kept = [c for c in chosen if c.follows is None or _follows_chosen(c, chosen)]
+        if len(kept) == len(chosen):
+            return kept
+        chosen = kept
 
 
 def _main_name(headline: str, text: str) -> str:

@@ -105,6 +105,9 @@ class Judgement:
 
     reason: str | None
     pronoun: int | None = None
+    # Refused only for what it leans on ("He", "the company", "a similar plan"): right after the
+    # sentence it follows in the article, as the next bullet, it reads as the article meant it.
+    leans: bool = False
 
 
 def main_verb(doc: Any) -> Any:
@@ -175,11 +178,11 @@ def judge(doc: Any) -> Judgement:
     if subject.pos_ in ("ADJ", "NUM", "DET") and not any(
         t.pos_ in ("NOUN", "PROPN") for t in subject_words
     ):
-        return Judgement("a subject that names nothing ('the second', 'both', 'many')")
+        return Judgement("a subject that names nothing ('the second', 'both', 'many')", leans=True)
     if subject.lower_ in _DEMONSTRATIVE and len(subject_words) == 1:
-        return Judgement("a demonstrative subject ('this', 'that') needs context")
+        return Judgement("a demonstrative subject ('this', 'that') needs context", leans=True)
     if first.lower_ in _DEMONSTRATIVE and first.dep_ == "det" and first.head == subject:
-        return Judgement("opens with 'this/that ...', which points at earlier context")
+        return Judgement("opens with 'this/that ...', which points at earlier context", leans=True)
     for token in doc:
         if (
             token.lower_ in _DEMONSTRATIVE
@@ -188,22 +191,28 @@ def judge(doc: Any) -> Judgement:
             and not _in_quotes(doc, token)
             and token.head.lower_ not in _TIME_NOUNS
         ):
-            return Judgement(f"'{token.text} {token.head.text}' points at earlier context")
+            return Judgement(
+                f"'{token.text} {token.head.text}' points at earlier context", leans=True
+            )
     # The sentence's first subject is what it is about ("The library will stay open, the board
     # decided" is about the library): that one may not be vague.
     topic = next((t for t in doc if t.dep_ in _SUBJECTS and not _in_quotes(doc, t)), subject)
     if _generic_subject(topic):
         named = " ".join(t.text for t in topic.subtree)
-        return Judgement(f"'{named}' names nobody the reader knows")
+        return Judgement(f"'{named}' names nobody the reader knows", leans=True)
     sequel = _sequel(words)
     if sequel:
-        return Judgement(f"opens with '{sequel}', which points at events the bullet does not give")
+        return Judgement(
+            f"opens with '{sequel}', which points at events the bullet does not give", leans=True
+        )
     anaphor = _comparison(doc)
     if anaphor:
-        return Judgement(f"'{anaphor}' compares with something the bullet does not give")
+        return Judgement(
+            f"'{anaphor}' compares with something the bullet does not give", leans=True
+        )
     unresolved = _unresolved_pronoun(doc, skip=subject if pronoun_subject else None)
     if unresolved:
-        return Judgement(f"'{unresolved}' refers to something the bullet does not name")
+        return Judgement(f"'{unresolved}' refers to something the bullet does not name", leans=True)
     return Judgement(None, pronoun=subject.i if pronoun_subject else None)
 
 
@@ -597,11 +606,13 @@ def deletions(doc: Any) -> list[Deletion]:
             )
             and low > token.head.i
             and any(c.dep_ == "mark" and c.lower_ in _CIRCUMSTANCE for c in token.children)
-            and not _protected(tokens[i] for i in span)
-            and not _is_attribution(token)
+            and not any(tokens[i].text in _QUOTES for i in span)
+            and not (_is_attribution(token) and any(c.lower_ == "as" for c in token.children))
         ):
             # A closing clause of time or reason after the main clause: "..., after a trooper
-            # stopped the bus", "... because the line was closed". The main claim stands without it.
+            # stopped the bus", "... because the line was not closed". The main claim stands as
+            # true without it, whatever the clause itself holds (a "not", a number, a report:
+            # "after its owners said ..."); only "as X said" gives the claim its speaker.
             indices = set(span)
             if before is not None and before.text == ",":
                 indices.add(before.i)
