@@ -252,6 +252,11 @@ def test_usable_drops_what_need_not_be_parsed() -> None:
 # ---- rules added after the blind reads
 
 
+def test_both_of_what_the_bullet_does_not_say_is_refused() -> None:
+    assert "names nobody" in (judge("Both ferries were built in Skerrow in the 1970s.") or "")
+    assert judge("Both Skerrow ferries were built on the island in the 1970s.") is None
+
+
 def test_a_vague_subject_is_refused_and_a_named_one_kept() -> None:
     assert "names nobody" in (judge("The company cut its prices by a fifth on Monday.") or "")
     assert judge("Harbour Ferries Ltd cut its prices by a fifth on Monday.") is None

@@ -286,12 +286,12 @@ _TIME_NOUNS = frozenset(
 
 
 def _generic_subject(subject: Any) -> bool:
-    """A definite subject that names nobody: "the man", "the company", "the scientists". A name,
+    """A definite subject that names nobody: "the man", "the company", "both diseases". A name,
     a number or any modifier ("the city council of Lagos", "the new law") says more."""
     words = list(subject.subtree)
     return (
         len(words) == 2
-        and words[0].lower_ == "the"
+        and words[0].lower_ in ("the", "both", "neither", "either")
         and words[1].i == subject.i
         and subject.pos_ == "NOUN"
     )
