@@ -190,6 +190,11 @@ def test_a_dateline_is_cut_and_a_name_is_not() -> None:
         strip_dateline("Mr Okoro — the chair — spoke first.")
         == "Mr Okoro — the chair — spoke first."
     )
+    assert strip_dateline("Skerrow News – Police searched the pier.") == "Police searched the pier."
+    assert (
+        strip_dateline("Skerrow News – the island's paper – closed.")
+        == "Skerrow News – the island's paper – closed."
+    )
 
 
 # ---- pronouns

@@ -444,6 +444,9 @@ def test_the_publishers_description_can_lead_the_bullets(extractive) -> None:  #
     teaser = Context(description="Find out what the new timetable means for you?")
     [plain] = extractive.summarize([COLUMN], ["Winter ferries"], [teaser])
     assert not any("Find out" in b for b in plain)
+    cut = Context(description="Harbour Ferries Ltd plans to save fuel money over the win...")
+    [uncut] = extractive.summarize([COLUMN], ["Winter ferries"], [cut])
+    assert not any("fuel money" in b for b in uncut)
 
 
 LATE_NEWS = (

@@ -40,6 +40,13 @@ _DATELINES = (
     re.compile(r"^[A-Z]{2,}[A-Z.' ]{0,30}(?:,\s*[A-Z][\w.' ]{1,30})?\s+" + _DASH + r"\s+"),
     # "Dekalb, Ill. —", "Portland, Ore. —": a town and a state's abbreviation, then a dash
     re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}, [A-Z][a-z]{1,4}\.\s+" + _DASH + r"\s+"),
+    # "Kaieteur News – Police ...", "Daily Monitor — The ...": an outlet's name, a spaced long
+    # dash, then a new sentence (a dashed aside after a subject goes on in lower case)
+    re.compile(
+        r"^(?:[A-Z][\w&.'’]*\s){1,3}(?:News|Times|Post|Herald|Monitor|Tribune|Express|"
+        r"Gazette|Standard|Observer|Journal|Guardian|Daily|Online|Press|Agency|TV|Radio)"
+        r"\s+[–—]\s+(?=[A-Z])"
+    ),
 )
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _LABEL = re.compile(r"^[A-Z][\w'’]*(?: [A-Z]?[\w'’]+)?:\s")

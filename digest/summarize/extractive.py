@@ -285,6 +285,8 @@ def _description(context: Context) -> str:
     if not sentences:
         return ""
     first = sentences[0]
+    if first.text.rstrip().endswith(("...", "…")):
+        return ""  # cut off by the site ("... looking absolutely stun..."): not a sentence
     if first.text.rstrip("\"'”’) ")[-1:] not in ".!?":
         first = replace(first, text=first.text + ".")  # descriptions often end without one
     return usable(first)
