@@ -509,3 +509,15 @@ def test_a_closing_phrase_that_is_the_verbs_only_complement_stays() -> None:
     assert shorten(spread, max_words=11) is None
     placed = "Coastguards rescued the Skerrow ferry crew during the storm."
     assert shorten(placed, max_words=7) == "Coastguards rescued the Skerrow ferry crew."
+
+
+def test_an_office_reporting_a_past_event_may_go_but_not_its_forecast() -> None:
+    event = (
+        "A Skerrow fisherman pleaded guilty to setting fire to the harbour store, the county "
+        "sheriff's office said."
+    )
+    assert shorten(event, max_words=13) == (
+        "A Skerrow fisherman pleaded guilty to setting fire to the harbour store."
+    )
+    forecast = "The Skerrow ferry will stay in dry dock until the spring, the county sheriff's office said."
+    assert shorten(forecast, max_words=12) is None

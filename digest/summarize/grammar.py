@@ -725,7 +725,8 @@ _COMPLEMENTS = frozenset("dobj attr acomp ccomp xcomp oprd dative".split())
 # on this list: their words keep their speaker.
 _OFFICIALS = frozenset(
     """police officials official authorities spokesman spokeswoman spokesperson investigators
-    prosecutors coroner firefighters paramedics""".split()
+    prosecutors coroner firefighters paramedics office department sheriff deputies
+    troopers""".split()
 )
 _NEUTRAL_REPORTING = frozenset("said says told confirmed reported".split())
 _MODALS = frozenset("will would could may might can should must shall".split())
