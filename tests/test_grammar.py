@@ -535,3 +535,24 @@ def test_a_paper_is_not_who_he_is() -> None:
     assert "'he'" in (judge(paper) or "")
     person = "Harbour master Ines Darrow says he was arrested a block away from the pier."
     assert judge(person) is None
+
+
+def test_only_a_speaker_gains_a_full_name() -> None:
+    docs = grammar.parse(
+        [
+            "The island's largest lender, Skerrow Savings Bank, was sold to Harbour Mutual in 2019.",
+            "Mutual was founded in 1921 by a group of herring skippers.",
+            "Mutual said the sale would not change the terms of any loan.",
+        ]
+    )
+    names = grammar.full_names(docs)
+    assert names.get("Mutual") == "Harbour Mutual"
+    assert grammar.surnames(docs[1], names) == {}
+    assert grammar.surnames(docs[2], names) == {0: "Harbour Mutual"}
+
+
+def test_a_clause_a_verb_of_sequence_needs_stays() -> None:
+    needed = "The ferry strike comes after the owners cut the crews' pay by a fifth."
+    assert shorten(needed, max_words=7) is None
+    optional = "The ferry crews went on strike after the owners cut their pay by a fifth."
+    assert shorten(optional, max_words=7) == "The ferry crews went on strike."

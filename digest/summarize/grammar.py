@@ -444,8 +444,10 @@ def surnames(doc: Any, names: dict[str, str]) -> dict[int, str]:
         full = names.get(token.text, "")
         if end - start != 1 or not full or _in_quotes(doc, token):
             continue
-        if token.dep_ not in ("nsubj", "nsubjpass", "poss", "dobj", "pobj"):
-            continue  # "Indigenous Peoples": a word of a longer name, not a person's surname
+        if token.dep_ != "nsubj" or token.head.lower_ not in _REPORTING_ALL:
+            # Only a speaker is surely a person: "Ukraine's largest bank" or "Shabka was founded"
+            # would gain the name of whatever run of names ended with that word.
+            continue
         following = doc[start + 1] if start + 1 < len(doc) else None
         if following is not None and following.text[:1].isupper():
             continue
@@ -642,6 +644,7 @@ def deletions(doc: Any) -> list[Deletion]:
             and any(c.dep_ == "mark" and c.lower_ in _CIRCUMSTANCE for c in token.children)
             and not any(tokens[i].text in _QUOTES for i in span)
             and not (_is_attribution(token) and any(c.lower_ == "as" for c in token.children))
+            and token.head.lower_ not in _RELATING
         ):
             # A closing clause of time or reason after the main clause: "..., after a trooper
             # stopped the bus", "... because the line was not closed". The main claim stands as
@@ -741,6 +744,8 @@ def _closing_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
     return found
 
 
+# Verbs whose clause of time is what they say: "The vote comes after a year of talks."
+_RELATING = frozenset("come comes came coming follow follows followed following".split())
 _COMPLEMENTS = frozenset("dobj attr acomp ccomp xcomp oprd dative".split())
 # Who routinely reports events they are in charge of: "Six people were hurt, police said" is a
 # plain fact once the attribution goes. A company, a politician or an expert making a claim is not
