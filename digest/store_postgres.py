@@ -261,30 +261,37 @@ class PostgresStore(SQLiteStore):
         if not message_ids:
             return {}
         stamp = now_utc()
-        lease = _later(self.lease_seconds)
         ids = list(message_ids)
-        marks = ",".join("?" * len(ids))
-        claimed: dict[int, str] = {}
-        with self.db.transaction(writers_lock=False) as db:  # type: ignore[attr-defined]
-            rows = db.execute(
-                f"""SELECT subscriber_id, message_id FROM deliveries
-                    WHERE edition_id = ? AND subscriber_id IN ({marks})
-                      AND (state = 'pending' OR (state = 'uncertain' AND uncertain = 1))
-                    FOR UPDATE SKIP LOCKED""",
-                (edition_id, *ids),
-            ).fetchall()
-            for subscriber_id, stored in rows:
-                message_id = stored or message_ids[subscriber_id]
-                db.execute(
-                    """UPDATE deliveries SET state = 'sending', attempts = attempts + 1,
-                         updated_at = ?, message_id = ?, owner = ?, lease_until = ?,
-                         first_attempt_at = CASE WHEN first_attempt_at = '' THEN ?
-                                            ELSE first_attempt_at END
-                       WHERE edition_id = ? AND subscriber_id = ?""",
-                    (stamp, message_id, self.owner, lease, stamp, edition_id, subscriber_id),
-                )
-                claimed[subscriber_id] = message_id
-        return claimed
+        # One statement, one round trip: lock what is ready and free, mark it, say what was taken.
+        rows = self.db.execute(
+            """UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1,
+                 updated_at = ?, owner = ?, lease_until = ?,
+                 message_id = CASE WHEN d.message_id = '' THEN f.message_id
+                              ELSE d.message_id END,
+                 first_attempt_at = CASE WHEN d.first_attempt_at = '' THEN ?
+                                    ELSE d.first_attempt_at END
+               FROM (SELECT unnest(?::bigint[]) AS subscriber_id,
+                            unnest(?::text[]) AS message_id) f
+               WHERE d.edition_id = ? AND d.subscriber_id = f.subscriber_id
+                 AND d.subscriber_id IN (
+                   SELECT subscriber_id FROM deliveries
+                   WHERE edition_id = ? AND subscriber_id = ANY(?::bigint[])
+                     AND (state = 'pending' OR (state = 'uncertain' AND uncertain = 1))
+                   FOR UPDATE SKIP LOCKED)
+               RETURNING d.subscriber_id, d.message_id""",
+            (
+                stamp,
+                self.owner,
+                _later(self.lease_seconds),
+                stamp,
+                ids,
+                [message_ids[sid] for sid in ids],
+                edition_id,
+                edition_id,
+                ids,
+            ),
+        ).fetchall()
+        return {int(subscriber_id): str(message_id) for subscriber_id, message_id in rows}
 
     def claim_delivery(self, edition_id: int, subscriber_id: int, message_id: str) -> str | None:
         return self.claim_deliveries(edition_id, {subscriber_id: message_id}).get(subscriber_id)
