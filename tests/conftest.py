@@ -11,6 +11,8 @@
   PostgreSQL is not installed, an error in CI (``CI=true``). ``both_backends_url`` is "" (SQLite)
   and then a fresh PostgreSQL database's URL: a test module that should run on both defines
   ``database_url`` from it, and ``make_config`` puts it in ``[store] url``.
+- ``store``: the store ``make_config``'s config names (SQLite, or PostgreSQL where the module's
+  ``database_url`` says so), closed after the test.
 """
 
 from __future__ import annotations
@@ -125,6 +127,15 @@ def make_config(tmp_path: Path, database_url: str) -> Callable[..., Config]:
         return config_from_dict(raw, base=tmp_path)
 
     return build
+
+
+@pytest.fixture
+def store(make_config: Callable[..., Config]) -> Iterator[Any]:
+    from digest.store import open_store
+
+    opened = open_store(make_config())
+    yield opened
+    opened.close()
 
 
 @pytest.fixture(scope="session")

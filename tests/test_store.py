@@ -3,25 +3,16 @@ own file settings) runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from digest.config import Config
-from digest.store import MIGRATIONS, NewArticle, SQLiteStore, Store, Summary, open_store
+from digest.store import MIGRATIONS, NewArticle, SQLiteStore, Store, Summary
 
 
 @pytest.fixture
 def database_url(both_backends_url: str) -> str:
     return both_backends_url
-
-
-@pytest.fixture
-def store(make_config: Callable[..., Config]) -> Iterator[Store]:
-    opened = open_store(make_config())
-    yield opened
-    opened.close()
 
 
 def item(guid: str, url: str = "", title: str = "A title", fp: str = "") -> NewArticle:
