@@ -108,6 +108,12 @@ def database_url() -> str:
     return ""
 
 
+def store_toml(config: Config) -> str:
+    """The ``[store]`` section of a TOML file for the CLI that opens the same store as ``config``."""
+    line = f'url = "{config.store.url}"' if config.store.url else f'path = "{config.store.path}"'
+    return f"[store]\n{line}\n"
+
+
 @pytest.fixture
 def make_config(tmp_path: Path, database_url: str) -> Callable[..., Config]:
     """Build a Config from TOML-shaped sections; paths resolve inside tmp_path."""

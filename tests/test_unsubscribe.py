@@ -21,6 +21,7 @@ from digest.pipeline import send_edition, signing_secret
 from digest.render import Renderer
 from digest.store import open_store
 from digest.web import create_public_app
+from tests.conftest import store_toml
 from tests.live_app import LiveApp
 from tests.test_delivery import DAY, seed_stories
 
@@ -135,8 +136,7 @@ def test_the_next_send_skips_who_unsubscribed_by_the_link_in_their_mail(
 
 def invoke(config: Config, *args: str, input: str | None = None) -> Any:
     path = Path(config.store.path).parent / "digest.toml"
-    store = f'url = "{config.store.url}"' if config.store.url else f'path = "{config.store.path}"'
-    path.write_text(f"[store]\n{store}\n", encoding="utf-8")
+    path.write_text(store_toml(config), encoding="utf-8")
     return CliRunner().invoke(cli, ["--config", str(path), *args], input=input)
 
 
