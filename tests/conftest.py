@@ -191,10 +191,44 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory, summarizer: Any) -> Path:
 
 
 @pytest.fixture
-def demo_config(demo_db: Path, tmp_path: Path, make_config: Callable[..., Config]) -> Config:
-    """A Config over this test's own copy of the gathered demo database."""
+def demo_config(
+    demo_db: Path, tmp_path: Path, make_config: Callable[..., Config], database_url: str
+) -> Config:
+    """A Config over this test's own copy of the gathered demo database: an SQLite file, or the
+    PostgreSQL database of the module's ``database_url`` with the same rows."""
     shutil.copyfile(demo_db, tmp_path / "digest.db")
+    if database_url:
+        copy_to_postgres(tmp_path / "digest.db", database_url)
     return make_config(digest={"title": "The Demo Digest", "base_url": "https://digest.example"})
+
+
+def copy_to_postgres(sqlite_path: Path, url: str) -> None:
+    """Every row of a digest SQLite database into an empty PostgreSQL one (migrated here)."""
+    import sqlite3
+
+    import psycopg
+
+    from digest.store_postgres import PostgresStore
+
+    PostgresStore(url).close()  # creates the tables
+    lite = sqlite3.connect(sqlite_path)
+    tables = ("sources", "editions", "articles", "summaries", "subscribers", "deliveries")
+    try:
+        with psycopg.connect(url) as pg, pg.cursor() as cursor:
+            for table in (*tables, "skipped_items", "secrets"):  # referenced rows first
+                rows = lite.execute(f"SELECT * FROM {table}")
+                names = [column[0] for column in rows.description]
+                marks = ", ".join(["%s"] * len(names))
+                cursor.executemany(
+                    f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", rows.fetchall()
+                )
+                if "id" in names:  # the next id after the copied ones
+                    cursor.execute(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"COALESCE(MAX(id), 0) + 1, false) FROM {table}"
+                    )
+    finally:
+        lite.close()
 
 
 @pytest.fixture
