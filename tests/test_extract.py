@@ -629,6 +629,20 @@ def test_description_is_the_publishers_and_a_slogan_is_not_one() -> None:
     assert extract(f"<html><head>{slogan}</head></html>").description == ""
 
 
+def test_a_description_escaped_twice_is_read_as_text() -> None:
+    twice = (
+        '<meta property="og:description" content="Experts warn the island halls are too full '
+        'to be safe.&amp;nbsp;">'
+    )
+    assert extract(f"<html><head>{twice}</head></html>").description == (
+        "Experts warn the island halls are too full to be safe."
+    )
+    once = '<meta property="og:description" content="Fish &amp; chips return to the Skerrow pier.">'
+    assert extract(f"<html><head>{once}</head></html>").description == (
+        "Fish & chips return to the Skerrow pier."
+    )
+
+
 @pytest.mark.parametrize(
     ("line", "is_contact"),
     [

@@ -9,7 +9,15 @@ from __future__ import annotations
 import pytest
 
 from digest.summarize import grammar
-from digest.summarize.bullets import candidate_of, select_bullets, strip_dateline, usable
+from digest.summarize.bullets import (
+    Candidate,
+    candidate_of,
+    candidates,
+    select_bullets,
+    strip_dateline,
+    usable,
+)
+from digest.summarize.extractive import _standing
 from digest.summarize.sentences import Sentence, marked_sentences
 
 
@@ -182,6 +190,11 @@ def test_a_dateline_is_cut_and_a_name_is_not() -> None:
         strip_dateline("Mr Okoro — the chair — spoke first.")
         == "Mr Okoro — the chair — spoke first."
     )
+    assert strip_dateline("Skerrow News – Police searched the pier.") == "Police searched the pier."
+    assert (
+        strip_dateline("Skerrow News – the island's paper – closed.")
+        == "Skerrow News – the island's paper – closed."
+    )
 
 
 # ---- pronouns
@@ -242,6 +255,11 @@ def test_usable_drops_what_need_not_be_parsed() -> None:
 
 
 # ---- rules added after the blind reads
+
+
+def test_both_of_what_the_bullet_does_not_say_is_refused() -> None:
+    assert "names nobody" in (judge("Both ferries were built in Skerrow in the 1970s.") or "")
+    assert judge("Both Skerrow ferries were built on the island in the 1970s.") is None
 
 
 def test_a_vague_subject_is_refused_and_a_named_one_kept() -> None:
@@ -352,3 +370,111 @@ def test_a_place_that_scopes_a_figure_stays() -> None:
     assert shorten(plain, max_words=8) == "Police arrested the van driver near the harbour."
     counted = "Police arrested 14 van drivers near the harbour in Inverness."
     assert shorten(counted, max_words=8) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        ("At the time, the ferry company called the new pier a costly mistake.", "at the time"),
+        ("Two days later, coastguards found the missing dinghy off Kettle Point.", "later"),
+        ("In response, the harbour board cancelled the winter sailings to Skerrow.", "in response"),
+    ],
+)
+def test_a_sentence_that_follows_on_from_earlier_events_is_refused(
+    sentence: str, reason: str
+) -> None:
+    assert reason in (judge(sentence) or "")
+
+
+def test_an_opening_time_of_its_own_is_no_sequel() -> None:
+    assert judge("Later this year, the harbour board will open a second ferry office.") is None
+    assert judge("Hours after the storm, coastguards closed the road to Kettle Point.") is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "word"),
+    [
+        ("Mayor Ines Darrow sent a similar letter to the ferry company on Monday.", "similar"),
+        ("The same storm closed the harbour at Skerrow for nine days in March.", "the same"),
+        ("Another ferry was stranded off Kettle Point for most of Tuesday.", "another"),
+        ("Ines Darrow said none of this would change the winter timetable.", "this"),
+        ("Coastguards closed the road to Kettle Point on Friday as well.", "as well"),
+        ("Councillors rejected a further request from Harbour Ferries Ltd.", "further"),
+    ],
+)
+def test_a_comparison_with_what_the_bullet_does_not_give_is_refused(
+    sentence: str, word: str
+) -> None:
+    assert f"'{word}' compares" in (judge(sentence) or "")
+
+
+def test_a_comparison_the_sentence_completes_is_kept() -> None:
+    assert judge("The new ferry is similar to the one the island lost in 2019.") is None
+    assert judge("Ines Darrow said the island had the same problem as Kettle Point.") is None
+    assert judge("The two crews helped one another bring the ferry back to Skerrow.") is None
+
+
+def test_a_possessive_needs_a_person_not_a_place_name() -> None:
+    placed = "Fishermen in Western North Skerrow are angry about his late decision on the pier."
+    assert "'his'" in (judge(placed) or "")
+    named = "Harbour master Ines Darrow defended her late decision on the new pier."
+    assert judge(named) is None
+
+
+# ---- a sentence that leans on the one before it
+
+
+def _candidates(text: str) -> list[Candidate]:
+    sentences = marked_sentences(text, 20)
+    cleaned = [usable(s) for s in sentences]
+    docs = iter(grammar.parse([c for c in cleaned if c]))
+    return candidates(sentences, [next(docs) if c else None for c in cleaned], 25)
+
+
+def test_a_sentence_leaning_on_the_one_before_may_follow_it() -> None:
+    found = _candidates(
+        "Harbour Ferries Ltd cancelled every winter sailing to Skerrow on Monday. "
+        "The company blamed a shortage of trained crew for the cancellations."
+    )
+    assert [(c.position, c.follows) for c in found] == [(0, None), (1, 0)]
+
+
+def test_a_sentence_leaning_on_what_gave_no_bullet_is_refused() -> None:
+    found = _candidates(
+        "Harbour Ferries Ltd cancelled every winter sailing to Skerrow on Monday. "
+        '"We simply have nobody left to sail them," a spokesman told islanders. '
+        "The company blamed a shortage of trained crew for the cancellations."
+    )
+    assert [c.position for c in found] == [0]
+
+
+def test_a_leaning_bullet_goes_when_its_anchor_does() -> None:
+    def candidate(position: int, follows: int | None) -> Candidate:
+        return Candidate(position, f"s{position}", False, frozenset(), False, False, follows)
+
+    first, second, third = candidate(0, None), candidate(1, 0), candidate(2, 1)
+    assert _standing([first, second, third]) == [first, second, third]
+    assert _standing([second, third]) == []
+    assert _standing([first, third]) == [first]
+
+
+def test_a_closing_reason_goes_whatever_it_holds_but_not_a_speaker() -> None:
+    reason = (
+        "Coastguards stopped the Skerrow ferry at the harbour mouth on Saturday because it was "
+        "not displaying the safety certificates every passenger vessel must carry."
+    )
+    assert shorten(reason, max_words=14) == (
+        "Coastguards stopped the Skerrow ferry at the harbour mouth on Saturday."
+    )
+    reported = (
+        "The Skerrow café finds itself at the centre of a row over the island's new licensing "
+        "rules after its owners said they would refuse to serve visiting crews."
+    )
+    assert shorten(reported, max_words=20) == (
+        "The Skerrow café finds itself at the centre of a row over the island's new licensing rules."
+    )
+    spoken = (
+        "The Skerrow ferry will not sail again before the spring storms have passed, as the "
+        "harbour master Ines Darrow told islanders at a meeting on Friday."
+    )
+    assert shorten(spoken, max_words=16) is None

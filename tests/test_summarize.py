@@ -253,7 +253,7 @@ def test_extractive_batches_with_titles_and_reports_its_model(extractive) -> Non
     titled = extractive.summarize([HARBOUR, ""], titles=["Council backs new ferry pier", ""])
     assert len(titled) == 2 and titled[1] == []
     assert extractive.model_id == "sentence-transformers/all-MiniLM-L6-v2"
-    assert "extractive" in extractive.cache_key and "max_words=20" in extractive.cache_key
+    assert "extractive" in extractive.cache_key and "max_words=25" in extractive.cache_key
     other = load_summarizer(SummarizerSettings(backend="lead", max_words=15))
     assert other.cache_key != load_summarizer(SummarizerSettings(backend="lead")).cache_key
 
@@ -430,7 +430,7 @@ def test_an_opinion_piece_is_attributed_to_its_author(extractive) -> None:  # ty
     opinion = Context(author="By Jane Okoro, Harbour Editor", kind="opinion")
     [attributed] = extractive.summarize([COLUMN], ["Winter ferries"], [opinion])
     assert attributed and all(b.startswith("Jane Okoro writes that ") for b in attributed)
-    assert all(len(b.split()) <= 20 for b in attributed)
+    assert all(len(b.split()) <= extractive.settings.max_words for b in attributed)
     [news] = extractive.summarize([COLUMN], ["Winter ferries"], [Context(kind="news")])
     assert news and not any("writes that" in b for b in news)
     [unsigned] = extractive.summarize([COLUMN], [""], [Context(author="Staff", kind="opinion")])
@@ -444,3 +444,27 @@ def test_the_publishers_description_can_lead_the_bullets(extractive) -> None:  #
     teaser = Context(description="Find out what the new timetable means for you?")
     [plain] = extractive.summarize([COLUMN], ["Winter ferries"], [teaser])
     assert not any("Find out" in b for b in plain)
+    cut = Context(description="Harbour Ferries Ltd plans to save fuel money over the win...")
+    [uncut] = extractive.summarize([COLUMN], ["Winter ferries"], [cut])
+    assert not any("fuel money" in b for b in uncut)
+
+
+LATE_NEWS = (
+    "I have lived on Skerrow Island for most of my life and I still love the crossing. "
+    "We used to take the boat to the mainland every Friday for the market in Portree. "
+    "My father ran the harbour shop for thirty years before he retired in 2004. "
+    "You can see the seabird colonies on the western cliffs from our kitchen window. "
+    "I remember the first car ferry arriving when I was still at the island school. "
+    "We never thought the island could be cut off for a whole winter. "
+    "The winter ferry to Skerrow Island has been cancelled by its operator, Harbour Ferries."
+)
+
+
+def test_bullets_come_from_the_lead_and_not_from_further_in(extractive) -> None:  # type: ignore[no-untyped-def]
+    title = "Winter ferry to Skerrow Island cancelled by Harbour Ferries"
+    [late] = extractive.summarize([LATE_NEWS], [title])
+    assert not any("ferry" in b for b in late)
+    early = LATE_NEWS.split(". ")
+    moved = ". ".join([early[-1].rstrip("."), *early[:-1]]) + "."
+    [lead] = extractive.summarize([moved], [title])
+    assert any("winter ferry" in b for b in lead)

@@ -7,6 +7,7 @@ then the markup itself (``<h1>``, ``<time>``, byline elements, ``<title>``).
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -323,7 +324,8 @@ def _find_description(meta: dict[str, str], article: dict[str, Any]) -> str:
         meta.get("dc.description"),
     ):
         if value and len(value.split()) >= _MIN_DESCRIPTION_WORDS:
-            return _clean(value)
+            # Some sites escape their meta content twice: "&amp;nbsp;" reads "&nbsp;" once parsed.
+            return _clean(html.unescape(value))
     return ""
 
 

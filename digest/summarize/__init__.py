@@ -84,7 +84,7 @@ class SummarizerSettings:
     backend: str = "extractive"  # extractive | abstractive | lead | auto | generative
     model: str = ""  # abstractive, generative: hub name, local path (generative: a .gguf too)
     bullets: int = 3
-    max_words: int = 20
+    max_words: int = 25
     device: str = "auto"  # auto | cpu | cuda
     quantize: bool = False  # dynamic int8 on CPU (abstractive; extractive too)
     batch_size: int = 8

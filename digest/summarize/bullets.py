@@ -40,6 +40,13 @@ _DATELINES = (
     re.compile(r"^[A-Z]{2,}[A-Z.' ]{0,30}(?:,\s*[A-Z][\w.' ]{1,30})?\s+" + _DASH + r"\s+"),
     # "Dekalb, Ill. —", "Portland, Ore. —": a town and a state's abbreviation, then a dash
     re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}, [A-Z][a-z]{1,4}\.\s+" + _DASH + r"\s+"),
+    # "Kaieteur News – Police ...", "Daily Monitor — The ...": an outlet's name, a spaced long
+    # dash, then a new sentence (a dashed aside after a subject goes on in lower case)
+    re.compile(
+        r"^(?:[A-Z][\w&.'’]*\s){1,3}(?:News|Times|Post|Herald|Monitor|Tribune|Express|"
+        r"Gazette|Standard|Observer|Journal|Guardian|Daily|Online|Press|Agency|TV|Radio)"
+        r"\s+[–—]\s+(?=[A-Z])"
+    ),
 )
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _LABEL = re.compile(r"^[A-Z][\w'’]*(?: [A-Z]?[\w'’]+)?:\s")
@@ -72,6 +79,9 @@ class Candidate:
     names: frozenset[str]  # the proper-noun words it carries
     generic_subject: bool  # "The company said ...": a subject that names nobody
     proper_start: bool  # its first word is a name (so "X argues that Y..." keeps it capitalised)
+    # The position of the sentence it leans on ("He ...", "The company ...", "a similar plan"),
+    # which must be the bullet just before it; None when it stands alone.
+    follows: int | None = None
 
 
 def usable(sentence: Sentence) -> str:
@@ -104,7 +114,8 @@ def candidates(
     for sentence, doc in zip(sentences, docs, strict=True):
         if doc is None:
             continue
-        candidate = candidate_of(doc, sentence.index, max_words, reversed(parsed), names)
+        follows = sentence.index - 1 if found and found[-1].position == sentence.index - 1 else None
+        candidate = candidate_of(doc, sentence.index, max_words, reversed(parsed), names, follows)
         clauses += [
             (sentence.index, c, [doc, *reversed(parsed)]) for c in grammar.embedded_clauses(doc)
         ]
@@ -128,20 +139,29 @@ def candidate_of(
     max_words: int,
     previous: Iterable[Any] = (),
     names: dict[str, str] | None = None,
+    follows: int | None = None,
 ) -> Candidate | None:
     """The bullet one parsed sentence gives, or None; ``previous``: the parsed sentences before
     it, nearest first (where an opening "He" or "She" finds the person it names); ``names``: the
     article's people by surname (:func:`grammar.full_names`), so "Bolger said" becomes "Angela
-    Bolger said"."""
+    Bolger said"; ``follows``: the position of the sentence just before it when that one gave a
+    candidate. A sentence refused only for what it leans on ("He", "the company") is then a
+    candidate that may be shown only right after that one (``Candidate.follows``)."""
     judged = grammar.judge(doc)
+    anchor = None
     if judged.reason:
-        return None
+        if not judged.leans or follows is None:
+            return None
+        anchor = follows
     replace: dict[int, str] = grammar.surnames(doc, names or {})
     if judged.pronoun is not None:
         name = grammar.antecedent(previous, doc[judged.pronoun].text)
-        if not name:
+        if name:
+            replace[judged.pronoun] = name
+        elif follows is not None:
+            anchor = follows
+        else:
             return None
-        replace[judged.pronoun] = name
     text = grammar.compress(doc, max_words, replace)
     if text is None:
         return None
@@ -156,7 +176,7 @@ def candidate_of(
     proper = judged.pronoun is not None or (
         first is not None and (first.pos_ == "PROPN" or first.text == "I")
     )
-    return Candidate(position, text, text != doc.text.strip(), carried, generic, proper)
+    return Candidate(position, text, text != doc.text.strip(), carried, generic, proper, anchor)
 
 
 def _leading_removed(doc: Any, text: str) -> set[int]:

@@ -105,6 +105,9 @@ class Judgement:
 
     reason: str | None
     pronoun: int | None = None
+    # Refused only for what it leans on ("He", "the company", "a similar plan"): right after the
+    # sentence it follows in the article, as the next bullet, it reads as the article meant it.
+    leans: bool = False
 
 
 def main_verb(doc: Any) -> Any:
@@ -170,14 +173,16 @@ def judge(doc: Any) -> Judgement:
     if words and words[0].lower_ in ("he", "she") and words[0].dep_ in ("nsubj", "nsubjpass"):
         subject, subject_words = words[0], [words[0]]  # "He later left, police said."
     pronoun_subject = subject.lower_ in _PERSONAL and len(subject_words) == 1
+    if subject.lower_ == "it" and subject.dep_ == "nsubjpass" and _reports_clause(root):
+        pronoun_subject = False  # "..., it was learned Tuesday": "it" stands for the clause
     if subject.pos_ in ("ADJ", "NUM", "DET") and not any(
         t.pos_ in ("NOUN", "PROPN") for t in subject_words
     ):
-        return Judgement("a subject that names nothing ('the second', 'both', 'many')")
+        return Judgement("a subject that names nothing ('the second', 'both', 'many')", leans=True)
     if subject.lower_ in _DEMONSTRATIVE and len(subject_words) == 1:
-        return Judgement("a demonstrative subject ('this', 'that') needs context")
+        return Judgement("a demonstrative subject ('this', 'that') needs context", leans=True)
     if first.lower_ in _DEMONSTRATIVE and first.dep_ == "det" and first.head == subject:
-        return Judgement("opens with 'this/that ...', which points at earlier context")
+        return Judgement("opens with 'this/that ...', which points at earlier context", leans=True)
     for token in doc:
         if (
             token.lower_ in _DEMONSTRATIVE
@@ -186,17 +191,92 @@ def judge(doc: Any) -> Judgement:
             and not _in_quotes(doc, token)
             and token.head.lower_ not in _TIME_NOUNS
         ):
-            return Judgement(f"'{token.text} {token.head.text}' points at earlier context")
+            return Judgement(
+                f"'{token.text} {token.head.text}' points at earlier context", leans=True
+            )
     # The sentence's first subject is what it is about ("The library will stay open, the board
     # decided" is about the library): that one may not be vague.
     topic = next((t for t in doc if t.dep_ in _SUBJECTS and not _in_quotes(doc, t)), subject)
     if _generic_subject(topic):
         named = " ".join(t.text for t in topic.subtree)
-        return Judgement(f"'{named}' names nobody the reader knows")
+        return Judgement(f"'{named}' names nobody the reader knows", leans=True)
+    sequel = _sequel(words)
+    if sequel:
+        return Judgement(
+            f"opens with '{sequel}', which points at events the bullet does not give", leans=True
+        )
+    anaphor = _comparison(doc)
+    if anaphor:
+        return Judgement(
+            f"'{anaphor}' compares with something the bullet does not give", leans=True
+        )
     unresolved = _unresolved_pronoun(doc, skip=subject if pronoun_subject else None)
     if unresolved:
-        return Judgement(f"'{unresolved}' refers to something the bullet does not name")
+        return Judgement(f"'{unresolved}' refers to something the bullet does not name", leans=True)
     return Judgement(None, pronoun=subject.i if pronoun_subject else None)
+
+
+def _sequel(words: list[Any]) -> str:
+    """The opening phrase that places the sentence after something the article told before it
+    ("At the time,", "Two days later,", "In response,"), or ''."""
+    lowered = [t.lower_ for t in words[:6]]
+    joined = " ".join(lowered)
+    for phrase in _SEQUELS:
+        if joined == phrase or joined.startswith(phrase + " "):
+            return phrase
+    comma = next((t.i for t in words[0].doc if t.text == ","), None)
+    if comma is not None and comma - words[0].i <= 5:
+        opening = [t.lower_ for t in words[0].doc[words[0].i : comma]]
+        if opening and opening[-1] in ("later", "afterwards", "afterward", "after", "thereafter"):
+            return " ".join(opening)
+    return ""
+
+
+_SEQUELS = (
+    "at the time",
+    "at that time",
+    "at that point",
+    "at that moment",
+    "by then",
+    "by that time",
+    "since then",
+    "until then",
+    "after that",
+    "the next day",
+    "the following day",
+    "the same day",
+    "in response",
+    "as a result",
+    "in contrast",
+    "by contrast",
+    "on the other hand",
+    "even so",
+    "in turn",
+)
+
+
+def _comparison(doc: Any) -> str:
+    """A word outside quotation marks that compares with, adds to or points back at something
+    earlier in the article: "a similar message", "the same effect", "another factor", "a further
+    example", "... as well.", "none of this", or ''."""
+    tokens = [t for t in doc if not _in_quotes(doc, t)]
+    for token in tokens:
+        lower = token.lower_
+        if lower == "same" and token.i > 0 and doc[token.i - 1].lower_ == "the":
+            if "as" not in {t.lower_ for t in doc[token.i :]}:
+                return "the same"
+        elif lower == "similar" and not any(c.lower_ in ("to", "as") for c in token.children):
+            return "similar"
+        elif lower == "another" and token.dep_ == "det" and doc[token.i - 1].lower_ != "one":
+            return "another"
+        elif lower == "further" and token.dep_ == "amod":
+            return "further"
+        elif lower in ("this", "these", "those") and token.dep_ != "det" and token.tag_ == "DT":
+            return lower
+    ending = [t.lower_ for t in tokens if not t.is_punct][-2:]
+    if ending and (ending[-1] in ("too", "either") or ending == ["as", "well"]):
+        return " ".join(ending[-2:] if ending[-1] == "well" else ending[-1:])
+    return ""
 
 
 # "this year", "that week": a demonstrative before a time word points at the calendar, not the text.
@@ -206,15 +286,20 @@ _TIME_NOUNS = frozenset(
 
 
 def _generic_subject(subject: Any) -> bool:
-    """A definite subject that names nobody: "the man", "the company", "the scientists". A name,
+    """A definite subject that names nobody: "the man", "the company", "both diseases". A name,
     a number or any modifier ("the city council of Lagos", "the new law") says more."""
     words = list(subject.subtree)
     return (
         len(words) == 2
-        and words[0].lower_ == "the"
+        and words[0].lower_ in ("the", "both", "neither", "either")
         and words[1].i == subject.i
         and subject.pos_ == "NOUN"
     )
+
+
+def _reports_clause(verb: Any) -> bool:
+    """Whether ``verb`` reports a clause it carries: "(it was) learned/reported (that) ..."."""
+    return any(c.dep_ == "ccomp" for c in verb.children)
 
 
 def _balanced(text: str) -> bool:
@@ -263,7 +348,10 @@ def _unresolved_pronoun(doc: Any, skip: Any = None) -> str:
         if lower in ("he", "him", "his", "she", "her", "hers"):
             if skip is not None and skip.lower_ in ("he", "she"):
                 continue  # the same person as the subject, once that is resolved
-            if any(t.tag_ == "NNP" and t.dep_ in _ACTORS for t in before):
+            if any(
+                t.tag_ == "NNP" and _name_head(t).tag_ == "NNP" and _name_head(t).dep_ in _ACTORS
+                for t in before
+            ):
                 continue
         elif lower in ("they", "them", "their", "theirs"):
             if any(
@@ -274,6 +362,14 @@ def _unresolved_pronoun(doc: Any, skip: Any = None) -> str:
             continue  # "it": a thing, a country or a company before it may be what it means
         return str(token.text)
     return ""
+
+
+def _name_head(token: Any) -> Any:
+    """The head of the name ``token`` is part of, which says what the name does in the sentence:
+    "North" in "Western North Carolina" is part of a place in a place phrase."""
+    while token.dep_ in ("compound", "flat") and token.head.i != token.i:
+        token = token.head
+    return token
 
 
 # What a name does in a sentence when a later "he" or "she" may mean it.
@@ -510,11 +606,13 @@ def deletions(doc: Any) -> list[Deletion]:
             )
             and low > token.head.i
             and any(c.dep_ == "mark" and c.lower_ in _CIRCUMSTANCE for c in token.children)
-            and not _protected(tokens[i] for i in span)
-            and not _is_attribution(token)
+            and not any(tokens[i].text in _QUOTES for i in span)
+            and not (_is_attribution(token) and any(c.lower_ == "as" for c in token.children))
         ):
             # A closing clause of time or reason after the main clause: "..., after a trooper
-            # stopped the bus", "... because the line was closed". The main claim stands without it.
+            # stopped the bus", "... because the line was not closed". The main claim stands as
+            # true without it, whatever the clause itself holds (a "not", a number, a report:
+            # "after its owners said ..."); only "as X said" gives the claim its speaker.
             indices = set(span)
             if before is not None and before.text == ",":
                 indices.add(before.i)
