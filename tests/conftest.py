@@ -95,11 +95,14 @@ def postgres() -> Iterator[Any]:
 
 
 @pytest.fixture(name="both_backends_url", params=["sqlite", "postgresql"])
-def both_backends_url(request: pytest.FixtureRequest) -> str:
+def both_backends_url(request: pytest.FixtureRequest) -> Iterator[str]:
     if request.param == "sqlite":
-        return ""
+        yield ""
+        return
     server = request.getfixturevalue("postgres")
-    return str(server.create_database())
+    url = str(server.create_database())
+    yield url
+    server.drop_database(url)  # hundreds of tests: a folder of gigabytes is slow to delete
 
 
 @pytest.fixture
