@@ -36,7 +36,7 @@ from digest.summarize.generative import (
 from digest.summarize.guards import check_bullet
 from digest.web import create_preview_app
 from tests.scripted_server import Reply, Request, ScriptedServer
-from tests.test_guards import ARTICLE
+from tests.test_guards import ARTICLE, FLIGHTS, GROUNDED, ORTIZ, PUMP, QUOTE, STAFF
 
 EXTRACTIVE = "sentence-transformers/all-MiniLM-L6-v2"
 SECOND = (
@@ -82,9 +82,14 @@ def scripted(sentence: str) -> str | None:
     return next((reply for key, reply in REWRITES.items() if key in sentence), None)
 
 
+# The guards' article with the grounding told after the investigators' finding, so that the
+# extractive bullets hold one sentence a faithful rewrite is scripted for.
+REORDERED = " ".join([FLIGHTS, ORTIZ, QUOTE, PUMP, GROUNDED, STAFF])
+
+
 def test_rewrite_keeps_guarded_rewrites_and_falls_back_on_the_rest(summarizer: Any) -> None:
-    extractive = summarizer.summarize([ARTICLE])[0]
-    sources = [source_sentence(bullet, ARTICLE)[1] for bullet in extractive]
+    extractive = summarizer.summarize([REORDERED])[0]
+    sources = [source_sentence(bullet, REORDERED)[1] for bullet in extractive]
     faithful = ["Investigators said" in source for source in sources]
     hostile = [
         scripted(source) is not None and not good
@@ -94,7 +99,7 @@ def test_rewrite_keeps_guarded_rewrites_and_falls_back_on_the_rest(summarizer: A
     assert sum(faithful) == 1 and any(hostile), extractive
     model = ScriptedModel(scripted)
     generative = GenerativeSummarizer(settings(), generator=model, extractive=summarizer)
-    [bullets] = generative.summarize([ARTICLE])
+    [bullets] = generative.summarize([REORDERED])
     assert bullets == [
         REWRITES["Investigators said"] if good else bullet
         for bullet, good in zip(extractive, faithful, strict=True)

@@ -288,6 +288,17 @@ def test_a_surname_alone_becomes_the_full_name_the_article_gave() -> None:
     assert grammar.surnames(other, {"Indigenous": "Aboriginal Indigenous"}) == {}
 
 
+def test_an_institutions_name_gives_no_full_name() -> None:
+    docs = grammar.parse(
+        [
+            "Ines Darrow, a Skerrow Harbour Board Ferries expert, gave evidence on Tuesday.",
+            "Lt. Col. Ines Darrow testified for six hours about the ferries.",
+        ]
+    )
+    assert "Ferries" not in grammar.full_names(docs[:1])
+    assert grammar.full_names(docs[1:]) == {"Darrow": "Ines Darrow"}
+
+
 def test_examples_may_go_but_not_a_condition() -> None:
     sentence = (
         "Scientists unveiled the first geological map of the frozen moon including vast plains "
@@ -358,6 +369,17 @@ def test_a_comparison_is_no_clause_of_its_own() -> None:
         ["Restored seagrass stores carbon twice as fast as scientists had assumed in 2019."]
     )[0]
     assert grammar.embedded_clauses(doc) == []
+
+
+def test_an_event_after_which_is_a_clause_of_its_own_but_a_reason_is_not() -> None:
+    event = grammar.parse(
+        ["Islanders were angry on Monday after Harbour Ferries cancelled the winter sailings."]
+    )[0]
+    assert grammar.embedded_clauses(event) == ["Harbour Ferries cancelled the winter sailings."]
+    reason = grammar.parse(
+        ["The pier was built of oak because the island carpenters had worked with it for years."]
+    )[0]
+    assert grammar.embedded_clauses(reason) == []
 
 
 def test_a_place_that_scopes_a_figure_stays() -> None:
@@ -478,3 +500,24 @@ def test_a_closing_reason_goes_whatever_it_holds_but_not_a_speaker() -> None:
         "harbour master Ines Darrow told islanders at a meeting on Friday."
     )
     assert shorten(spoken, max_words=16) is None
+
+
+def test_a_closing_phrase_that_is_the_verbs_only_complement_stays() -> None:
+    spread = (
+        "Photographs of the stranded Skerrow ferry and its crew were splashed across newspapers."
+    )
+    assert shorten(spread, max_words=11) is None
+    placed = "Coastguards rescued the Skerrow ferry crew during the storm."
+    assert shorten(placed, max_words=7) == "Coastguards rescued the Skerrow ferry crew."
+
+
+def test_an_office_reporting_a_past_event_may_go_but_not_its_forecast() -> None:
+    event = (
+        "A Skerrow fisherman pleaded guilty to setting fire to the harbour store, the county "
+        "sheriff's office said."
+    )
+    assert shorten(event, max_words=13) == (
+        "A Skerrow fisherman pleaded guilty to setting fire to the harbour store."
+    )
+    forecast = "The Skerrow ferry will stay in dry dock until the spring, the county sheriff's office said."
+    assert shorten(forecast, max_words=12) is None

@@ -178,6 +178,20 @@ def test_select_bullets_replaces_a_bullet_the_source_does_not_support() -> None:
 # ---- lead
 
 
+def test_a_line_the_page_wrapped_goes_on_but_a_heading_stands_alone() -> None:
+    text = (
+        "Ferry News\nThe skipper, who in 2008 sailed the\nSkerrow Channel single-handed, has\n"
+        "retired from the harbour.\nNext Story\nThe pier reopens on Monday."
+    )
+    assert split_sentences(text) == [
+        "Ferry News",
+        "The skipper, who in 2008 sailed the Skerrow Channel single-handed, has retired from the "
+        "harbour.",
+        "Next Story",
+        "The pier reopens on Monday.",
+    ]
+
+
 def test_lead_takes_the_first_usable_sentences() -> None:
     summarizer = load_summarizer(SummarizerSettings(backend="lead"))
     [bullets] = summarizer.summarize([ORCHARD])

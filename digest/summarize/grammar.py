@@ -399,7 +399,19 @@ def full_names(docs: Iterable[Any]) -> dict[str, str]:
         if len(fulls) == 1
         and surname.isalpha()
         and all(w[:1].isupper() and not w.isupper() for w in first[surname].split())
+        and len(first[surname].split()) <= 4  # "Lt. Col. Alexander Vindman" at most
+        and not _INSTITUTIONS & set(first[surname].split())
     }
+
+
+# Words that make a run of names an institution's, not a person's: "White House National Security
+# Council Ukraine (expert)" gives no full name for "Ukraine".
+_INSTITUTIONS = frozenset(
+    """House Council Court Department Ministry Committee University College School Party Agency
+    Award Awards Academy Association Company Corporation Foundation Bank Office Commission Board
+    Institute Service Union Republic County City Street Road Centre Center Museum Hospital Club
+    League Group Fund Authority Senate Congress Parliament Assembly Police Army Navy""".split()
+)
 
 
 def surnames(doc: Any, names: dict[str, str]) -> dict[int, str]:
@@ -686,6 +698,11 @@ def _closing_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
                 and any(c.dep_ == "pobj" and c.pos_ == "PROPN" for c in child.children)
             ):
                 continue  # "focused on", "resulted in": the verb needs its phrase
+            if not any(
+                c.dep_ in _COMPLEMENTS or (c.dep_ == "prep" and c.i != child.i)
+                for c in verb.children
+            ):
+                continue  # its only complement: "were splashed across newspapers"
             span = sorted(t.i for t in child.subtree)
             if span != list(range(span[0], span[-1] + 1)) or inside_quote(span):
                 continue
@@ -702,12 +719,14 @@ def _closing_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
     return found
 
 
+_COMPLEMENTS = frozenset("dobj attr acomp ccomp xcomp oprd dative".split())
 # Who routinely reports events they are in charge of: "Six people were hurt, police said" is a
 # plain fact once the attribution goes. A company, a politician or an expert making a claim is not
 # on this list: their words keep their speaker.
 _OFFICIALS = frozenset(
     """police officials official authorities spokesman spokeswoman spokesperson investigators
-    prosecutors coroner firefighters paramedics""".split()
+    prosecutors coroner firefighters paramedics office department sheriff deputies
+    troopers""".split()
 )
 _NEUTRAL_REPORTING = frozenset("said says told confirmed reported".split())
 _MODALS = frozenset("will would could may might can should must shall".split())
@@ -866,7 +885,9 @@ def _with_commas(
 
 # Subordinators whose clause presents what it says as having happened ("after the board voted").
 # Not "as": in "twice as fast as scientists had assumed" it compares, and its clause says nothing alone.
-_FACTUAL = frozenset("after because since when although though".split())
+# Not "because": a reason lifted out of its sentence reads as a stray generality ("A horse had
+# to be ridden with the left hand."), as a blind read found.
+_FACTUAL = frozenset("after when although though".split())
 _PAST_AUXILIARIES = frozenset("had has have was were".split())
 
 
@@ -875,8 +896,8 @@ def embedded_clauses(doc: Any) -> list[str]:
 
     The news is often in the subordinate clause: "Fans were dismayed on Monday after conductor
     Ilse Marken announced she will step down" says most in "Conductor Ilse Marken announced she
-    will step down." A clause qualifies when a factual subordinator opens it ("after",
-    "because", "although"; never "if", "unless", "before", "until"), it has its own subject, its
+    will step down." A clause qualifies when a factual subordinator opens it ("after", "when",
+    "although"; never "if", "unless", "before", "until", "because"), it has its own subject, its
     verb is in the past (in the present, "after the troops leave" tells of a future), and no
     one reports it (inside "X said ...", lifting it would turn a claim into a fact).
     """

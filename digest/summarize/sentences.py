@@ -18,6 +18,12 @@ _ABBREVIATIONS = frozenset(
 _BOUNDARY = re.compile(r"""([.!?]+["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])""")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’.-][A-Za-z0-9]+)*")
 _PARAGRAPH = re.compile(r"\s*\n\s*\n\s*|\s*\n(?=\s*[A-Z\"“])")
+# A line that stops on a comma or a word that cannot end a sentence was wrapped by the page
+# ("Kate Henshaw, who in 2008 won the\nAfrica Movie Academy Award ..."): it goes on below.
+_WRAPPED = re.compile(
+    r"(,|\b(?:the|a|an|of|to|in|on|at|for|with|by|from|and|or|but|that|who|which|whose|was|"
+    r"were|is|are|has|had|have|will|would|its|their|his|her)) *\n(?=[ \t]*\S)"
+)
 
 # A short list is enough to tell running English prose from other languages and from lists of names.
 _ENGLISH_STOPWORDS = frozenset(
@@ -35,7 +41,7 @@ def split_sentences(text: str) -> list[str]:
     an initial ("J. Smith") or inside a dotted acronym ("U.S. officials") does not.
     """
     sentences: list[str] = []
-    for paragraph in _PARAGRAPH.split(text.strip()):
+    for paragraph in _PARAGRAPH.split(_WRAPPED.sub(r"\1 ", text.strip())):
         paragraph = " ".join(paragraph.split())
         if not paragraph:
             continue
@@ -67,7 +73,7 @@ def marked_sentences(text: str, limit: int | None = None) -> list[Sentence]:
     """The first ``limit`` sentences of ``text`` (all by default), each marked :attr:`quoted` when a
     quotation is open at its start or still open at its end. Quotations never cross a paragraph."""
     found: list[Sentence] = []
-    for paragraph in _PARAGRAPH.split(text.strip()):
+    for paragraph in _PARAGRAPH.split(_WRAPPED.sub(r"\1 ", text.strip())):
         open_quote = False
         for sentence in split_sentences(paragraph):
             opened_before = open_quote
