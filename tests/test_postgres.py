@@ -354,3 +354,37 @@ def test_a_value_postgresql_refuses_is_a_store_error_and_writes_nothing(postgres
         assert [s.name for s in store.list_subscribers()] == ["Ada"]
     finally:
         store.close()
+
+
+def test_a_read_only_database_and_a_table_dropped_by_hand_are_named_with_their_fix(
+    postgres: Any,
+) -> None:
+    import psycopg
+
+    url = postgres.create_database()
+    store = PostgresStore(url)
+    store.add_subscriber("ada@example.com")
+    store.close()
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(postgres.admin_url, autocommit=True) as admin:
+        admin.execute(f"ALTER DATABASE {name} SET default_transaction_read_only = on")
+    store = PostgresStore(url)  # new connections are read-only, like a standby's
+    try:
+        assert [s.email for s in store.list_subscribers()] == ["ada@example.com"]  # reads work
+        with pytest.raises(StoreError, match="the PostgreSQL server is read-only") as refused:
+            store.add_subscriber("bob@example.com")
+        assert "point it at the primary" in (refused.value.hint or "")
+    finally:
+        store.close()
+    with psycopg.connect(postgres.admin_url, autocommit=True) as admin:
+        admin.execute(f"ALTER DATABASE {name} RESET default_transaction_read_only")
+    with psycopg.connect(url, autocommit=True) as owner:
+        owner.execute("DROP TABLE secrets")
+    store = PostgresStore(url)
+    try:
+        assert store.find_subscriber("ada@example.com") is not None  # the rest still works
+        with pytest.raises(StoreError, match="tables are not the ones this digest expects") as gone:
+            store.get_secret("signing")
+        assert "do not change digest's tables by hand" in (gone.value.hint or "")
+    finally:
+        store.close()
