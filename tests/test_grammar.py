@@ -521,3 +521,17 @@ def test_an_office_reporting_a_past_event_may_go_but_not_its_forecast() -> None:
     )
     forecast = "The Skerrow ferry will stay in dry dock until the spring, the county sheriff's office said."
     assert shorten(forecast, max_words=12) is None
+
+
+def test_a_that_opening_a_clause_points_at_nothing() -> None:
+    clause = "Experts are warning that island halls are too full to be safe this winter."
+    assert judge(clause) is None
+    pointing = "Critics of the plan pointed to that ferry and its empty winter sailings."
+    assert "'that ferry' points" in (judge(pointing) or "")
+
+
+def test_a_paper_is_not_who_he_is() -> None:
+    paper = "The Skerrow Chronicle says he was arrested a block away from the pier."
+    assert "'he'" in (judge(paper) or "")
+    person = "Harbour master Ines Darrow says he was arrested a block away from the pier."
+    assert judge(person) is None

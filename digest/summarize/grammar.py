@@ -190,6 +190,7 @@ def judge(doc: Any) -> Judgement:
             and token.head.pos_ == "NOUN"
             and not _in_quotes(doc, token)
             and token.head.lower_ not in _TIME_NOUNS
+            and not _complementizer(token)
         ):
             return Judgement(
                 f"'{token.text} {token.head.text}' points at earlier context", leans=True
@@ -279,6 +280,17 @@ def _comparison(doc: Any) -> str:
     return ""
 
 
+def _complementizer(token: Any) -> bool:
+    """Whether a "that" the parser took for a determiner opens a clause: "experts are warning that
+    student halls are full" (after a verb, or before a plural noun no "that" can point at)."""
+    if token.lower_ != "that":
+        return False
+    before = token.doc[token.i - 1] if token.i > 0 else None
+    return token.head.tag_ in ("NNS", "NNPS") or (
+        before is not None and before.pos_ in ("VERB", "AUX")
+    )
+
+
 # "this year", "that week": a demonstrative before a time word points at the calendar, not the text.
 _TIME_NOUNS = frozenset(
     "year week month weekend morning afternoon evening night season time spring summer autumn fall winter".split()
@@ -348,10 +360,7 @@ def _unresolved_pronoun(doc: Any, skip: Any = None) -> str:
         if lower in ("he", "him", "his", "she", "her", "hers"):
             if skip is not None and skip.lower_ in ("he", "she"):
                 continue  # the same person as the subject, once that is resolved
-            if any(
-                t.tag_ == "NNP" and _name_head(t).tag_ == "NNP" and _name_head(t).dep_ in _ACTORS
-                for t in before
-            ):
+            if any(_may_be_person(t) for t in before):
                 continue
         elif lower in ("they", "them", "their", "theirs"):
             if any(
@@ -362,6 +371,19 @@ def _unresolved_pronoun(doc: Any, skip: Any = None) -> str:
             continue  # "it": a thing, a country or a company before it may be what it means
         return str(token.text)
     return ""
+
+
+def _may_be_person(token: Any) -> bool:
+    """Whether ``token`` belongs to a name that acts in the sentence and may be a person's: a
+    singular name, not in a place phrase, and without "the" ("the San Francisco Chronicle says
+    he ..." names a paper, not who "he" is)."""
+    head = _name_head(token)
+    return (
+        token.tag_ == "NNP"
+        and head.tag_ == "NNP"
+        and head.dep_ in _ACTORS
+        and not any(c.dep_ == "det" for c in head.children)
+    )
 
 
 def _name_head(token: Any) -> Any:
