@@ -4,7 +4,7 @@ real processes, on SQLite and then on PostgreSQL, with the same generated site a
     PYTHONPATH=. .venv/bin/python benchmarks/day.py [--feeds 50] [--pages 20] [--subscribers 10000]
 
 The site (``--feeds`` RSS feeds of ``--pages`` article pages each, every article different) is
-served on 127.0.0.1; mail goes to aiosmtpd on 127.0.0.1. ``--summarizer lead`` (the default)
+served on 127.0.0.1; mail goes to send.py's lean SMTP server on 127.0.0.1, in a process of its own. ``--summarizer lead`` (the default)
 keeps the model out of the timing, which costs the same on either store; ``extractive`` puts
 it back. The PostgreSQL server is a throwaway one (tests/postgres_server.py), fsync off, as the
 SQLite file is on the same disk without a server. Prints each phase's seconds on each store and
@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.send import Sink, free_port  # noqa: E402
+from benchmarks.send import SinkServer  # noqa: E402
 
 WORDS = (
     "council harbour ferry storm budget school river market bridge station library hospital "
@@ -132,12 +132,11 @@ def main() -> None:
     parser.add_argument("--summarizer", default="lead", choices=("lead", "extractive"))
     args = parser.parse_args()
 
-    from aiosmtpd.controller import Controller
-
     from digest.demo import SiteServer
     from tests.postgres_server import PostgresServer
 
     results: dict[str, dict[str, float]] = {}
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as temp, PostgresServer() as postgres:
         root = Path(temp)
         write_site(root / "site", args.feeds, args.pages)
@@ -147,33 +146,29 @@ def main() -> None:
             + "".join(f"reader{n}@example.com,Reader {n}\n" for n in range(args.subscribers)),
             encoding="utf-8",
         )
-        sink, port = Sink(), free_port()
-        controller = Controller(sink, hostname="127.0.0.1", port=port)
-        controller.start()
-        try:
-            with SiteServer(root / "site") as site:
-                for name, store in (
-                    ("SQLite", 'path = "digest.db"'),
-                    ("PostgreSQL", f'url = "{postgres.create_database()}"'),
-                ):
-                    folder = root / name
-                    folder.mkdir()
-                    config = write_config(folder, store, site.base_url, args.feeds, port, args)
-                    sink.count = 0
-                    phases = {
-                        "gather": timed(config, "gather"),
-                        "gather, nothing new": timed(config, "gather"),
-                        "subscribers import": timed(config, "subscribers", "import", str(csv)),
-                        "send": timed(config, "send"),
-                    }
-                    assert sink.count == args.subscribers, (name, sink.count)
-                    phases["whole day"] = sum(phases.values())
-                    results[name] = phases
-        finally:
-            controller.stop()
+        with SinkServer() as sink, SiteServer(root / "site") as site:
+            for name, store in (
+                ("SQLite", 'path = "digest.db"'),
+                ("PostgreSQL", f'url = "{postgres.create_database()}"'),
+            ):
+                folder = root / name
+                folder.mkdir()
+                config = write_config(folder, store, site.base_url, args.feeds, sink.port, args)
+                sink.reset()
+                phases = {
+                    "gather": timed(config, "gather"),
+                    "gather, nothing new": timed(config, "gather"),
+                    "subscribers import": timed(config, "subscribers", "import", str(csv)),
+                    "send": timed(config, "send"),
+                }
+                count, recipients = sink.counts()
+                assert count == args.subscribers == len(recipients), (name, count)
+                phases["whole day"] = sum(phases.values())
+                results[name] = phases
     print(
         f"a day of {args.feeds} feeds x {args.pages} pages ({args.summarizer} summaries), "
-        f"{args.subscribers} subscribers, everything on 127.0.0.1"
+        f"{args.subscribers} subscribers, everything on 127.0.0.1; load average "
+        f"{load_before:.2f} before, {os.getloadavg()[0]:.2f} after, {os.cpu_count()} cores"
     )
     print(f"  {'phase':22} {'SQLite':>9} {'PostgreSQL':>11}   PostgreSQL/SQLite")
     for phase in results["SQLite"]:

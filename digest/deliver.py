@@ -205,12 +205,14 @@ class Composer:
         *,
         recipient: str,
         recipient_name: str = "",
-        html: str,
-        text: str,
+        html: str | bytes,
+        text: str | bytes,
         message_id: str,
         extra_headers: dict[str, str] | None = None,
     ) -> Outgoing:
-        """One recipient's message; raises PermanentDeliveryError for an invalid address."""
+        """One recipient's message; raises PermanentDeliveryError for an invalid address.
+
+        ``html`` and ``text`` are the parts' text, or bytes that ``EncodedPart.fill`` encoded."""
         check_recipient(recipient)
         own = {
             "To": str(Address(display_name=header_safe(recipient_name), addr_spec=recipient))
@@ -236,6 +238,54 @@ class Composer:
         return Outgoing(self.sender, recipient, own["Message-ID"], data)
 
 
+class EncodedPart:
+    """A text part quoted-printable encoded once, with slots whose values are encoded per message.
+
+    ``fill`` gives what ``Composer.compose`` would write for the text with each slot replaced by
+    its value: the same decoded content, CRLF line ends, a final line end, and the CRLF that
+    belongs to the next boundary. Quoted-printable limits lines to 76 characters, so a value's
+    length would shift every soft line break after it; instead each encoded piece starts a line
+    of its own after a soft line break ("=" CRLF, which decodes to nothing). Per message only the
+    short values are encoded; the rest is joined as is. Values must hold no line break (a
+    ``Stencil`` refuses those).
+    """
+
+    def __init__(self, text: str, slots: Iterable[str]) -> None:
+        lines = text.replace("\r\n", "\n").replace("\r", "\n")
+        names = [slot for slot in slots if slot]
+        pieces = re.split("(" + "|".join(map(re.escape, names)) + ")", lines) if names else [lines]
+        if not pieces[-1].endswith("\n"):
+            pieces[-1] += "\n"  # a value never ends a line, so this ends the text as compose does
+        # pieces alternate: fixed text, slot, fixed text, ..., fixed text
+        self.fixed = [_qp_bytes(piece) for piece in pieces[0::2]]
+        self.slots = pieces[1::2]
+
+    def fill(self, values: dict[str, str]) -> bytes:
+        """The part with every slot's value from ``values`` (stand-in: value), encoded; raises
+        ValueError for a value holding a line break."""
+        out = [self.fixed[0]]
+        for slot, fixed in zip(self.slots, self.fixed[1:], strict=True):
+            value = values[slot]
+            if "\n" in value or "\r" in value:
+                raise ValueError(f"a line break in the value of {slot}")
+            for piece in (_qp_bytes(value), fixed):
+                if piece:
+                    if not out[-1].endswith(b"\r\n"):
+                        out.append(b"=\r\n")
+                    out.append(piece)
+        out.append(b"\r\n")
+        return b"".join(out)
+
+
+def _qp_bytes(text: str) -> bytes:
+    """``text`` (LF line ends) with CRLF line ends, quoted-printable encoded."""
+    data = text.replace("\n", "\r\n").encode("utf-8")
+    encoded = binascii.b2a_qp(data, istext=True)
+    # binascii ends its soft line breaks as the data's first line ends: with a bare LF when the
+    # data has no line end at all (a value, a piece between two slots).
+    return encoded if b"\n" in data else encoded.replace(b"=\n", b"=\r\n")
+
+
 def _folded(name: str, value: str) -> bytes:
     """One header line: as is when short and ASCII, else folded (and RFC 2047 encoded) by the
     email package."""
@@ -247,13 +297,16 @@ def _folded(name: str, value: str) -> bytes:
     return policy.SMTP.fold_binary(*policy.SMTP.header_store_parse(name, value))
 
 
-def _quoted_printable(text: str) -> bytes:
-    """``text`` with CRLF line ends, ending in one, quoted-printable encoded."""
+def _quoted_printable(text: str | bytes) -> bytes:
+    """``text`` with CRLF line ends, ending in one, quoted-printable encoded; bytes are a part
+    ``EncodedPart.fill`` already encoded."""
+    if isinstance(text, bytes):
+        return text
     lines = text.replace("\r\n", "\n").replace("\r", "\n")
     if not lines.endswith("\n"):
         lines += "\n"
     # The CRLF before a boundary belongs to the boundary: one more, so the text keeps its own.
-    return binascii.b2a_qp(lines.replace("\n", "\r\n").encode("utf-8"), istext=True) + b"\r\n"
+    return _qp_bytes(lines) + b"\r\n"
 
 
 def list_headers(

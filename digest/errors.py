@@ -2,7 +2,7 @@
 
     DigestError                 root: a message saying what failed, and a hint saying what to do
     ├── ConfigError             the config file is missing, unreadable or invalid
-    ├── StoreError              the database cannot be opened or migrated
+    ├── StoreError              the database cannot be opened or migrated, or refused a statement
     ├── FetchError              a source or page could not be fetched
     │   ├── HTTPStatusError     the server answered 4xx/5xx (``status``, ``retry_after``)
     │   └── BlockedAddressError the address is private/loopback and not allowed

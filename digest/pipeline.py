@@ -39,6 +39,7 @@ from digest.config import Config
 from digest.dedupe import Embedder, group_duplicates, story_text
 from digest.deliver import (
     Composer,
+    EncodedPart,
     Mailer,
     RateLimiter,
     SendObserver,
@@ -65,7 +66,6 @@ from digest.fetch import DeadlinePassed, Fetcher, fetch_each, host_of
 from digest.render import (
     EditionView,
     Recipient,
-    Rendered,
     Renderer,
     Stencil,
     Story,
@@ -857,14 +857,27 @@ def plan_sends(
 _STATES = ("pending", "sending", "sent", "failed", "uncertain", "skipped")
 
 
+Body = tuple[str | bytes, str | bytes]  # a message's html and text: as text, or encoded
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """A stencil and its two parts, encoded once for every message it fits."""
+
+    stencil: Stencil
+    html: EncodedPart
+    text: EncodedPart
+
+
 class _Courier:
     """Sends batches of deliveries of one edition and records each outcome in the ledger;
     thread-safe.
 
-    The edition is rendered once per section set and recipient shape (a ``Stencil``), and each
-    message is made by substituting the recipient's address and links into it, then written
-    straight to bytes by a ``Composer``: per message there is no template rendering, no CSS
-    inlining and no MIME tree. The first message from each stencil is checked against a full
+    The edition is rendered once per section set and recipient shape (a ``Stencil``), and its two
+    parts quoted-printable encoded once (``EncodedPart``); each message is made by encoding the
+    recipient's address and links into the slots, then written straight to bytes by a
+    ``Composer``: per message there is no template rendering, no CSS inlining, no MIME tree and
+    no encoding of the whole body. The first message from each stencil is checked against a full
     rendering; a template that the substitution would get wrong is rendered per message instead.
     """
 
@@ -897,7 +910,7 @@ class _Courier:
             sender=config.mail.sender, subject=self.subject, extra_headers=shared
         )
         self.limiter = RateLimiter(config.mail.rate_per_second)
-        self.stencils: dict[tuple[tuple[str, ...], tuple[bool, ...]], Stencil | None] = {}
+        self.stencils: dict[tuple[tuple[str, ...], tuple[bool, ...]], _Encoded | None] = {}
         self.lock = threading.Lock()  # one store connection, several sending threads
 
     def send_batch(self, batch: Sequence[Delivery], mailer: Mailer) -> None:
@@ -915,19 +928,19 @@ class _Courier:
         claimed = [item for item in ready if item[0].subscriber_id in message_ids]
         done = 0
         try:
-            for delivery, rendered, unsubscribe_url in claimed:
+            for delivery, body, unsubscribe_url in claimed:
                 if self.stop is not None and self.stop.is_set():
                     break
                 self.limiter.wait()
                 done += 1
-                self._send(delivery, rendered, unsubscribe_url, message_ids, mailer)
+                self._send(delivery, body, unsubscribe_url, message_ids, mailer)
         finally:
             rest = [delivery.subscriber_id for delivery, *_ in claimed[done:]]
             if rest:
                 with self.lock:
                     self.store.release_deliveries(self.edition.id, rest)
 
-    def _prepare(self, delivery: Delivery) -> tuple[Delivery, Rendered, str] | None:
+    def _prepare(self, delivery: Delivery) -> tuple[Delivery, Body, str] | None:
         """The delivery's rendering and unsubscribe link; None when it was settled here (nothing
         in the subscriber's sections, or an address no message can go to)."""
         edition_id, subscriber_id = self.edition.id, delivery.subscriber_id
@@ -955,22 +968,24 @@ class _Courier:
                 preferences_url=preferences_link(self.base_url, self.secret, subscriber_id),
             )
         try:
-            rendered = self._render(delivery.sections, view, recipient)
+            body = self._render(delivery.sections, view, recipient)
         except (ValueError, TypeError, UnicodeError) as exc:
             with self.lock:
                 self._record_failure(delivery, _unbuildable(exc))
             return None
-        return delivery, rendered, unsubscribe_url
+        return delivery, body, unsubscribe_url
 
-    def _render(self, sections: Sequence[str], view: EditionView, recipient: Recipient) -> Rendered:
+    def _render(self, sections: Sequence[str], view: EditionView, recipient: Recipient) -> Body:
+        """The message's two parts, html and text: encoded from the stencil when it fits the
+        recipient, else rendered in full."""
         key = (tuple(sorted(name.strip().casefold() for name in sections)), shape_of(recipient))
         with self.lock:
             known = key in self.stencils
-            stencil = self.stencils.get(key)
-        if stencil is not None:
-            filled = stencil.fill(recipient)
-            if filled is not None:
-                return filled
+            encoded = self.stencils.get(key)
+        if encoded is not None:
+            values = encoded.stencil.values(recipient)
+            if values is not None:
+                return encoded.html.fill(values), encoded.text.fill(values)
         rendered = self.renderer.render(view, recipient)
         if not known:
             made = self.renderer.stencil(view, recipient)
@@ -981,14 +996,21 @@ class _Courier:
                     "right: rendering each message of sections %s",
                     key[0] or "(all)",
                 )
+            parts = (
+                _Encoded(
+                    made, EncodedPart(made.html, made.slots), EncodedPart(made.text, made.slots)
+                )
+                if fits
+                else None
+            )
             with self.lock:
-                self.stencils.setdefault(key, made if fits else None)
-        return rendered
+                self.stencils.setdefault(key, parts)
+        return rendered.html, rendered.text
 
     def _send(
         self,
         delivery: Delivery,
-        rendered: Rendered,
+        body: Body,
         unsubscribe_url: str,
         message_ids: dict[int, str],
         mailer: Mailer,
@@ -998,8 +1020,8 @@ class _Courier:
             message = self.composer.compose(
                 recipient=delivery.email,
                 recipient_name=delivery.name,
-                html=rendered.html,
-                text=rendered.text,
+                html=body[0],
+                text=body[1],
                 message_id=message_ids[subscriber_id],
                 extra_headers={
                     "List-Unsubscribe": list_headers(

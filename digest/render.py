@@ -195,18 +195,34 @@ class Stencil:
     left_out: int
     used: tuple[str, ...]  # the fields whose slots appear in the output
 
-    def fill(self, recipient: Recipient) -> Rendered | None:
+    @property
+    def slots(self) -> tuple[str, ...]:
+        """The stand-ins in ``html`` and ``text`` that ``values`` gives values for."""
+        return tuple(_SLOTS[name] for name in self.used)
+
+    def values(self, recipient: Recipient) -> dict[str, str] | None:
+        """Each slot's value for ``recipient`` (stand-in: value), or None when this stencil does
+        not fit them (see the class)."""
         if recipient.extra or shape_of(recipient) != self.shape:
             return None
-        html, text = self.html, self.text
+        values = {}
         for name in self.used:
             value = getattr(recipient, name)
             if _NOT_PLAIN.search(value) or oneline(value) != value:
                 return None
             if name.endswith("_url") and safe_url(value) != value:
                 return None
-            html = html.replace(_SLOTS[name], value)
-            text = text.replace(_SLOTS[name], value)
+            values[_SLOTS[name]] = value
+        return values
+
+    def fill(self, recipient: Recipient) -> Rendered | None:
+        values = self.values(recipient)
+        if values is None:
+            return None
+        html, text = self.html, self.text
+        for slot, value in values.items():
+            html = html.replace(slot, value)
+            text = text.replace(slot, value)
         return Rendered(html, text, self.left_out)
 
 

@@ -131,19 +131,75 @@ class _Connection:
 
 @contextmanager
 def _server_trouble() -> Iterator[None]:
-    """A lost or refused connection (or no free one in time) as a StoreError with a hint; any
-    other database error is a bug and stays as it is."""
+    """Every PostgreSQL error as a StoreError with a hint (``-v`` still shows the original): a
+    lost or refused connection (or no free one in time), a server out of resources, a right the
+    database user lacks, a value the server refuses, and whatever else it refuses."""
     import psycopg
     from psycopg_pool import PoolTimeout
 
     try:
         yield
-    except (psycopg.OperationalError, PoolTimeout) as exc:
-        raise StoreError(
-            f"the PostgreSQL server did not answer: {_reason(exc)}",
-            hint="Check that the server runs and is reachable; what was not done is done by "
-            "the next run (the ledger keeps every delivery's state).",
-        ) from exc
+    except PoolTimeout as exc:
+        raise _unanswered(exc) from exc
+    except psycopg.Error as exc:
+        raise _refused(exc) from exc
+
+
+_NOT_DONE = "Nothing of that statement was written (PostgreSQL rolled it back)"
+
+
+def _unanswered(exc: BaseException) -> StoreError:
+    return StoreError(
+        f"the PostgreSQL server did not answer: {_reason(exc)}",
+        hint="Check that the server runs and is reachable; what was not done is done by "
+        "the next run (the ledger keeps every delivery's state).",
+    )
+
+
+def _refused(exc: Any) -> StoreError:
+    """A psycopg error in the operator's words, by its SQLSTATE class."""
+    import psycopg
+
+    state = exc.sqlstate or ""
+    if isinstance(exc, psycopg.OperationalError) and (
+        not state or state.startswith("08") or state in ("57P01", "57P02", "57P03")
+    ):
+        return _unanswered(exc)  # no connection, or the server went away or is shutting down
+    if state.startswith("53"):
+        return StoreError(
+            f"the PostgreSQL server is out of resources: {_reason(exc)}",
+            hint="Free disk space or memory on the database server, or raise its "
+            "max_connections; what was not done is done by the next run.",
+        )
+    if state == "42501":
+        return StoreError(
+            f"the PostgreSQL user lacks a right: {_reason(exc)}",
+            hint="Connect as the database's owner (the user [store] url names), or grant this "
+            "user SELECT, INSERT, UPDATE and DELETE on digest's tables and USAGE on their "
+            f"sequences. {_NOT_DONE}.",
+        )
+    if state == "25006":
+        return StoreError(
+            f"the PostgreSQL server is read-only: {_reason(exc)}",
+            hint="[store] url points at a standby or a read-only database: point it at the "
+            "primary.",
+        )
+    if isinstance(exc, psycopg.DataError):
+        return StoreError(
+            f"PostgreSQL refused a value: {_reason(exc)}",
+            hint=f"{_NOT_DONE}. The value came from a feed, a page or an import that digest "
+            "should have cleaned: please report it, with the command that failed.",
+        )
+    if state in ("42P01", "42703"):
+        return StoreError(
+            f"the PostgreSQL tables are not the ones this digest expects: {_reason(exc)}",
+            hint="Run the same digest version on every machine (the first to connect migrates "
+            "the schema), and do not change digest's tables by hand.",
+        )
+    return StoreError(
+        f"PostgreSQL refused a statement: {_reason(exc)}",
+        hint=f"{_NOT_DONE}. Run the command again with -v for the details.",
+    )
 
 
 def connection_info(url: str) -> str:
@@ -203,13 +259,16 @@ class PostgresStore(SQLiteStore):
         self.db = _Connection(self.pool)  # type: ignore[assignment]
         try:
             self._migrate()
-        except psycopg.Error as exc:
+        except StoreError as exc:
             self.pool.close()
+            cause = exc.__cause__
+            if not isinstance(cause, psycopg.Error) or cause.sqlstate != "42501":
+                raise
             raise StoreError(
-                f"cannot prepare the PostgreSQL database: {_reason(exc)}",
+                f"cannot prepare the PostgreSQL database: {_reason(cause)}",
                 hint="The first connection creates the tables: its user needs the right to "
                 "create them in the database (connect once as the database's owner).",
-            ) from None
+            ) from cause
 
     def close(self) -> None:
         self.pool.close()
@@ -223,10 +282,12 @@ class PostgresStore(SQLiteStore):
     def _migrate(self) -> None:
         with self.db.transaction(writers_lock=False) as db:  # type: ignore[attr-defined]
             db.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS migrations "
-                "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-            )
+            # CREATE TABLE IF NOT EXISTS needs the right to create even when the table exists:
+            # a user who may only use the tables (a web machine's) must still open the store.
+            if db.execute("SELECT to_regclass('migrations')").fetchone()[0] is None:
+                db.execute(
+                    "CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+                )
             done = {row[0] for row in db.execute("SELECT name FROM migrations")}
             for migration in PG_MIGRATIONS:
                 if migration.__name__ not in done:
@@ -261,30 +322,37 @@ class PostgresStore(SQLiteStore):
         if not message_ids:
             return {}
         stamp = now_utc()
-        lease = _later(self.lease_seconds)
         ids = list(message_ids)
-        marks = ",".join("?" * len(ids))
-        claimed: dict[int, str] = {}
-        with self.db.transaction(writers_lock=False) as db:  # type: ignore[attr-defined]
-            rows = db.execute(
-                f"""SELECT subscriber_id, message_id FROM deliveries
-                    WHERE edition_id = ? AND subscriber_id IN ({marks})
-                      AND (state = 'pending' OR (state = 'uncertain' AND uncertain = 1))
-                    FOR UPDATE SKIP LOCKED""",
-                (edition_id, *ids),
-            ).fetchall()
-            for subscriber_id, stored in rows:
-                message_id = stored or message_ids[subscriber_id]
-                db.execute(
-                    """UPDATE deliveries SET state = 'sending', attempts = attempts + 1,
-                         updated_at = ?, message_id = ?, owner = ?, lease_until = ?,
-                         first_attempt_at = CASE WHEN first_attempt_at = '' THEN ?
-                                            ELSE first_attempt_at END
-                       WHERE edition_id = ? AND subscriber_id = ?""",
-                    (stamp, message_id, self.owner, lease, stamp, edition_id, subscriber_id),
-                )
-                claimed[subscriber_id] = message_id
-        return claimed
+        # One statement, one round trip: lock what is ready and free, mark it, say what was taken.
+        rows = self.db.execute(
+            """UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1,
+                 updated_at = ?, owner = ?, lease_until = ?,
+                 message_id = CASE WHEN d.message_id = '' THEN f.message_id
+                              ELSE d.message_id END,
+                 first_attempt_at = CASE WHEN d.first_attempt_at = '' THEN ?
+                                    ELSE d.first_attempt_at END
+               FROM (SELECT unnest(?::bigint[]) AS subscriber_id,
+                            unnest(?::text[]) AS message_id) f
+               WHERE d.edition_id = ? AND d.subscriber_id = f.subscriber_id
+                 AND d.subscriber_id IN (
+                   SELECT subscriber_id FROM deliveries
+                   WHERE edition_id = ? AND subscriber_id = ANY(?::bigint[])
+                     AND (state = 'pending' OR (state = 'uncertain' AND uncertain = 1))
+                   FOR UPDATE SKIP LOCKED)
+               RETURNING d.subscriber_id, d.message_id""",
+            (
+                stamp,
+                self.owner,
+                _later(self.lease_seconds),
+                stamp,
+                ids,
+                [message_ids[sid] for sid in ids],
+                edition_id,
+                edition_id,
+                ids,
+            ),
+        ).fetchall()
+        return {int(subscriber_id): str(message_id) for subscriber_id, message_id in rows}
 
     def claim_delivery(self, edition_id: int, subscriber_id: int, message_id: str) -> str | None:
         return self.claim_deliveries(edition_id, {subscriber_id: message_id}).get(subscriber_id)

@@ -11,6 +11,8 @@
   PostgreSQL is not installed, an error in CI (``CI=true``). ``both_backends_url`` is "" (SQLite)
   and then a fresh PostgreSQL database's URL: a test module that should run on both defines
   ``database_url`` from it, and ``make_config`` puts it in ``[store] url``.
+- ``store``: the store ``make_config``'s config names (SQLite, or PostgreSQL where the module's
+  ``database_url`` says so), closed after the test.
 """
 
 from __future__ import annotations
@@ -93,17 +95,26 @@ def postgres() -> Iterator[Any]:
 
 
 @pytest.fixture(name="both_backends_url", params=["sqlite", "postgresql"])
-def both_backends_url(request: pytest.FixtureRequest) -> str:
+def both_backends_url(request: pytest.FixtureRequest) -> Iterator[str]:
     if request.param == "sqlite":
-        return ""
+        yield ""
+        return
     server = request.getfixturevalue("postgres")
-    return str(server.create_database())
+    url = str(server.create_database())
+    yield url
+    server.drop_database(url)  # hundreds of tests: a folder of gigabytes is slow to delete
 
 
 @pytest.fixture
 def database_url() -> str:
     """The [store] url of make_config's configs: "" (SQLite) unless a module says otherwise."""
     return ""
+
+
+def store_toml(config: Config) -> str:
+    """The ``[store]`` section of a TOML file for the CLI that opens the same store as ``config``."""
+    line = f'url = "{config.store.url}"' if config.store.url else f'path = "{config.store.path}"'
+    return f"[store]\n{line}\n"
 
 
 @pytest.fixture
@@ -125,6 +136,15 @@ def make_config(tmp_path: Path, database_url: str) -> Callable[..., Config]:
         return config_from_dict(raw, base=tmp_path)
 
     return build
+
+
+@pytest.fixture
+def store(make_config: Callable[..., Config]) -> Iterator[Any]:
+    from digest.store import open_store
+
+    opened = open_store(make_config())
+    yield opened
+    opened.close()
 
 
 @pytest.fixture(scope="session")
@@ -174,10 +194,44 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory, summarizer: Any) -> Path:
 
 
 @pytest.fixture
-def demo_config(demo_db: Path, tmp_path: Path, make_config: Callable[..., Config]) -> Config:
-    """A Config over this test's own copy of the gathered demo database."""
+def demo_config(
+    demo_db: Path, tmp_path: Path, make_config: Callable[..., Config], database_url: str
+) -> Config:
+    """A Config over this test's own copy of the gathered demo database: an SQLite file, or the
+    PostgreSQL database of the module's ``database_url`` with the same rows."""
     shutil.copyfile(demo_db, tmp_path / "digest.db")
+    if database_url:
+        copy_to_postgres(tmp_path / "digest.db", database_url)
     return make_config(digest={"title": "The Demo Digest", "base_url": "https://digest.example"})
+
+
+def copy_to_postgres(sqlite_path: Path, url: str) -> None:
+    """Every row of a digest SQLite database into an empty PostgreSQL one (migrated here)."""
+    import sqlite3
+
+    import psycopg
+
+    from digest.store_postgres import PostgresStore
+
+    PostgresStore(url).close()  # creates the tables
+    lite = sqlite3.connect(sqlite_path)
+    tables = ("sources", "editions", "articles", "summaries", "subscribers", "deliveries")
+    try:
+        with psycopg.connect(url) as pg, pg.cursor() as cursor:
+            for table in (*tables, "skipped_items", "secrets"):  # referenced rows first
+                rows = lite.execute(f"SELECT * FROM {table}")
+                names = [column[0] for column in rows.description]
+                marks = ", ".join(["%s"] * len(names))
+                cursor.executemany(
+                    f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", rows.fetchall()
+                )
+                if "id" in names:  # the next id after the copied ones
+                    cursor.execute(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"COALESCE(MAX(id), 0) + 1, false) FROM {table}"
+                    )
+    finally:
+        lite.close()
 
 
 @pytest.fixture

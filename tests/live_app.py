@@ -1,5 +1,5 @@
 """A web app on a real socket on 127.0.0.1, served in a thread by the server `digest serve` uses;
-and ``dump``, the database as SQL, to prove that requests changed nothing."""
+and ``dump``/``dump_store``, the database as SQL, to prove that requests changed nothing."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sqlite3
 import threading
 from typing import Any
 
+from digest.config import Config
 from digest.web import make_server
 
 
@@ -34,3 +35,22 @@ def dump(path: str) -> str:
         return "\n".join(db.iterdump())
     finally:
         db.close()
+
+
+def dump_store(config: Config) -> str:
+    """The whole store ``config`` names as SQL-like lines, SQLite's or PostgreSQL's: equal
+    dumps, equal databases (each table's rows in order; one ``INSERT INTO "table"`` a row)."""
+    if not config.store.url:
+        return dump(config.store.path)
+    import psycopg
+
+    lines = []
+    with psycopg.connect(config.store.url) as db:
+        tables = db.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'public' ORDER BY table_name"
+        ).fetchall()
+        for (table,) in tables:
+            for row in db.execute(f'SELECT * FROM "{table}" ORDER BY 1'):
+                lines.append(f'INSERT INTO "{table}" VALUES{tuple(row)!r};')
+    return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""`digest check` and `digest send --test`, run as a user runs them, against real local servers."""
+"""`digest check` and `digest send --test`, run as a user runs them, against real local servers,
+over SQLite and over PostgreSQL (``both_backends_url``) where the store is part of what is checked."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ def with_sources(config: Path, *urls: str) -> None:
     config.write_text(f"{tables}[fetch]\nallow_private_addresses = true\n{text}", "utf-8")
 
 
-def test_check_reports_each_part_ok_and_sends_nothing(tmp_path: Path, site: SiteServer) -> None:
-    seeded(tmp_path)
+def test_check_reports_each_part_ok_and_sends_nothing(
+    tmp_path: Path, site: SiteServer, both_backends_url: str
+) -> None:
+    url = both_backends_url
+    seeded(tmp_path, url)
     server = ScriptedSMTP()
-    config = write_config(tmp_path, server.port)
+    config = write_config(tmp_path, url, server.port)
     with_sources(config, f"{site.base_url}/feeds/world.xml", f"{site.base_url}/")
     with Running(server):
         result = digest(config, "check")
@@ -35,10 +39,14 @@ def test_check_reports_each_part_ok_and_sends_nothing(tmp_path: Path, site: Site
     assert server.received == []
 
 
-def test_check_names_each_broken_part_and_exits_1(tmp_path: Path, site: SiteServer) -> None:
-    (tmp_path / "digest.db").touch()  # an empty database: no subscribers
+def test_check_names_each_broken_part_and_exits_1(
+    tmp_path: Path, site: SiteServer, both_backends_url: str
+) -> None:
+    url = both_backends_url
+    if not url:
+        (tmp_path / "digest.db").touch()  # an empty database: no subscribers
     server = ScriptedSMTP(sender_reply="553 5.7.1 Sender address not owned by user")
-    config = write_config(tmp_path, server.port)
+    config = write_config(tmp_path, url, server.port)
     with_sources(config, f"{site.base_url}/feeds/world.xml", f"{site.base_url}/no-such-feed.xml")
     with Running(server):
         result = digest(config, "check")
@@ -50,7 +58,7 @@ def test_check_names_each_broken_part_and_exits_1(tmp_path: Path, site: SiteServ
     assert f"OK    source {site.base_url}/feeds/world.xml" in out
     assert f"ERROR source {site.base_url}/no-such-feed.xml: " in out and "404" in out
     assert out.splitlines()[-1] == "3 problems found"
-    closed = write_config(tmp_path, free_port())
+    closed = write_config(tmp_path, url, free_port())
     down = digest(closed, "check")
     assert (
         "ERROR mail (smtp): cannot connect" in down.stdout and "connection refused" in down.stdout
@@ -74,8 +82,8 @@ def test_check_lists_every_config_problem_at_once(tmp_path: Path) -> None:
 
 
 def test_check_warns_about_a_local_base_url_for_mail_that_goes_out(tmp_path: Path) -> None:
-    seeded(tmp_path)
-    config = write_config(tmp_path, free_port())
+    seeded(tmp_path, "")
+    config = write_config(tmp_path, "", free_port())
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("https://news.example.com", "http://127.0.0.1:8080"), "utf-8")
     result = digest(config, "check")
@@ -84,16 +92,19 @@ def test_check_warns_about_a_local_base_url_for_mail_that_goes_out(tmp_path: Pat
     )
 
 
-def test_send_test_mails_one_address_and_leaves_the_ledger_alone(tmp_path: Path) -> None:
-    seeded(tmp_path)
+def test_send_test_mails_one_address_and_leaves_the_ledger_alone(
+    tmp_path: Path, both_backends_url: str
+) -> None:
+    url = both_backends_url
+    seeded(tmp_path, url)
     server = ScriptedSMTP()
-    config = write_config(tmp_path, server.port)
+    config = write_config(tmp_path, url, server.port)
     with Running(server):
         result = digest(config, "send", "--test", "me@example.com")
         assert result.returncode == 0, result.stderr
         assert "to me@example.com; no subscriber's delivery changed" in result.stdout
         assert server.per_recipient() == {"me@example.com": 1}
-        assert ledger(tmp_path) == {}
+        assert ledger(tmp_path, url) == {}
         bad = digest(config, "send", "--test", "not an address")
         assert bad.returncode == 1 and "not a valid email address" in bad.stderr
         everyone = digest(config, "send")

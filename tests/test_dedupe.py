@@ -1,15 +1,23 @@
-"""Near-duplicate merging: the demo site's storm story, told by two outlets, is one story."""
+"""Near-duplicate merging: the demo site's storm story, told by two outlets, is one story. The
+demo's gathered database is an SQLite file, then the same rows in PostgreSQL."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
 
+import pytest
+
 from digest.config import Config
 from digest.dedupe import group_duplicates, shared_embedder, story_text
 from digest.pipeline import build_edition, edition_view
 from digest.render import Renderer
-from digest.store import SQLiteStore
+from digest.store import open_store
+
+
+@pytest.fixture
+def database_url(both_backends_url: str) -> str:
+    return both_backends_url
 
 
 class TableEmbedder:
@@ -23,7 +31,7 @@ class TableEmbedder:
 
 
 def test_the_storm_pair_is_one_story_listing_both_sources(demo_config: Config) -> None:
-    store = SQLiteStore(demo_config.store.path)
+    store = open_store(demo_config)
     edition, view = build_edition(demo_config, store, Renderer())
     merged = [story for story in view.stories if len(story.sources) > 1]
     assert len(merged) == 1, [s.sources for s in view.stories]
@@ -45,7 +53,7 @@ def test_the_storm_pair_is_one_story_listing_both_sources(demo_config: Config) -
 
 
 def test_different_stories_stay_apart(demo_config: Config) -> None:
-    store = SQLiteStore(demo_config.store.path)
+    store = open_store(demo_config)
     edition, _ = build_edition(demo_config, store, Renderer())
     articles = store.edition_articles(edition.id)
     texts = [story_text(a.title, a.text) for a in articles]
@@ -67,7 +75,7 @@ def test_different_stories_stay_apart(demo_config: Config) -> None:
 
 def test_threshold_zero_never_merges(demo_config: Config) -> None:
     config = replace(demo_config, digest=replace(demo_config.digest, duplicate_threshold=0.0))
-    store = SQLiteStore(config.store.path)
+    store = open_store(config)
     _, view = build_edition(config, store, Renderer())
     assert view.story_count == 9
     assert all(len(story.sources) == 1 for story in view.stories)
@@ -83,7 +91,7 @@ def test_groups_follow_their_leader_and_do_not_chain() -> None:
 
 
 def test_the_view_is_rebuilt_the_same_way(demo_config: Config) -> None:
-    store = SQLiteStore(demo_config.store.path)
+    store = open_store(demo_config)
     edition, shown = build_edition(demo_config, store, Renderer())
     again = edition_view(demo_config, store, edition)
     assert [s.title for s in again.stories] == [s.title for s in shown.stories]
@@ -102,7 +110,7 @@ class CountingEmbedder:
 
 
 def test_a_frozen_edition_keeps_its_groups_without_the_model(demo_config: Config) -> None:
-    store = SQLiteStore(demo_config.store.path)
+    store = open_store(demo_config)
     edition, built = build_edition(demo_config, store, Renderer())
     store.freeze_edition(edition.id)
     frozen = store.get_edition_by_id(edition.id)

@@ -553,3 +553,49 @@ def test_each_section_set_is_rendered_once_and_every_message_is_its_own(
         assert f"at {received.recipient}." in body.replace("\r\n", "\n")
         assert unsubscribe_token(secret, subscriber.id) in body
         assert ("World story" in body) == received.recipient.startswith("all")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<p>Hello SLOT-A,</p>\n<a href="SLOT-B">unsubscribe</a>\n',
+        "SLOT-A at the start, trailing space \nSLOT-B",  # no final line end; a slot ends it
+        "x" * 75 + "SLOT-A" + "y" * 200 + "\r\n.SLOT-B\r.\n" + "é " * 90 + "SLOT-A",
+        "no slot at all, and no line end",
+    ],
+)
+def test_a_part_encoded_once_decodes_to_the_text_with_each_recipients_values(text: str) -> None:
+    from digest.deliver import Composer, EncodedPart
+
+    composer = Composer(sender="Digest <digest@example.com>", subject="S", extra_headers={})
+    part = EncodedPart(text, ["SLOT-A", "SLOT-B"])
+    for values in (
+        {"SLOT-A": "ada@example.com", "SLOT-B": "https://d.example/u/1." + "z" * 120},
+        {"SLOT-A": "Zoë ", "SLOT-B": ".dot=first"},
+    ):
+        filled = text.replace("SLOT-A", values["SLOT-A"]).replace("SLOT-B", values["SLOT-B"])
+        encoded, plain = (
+            composer.compose(
+                recipient="r@example.com", html=body, text=body, message_id="<1@example.com>"
+            )
+            for body in (part.fill(values), filled)
+        )
+        assert encoded.data.isascii()
+        assert max(len(line) for line in encoded.data.split(b"\r\n")) <= 76
+        ours, theirs = (
+            email.message_from_bytes(message.data, policy=email.policy.default)
+            for message in (encoded, plain)
+        )
+        assert not ours.defects
+        for mine, reference in zip(ours.iter_parts(), theirs.iter_parts(), strict=True):
+            assert mine.get_content() == reference.get_content()  # type: ignore[attr-defined]
+
+
+def test_a_part_encoded_once_refuses_a_value_with_a_line_break() -> None:
+    from digest.deliver import EncodedPart
+
+    part = EncodedPart("Dear SLOT-A,\n", ["SLOT-A"])
+    assert part.fill({"SLOT-A": "Ada"}) == b"Dear=20=\r\nAda=\r\n,\r\n\r\n"
+    for value in ("Ada\nBcc: x@example.com", "Ada\r"):
+        with pytest.raises(ValueError, match="line break"):
+            part.fill({"SLOT-A": value})

@@ -19,7 +19,8 @@ from digest.config import Config
 from digest.fetch import HttpFetcher, Response
 from digest.pipeline import GatherReport, gather
 from digest.sources import read_feed
-from digest.store import SQLiteStore
+from digest.store import SQLiteStore, Store, open_store
+from tests.conftest import store_toml
 from tests.scripted_server import Reply, ScriptedServer
 
 Gather = Callable[..., GatherReport]
@@ -68,17 +69,24 @@ class QuietSummarizer:
 
 
 @pytest.fixture
+def database_url(both_backends_url: str) -> str:
+    """Every gather here stores into SQLite, then into PostgreSQL."""
+    return both_backends_url
+
+
+@pytest.fixture
 def run(make_config: Callable[..., Config]) -> Iterator[Callable[..., Any]]:
-    """run(sources, store_class=..., **[fetch] keys) -> (report, store): one gather, new fetcher."""
-    stores: list[SQLiteStore] = []
+    """run(sources, store_class=..., **[fetch] keys) -> (report, store): one gather, new fetcher;
+    the store the config names, or a ``store_class`` on its SQLite file."""
+    stores: list[Store] = []
 
     def gather_once(
-        sources: list[str], store_class: type[SQLiteStore] = SQLiteStore, **fetch: Any
-    ) -> tuple[GatherReport, SQLiteStore]:
+        sources: list[str], store_class: type[SQLiteStore] | None = None, **fetch: Any
+    ) -> tuple[GatherReport, Store]:
         config = make_config(
             sources=[{"url": url} for url in sources], fetch={"timeout": 2.0, **fetch}
         )
-        store = store_class(config.store.path)
+        store = store_class(config.store.path) if store_class else open_store(config)
         stores.append(store)
         fetcher = HttpFetcher(
             user_agent="digest-tests",
@@ -170,7 +178,7 @@ def test_a_permanent_redirect_updates_the_stored_feed_url(
 def config_file(config: Config) -> Path:
     """A TOML file for the CLI with the same store as ``config``."""
     path = Path(config.store.path).with_name("digest.toml")
-    path.write_text(f'[store]\npath = "{config.store.path}"\n', encoding="utf-8")
+    path.write_text(store_toml(config), encoding="utf-8")
     return path
 
 
@@ -257,7 +265,7 @@ def test_an_unexpected_error_is_reported_against_its_source(
 ) -> None:
     feed = Response("http://a.test/feed", 200, rss([("g1", "", "Only the feed")]))
     config = make_config(sources=[{"url": "http://b.test/feed"}, {"url": feed.url}])
-    store = SQLiteStore(config.store.path)
+    store = open_store(config)
     report = gather(config, store, BuggyFetcher(feed), QuietSummarizer)
     assert (report.sources_ok, report.sources_failed, report.unexpected_errors) == (1, 1, 1)
     assert "unexpected KeyError" in store.list_sources()[0].last_error
@@ -354,7 +362,10 @@ def test_hostile_feeds_are_reported_against_their_source(
     report, store = run([server.url("/laughs.xml"), server.url("/leak.xml")])
     assert report.sources_failed == 2
     assert all("refused" in source.last_error for source in store.list_sources())
-    dump = "\n".join(store.db.iterdump())
+    tables = ("sources", "articles", "skipped_items", "summaries")
+    dump = "\n".join(
+        str(tuple(row)) for table in tables for row in store.db.execute(f"SELECT * FROM {table}")
+    )
     assert "4711" not in dump and "hahaha" not in dump
 
 
@@ -417,6 +428,7 @@ class WatchedStore(SQLiteStore):
         return super().add_article(source_id, item)
 
 
+@pytest.mark.parametrize("database_url", [""], ids=["sqlite"])  # WatchedStore is an SQLiteStore
 def test_every_store_write_stays_on_the_calling_thread(
     server: ScriptedServer, run: Callable[..., Any]
 ) -> None:

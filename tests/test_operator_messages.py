@@ -1,5 +1,6 @@
 """What `digest` tells its operator: which config, plain words for empty states, time zones in a
-dry run, log levels and timestamps, plurals, `digest status`. Real CLI runs over real files."""
+dry run, log levels and timestamps, plurals, `digest status`. Real CLI runs over real files; those
+whose words come from the store's contents run over SQLite and over PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,10 +13,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from digest.render import local_time_label
-from digest.store import SQLiteStore
 from tests.scripted_smtp import Running, ScriptedSMTP, free_port
 from tests.test_delivery import seed_stories
-from tests.test_send_failures import digest, seeded, write_config
+from tests.test_send_failures import digest, open_at, seeded, write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,35 +41,38 @@ def test_without_a_config_it_says_so_and_names_what_is_missing(tmp_path: Path) -
     send = bare(tmp_path, "send")
     assert "no subscribers: add one with `digest subscribers add EMAIL`" in send.stdout
     assert "had their edition" not in send.stdout
-    config = write_config(tmp_path, free_port())
+    config = write_config(tmp_path, "", free_port())
     named = digest(config, "-v", "subscribers", "list")
     assert f"config: {config}" in named.stderr  # -v names the file it read
 
 
-def test_send_with_no_stories_says_to_gather_first(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "digest.db")
+def test_send_with_no_stories_says_to_gather_first(tmp_path: Path, both_backends_url: str) -> None:
+    url = both_backends_url
+    store = open_at(tmp_path, url)
     store.add_subscriber("ada@example.com")
     store.close()
-    config = write_config(tmp_path, free_port())
+    config = write_config(tmp_path, url, free_port())
     result = digest(config, "send")
     assert "0 stories" in result.stdout and "run `digest gather` first" in result.stderr
     built = digest(config, "build")
     assert "0 stories" in built.stdout and "run `digest gather` first" in built.stderr
 
 
-def test_plurals_in_the_command_output(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "digest.db")
+def test_plurals_in_the_command_output(tmp_path: Path, both_backends_url: str) -> None:
+    url = both_backends_url
+    store = open_at(tmp_path, url)
     seed_stories(store, "World", count=1)
     store.close()
-    config = write_config(tmp_path, free_port())
+    config = write_config(tmp_path, url, free_port())
     built = digest(config, "build")
     assert "1 story," in built.stdout and "1 stories" not in built.stdout
 
 
 def test_dry_run_lists_everyone_in_three_zones_and_agrees_with_the_real_run(
-    tmp_path: Path,
+    tmp_path: Path, both_backends_url: str
 ) -> None:
-    store = SQLiteStore(tmp_path / "digest.db")
+    url = both_backends_url
+    store = open_at(tmp_path, url)
     seed_stories(store, "World", count=2)
     seed_stories(store, "Sport", count=1)
     people = {
@@ -82,7 +85,7 @@ def test_dry_run_lists_everyone_in_three_zones_and_agrees_with_the_real_run(
         store.add_subscriber(email, timezone=zone, sections=sections)
     store.close()
     server = ScriptedSMTP()
-    config = write_config(tmp_path, server.port)
+    config = write_config(tmp_path, url, server.port)
     dry = digest(config, "send", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     now = datetime.now(UTC)
@@ -97,7 +100,7 @@ def test_dry_run_lists_everyone_in_three_zones_and_agrees_with_the_real_run(
     ]
     assert "nothing in their sections" in lines["bo@example.com"]
     would = sum("would send" in line for line in lines.values())
-    assert ledger_rows(tmp_path) == 0  # a dry run changes no delivery
+    assert ledger_rows(tmp_path, url) == 0  # a dry run changes no delivery
     with Running(server):
         real = digest(config, "send")
     sent = sum(int(n) for n in re.findall(r"; sent (\d+),", real.stdout))
@@ -108,8 +111,8 @@ def test_dry_run_lists_everyone_in_three_zones_and_agrees_with_the_real_run(
     assert sum("@" in line and "already sent" in line for line in again.stdout.splitlines()) == sent
 
 
-def ledger_rows(folder: Path) -> int:
-    store = SQLiteStore(folder / "digest.db")
+def ledger_rows(folder: Path, url: str) -> int:
+    store = open_at(folder, url)
     try:
         return int(store.db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0])
     finally:
@@ -122,10 +125,13 @@ def test_story_times_carry_their_zone() -> None:
     assert local_time_label("not a time", "UTC") == ""
 
 
-def test_status_shows_gather_send_deliveries_errors_and_next_runs(tmp_path: Path) -> None:
-    seeded(tmp_path)
+def test_status_shows_gather_send_deliveries_errors_and_next_runs(
+    tmp_path: Path, both_backends_url: str
+) -> None:
+    url = both_backends_url
+    seeded(tmp_path, url)
     server = ScriptedSMTP(data_replies={"grace@example.com": ["554 5.6.0 Message rejected"]})
-    config = write_config(tmp_path, server.port)
+    config = write_config(tmp_path, url, server.port)
     fresh = digest(config, "status")
     assert "last send:   never" in fresh.stdout
     with Running(server):
@@ -141,8 +147,8 @@ def test_status_shows_gather_send_deliveries_errors_and_next_runs(tmp_path: Path
 
 
 def test_logs_off_a_terminal_have_levels_timestamps_and_no_colour_codes(tmp_path: Path) -> None:
-    seeded(tmp_path)
-    config = write_config(tmp_path, free_port())
+    seeded(tmp_path, "")
+    config = write_config(tmp_path, "", free_port())
     result = digest(config, "-v", "send")  # stderr is a pipe here, as under cron
     logged = [line for line in result.stderr.splitlines() if " INFO " in line]
     assert logged, result.stderr
@@ -179,7 +185,7 @@ def served(config: Path, *args: str, port: int, path: str) -> tuple[int, str, st
 
 
 def test_server_commands_take_host_and_port(tmp_path: Path) -> None:
-    config = write_config(tmp_path, free_port())
+    config = write_config(tmp_path, "", free_port())
     port = free_port()
     status, out, err = served(config, "serve", "--port", str(port), port=port, path="/editions/")
     assert status == 200, err
@@ -188,8 +194,8 @@ def test_server_commands_take_host_and_port(tmp_path: Path) -> None:
 
 
 def test_the_preview_server_takes_host_and_port_too(tmp_path: Path) -> None:
-    seeded(tmp_path)
-    config = write_config(tmp_path, free_port())
+    seeded(tmp_path, "")
+    config = write_config(tmp_path, "", free_port())
     port = free_port()
     args = ("preview", "--serve", "--host", "127.0.0.1", "--port", str(port))
     status, out, err = served(config, *args, port=port, path="/")

@@ -20,6 +20,7 @@ import pytest
 
 from digest.demo import SiteServer, default_site
 from digest.errors import ConfigError, StoreError
+from digest.records import SubscriberRow
 from digest.store_postgres import PostgresStore
 from tests.conftest import DEMO_SOURCES
 from tests.scripted_smtp import Running, ScriptedSMTP
@@ -290,3 +291,100 @@ def test_a_server_gone_mid_run_is_a_clear_error() -> None:
         store.list_subscribers()
     assert "next run" in (failed.value.hint or "")
     store.close()
+
+
+def grant_viewer(postgres: Any, url: str, *grants: str) -> str:
+    """A login role 'viewer' (no password: trusted on loopback) with ``grants`` on the database
+    of ``url``, as its owner gives them; returns the URL to connect as the viewer."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as owner:
+        owner.execute(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'viewer') "
+            "THEN CREATE ROLE viewer LOGIN; END IF; END $$"
+        )
+        for grant in grants:
+            owner.execute(grant)
+    return url.replace("digest@", "viewer@")
+
+
+def test_a_user_without_the_right_to_write_gets_a_hint_not_a_traceback(
+    postgres: Any, tmp_path: Path
+) -> None:
+    url, emails = seeded(postgres, stories=1, subscribers=1)
+    viewer = grant_viewer(postgres, url, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO viewer")
+    config = write_config(tmp_path, viewer)
+    listed = digest(config, "subscribers", "list")
+    assert emails[0] in finished(listed)  # reading is within its rights
+    added = digest(config, "subscribers", "add", "bob@example.com")
+    _, err = added.communicate(timeout=120)
+    assert added.returncode == 1, err
+    assert "the PostgreSQL user lacks a right: permission denied for table subscribers" in err
+    assert "Hint: Connect as the database's owner" in err and "grant this user" in err
+    assert "Traceback" not in err
+    owner = PostgresStore(url)
+    assert [s.email for s in owner.list_subscribers()] == emails  # nothing written
+    owner.close()
+
+
+def test_a_user_who_cannot_create_the_tables_is_told_so_at_open(postgres: Any) -> None:
+    url = postgres.create_database()
+    viewer = grant_viewer(postgres, url)  # CONNECT only (PUBLIC's), no CREATE in the schema
+    with pytest.raises(StoreError, match="cannot prepare the PostgreSQL database") as refused:
+        PostgresStore(viewer)
+    assert "connect once as the database's owner" in (refused.value.hint or "")
+    owner = PostgresStore(url)  # the owner creates them; then a viewer with rights may open it
+    owner.close()
+    grant_viewer(postgres, url, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO viewer")
+    opened = PostgresStore(viewer)
+    assert opened.list_subscribers() == []
+    opened.close()
+
+
+def test_a_value_postgresql_refuses_is_a_store_error_and_writes_nothing(postgres: Any) -> None:
+    store = PostgresStore(postgres.create_database())
+    try:
+        with pytest.raises(StoreError, match="PostgreSQL refused a value") as refused:
+            store.import_subscribers(
+                [SubscriberRow("ada@example.com", "Ada"), SubscriberRow("nul@example.com", "A\0B")]
+            )
+        assert "Nothing of that statement was written" in (refused.value.hint or "")
+        assert store.list_subscribers() == []  # the whole import rolled back, Ada's row too
+        store.import_subscribers([SubscriberRow("ada@example.com", "Ada")])
+        assert [s.name for s in store.list_subscribers()] == ["Ada"]
+    finally:
+        store.close()
+
+
+def test_a_read_only_database_and_a_table_dropped_by_hand_are_named_with_their_fix(
+    postgres: Any,
+) -> None:
+    import psycopg
+
+    url = postgres.create_database()
+    store = PostgresStore(url)
+    store.add_subscriber("ada@example.com")
+    store.close()
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(postgres.admin_url, autocommit=True) as admin:
+        admin.execute(f"ALTER DATABASE {name} SET default_transaction_read_only = on")
+    store = PostgresStore(url)  # new connections are read-only, like a standby's
+    try:
+        assert [s.email for s in store.list_subscribers()] == ["ada@example.com"]  # reads work
+        with pytest.raises(StoreError, match="the PostgreSQL server is read-only") as refused:
+            store.add_subscriber("bob@example.com")
+        assert "point it at the primary" in (refused.value.hint or "")
+    finally:
+        store.close()
+    with psycopg.connect(postgres.admin_url, autocommit=True) as admin:
+        admin.execute(f"ALTER DATABASE {name} RESET default_transaction_read_only")
+    with psycopg.connect(url, autocommit=True) as owner:
+        owner.execute("DROP TABLE secrets")
+    store = PostgresStore(url)
+    try:
+        assert store.find_subscriber("ada@example.com") is not None  # the rest still works
+        with pytest.raises(StoreError, match="tables are not the ones this digest expects") as gone:
+            store.get_secret("signing")
+        assert "do not change digest's tables by hand" in (gone.value.hint or "")
+    finally:
+        store.close()

@@ -1,7 +1,9 @@
 """The scheduler's logic driven by an injected clock, its persistent state, and its lock.
 
 No test waits for real days: ``send_due(now=...)`` is called at chosen moments; what was sent per
-subscriber per local day is read back from the ledger in the real SQLite file.
+subscriber per local day is read back from the ledger, in a real SQLite file and in a real
+PostgreSQL database; the tests of SQLite's send lock run on SQLite only (PostgreSQL's senders
+share the work by claims: tests/test_postgres.py).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from digest.errors import SendLockedError
 from digest.pipeline import build_edition
 from digest.render import Renderer
 from digest.schedule import build_scheduler, due_subscribers, latest_slot, send_due
-from digest.store import SQLiteStore
+from digest.store import SQLiteStore, Store, open_store
 from tests.scripted_smtp import Running, ScriptedSMTP
 from tests.test_delivery import seed_stories
 
@@ -37,6 +39,14 @@ NEW_YORK, LONDON, AUCKLAND = (
     ZoneInfo("Europe/London"),
     ZoneInfo("Pacific/Auckland"),
 )
+
+
+SQLITE_ONLY = pytest.mark.parametrize("database_url", [""], ids=["sqlite"])
+
+
+@pytest.fixture
+def database_url(both_backends_url: str) -> str:
+    return both_backends_url
 
 
 def utc(*parts: int) -> datetime:
@@ -56,7 +66,7 @@ def test_latest_slot_follows_the_local_clock_across_daylight_saving() -> None:
     assert latest_slot(AUCKLAND, time(7), utc(2026, 3, 2, 18, 5)) == utc(2026, 3, 2, 18)
 
 
-def serve_due(store: SQLiteStore, config: Config, now: datetime) -> None:
+def serve_due(store: Store, config: Config, now: datetime) -> None:
     """What the send job does to the ledger, without composing mail."""
     for day, ids in due_subscribers(config, store, now, grace=GRACE).items():
         edition = store.claim_articles(day.isoformat(), "t", "", 10)
@@ -72,7 +82,7 @@ def test_once_per_local_day_across_dst_changes(
     make_config: Callable[..., Config], start: datetime, days: int
 ) -> None:
     config = make_config()
-    store = SQLiteStore(config.store.path)
+    store = open_store(config)
     people = {
         "ny7@example.com": ("America/New_York", 7),
         "ny1@example.com": ("America/New_York", 1),  # ambiguous on the US fall-back day
@@ -102,11 +112,11 @@ def test_once_per_local_day_across_dst_changes(
         assert wanted <= got, (email, sorted(wanted - got))  # no day skipped
 
 
-def add_today(store: SQLiteStore, n: int) -> None:
+def add_today(store: Store, n: int) -> None:
     seed_stories(store, "World", count=1, start=n)
 
 
-def sent_dates(store: SQLiteStore) -> list[str]:
+def sent_dates(store: Store) -> list[str]:
     rows = store.db.execute(
         """SELECT e.date FROM deliveries d JOIN editions e ON e.id = d.edition_id
            WHERE d.state = 'sent' ORDER BY e.date"""
@@ -118,7 +128,7 @@ def test_down_25_minutes_across_the_send_time_sends_once_on_return(
     make_config: Callable[..., Config],
 ) -> None:
     config = make_config()
-    store = SQLiteStore(config.store.path)
+    store = open_store(config)
     store.add_subscriber("ada@example.com")
     add_today(store, 1)
     outbox = OutboxMailer(config.mail.outbox)
@@ -138,7 +148,7 @@ def test_down_25_minutes_across_the_send_time_sends_once_on_return(
 
 def test_down_three_days_sends_one_digest_not_three(make_config: Callable[..., Config]) -> None:
     config = make_config()
-    store = SQLiteStore(config.store.path)
+    store = open_store(config)
     store.add_subscriber("ada@example.com")
     outbox = OutboxMailer(config.mail.outbox)
     add_today(store, 1)
@@ -159,7 +169,7 @@ def test_each_time_zone_gets_its_own_local_date_from_one_frozen_edition(
     make_config: Callable[..., Config],
 ) -> None:
     config = make_config()
-    store = SQLiteStore(config.store.path)
+    store = open_store(config)
     store.add_subscriber("akl@example.com", timezone="Pacific/Auckland", hour=7)
     store.add_subscriber("ny@example.com", timezone="America/New_York", hour=7)
     add_today(store, 1)
@@ -173,6 +183,7 @@ def test_each_time_zone_gets_its_own_local_date_from_one_frozen_edition(
     assert [(r.edition_date, r.sent, r.stories) for r in second] == [("2026-03-03", 1, 1)]
 
 
+@SQLITE_ONLY
 def test_the_send_lock_admits_one_holder_and_dies_with_it(
     make_config: Callable[..., Config],
 ) -> None:
@@ -211,6 +222,7 @@ def test_the_send_lock_admits_one_holder_and_dies_with_it(
         pass
 
 
+@SQLITE_ONLY
 def test_two_schedulers_on_one_database_never_both_send(
     make_config: Callable[..., Config],
 ) -> None:
@@ -279,6 +291,7 @@ max_age_hours = 100000
     return config_file
 
 
+@SQLITE_ONLY
 def test_two_digest_run_processes_send_each_digest_once(
     tmp_path: Path, make_config: Callable[..., Config]
 ) -> None:
@@ -316,6 +329,7 @@ def test_two_digest_run_processes_send_each_digest_once(
     assert all(run.returncode == 0 for run in runs), logs
 
 
+@SQLITE_ONLY
 def test_a_hung_gather_does_not_hold_up_the_send_job(make_config: Callable[..., Config]) -> None:
     release = threading.Event()
     sends: list[float] = []
@@ -346,7 +360,7 @@ def test_manual_send_covers_everyone_for_their_local_today(
     make_config: Callable[..., Config],
 ) -> None:
     config = make_config()
-    store = SQLiteStore(config.store.path)
+    store = open_store(config)
     store.add_subscriber("akl@example.com", timezone="Pacific/Auckland", hour=7)
     store.add_subscriber("utc@example.com")
     due = due_subscribers(config, store, utc(2026, 3, 2, 12), grace=None)
@@ -356,8 +370,8 @@ def test_manual_send_covers_everyone_for_their_local_today(
 def test_a_message_left_sending_by_a_crash_is_retried_once_by_the_next_send(
     make_config: Callable[..., Config],
 ) -> None:
-    config = make_config()
-    store = SQLiteStore(config.store.path)
+    config = make_config(store={"claim_lease_seconds": 1})
+    store = open_store(config)
     subscriber, _ = store.add_subscriber("ada@example.com")
     add_today(store, 1)
     edition, _ = build_edition(config, store, Renderer(), date(2026, 3, 2))
@@ -366,6 +380,9 @@ def test_a_message_left_sending_by_a_crash_is_retried_once_by_the_next_send(
     # what a process killed mid-message leaves behind: the row 'sending', nothing else to do
     assert store.claim_delivery(edition.id, subscriber.id, "<kept@example.com>")
     outbox = OutboxMailer(config.mail.outbox)
+    if store.shared:  # PostgreSQL: the row is reaped once its sender's lease has run out
+        assert not send_due(config, store, Renderer(), outbox, now=utc(2026, 3, 2, 9), grace=None)
+        clock.sleep(2.1)
     reports = send_due(config, store, Renderer(), outbox, now=utc(2026, 3, 2, 9), grace=None)
     assert [(r.edition_date, r.sent) for r in reports] == [("2026-03-02", 1)]
     row = store.db.execute(

@@ -1,7 +1,8 @@
 """When mail cannot go out, `digest send` says so at once, truthfully, and loses nobody's edition.
 
 Each test runs the real CLI (a subprocess) against a real SMTP server on loopback, or against a
-closed port, over a real SQLite file.
+closed port, over a real SQLite file and over a real PostgreSQL database (``store_url``), but for
+`digest run`, which on PostgreSQL only schedules (tests/test_jobs.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from digest.store import SQLiteStore
+import pytest
+
+from digest.store import SQLiteStore, Store
 from tests.scripted_smtp import Running, ScriptedSMTP, free_port
 from tests.test_delivery import seed_stories
 
@@ -21,13 +24,26 @@ ROOT = Path(__file__).resolve().parent.parent
 READERS = ("ada@example.com", "grace@example.com")
 
 
-def write_config(folder: Path, port: int, security: str = "none", **mail: object) -> Path:
+@pytest.fixture
+def store_url(both_backends_url: str) -> str:
+    """The test's [store] url: "" (SQLite, digest.db in the test's folder), then PostgreSQL."""
+    return both_backends_url
+
+
+def open_at(folder: Path, url: str) -> Store:
+    from digest.store_postgres import PostgresStore
+
+    return PostgresStore(url) if url else SQLiteStore(folder / "digest.db")
+
+
+def write_config(folder: Path, url: str, port: int, security: str = "none", **mail: object) -> Path:
     """A config mailing over SMTP to 127.0.0.1:``port``; stories need no model."""
     extra = "".join(f"{key} = {value!r}\n".replace("'", '"') for key, value in mail.items())
     path = folder / "digest.toml"
+    store = f'url = "{url}"' if url else 'path = "digest.db"'
     path.write_text(
         f"""[store]
-path = "digest.db"
+{store}
 [mail]
 backend = "smtp"
 from = "Harbour Digest <digest@example.com>"
@@ -47,8 +63,8 @@ base_url = "https://news.example.com"
     return path
 
 
-def seeded(folder: Path) -> None:
-    store = SQLiteStore(folder / "digest.db")
+def seeded(folder: Path, url: str) -> None:
+    store = open_at(folder, url)
     seed_stories(store, "World")
     for address in READERS:
         store.add_subscriber(address)
@@ -66,8 +82,8 @@ def digest(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def ledger(folder: Path) -> dict[str, tuple[str, int]]:
-    store = SQLiteStore(folder / "digest.db")
+def ledger(folder: Path, url: str) -> dict[str, tuple[str, int]]:
+    store = open_at(folder, url)
     try:
         rows = store.db.execute(
             """SELECT s.email, d.state, d.attempts FROM deliveries d
@@ -85,11 +101,11 @@ def everyone_got_it_once(result: subprocess.CompletedProcess[str], server: Scrip
 
 
 def test_a_closed_port_is_reported_at_once_and_exits_non_zero_then_sends_when_it_is_back(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    seeded(tmp_path)
+    seeded(tmp_path, store_url)
     port = free_port()  # nothing listens here
-    config = write_config(tmp_path, port)
+    config = write_config(tmp_path, store_url, port)
     first = digest(config, "send")
     assert first.returncode == 2, first.stderr
     assert first.stderr.count("connection refused") == 2, first.stderr  # first one, then "1 more"
@@ -101,17 +117,19 @@ def test_a_closed_port_is_reported_at_once_and_exits_non_zero_then_sends_when_it
     assert again.returncode == 2
     assert "had their edition" not in again.stdout + again.stderr
     assert "connection refused" in again.stderr
-    assert {state for state, _ in ledger(tmp_path).values()} == {"pending"}
+    assert {state for state, _ in ledger(tmp_path, store_url).values()} == {"pending"}
     server = ScriptedSMTP(port=port)
     with Running(server):
         back = digest(config, "send")
     everyone_got_it_once(back, server)
 
 
-def test_send_date_says_when_it_retries_and_delivers_once_the_server_is_up(tmp_path: Path) -> None:
-    seeded(tmp_path)
+def test_send_date_says_when_it_retries_and_delivers_once_the_server_is_up(
+    tmp_path: Path, store_url: str
+) -> None:
+    seeded(tmp_path, store_url)
     port = free_port()
-    config = write_config(tmp_path, port, retry_deadline_minutes=5)
+    config = write_config(tmp_path, store_url, port, retry_deadline_minutes=5)
     from datetime import UTC, datetime
 
     today = datetime.now(UTC).date().isoformat()
@@ -141,59 +159,63 @@ def test_send_date_says_when_it_retries_and_delivers_once_the_server_is_up(tmp_p
 
 
 def test_a_server_without_starttls_stops_the_run_and_leaves_everyone_pending(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
-    seeded(tmp_path)
+    seeded(tmp_path, store_url)
     server = ScriptedSMTP()
-    config = write_config(tmp_path, server.port, security="starttls")
+    config = write_config(tmp_path, store_url, server.port, security="starttls")
     with Running(server):  # aiosmtpd without a TLS context offers no STARTTLS
         result = digest(config, "send")
         assert result.returncode == 1, result.stderr
         assert "does not offer STARTTLS" in result.stderr
         assert "Hint: Set [mail.smtp] security" in result.stderr
         assert "no delivery was marked failed" in result.stderr
-        assert ledger(tmp_path) == {address: ("pending", 0) for address in READERS}
-        fixed = write_config(tmp_path, server.port, security="none")
+        assert ledger(tmp_path, store_url) == {address: ("pending", 0) for address in READERS}
+        fixed = write_config(tmp_path, store_url, server.port, security="none")
         after = digest(fixed, "send")
     everyone_got_it_once(after, server)
 
 
-def test_implicit_tls_against_a_plain_server_is_a_settings_error(tmp_path: Path) -> None:
-    seeded(tmp_path)
+def test_implicit_tls_against_a_plain_server_is_a_settings_error(
+    tmp_path: Path, store_url: str
+) -> None:
+    seeded(tmp_path, store_url)
     server = ScriptedSMTP()
-    config = write_config(tmp_path, server.port, security="tls")
+    config = write_config(tmp_path, store_url, server.port, security="tls")
     with Running(server):
         result = digest(config, "send")
         verbose = digest(config, "-v", "send")  # -v shows where it came from: the SSL error
     assert result.returncode == 1, result.stderr
     assert "does not speak implicit TLS on this port" in result.stderr
     assert "'starttls'" in result.stderr and "Traceback" not in result.stderr
-    assert ledger(tmp_path) == {address: ("pending", 0) for address in READERS}
+    assert ledger(tmp_path, store_url) == {address: ("pending", 0) for address in READERS}
     assert "SSLError" in verbose.stderr and "WRONG_VERSION_NUMBER" in verbose.stderr
 
 
-def test_a_refused_sender_blames_the_settings_not_the_recipients(tmp_path: Path) -> None:
-    seeded(tmp_path)
+def test_a_refused_sender_blames_the_settings_not_the_recipients(
+    tmp_path: Path, store_url: str
+) -> None:
+    seeded(tmp_path, store_url)
     server = ScriptedSMTP(sender_reply="553 5.7.1 Sender address not owned by user")
-    config = write_config(tmp_path, server.port)
+    config = write_config(tmp_path, store_url, server.port)
     with Running(server):
         result = digest(config, "send")
         assert result.returncode == 1, result.stderr
         assert "refused the sender digest@example.com: 553" in result.stderr
         assert "Hint: Set [mail] from" in result.stderr
-        assert ledger(tmp_path) == {address: ("pending", 0) for address in READERS}
+        assert ledger(tmp_path, store_url) == {address: ("pending", 0) for address in READERS}
         server.sender_reply = ""
         after = digest(config, "send")
     everyone_got_it_once(after, server)
-    store = SQLiteStore(tmp_path / "digest.db")
+    store = open_at(tmp_path, store_url)
     assert [s.status for s in store.list_subscribers()] == ["active", "active"]
     store.close()
 
 
-def test_retry_failed_re_queues_what_failed_and_only_that(tmp_path: Path) -> None:
-    seeded(tmp_path)
+def test_retry_failed_re_queues_what_failed_and_only_that(tmp_path: Path, store_url: str) -> None:
+    seeded(tmp_path, store_url)
     server = ScriptedSMTP(data_replies={"grace@example.com": ["554 5.6.0 Message rejected"]})
-    config = write_config(tmp_path, server.port)
+    config = write_config(tmp_path, store_url, server.port)
     with Running(server):
         first = digest(config, "send")
         assert first.returncode == 2
@@ -205,15 +227,16 @@ def test_retry_failed_re_queues_what_failed_and_only_that(tmp_path: Path) -> Non
     assert retried.returncode == 0, retried.stderr
     assert "re-queued 1 failed delivery" in retried.stderr and "sent 1" in retried.stdout
     assert server.per_recipient() == {"ada@example.com": 1, "grace@example.com": 1}
-    assert ledger(tmp_path)["grace@example.com"][0] == "sent"
+    assert ledger(tmp_path, store_url)["grace@example.com"][0] == "sent"
 
 
 def test_digest_run_logs_every_failed_attempt(tmp_path: Path) -> None:
+    store_url = ""  # SQLite: `digest run` sends itself; on PostgreSQL it only queues jobs
     import signal
     from datetime import UTC, datetime, timedelta
 
-    seeded(tmp_path)
-    config = write_config(tmp_path, free_port())
+    seeded(tmp_path, store_url)
+    config = write_config(tmp_path, store_url, free_port())
     send_at = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%H:%M")
     text = config.read_text(encoding="utf-8").replace(
         "[digest]\n", f'[digest]\nsend_at = "{send_at}"\n'
@@ -228,7 +251,9 @@ def test_digest_run_logs_every_failed_attempt(tmp_path: Path) -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and {s for s, _ in ledger(tmp_path).values()} != {"pending"}:
+    while time.monotonic() < deadline and {s for s, _ in ledger(tmp_path, store_url).values()} != {
+        "pending"
+    }:
         time.sleep(0.2)
     time.sleep(0.5)
     run.send_signal(signal.SIGTERM)
@@ -242,7 +267,9 @@ def test_digest_run_logs_every_failed_attempt(tmp_path: Path) -> None:
     assert err.rstrip().endswith("INFO digest.schedule: digest run stopped"), err
 
 
-def test_a_refused_login_is_a_settings_error_and_leaves_everyone_pending(tmp_path: Path) -> None:
+def test_a_refused_login_is_a_settings_error_and_leaves_everyone_pending(
+    tmp_path: Path, store_url: str
+) -> None:
     from aiosmtpd.smtp import AuthResult
 
     def authenticate(
@@ -251,9 +278,9 @@ def test_a_refused_login_is_a_settings_error_and_leaves_everyone_pending(tmp_pat
         right = getattr(data, "password", b"") == b"right"
         return AuthResult(success=right, handled=False)  # handled=False: aiosmtpd sends the 535
 
-    seeded(tmp_path)
+    seeded(tmp_path, store_url)
     server = ScriptedSMTP()
-    config = write_config(tmp_path, server.port)
+    config = write_config(tmp_path, store_url, server.port)
     text = config.read_text(encoding="utf-8").replace(
         "timeout = 5\n", 'timeout = 5\nusername = "digest"\n'
     )
@@ -269,7 +296,7 @@ def test_a_refused_login_is_a_settings_error_and_leaves_everyone_pending(tmp_pat
         assert refused.returncode == 1, refused.stderr
         assert "refused the login" in refused.stderr
         assert "Hint: Check [mail.smtp] username and the $DIGEST_SMTP_PASSWORD" in refused.stderr
-        assert ledger(tmp_path) == {address: ("pending", 0) for address in READERS}
+        assert ledger(tmp_path, store_url) == {address: ("pending", 0) for address in READERS}
         env["DIGEST_SMTP_PASSWORD"] = "right"
         fixed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     everyone_got_it_once(fixed, server)

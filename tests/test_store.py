@@ -1,8 +1,18 @@
+"""The store's behaviour seen by gathering, editions and sending; each test but the first (SQLite's
+own file settings) runs on SQLite and on PostgreSQL."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
-from digest.store import MIGRATIONS, NewArticle, SQLiteStore, Summary
+import pytest
+
+from digest.store import MIGRATIONS, NewArticle, SQLiteStore, Store, Summary
+
+
+@pytest.fixture
+def database_url(both_backends_url: str) -> str:
+    return both_backends_url
 
 
 def item(guid: str, url: str = "", title: str = "A title", fp: str = "") -> NewArticle:
@@ -10,7 +20,7 @@ def item(guid: str, url: str = "", title: str = "A title", fp: str = "") -> NewA
     return NewArticle(guid=guid, url=url, url_norm=url, fingerprint=fp or f"fp-{guid}", title=title)
 
 
-def test_schema_is_created_once_and_recorded(tmp_path: Path) -> None:
+def test_schema_is_created_once_and_recorded(tmp_path: Path) -> None:  # SQLite's file only
     path = tmp_path / "d.db"
     SQLiteStore(path).close()
     store = SQLiteStore(path)  # re-opening applies nothing twice
@@ -19,19 +29,17 @@ def test_schema_is_created_once_and_recorded(tmp_path: Path) -> None:
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_an_item_is_new_once_by_guid_url_or_fingerprint(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "d.db")
+def test_an_item_is_new_once_by_guid_url_or_fingerprint(store: Store) -> None:
     source = store.upsert_source("https://news.example/feed", "News")
     assert store.add_article(source.id, item("a")) is not None
     assert store.add_article(source.id, item("a")) is None  # same guid
     assert store.add_article(source.id, item("b", url="https://news.example/a")) is None  # same URL
     assert store.add_article(source.id, item("c", fp="fp-a")) is None  # same content, new guid
     assert store.add_article(source.id, item("d")) is not None
-    assert store.count_articles(source.id) == 2
+    assert store.count_articles(source.id) == 2  # type: ignore[attr-defined]
 
 
-def test_claimed_articles_stay_with_a_frozen_edition(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "d.db")
+def test_claimed_articles_stay_with_a_frozen_edition(store: Store) -> None:
     source = store.upsert_source("https://news.example/feed", "News")
     first = store.add_article(source.id, item("a"))
     assert first is not None
@@ -47,8 +55,7 @@ def test_claimed_articles_stay_with_a_frozen_edition(tmp_path: Path) -> None:
     assert [a.id for a in store.edition_articles(edition.id)] == [first]  # frozen: unchanged
 
 
-def test_claim_respects_the_story_limit(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "d.db")
+def test_claim_respects_the_story_limit(store: Store) -> None:
     source = store.upsert_source("https://news.example/feed", "News")
     for n in range(5):
         article = store.add_article(source.id, item(str(n)))
@@ -58,8 +65,7 @@ def test_claim_respects_the_story_limit(tmp_path: Path) -> None:
     assert len(store.edition_articles(edition.id)) == 3
 
 
-def test_deliveries_are_planned_once_per_subscriber(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "d.db")
+def test_deliveries_are_planned_once_per_subscriber(store: Store) -> None:
     store.add_subscriber("ada@example.com")
     store.add_subscriber("grace@example.com")
     edition = store.claim_articles("2026-11-28", "Digest", "", 30)
@@ -72,8 +78,7 @@ def test_deliveries_are_planned_once_per_subscriber(tmp_path: Path) -> None:
     assert store.deliveries(edition.id, ["pending"]) == []
 
 
-def test_subscribers_are_case_insensitive_and_never_deleted(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "d.db")
+def test_subscribers_are_case_insensitive_and_never_deleted(store: Store) -> None:
     _, added = store.add_subscriber("Ada@Example.com", "Ada")
     _, again = store.add_subscriber("ada@example.com")
     assert (added, again) == (True, False)
@@ -83,8 +88,7 @@ def test_subscribers_are_case_insensitive_and_never_deleted(tmp_path: Path) -> N
     assert back and store.list_subscribers("active")[0].name == "Ada"
 
 
-def test_summaries_are_cached_by_text_and_settings(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "d.db")
+def test_summaries_are_cached_by_text_and_settings(store: Store) -> None:
     store.save_summary(Summary("h", "extractive|a", "extractive", "m", ("One.", "Two.")))
     store.save_summary(Summary("h", "lead|b", "lead", "lead", ("Lead.",)))
     assert store.get_summary("h", "extractive|a").bullets == ("One.", "Two.")  # type: ignore[union-attr]

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,13 +17,6 @@ from digest.store import NewArticle, Store, SubscriberRow, Summary, open_store
 @pytest.fixture
 def database_url(both_backends_url: str) -> str:
     return both_backends_url
-
-
-@pytest.fixture
-def store(make_config: Callable[..., Config]) -> Iterator[Store]:
-    opened = open_store(make_config())
-    yield opened
-    opened.close()
 
 
 def item(guid: str, *, url: str = "", fp: str = "") -> NewArticle:

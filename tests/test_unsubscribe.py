@@ -1,5 +1,6 @@
 """One-click unsubscribe against the running web app (a real server on 127.0.0.1), and the
-subscriber commands: import with per-row errors, export, add with delivery settings."""
+subscriber commands: import with per-row errors, export, add with delivery settings. Every test
+runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,16 +19,22 @@ from digest.config import Config
 from digest.deliver import OutboxMailer, unsubscribe_token
 from digest.pipeline import send_edition, signing_secret
 from digest.render import Renderer
-from digest.store import SQLiteStore
+from digest.store import open_store
 from digest.web import create_public_app
+from tests.conftest import store_toml
 from tests.live_app import LiveApp
 from tests.test_delivery import DAY, seed_stories
 
 
 @pytest.fixture
+def database_url(both_backends_url: str) -> str:
+    return both_backends_url
+
+
+@pytest.fixture
 def web(make_config: Callable[..., Config]) -> Iterator[tuple[str, Config]]:
     config = make_config(digest={"base_url": "http://127.0.0.1"})
-    SQLiteStore(config.store.path).close()
+    open_store(config).close()
     with LiveApp(create_public_app(config)) as live:
         yield live.url, config
 
@@ -42,7 +49,7 @@ def mail_to(config: Config, address: str) -> list[Path]:
 
 
 def status_of(config: Config, email: str) -> str:
-    store = SQLiteStore(config.store.path)
+    store = open_store(config)
     try:
         return {s.email: s.status for s in store.list_subscribers()}[email]
     finally:
@@ -53,7 +60,7 @@ def test_get_confirms_and_changes_nothing_post_unsubscribes_once(
     web: tuple[str, Config],
 ) -> None:
     base, config = web
-    store = SQLiteStore(config.store.path)
+    store = open_store(config)
     subscriber, _ = store.add_subscriber("ada@example.com")
     token = unsubscribe_token(signing_secret(config, store), subscriber.id)
     store.close()
@@ -88,7 +95,7 @@ def test_tampered_tokens_get_400_and_unsubscribe_nobody(
     web: tuple[str, Config], tamper: Callable[[str], str]
 ) -> None:
     base, config = web
-    store = SQLiteStore(config.store.path)
+    store = open_store(config)
     first, _ = store.add_subscriber("ada@example.com")
     store.add_subscriber("bob@example.com")
     token = unsubscribe_token(signing_secret(config, store), first.id)
@@ -105,7 +112,7 @@ def test_the_next_send_skips_who_unsubscribed_by_the_link_in_their_mail(
     web: tuple[str, Config],
 ) -> None:
     base, config = web
-    store = SQLiteStore(config.store.path)
+    store = open_store(config)
     seed_stories(store, "World")
     store.add_subscriber("ada@example.com")
     store.add_subscriber("bob@example.com")
@@ -129,7 +136,7 @@ def test_the_next_send_skips_who_unsubscribed_by_the_link_in_their_mail(
 
 def invoke(config: Config, *args: str, input: str | None = None) -> Any:
     path = Path(config.store.path).parent / "digest.toml"
-    path.write_text(f'[store]\npath = "{config.store.path}"\n', encoding="utf-8")
+    path.write_text(store_toml(config), encoding="utf-8")
     return CliRunner().invoke(cli, ["--config", str(path), *args], input=input)
 
 
@@ -153,7 +160,7 @@ def test_import_keeps_good_rows_and_names_each_bad_one(make_config: Callable[...
     assert "line 5: hour '25'" in result.output
     assert "line 7: ADA@example.com is already on line 2" in result.output
     assert "2 added, 0 updated, 0 kept unsubscribed or bounced, 4 rows with errors" in result.output
-    store = SQLiteStore(config.store.path)
+    store = open_store(config)
     ada = {s.email: s for s in store.list_subscribers()}["ada@example.com"]
     assert (ada.name, ada.timezone, ada.hour, ada.sections) == (
         "Ada",
@@ -168,7 +175,7 @@ def test_import_never_resubscribes_and_export_reads_back(
     make_config: Callable[..., Config],
 ) -> None:
     config = make_config()
-    store = SQLiteStore(config.store.path)
+    store = open_store(config)
     store.add_subscriber("left@example.com")
     store.set_subscriber_status("left@example.com", "unsubscribed")
     store.close()

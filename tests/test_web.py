@@ -1,5 +1,7 @@
 """The two web apps over a real gathered database: the operator's live preview, and the public app
-(archive, Atom feed, unsubscribe), which must hold none of the preview's routes."""
+(archive, Atom feed, unsubscribe), which must hold none of the preview's routes. What they read
+and must not write is in SQLite, then in PostgreSQL; the tests of host names, passwords and
+request sizes run on SQLite only."""
 
 from __future__ import annotations
 
@@ -24,11 +26,20 @@ from digest.cli import cli
 from digest.config import Config
 from digest.deliver import unsubscribe_token
 from digest.pipeline import build_edition, signing_secret
-from digest.store import SQLiteStore
+from digest.store import open_store
 from digest.web import create_preview_app, create_public_app, make_renderer
-from tests.live_app import LiveApp, dump
+from tests.conftest import store_toml
+from tests.live_app import LiveApp, dump_store
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+SQLITE_ONLY = pytest.mark.parametrize("database_url", [""], ids=["sqlite"])
+
+
+@pytest.fixture
+def database_url(both_backends_url: str) -> str:
+    return both_backends_url
 
 
 @pytest.fixture
@@ -39,7 +50,9 @@ def client(demo_config: Config) -> Any:
 def test_preview_page_shows_both_parts_size_and_subscribers(
     demo_config: Config, client: Any
 ) -> None:
-    SQLiteStore(demo_config.store.path).add_subscriber("ada@example.com", "Ada")
+    store = open_store(demo_config)
+    store.add_subscriber("ada@example.com", "Ada")
+    store.close()
     page = client.get("/preview").get_data(as_text=True)
     assert "KB of HTML (limit 100 KB)" in page and "8 of 8 stories" in page
     assert '<iframe id="email"' in page and 'src="/preview/html?subscriber="' in page
@@ -61,6 +74,7 @@ def test_preview_page_shows_both_parts_size_and_subscribers(
     assert '<option value="ada@example.com" selected>' in picked
 
 
+@SQLITE_ONLY
 def test_preview_warns_when_the_email_is_cut(demo_config: Config) -> None:
     config = replace(demo_config, digest=replace(demo_config.digest, max_html_bytes=12_000))
     client = create_preview_app(config).test_client()
@@ -72,6 +86,7 @@ def test_preview_warns_when_the_email_is_cut(demo_config: Config) -> None:
     assert 'href="https://digest.example/editions/' in html
 
 
+@SQLITE_ONLY
 def test_version_changes_when_a_template_changes(demo_config: Config, tmp_path: Path) -> None:
     mine = tmp_path / "templates"
     mine.mkdir()
@@ -89,7 +104,7 @@ def test_version_changes_when_a_template_changes(demo_config: Config, tmp_path: 
 
 
 def test_archive_lists_editions_and_serves_the_whole_one(demo_config: Config) -> None:
-    store = SQLiteStore(demo_config.store.path)
+    store = open_store(demo_config)
     small = replace(demo_config, digest=replace(demo_config.digest, max_html_bytes=12_000))
     edition, shown = build_edition(small, store, make_renderer(small))
     store.close()
@@ -109,7 +124,7 @@ def test_archive_lists_editions_and_serves_the_whole_one(demo_config: Config) ->
 
 def test_atom_feed_of_editions_is_valid_and_escaped(demo_config: Config) -> None:
     config = replace(demo_config, digest=replace(demo_config.digest, title='News & <b>"Views"</b>'))
-    store = SQLiteStore(config.store.path)
+    store = open_store(config)
     edition, _ = build_edition(config, store, make_renderer(config))
     store.close()
     response = create_public_app(config).test_client().get("/editions.atom")
@@ -140,7 +155,7 @@ def test_a_subscribers_preview_is_what_they_are_sent_with_a_sample_link(
     from digest.deliver import unsubscribe_token
     from digest.pipeline import signing_secret
 
-    store = SQLiteStore(demo_config.store.path)
+    store = open_store(demo_config)
     grace, _ = store.add_subscriber("grace@example.com", sections=["Morning Briefs"])
     real = unsubscribe_token(signing_secret(demo_config, store), grace.id)
     mine = client.get("/preview/html?subscriber=grace@example.com").get_data(as_text=True)
@@ -208,7 +223,7 @@ def write_config(demo_config: Config, port: int, **web: Any) -> Path:
     path = Path(demo_config.store.path).parent / "digest.toml"
     extra = "".join(f"{key} = {json.dumps(value)}\n" for key, value in web.items())
     path.write_text(
-        f'[store]\npath = "{demo_config.store.path}"\n'
+        f"{store_toml(demo_config)}"
         '[digest]\nbase_url = "https://digest.example"\nmax_age_hours = 100000\n'
         'preview = "preview.html"\n'
         f"[web]\nport = {port}\n{extra}",
@@ -221,11 +236,11 @@ def test_the_public_app_has_no_preview_and_shows_no_address(demo_config: Config)
     """`digest serve`, a real process: every preview route is a 404 that names nobody."""
     from tests.conftest import free_port
 
-    store = SQLiteStore(demo_config.store.path)
+    store = open_store(demo_config)
     store.add_subscriber("ada@example.com", "Ada Lovelace", sections=["World & Local"])
     build_edition(demo_config, store, make_renderer(demo_config))
     store.close()
-    store = SQLiteStore(demo_config.store.path)
+    store = open_store(demo_config)
     token = unsubscribe_token(signing_secret(demo_config, store), 1)
     store.close()
     port = free_port()
@@ -249,10 +264,10 @@ def test_no_get_of_either_app_changes_the_database(demo_config: Config) -> None:
     """The config's zone is a day ahead of the subscriber's: a preview that claimed today's
     stories for its edition would leave the subscriber's own edition empty."""
     config = replace(demo_config, digest=replace(demo_config.digest, timezone="Pacific/Kiritimati"))
-    store = SQLiteStore(config.store.path)
+    store = open_store(config)
     store.add_subscriber("ada@example.com", timezone="Pacific/Pago_Pago")
     store.close()
-    before = dump(config.store.path)
+    before = dump_store(config)
     assert 'INSERT INTO "secrets"' not in before and 'INSERT INTO "editions"' not in before
     with (
         LiveApp(create_preview_app(config)) as preview,
@@ -266,12 +281,13 @@ def test_no_get_of_either_app_changes_the_database(demo_config: Config) -> None:
     runner = CliRunner()
     config_path = write_config(config, 0)
     assert runner.invoke(cli, ["--config", str(config_path), "preview"]).exit_code == 0
-    assert dump(config.store.path) == before
+    assert dump_store(config) == before
 
 
 @pytest.mark.parametrize(
     "host", ["rebind.attacker.example", "rebind.attacker.example:8080", "[::2]"]
 )
+@SQLITE_ONLY
 def test_both_apps_refuse_a_host_name_they_do_not_know(demo_config: Config, host: str) -> None:
     """DNS rebinding: a page on an attacker's name that resolves to 127.0.0.1 sends its Host."""
     with (
@@ -287,7 +303,7 @@ def test_both_apps_refuse_a_host_name_they_do_not_know(demo_config: Config, host
 
 
 def test_the_preview_app_works_on_a_real_server_and_caches_nothing(demo_config: Config) -> None:
-    store = SQLiteStore(demo_config.store.path)
+    store = open_store(demo_config)
     store.add_subscriber("ada@example.com", "Ada")
     store.close()
     with LiveApp(create_preview_app(demo_config)) as live, httpx.Client() as client:
@@ -301,6 +317,7 @@ def test_the_preview_app_works_on_a_real_server_and_caches_nothing(demo_config: 
         assert client.get(f"{live.url}/editions/").status_code == 200
 
 
+@SQLITE_ONLY
 def test_the_preview_refuses_to_listen_beyond_loopback_without_a_password(
     demo_config: Config,
 ) -> None:
@@ -320,6 +337,7 @@ def test_the_preview_refuses_to_listen_beyond_loopback_without_a_password(
     assert "DIGEST_PREVIEW_PASSWORD" in done.stderr and "Traceback" not in done.stderr
 
 
+@SQLITE_ONLY
 def test_a_preview_with_a_password_asks_for_it(demo_config: Config) -> None:
     with LiveApp(create_preview_app(demo_config, password="wide open sesame")) as live:
         with httpx.Client() as client:
@@ -332,6 +350,7 @@ def test_a_preview_with_a_password_asks_for_it(demo_config: Config) -> None:
             assert right.status_code == 200 and "Storm Corvina" in right.text
 
 
+@SQLITE_ONLY
 def test_the_public_server_bounds_what_one_request_may_send(demo_config: Config) -> None:
     from digest.web import MAX_BODY_BYTES, MAX_HEADER_BYTES
 
