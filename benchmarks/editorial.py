@@ -3,6 +3,7 @@
 Usage:
     python benchmarks/editorial.py sample --out DIR [--count 45] [--base REV] [--readers 5]
     python benchmarks/editorial.py score --out DIR
+    python benchmarks/editorial.py reread --out DIR --exclude EARLIER/systems.jsonl [...] [--seed S]
 
 ``sample`` picks English article pages from ``../shared/data/extraction`` (the ScrapingHub pages
 and the English pages of trafilatura-eval, many outlets and kinds of piece), none of the pages
@@ -20,7 +21,10 @@ of bullets, all end to end from the HTML:
 It writes ``DIR/systems.jsonl`` (everything, with system names) and ``DIR/reader-K.md``: for each
 article its text and the three sets in a shuffled order under the letters A, B, C, with no system
 names. Readers write ``DIR/labels-K.json``; ``score`` maps the letters back and prints the table
-of EDITORIAL.md for each system, with the worst bullets quoted.
+of EDITORIAL.md for each system, with the worst bullets quoted. ``reread`` gives the articles of
+earlier reads (each ``--exclude``) to new readers with this checkout's bullets, the earlier ``old``
+and ``lead3`` sets, and new letters: a second read of the same articles after a change, which is
+only as blind as the change was (say which rules came from reading them).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -204,6 +209,12 @@ def sample(out: Path, count: int, base: str, readers: int, seed: int, exclude: l
             record["letters"] = dict(zip("ABC", systems, strict=True))
             file.write(json.dumps(record, ensure_ascii=False) + "\n")
     records = [json.loads(line) for line in (out / "systems.jsonl").read_text().splitlines()]
+    write_packets(out, records, readers)
+    print(f"{len(records)} articles -> {out}/systems.jsonl and {readers} reading packets")
+
+
+def write_packets(out: Path, records: list[dict[str, Any]], readers: int) -> None:
+    """``DIR/reader-K.md``: each reader's articles, the sets under their letters, no names."""
     for k in range(readers):
         mine = records[k::readers]
         parts = [
@@ -231,7 +242,35 @@ def sample(out: Path, count: int, base: str, readers: int, seed: int, exclude: l
                         f"(no bullets){' From the publisher: ' + shown if shown else ''}\n"
                     )
         (out / f"reader-{k + 1}.md").write_text("".join(parts), encoding="utf-8")
-    print(f"{len(records)} articles -> {out}/systems.jsonl and {readers} reading packets")
+
+
+def reread(out: Path, sources: list[Path], readers: int, seed: int) -> None:
+    """Summarise the articles of earlier reads again with this checkout (``new``), keep their
+    ``old`` and ``lead3`` sets, shuffle the letters and the order anew and write fresh packets:
+    the same articles read again by new readers after a change. The article text is the one
+    stored by the earlier sample (its extraction), so only the summariser differs."""
+    from digest.summarize import Context, SummarizerSettings, load_summarizer
+
+    records = [json.loads(line) for path in sources for line in path.read_text().splitlines()]
+    summarizer = load_summarizer(SummarizerSettings())
+    bullets = summarizer.summarize(
+        [r["text"] for r in records],
+        [r["title"] for r in records],
+        [Context(r["description"], r["author"], r["kind"]) for r in records],
+    )
+    rng = random.Random(seed)
+    for record, new in zip(records, bullets, strict=True):
+        record["new"] = new
+        systems = ["new", "old", "lead3"]
+        rng.shuffle(systems)
+        record["letters"] = dict(zip("ABC", systems, strict=True))
+    rng.shuffle(records)
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "systems.jsonl").open("w", encoding="utf-8") as file:
+        for record in records:
+            file.write(json.dumps(record, ensure_ascii=False) + "\n")
+    write_packets(out, records, readers)
+    print(f"{len(records)} articles read again -> {out}/systems.jsonl and {readers} packets")
 
 
 def show_development(count: int, seed: int) -> None:
@@ -295,7 +334,7 @@ def score(out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["sample", "score", "dev"])
+    parser.add_argument("command", choices=["sample", "score", "dev", "reread"])
     parser.add_argument("--out", type=Path)
     parser.add_argument("--count", type=int, default=45)
     parser.add_argument("--base", default=BASE)
@@ -306,13 +345,16 @@ def main() -> None:
         type=Path,
         action="append",
         default=[],
-        help="systems.jsonl of an earlier read: its pages are not sampled again",
+        help="systems.jsonl of an earlier read: its pages are not sampled again (sample), "
+        "or read again (reread)",
     )
     args = parser.parse_args()
     if args.command == "dev":
         show_development(args.count, args.seed)
     elif args.command == "sample":
         sample(args.out, args.count, args.base, args.readers, args.seed, args.exclude)
+    elif args.command == "reread":
+        reread(args.out, args.exclude, args.readers, args.seed)
     else:
         score(args.out)
 
