@@ -18,6 +18,7 @@ The password never comes from the config: ``$DIGEST_DB_PASSWORD``, else libpq's 
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import threading
@@ -68,6 +69,7 @@ class _Result:
         return iter(self.rows)
 
 
+@functools.lru_cache(maxsize=512)
 def _translate(sql: str) -> str:
     # The shared statements use sqlite3's '?' placeholders; psycopg wants '%s' (and '%%' for '%').
     return sql.replace("%", "%%").replace("?", "%s")

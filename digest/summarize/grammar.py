@@ -322,7 +322,11 @@ def _balanced(text: str) -> bool:
 
 
 def _quote_spans(doc: Any) -> list[tuple[int, int]]:
-    """Token index ranges [start, end] inside quotation marks."""
+    """Token index ranges [start, end] inside quotation marks, worked out once per parse (every
+    rule asks about every token: recomputing them made the grammar quadratic in the sentence)."""
+    cache = getattr(doc, "user_data", None)
+    if cache is not None and _SPANS_KEY in cache:
+        return list(cache[_SPANS_KEY])
     spans: list[tuple[int, int]] = []
     start: int | None = None
     for token in doc:
@@ -333,7 +337,12 @@ def _quote_spans(doc: Any) -> list[tuple[int, int]]:
             elif start is not None and mark != "“":
                 spans.append((start, token.i))
                 start = None
+    if cache is not None:
+        cache[_SPANS_KEY] = tuple(spans)
     return spans
+
+
+_SPANS_KEY = "digest.quote_spans"
 
 
 def _in_quotes(doc: Any, token: Any) -> bool:
