@@ -556,3 +556,10 @@ def test_a_clause_a_verb_of_sequence_needs_stays() -> None:
     assert shorten(needed, max_words=7) is None
     optional = "The ferry crews went on strike after the owners cut their pay by a fifth."
     assert shorten(optional, max_words=7) == "The ferry crews went on strike."
+
+
+def test_a_sentence_in_another_language_is_no_bullet() -> None:
+    german = "Am Dienstag hat der Stadtrat von Skerrow einen neuen Fähranleger beschlossen."
+    assert usable(Sentence(german, 0, False)) == ""
+    named = "Pieter van der Berg said the ferry to Skerrow was late again on Monday."
+    assert usable(Sentence(named, 0, False)) == named

@@ -60,6 +60,15 @@ _STOPWORDS = frozenset(
 )
 
 
+# Function words of German, French, Spanish and Dutch that are not English words as well.
+_FOREIGN_WORDS = frozenset(
+    """der und ist nicht ein eine einen einem einer eines mit von zu dem sich auf für auch bei
+    nach wird wurde sind hat hatte ich wir sie ihr er sein seine waren oder noch nur über durch
+    le les et est une du dans pour qui sur aux avec sont el los las por una del que muy het een
+    zijn niet""".split()
+)
+
+
 def strip_dateline(sentence: str) -> str:
     """``sentence`` without a leading dateline ("LAGOS —", "WASHINGTON (Reuters) -")."""
     for dateline in _DATELINES:
@@ -99,7 +108,19 @@ def usable(sentence: Sentence) -> str:
         return ""  # a heading or a shouted label
     if _LABEL.match(text):
         return ""  # "Anchor: ...", "Update: ...": a transcript's or a page's label
+    if _foreign(text):
+        return ""  # a German page that quotes enough English to pass as English
     return text
+
+
+def _foreign(text: str) -> bool:
+    """Whether ``text`` reads as another language: at least two of its words are German, French,
+    Spanish or Dutch function words, more than its English ones ("Am 14. Juni hielt Steve Jobs
+    eine Rede vor den Absolventen der Stanford University")."""
+    lowered = [w.lower() for w in words(text)]
+    foreign = sum(w in _FOREIGN_WORDS for w in lowered)
+    english = sum(w in _STOPWORDS for w in lowered)
+    return foreign >= 2 and foreign > english
 
 
 def candidates(
