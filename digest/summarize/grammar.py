@@ -263,12 +263,12 @@ def _comparison(doc: Any) -> str:
     tokens = [t for t in doc if not _in_quotes(doc, t)]
     for token in tokens:
         lower = token.lower_
-        if lower == "same" and token.i > 0 and doc[token.i - 1].lower_ == "the":
+        if lower == "same" and _after(token, "the"):
             if "as" not in {t.lower_ for t in doc[token.i :]}:
                 return "the same"
         elif lower == "similar" and not any(c.lower_ in ("to", "as") for c in token.children):
             return "similar"
-        elif lower == "another" and token.dep_ == "det" and doc[token.i - 1].lower_ != "one":
+        elif lower == "another" and token.dep_ == "det" and not _after(token, "one"):
             return "another"
         elif lower == "further" and token.dep_ == "amod":
             return "further"
@@ -278,6 +278,11 @@ def _comparison(doc: Any) -> str:
     if ending and (ending[-1] in ("too", "either") or ending == ["as", "well"]):
         return " ".join(ending[-2:] if ending[-1] == "well" else ending[-1:])
     return ""
+
+
+def _after(token: Any, word: str) -> bool:
+    """Whether ``token`` comes right after ``word`` in its sentence."""
+    return token.i > 0 and token.doc[token.i - 1].lower_ == word
 
 
 def _complementizer(token: Any) -> bool:
