@@ -524,7 +524,7 @@ def test_an_office_reporting_a_past_event_may_go_but_not_its_forecast() -> None:
 
 
 def test_a_that_opening_a_clause_points_at_nothing() -> None:
-    clause = "Experts are warning that island halls are too full to be safe this winter."
+    clause = "Experts on Skerrow are warning that student halls are too full to be safe."
     assert judge(clause) is None
     pointing = "Critics of the plan pointed to that ferry and its empty winter sailings."
     assert "'that ferry' points" in (judge(pointing) or "")
@@ -563,3 +563,12 @@ def test_a_sentence_in_another_language_is_no_bullet() -> None:
     assert usable(Sentence(german, 0, False)) == ""
     named = "Pieter van der Berg said the ferry to Skerrow was late again on Monday."
     assert usable(Sentence(named, 0, False)) == named
+
+
+def test_it_standing_for_a_reported_clause_needs_no_name() -> None:
+    learned = (
+        "A total of 600 life jackets have been lost at the Skerrow pier, it was learned Tuesday."
+    )
+    assert shorten(learned) == learned
+    lost = "It was lost at the Skerrow pier on Tuesday, along with 600 life jackets."
+    assert shorten(lost) is None
