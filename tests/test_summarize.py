@@ -24,6 +24,7 @@ from digest.summarize import (
     load_summarizer,
     unsuitable,
 )
+from digest.summarize import extractive as extractive_module
 from digest.summarize.bullets import select_bullets
 from digest.summarize.sentences import split_sentences, words
 
@@ -482,3 +483,44 @@ def test_bullets_come_from_the_lead_and_not_from_further_in(extractive) -> None:
     moved = ". ".join([early[-1].rstrip("."), *early[:-1]]) + "."
     [lead] = extractive.summarize([moved], [title])
     assert any("winter ferry" in b for b in lead)
+
+
+CANCELLED = (
+    "Harbour Ferries cancelled every winter sailing to Skerrow Island on Monday. "
+    "The company blamed a shortage of trained crew for the cancellations. "
+    "Islanders will now have to wait until April for a boat to the mainland. "
+    "The island school will close early for the Christmas holidays this year."
+)
+
+
+LEANING = (
+    "I have taken the Skerrow boat every winter since I was a child. "
+    "We never thought the island could be cut off for a whole season. "
+    "My neighbours feel the same about the crossing. "
+    "Harbour Ferries made an announcement on Monday. "
+    "The company blamed a shortage of trained crew for cancelling every winter sailing. "
+    "A shortage of trained crew has hit ferry firms across the region. "
+    "Training new crew takes two years, and trained crew are scarce everywhere."
+)
+
+
+def test_a_bullet_leaning_on_another_comes_only_after_it() -> None:
+    # One bullet, and the headline is about the sentence that leans on the one before it ("The
+    # company"): it ranks first, but may not stand alone, so the sentence it leans on takes the
+    # place (rather than no bullet at all once the leaning one is dropped).
+    one = load_summarizer(SummarizerSettings(bullets=1))
+    title = "Shortage of trained crew blamed for cancelling every winter sailing"
+    [bullets] = one.summarize([LEANING], [title])
+    assert bullets == ["Harbour Ferries made an announcement on Monday."]
+
+
+def test_a_paraphrase_of_a_chosen_bullet_is_dropped(extractive, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The description says what the lead says in other words (cosine 0.6; other pairs 0.4 or less).
+    described = Context(
+        description="Every winter crossing to Skerrow Island has been called off by its operator."
+    )
+    [both] = extractive.summarize([CANCELLED], ["Winter ferries"], [described])
+    assert any("called off" in b for b in both) and any("cancelled every" in b for b in both)
+    monkeypatch.setattr(extractive_module, "PARAPHRASE", 0.55)
+    [one] = extractive.summarize([CANCELLED], ["Winter ferries"], [described])
+    assert sum("called off" in b or "cancelled every" in b for b in one) == 1
