@@ -446,11 +446,11 @@ def test_a_possessive_needs_a_person_not_a_place_name() -> None:
 # ---- a sentence that leans on the one before it
 
 
-def _candidates(text: str) -> list[Candidate]:
+def _candidates(text: str, title: str = "") -> list[Candidate]:
     sentences = marked_sentences(text, 20)
     cleaned = [usable(s) for s in sentences]
     docs = iter(grammar.parse([c for c in cleaned if c]))
-    return candidates(sentences, [next(docs) if c else None for c in cleaned], 25)
+    return candidates(sentences, [next(docs) if c else None for c in cleaned], 25, title)
 
 
 def test_a_sentence_leaning_on_the_one_before_may_follow_it() -> None:
@@ -572,3 +572,107 @@ def test_it_standing_for_a_reported_clause_needs_no_name() -> None:
     assert shorten(learned) == learned
     lost = "It was lost at the Skerrow pier on Tuesday, along with 600 life jackets."
     assert shorten(lost) is None
+
+
+def test_a_closing_when_clause_goes_but_not_what_a_verb_decides() -> None:
+    closing = (
+        "The Skerrow ferry company said a burst fuel line caused the delays when the new vessel "
+        "made its first crossing."
+    )
+    assert shorten(closing, max_words=14) == (
+        "The Skerrow ferry company said a burst fuel line caused the delays."
+    )
+    decided = "The Skerrow harbour board will decide next month when the north pier reopens."
+    assert shorten(decided, max_words=10) is None
+
+
+def test_a_closing_clause_goes_from_a_verb_the_claim_runs_into_but_not_from_a_relative() -> None:
+    chained = (
+        "The Skerrow ferry company was set to begin cancelling crossings to the outer islands as "
+        "the storm moved up the coast."
+    )
+    assert shorten(chained, max_words=14) == (
+        "The Skerrow ferry company was set to begin cancelling crossings to the outer islands."
+    )
+    inside = (
+        "A captain who left the Skerrow ferry as the storm moved up the coast has written a book."
+    )
+    assert shorten(inside, max_words=12) is None
+
+
+def test_the_day_of_a_past_event_may_go_but_not_the_day_of_one_to_come() -> None:
+    past = "Skerrow islanders approved a new harbour levy for the ferry pier on Tuesday evening."
+    assert shorten(past, max_words=11) == (
+        "Skerrow islanders approved a new harbour levy for the ferry pier."
+    )
+    last_week = "The Skerrow ferry company cancelled every crossing to the outer islands last week."
+    assert shorten(last_week, max_words=11) == (
+        "The Skerrow ferry company cancelled every crossing to the outer islands."
+    )
+    coming = "The Skerrow harbour board will close the north pier to ferries on Tuesday evening."
+    assert shorten(coming, max_words=11) is None
+
+
+def test_a_hedge_goes_with_a_closing_phrase_but_a_negation_keeps_it() -> None:
+    hedged = (
+        "The Skerrow harbour board reopened the north pier to ferries, bringing back trade that "
+        "could save the island's shops."
+    )
+    assert shorten(hedged, max_words=10) == (
+        "The Skerrow harbour board reopened the north pier to ferries."
+    )
+    negated = (
+        "The Skerrow harbour board reopened the north pier to ferries, leaving the fishing boats "
+        "without any berth."
+    )
+    assert shorten(negated, max_words=10) is None
+
+
+def test_also_leans_on_the_sentence_before() -> None:
+    found = _candidates(
+        "The Skerrow harbour board suspended its chair, Ines Darrow, for a month on Monday. "
+        "Board member Tom Keel also received a one-week suspension for the missing harbour funds."
+    )
+    assert [(c.position, c.follows) for c in found] == [(0, None), (1, 0)]
+    alone = "Board member Tom Keel received a one-week suspension for the missing harbour funds."
+    assert judge(alone) is None
+    assert "'also'" in (judge(alone.replace("Keel received", "Keel also received")) or "")
+
+
+# A person named by surname alone, or a subject that is a bare "the" + noun, is a second mention:
+# the bullet leans on the sentence that introduced them (the headline introduces what it names).
+SECOND_MENTION = (
+    "Islanders packed the Skerrow town hall on Monday to hear plans for a new ferry terminal. "
+    "Harbour master Ines Darrow said the work could start in the spring of next year. "
+    "The new terminal would replace the north pier, which has been closed since the storms. "
+    "Darrow has run the port for twenty years and lives above the harbour office."
+)
+
+
+def test_a_second_mention_leans_on_the_sentence_that_introduced_it() -> None:
+    follows = {c.position: c.follows for c in _candidates(SECOND_MENTION)}
+    assert follows == {0: None, 1: None, 2: 0, 3: 1}
+
+
+def test_what_the_headline_names_needs_no_introduction() -> None:
+    title = "Darrow’s new terminals for the Skerrow ferries"
+    follows = {c.position: c.follows for c in _candidates(SECOND_MENTION, title)}
+    assert follows == {0: None, 1: None, 2: None, 3: None}
+
+
+def test_a_first_mention_or_a_named_subject_stands_alone() -> None:
+    found = _candidates(
+        "Islanders packed the Skerrow town hall on Monday to hear plans for a new ferry terminal. "
+        "The harbour board said the work could start in the spring of next year. "
+        "Ines Darrow warned that the ferry timetable would be cut while the work went on."
+    )
+    assert {c.position: c.follows for c in found} == {0: None, 1: None, 2: None}
+
+
+def test_a_place_in_capitals_before_a_colon_is_a_dateline_but_a_kicker_is_not() -> None:
+    dateline = "NEW SKERROW: Nearly 150 islanders returned home on the first ferry since the storm."
+    assert strip_dateline(dateline).startswith("Nearly 150 islanders")
+    assert usable(Sentence(dateline, 0, False)).startswith("Nearly 150 islanders")
+    kicker = "BREAKING: Nearly 150 islanders returned home on the first ferry since the storm."
+    assert strip_dateline(kicker) == kicker
+    assert usable(Sentence(kicker, 0, False)) == ""

@@ -14,6 +14,7 @@ that end without a full stop, very short or very long ones, and datelines are cu
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,12 @@ _DATELINES = (
     re.compile(r"^\((?:CNN|AP|Reuters|AFP|UPI)\)\s*" + _DASH + r"?\s*"),
     # "LAGOS —", "NEW YORK, Nov. 3 —", "SIOUX FALLS, S.D. –": a place in capitals, a spaced dash
     re.compile(r"^[A-Z]{2,}[A-Z.' ]{0,30}(?:,\s*[A-Z][\w.' ]{1,30})?\s+" + _DASH + r"\s+"),
+    # "NEW DELHI: ...": a place in capitals and a colon (not a kicker: "BREAKING:", "UPDATE:")
+    re.compile(
+        r"^(?!(?:BREAKING|UPDATED?|WATCH|EXCLUSIVE|NOTE|EDITOR'?S NOTE|CORRECTION|ANALYSIS|"
+        r"OPINION|VIDEO|PHOTOS?|LISTEN|READ|LIVE|ALERT|WARNING|FACT CHECK|Q|A)\b)"
+        r"[A-Z]{2,}(?:[ .'][A-Z]{2,}){0,3}:\s+(?=[A-Z][a-z])"
+    ),
     # "Dekalb, Ill. —", "Portland, Ore. —": a town and a state's abbreviation, then a dash
     re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}, [A-Z][a-z]{1,4}\.\s+" + _DASH + r"\s+"),
     # "Kaieteur News – Police ...", "Daily Monitor — The ...": an outlet's name, a spaced long
@@ -124,34 +131,57 @@ def _foreign(text: str) -> bool:
 
 
 def candidates(
-    sentences: Sequence[Sentence], docs: Sequence[Any], max_words: int
+    sentences: Sequence[Sentence], docs: Sequence[Any], max_words: int, title: str = ""
 ) -> list[Candidate]:
     """The bullets the article's sentences can give: ``docs[i]`` is the parse of
-    ``usable(sentences[i])`` (None where that is '')."""
+    ``usable(sentences[i])`` (None where that is ''); ``title``: the headline the reader sees
+    above them."""
     names = grammar.full_names(d for d in docs if d is not None)
+    headline = {re.sub(r"['’]s$", "", w.lower()) for w in words(title)}  # "Nelson's" names Nelson
     found: list[Candidate] = []
-    parsed: list[Any] = []
-    clauses: list[tuple[int, str, list[Any]]] = []
+    parsed: list[tuple[int, Any]] = []
+    clauses: list[tuple[int, str, list[Any], list[tuple[int, Any]]]] = []
     for sentence, doc in zip(sentences, docs, strict=True):
         if doc is None:
             continue
         follows = sentence.index - 1 if found and found[-1].position == sentence.index - 1 else None
-        candidate = candidate_of(doc, sentence.index, max_words, reversed(parsed), names, follows)
+        before = [d for _, d in reversed(parsed)]
+        candidate = candidate_of(doc, sentence.index, max_words, before, names, follows)
         clauses += [
-            (sentence.index, c, [doc, *reversed(parsed)]) for c in grammar.embedded_clauses(doc)
+            (sentence.index, c, [doc, *before], list(parsed)) for c in grammar.embedded_clauses(doc)
         ]
-        parsed.append(doc)
         if candidate is not None:
-            found.append(candidate)
+            found.append(_introduced(candidate, doc, parsed, names, headline))
+        parsed.append((sentence.index, doc))
     # The clauses that state a fact of their own, judged like any sentence (one parse for all).
-    for (position, _, before), doc in zip(
-        clauses, grammar.parse([c for _, c, _ in clauses]), strict=True
+    for (position, _, before, earlier), doc in zip(
+        clauses, grammar.parse([c for _, c, _, _ in clauses]), strict=True
     ):
         candidate = candidate_of(doc, position, max_words, before, names)
         if candidate is not None and all(candidate.text != other.text for other in found):
-            found.append(candidate)
+            found.append(_introduced(candidate, doc, earlier, names, headline))
     found.sort(key=lambda c: c.position)
     return found
+
+
+def _introduced(
+    candidate: Candidate,
+    doc: Any,
+    earlier: list[tuple[int, Any]],
+    names: dict[str, str],
+    headline: set[str],
+) -> Candidate:
+    """``candidate``, leaning on the earlier sentence that introduced what it names only by a
+    second mention: a person by surname alone ("Sondland said ..." after "Ambassador Gordon
+    Sondland"), or its subject by a bare definite description ("The show opens on Friday" after
+    "the Los Angeles Auto Show"). A bullet reads that way only after the one that introduced it;
+    the headline, which the reader sees, introduces what it names."""
+    if candidate.follows is not None or not earlier:
+        return candidate
+    anchor = grammar.second_mention(doc, candidate.text, [d for _, d in earlier], names, headline)
+    if anchor is None:
+        return candidate
+    return dataclasses.replace(candidate, follows=earlier[anchor][0])
 
 
 def candidate_of(

@@ -55,7 +55,7 @@ from digest.summarize.sentences import marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 12
+ALGORITHM_VERSION = 13
 WINDOW = 20  # candidate sentences: the lead section and a little past it
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -107,7 +107,7 @@ class ExtractiveSummarizer:
         contexts = list(contexts) if contexts is not None else [Context()] * len(texts)
         if not len(titles) == len(contexts) == len(texts):
             raise SummarizeError(f"{len(texts)} texts but {len(titles)} titles")
-        found = self._candidates(texts, contexts)
+        found = self._candidates(texts, titles, contexts)
         # One encode call for everything: each candidate bullet (centrality is measured on what
         # the reader will see), each title and publisher's description.
         headlines = [
@@ -141,7 +141,7 @@ class ExtractiveSummarizer:
         return results
 
     def _candidates(
-        self, texts: Sequence[str], contexts: Sequence[Context]
+        self, texts: Sequence[str], titles: Sequence[str], contexts: Sequence[Context]
     ) -> list[list[Candidate]]:
         """Each article's candidate bullets: its first ``WINDOW`` sentences, and the publisher's
         own description of it when that is a sentence the grammar accepts, parsed in one batch."""
@@ -152,15 +152,15 @@ class ExtractiveSummarizer:
         docs = iter(grammar.parse(strings))
         parsed_all = [[next(docs) if t else None for t in each] for each in cleaned]
         found = []
-        for sentences, parsed, context, description in zip(
-            marked, parsed_all, contexts, described, strict=True
+        for sentences, parsed, title, context, description in zip(
+            marked, parsed_all, titles, contexts, described, strict=True
         ):
             budget = self.settings.max_words - _prefix_words(context)
             lead = [s.index for s, doc in zip(sentences, parsed, strict=True) if doc is not None]
             last = lead[min(LEAD, len(lead)) - 1] if lead else -1
-            options = [c for c in candidates(sentences, parsed, budget) if c.position <= last][
-                :MAX_CANDIDATES
-            ]
+            options = [
+                c for c in candidates(sentences, parsed, budget, title) if c.position <= last
+            ][:MAX_CANDIDATES]
             if description:
                 # The publisher's one-line summary says what the piece is about; it competes with
                 # the lead as the opening statement, under the same grammar.

@@ -272,6 +272,8 @@ def _comparison(doc: Any) -> str:
             return "another"
         elif lower == "further" and token.dep_ == "amod":
             return "further"
+        elif lower == "also" and token.dep_ == "advmod":
+            return "also"  # "Ogunjobi also received a suspension": so did someone before
         elif lower in ("this", "these", "those") and token.dep_ != "det" and token.tag_ == "DT":
             return lower
     ending = [t.lower_ for t in tokens if not t.is_punct][-2:]
@@ -448,6 +450,62 @@ _INSTITUTIONS = frozenset(
     Institute Service Union Republic County City Street Road Centre Center Museum Hospital Club
     League Group Fund Authority Senate Congress Parliament Assembly Police Army Navy""".split()
 )
+
+
+def second_mention(
+    doc: Any, shown: str, earlier: list[Any], names: dict[str, str], headline: set[str]
+) -> int | None:
+    """Where in ``earlier`` (the article's sentences before ``doc``, in order) the reader would
+    meet what ``doc`` names only as a second mention, or None when it needs no introduction.
+
+    A person by surname alone ("Sondland said ...") is introduced by the first sentence that
+    gives the full name ("Ambassador Gordon Sondland"), unless ``shown`` (the bullet as shown)
+    gives it. A subject that is a bare definite description ("The show opens on Friday", "The
+    two men are in custody") points at the nearest earlier sentence with the same noun. What the
+    ``headline`` (its words, lower-cased) names needs no introduction: the reader sees it.
+    """
+    for start, end in _names(doc):
+        token = doc[start]
+        full = names.get(token.text, "")
+        if end - start != 1 or not full or token.lower_ in headline or full in shown:
+            continue
+        if _in_quotes(doc, token):
+            continue
+        for index, other in enumerate(earlier):
+            if full in other.text:
+                return index
+    topic = next((t for t in doc if t.dep_ in _SUBJECTS and not _in_quotes(doc, t)), None)
+    if topic is None:
+        return None
+    owner = next((c for c in topic.children if c.dep_ == "poss" and c.pos_ == "NOUN"), None)
+    for noun in (topic, owner):
+        if noun is None or noun.pos_ != "NOUN" or not _bare_definite(noun):
+            continue
+        key = _singular(noun.lower_)
+        if key in {_singular(w) for w in headline}:
+            continue
+        for index in range(len(earlier) - 1, -1, -1):
+            if any(t.pos_ == "NOUN" and _singular(t.lower_) == key for t in earlier[index]):
+                return index
+    return None
+
+
+def _singular(word: str) -> str:
+    """A rough singular, enough to match "terminals" with "terminal" (the pipeline runs without
+    its lemmatiser, for speed)."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def _bare_definite(noun: Any) -> bool:
+    """ "the show", "the two men", "the dire conditions": "the" and no name to say which."""
+    words = list(noun.subtree)
+    return any(c.dep_ == "det" and c.lower_ == "the" for c in noun.children) and not any(
+        t.pos_ == "PROPN" for t in words
+    )
 
 
 def surnames(doc: Any, names: dict[str, str]) -> dict[int, str]:
@@ -643,19 +701,15 @@ def deletions(doc: Any) -> list[Deletion]:
             and token.tag_ in ("VBG", "VBN")
             and between_commas
             and not any(t.dep_ == "mark" for t in token.children)
-            and not _protected(tokens[i] for i in span)
+            and not _protected(tokens[i] for i in span if not _closing_hedge(tokens, span, i))
             and not _is_attribution(token)
         ):
             found.append(_with_commas("participle phrase", span, before, after, token.head))
         elif (
             token.dep_ in ("advcl", "ccomp")
-            and (
-                token.head.dep_ == "ROOT"
-                or token.head.dep_ == "ccomp"
-                and token.head.head.dep_ == "ROOT"
-            )
+            and _on_main_chain(token.head)
             and low > token.head.i
-            and any(c.dep_ == "mark" and c.lower_ in _CIRCUMSTANCE for c in token.children)
+            and _circumstance(token)
             and not any(tokens[i].text in _QUOTES for i in span)
             and not (_is_attribution(token) and any(c.lower_ == "as" for c in token.children))
             and token.head.lower_ not in _RELATING
@@ -681,11 +735,107 @@ def deletions(doc: Any) -> list[Deletion]:
             # An opening phrase of time or circumstance: "After the vote, ...", "In London, ..."
             found.append(Deletion("opening phrase", frozenset([*span, after.i])))
     found += _examples(tokens, inside_quote)
+    found += _past_days(tokens, inside_quote)
     found += _official_attribution(tokens, inside_quote)
     found += _closing_adjuncts(tokens, inside_quote)
     found += _dashed_asides(tokens, inside_quote)
     found += _reporting_adjuncts(tokens, inside_quote)
     return [d for d in found if d.indices]
+
+
+def _closing_hedge(tokens: list[Any], span: list[int], index: int) -> bool:
+    """Whether ``index`` is a hedge inside a phrase that closes the sentence: ", ushering in an
+    era of observations that could help ...". There it qualifies the phrase, not the main claim,
+    and goes with it; a negation or a condition there still keeps the phrase."""
+    closes = max(span) + 1 >= len(tokens) or all(t.is_punct for t in tokens[max(span) + 1 :])
+    return closes and tokens[index].lower_ in _HEDGES
+
+
+def _on_main_chain(verb: Any) -> bool:
+    """Whether ``verb`` carries the sentence's main claim: its root, or a clause the root reports
+    or continues into ("said demand *led* to problems", "was set to begin *shutting* off power")."""
+    for _ in range(4):
+        if verb.dep_ == "ROOT":
+            return True
+        if verb.dep_ not in ("ccomp", "xcomp"):
+            return False
+        verb = verb.head
+    return False
+
+
+def _circumstance(clause: Any) -> bool:
+    """Whether ``clause`` (a verb) opens with a subordinator of time or circumstance: "after the
+    vote", "as the region faces ...", or "when"/"while", which the parser takes for an adverb."""
+    if any(c.dep_ == "mark" and c.lower_ in _CIRCUMSTANCE for c in clause.children):
+        return True
+    first = min(clause.subtree, key=lambda t: t.i)
+    return (
+        clause.dep_ == "advcl"  # "will decide when the pier reopens": what is decided stays
+        and first.lower_ in ("when", "while")
+        and first.dep_ == "advmod"
+        and first.head.i == clause.i
+        and any(c.dep_ in ("nsubj", "nsubjpass") for c in clause.children)
+    )
+
+
+_DAYS = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday yesterday today tonight
+    overnight""".split()
+)
+_PARTS_OF_DAY = frozenset("morning afternoon evening night".split())
+
+
+def _past_days(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
+    """The day of a past event in the main claim: "approved an amendment on Tuesday", "led to
+    problems last week". A daily digest is about what just happened, so the day says little; the
+    day of something to come ("will close on Friday") is part of the claim and stays."""
+    found = []
+    for child in tokens:
+        if child.dep_ not in ("prep", "npadvmod") or (
+            child.dep_ == "prep" and child.lower_ != "on"
+        ):
+            continue
+        verb = _governing_verb(child)
+        if verb is None or not _on_main_chain(verb) or not _past(verb):
+            continue
+        words = list(child.subtree)
+        span = [t.i for t in words]
+        if span != list(range(span[0], span[-1] + 1)) or inside_quote(span):
+            continue
+        lowered = (
+            [t.lower_ for t in words[1:]] if child.dep_ == "prep" else [t.lower_ for t in words]
+        )
+        if not lowered:
+            continue
+        if lowered[:1] in (["last"], ["this"]) and lowered[1:2] in (["week"], ["weekend"]) + tuple(
+            [p] for p in _PARTS_OF_DAY
+        ):
+            lowered = ["today", *lowered[2:]]
+        if lowered[0] in _DAYS and set(lowered[1:]) <= _PARTS_OF_DAY:
+            found.append(Deletion("day", frozenset(span)))
+    return found
+
+
+def _governing_verb(token: Any) -> Any:
+    """The nearest verb above ``token`` ("on Tuesday" in "approved a levy for the pier on Tuesday"
+    hangs on "pier" for the parser, but tells when the approving was), or None."""
+    head = token.head
+    while head.i != token.i:
+        if head.pos_ in ("VERB", "AUX"):
+            return head
+        token, head = head, head.head
+    return None
+
+
+def _past(verb: Any) -> bool:
+    """Whether ``verb`` tells of the past: "approved", "has approved", "was set to begin"."""
+    head = verb
+    while head.dep_ == "xcomp" and head.head.i != head.i:
+        head = head.head
+    auxiliaries = [c for c in head.children if c.dep_ in ("aux", "auxpass")]
+    if any(a.lower_ in _MODALS or a.tag_ == "MD" for a in auxiliaries):
+        return False
+    return head.tag_ == "VBD" or any(a.lower_ in _PAST_AUXILIARIES for a in auxiliaries)
 
 
 _WHEN = frozenset(
@@ -701,6 +851,7 @@ _COST = {
     "relative clause": 1,
     "dashed aside": 1,
     "examples": 1,
+    "day": 2,
     "where it was said": 1,
     "official attribution": 2,
     "participle phrase": 2,
