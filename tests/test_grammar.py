@@ -537,18 +537,20 @@ def test_a_paper_is_not_who_he_is() -> None:
     assert judge(person) is None
 
 
-def test_only_a_speaker_gains_a_full_name() -> None:
+def test_only_the_sentences_own_subject_gains_a_full_name() -> None:
     docs = grammar.parse(
         [
             "The island's largest lender, Skerrow Savings Bank, was sold to Harbour Mutual in 2019.",
             "Mutual was founded in 1921 by a group of herring skippers.",
             "Mutual said the sale would not change the terms of any loan.",
+            "The herring skippers who founded Mutual had lost their boats in a storm.",
         ]
     )
     names = grammar.full_names(docs)
     assert names.get("Mutual") == "Harbour Mutual"
-    assert grammar.surnames(docs[1], names) == {}
+    assert grammar.surnames(docs[1], names) == {0: "Harbour Mutual"}
     assert grammar.surnames(docs[2], names) == {0: "Harbour Mutual"}
+    assert grammar.surnames(docs[3], names) == {}  # inside a phrase: it leans instead
 
 
 def test_a_clause_a_verb_of_sequence_needs_stays() -> None:
@@ -645,7 +647,7 @@ SECOND_MENTION = (
     "Islanders packed the Skerrow town hall on Monday to hear plans for a new ferry terminal. "
     "Harbour master Ines Darrow said the work could start in the spring of next year. "
     "The new terminal would replace the north pier, which has been closed since the storms. "
-    "Darrow has run the port for twenty years and lives above the harbour office."
+    "A portrait of Darrow hangs in the harbour office above the ticket desk."
 )
 
 
@@ -664,9 +666,17 @@ def test_a_first_mention_or_a_named_subject_stands_alone() -> None:
     found = _candidates(
         "Islanders packed the Skerrow town hall on Monday to hear plans for a new ferry terminal. "
         "The harbour board said the work could start in the spring of next year. "
-        "Ines Darrow warned that the ferry timetable would be cut while the work went on."
+        "Ines Darrow warned that the ferry timetable would be cut while the work went on. "
+        "Darrow has run the port for twenty years and lives above the harbour office."
     )
-    assert {c.position: c.follows for c in found} == {0: None, 1: None, 2: None}
+    assert {c.position: c.follows for c in found} == {0: None, 1: None, 2: None, 3: None}
+    assert found[-1].text.startswith("Ines Darrow has run the port")  # the subject's full name
+    expanded = _candidates(
+        "Commodore Ines Darrow resigned on Monday after twenty years at the port. "
+        "Darrow has run the port through six winters of storms and two new piers."
+    )[-1]
+    assert expanded.text.startswith("Commodore Ines Darrow has run")
+    assert expanded.proper_start  # "The writer says that Commodore ...", never "commodore"
 
 
 def test_a_place_in_capitals_before_a_colon_is_a_dateline_but_a_kicker_is_not() -> None:

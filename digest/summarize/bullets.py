@@ -224,8 +224,10 @@ def candidate_of(
     first = next(
         (t for t in doc if not t.is_punct and t.i not in _leading_removed(doc, text)), None
     )
-    proper = judged.pronoun is not None or (
-        first is not None and (first.pos_ == "PROPN" or first.text == "I")
+    proper = (
+        judged.pronoun is not None
+        or any(text.startswith(name) for name in replace.values())  # "Prince Andrew" for "Andrew"
+        or (first is not None and (first.pos_ == "PROPN" or first.text == "I"))
     )
     return Candidate(position, text, text != doc.text.strip(), carried, generic, proper, anchor)
 

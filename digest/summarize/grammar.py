@@ -516,9 +516,10 @@ def surnames(doc: Any, names: dict[str, str]) -> dict[int, str]:
         full = names.get(token.text, "")
         if end - start != 1 or not full or _in_quotes(doc, token):
             continue
-        if token.dep_ != "nsubj" or token.head.lower_ not in _REPORTING_ALL:
-            # Only a speaker is surely a person: "Ukraine's largest bank" or "Shabka was founded"
-            # would gain the name of whatever run of names ended with that word.
+        if token.dep_ not in ("nsubj", "nsubjpass") or token.head.dep_ != "ROOT":
+            # Only the sentence's own subject: a name inside a phrase ("Ukraine's largest bank",
+            # "the loans of Mutual") may be a word of a longer name the article never gave. A
+            # surname left alone leans on the sentence that gave the full name (second_mention).
             continue
         following = doc[start + 1] if start + 1 < len(doc) else None
         if following is not None and following.text[:1].isupper():
