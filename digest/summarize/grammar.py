@@ -771,12 +771,24 @@ def _circumstance(clause: Any) -> bool:
         return True
     first = min(clause.subtree, key=lambda t: t.i)
     return (
-        clause.dep_ == "advcl"  # "will decide when the pier reopens": what is decided stays
+        clause.dep_ == "advcl"
         and first.lower_ in ("when", "while")
         and first.dep_ == "advmod"
         and first.head.i == clause.i
         and any(c.dep_ in ("nsubj", "nsubjpass") for c in clause.children)
+        # An embedded question the parser also calls a clause of time is what the verb needs:
+        # "asked the board when the ferries sail", "will decide when the ferries will sail".
+        and not clause.head.lower_.startswith(_ASKING)
+        and not any(c.dep_ == "aux" and c.tag_ == "MD" for c in clause.children)
     )
+
+
+# Verbs whose "when ..." is what they ask, know or tell, not when something happened.
+_ASKING = tuple(
+    """ask decid know knew say said tell told explain reveal announc determin wonder show confirm
+    disclos learn indicat specif discuss consider predict unclear clear sure hear see saw
+    remember recall check find""".split()
+)
 
 
 _DAYS = frozenset(
