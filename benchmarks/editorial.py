@@ -4,6 +4,7 @@ Usage:
     python benchmarks/editorial.py sample --out DIR [--count 45] [--base REV] [--readers 5]
     python benchmarks/editorial.py score --out DIR
     python benchmarks/editorial.py reread --out DIR --exclude EARLIER/systems.jsonl [...] [--seed S]
+    python benchmarks/editorial.py articles --out DIR [--base REV] [--readers 5] [--seed S]
 
 ``sample`` picks English article pages from ``../shared/data/extraction`` (the ScrapingHub pages
 and the English pages of trafilatura-eval, many outlets and kinds of piece), none of the pages
@@ -24,12 +25,15 @@ names. Readers write ``DIR/labels-K.json``; ``score`` maps the letters back and 
 of EDITORIAL.md for each system, with the worst bullets quoted. ``reread`` gives the articles of
 earlier reads (each ``--exclude``) to new readers with this checkout's bullets, the earlier ``old``
 and ``lead3`` sets, and new letters: a second read of the same articles after a change, which is
-only as blind as the change was (say which rules came from reading them).
+only as blind as the change was (say which rules came from reading them). ``articles`` does the
+same for the CNN and XSum articles of ``../shared/data/news-highlights`` (text only: no headline,
+byline or description), which the page rules were never read on.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import hashlib
 import json
@@ -39,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.extraction import DATA  # noqa: E402
 
+HIGHLIGHTS = ROOT.parent / "shared" / "data" / "news-highlights"
 BASE = "ea1f75e"  # the summariser before the editorial-bullets work
 LABELS = ("OK", "DANGLING", "TRIVIAL", "FRAGMENT", "UNFAITHFUL")
 TEXT_WORDS = 1500  # what a reader gets of a very long article
@@ -132,8 +138,10 @@ def run_new(chosen: list[dict[str, str]]) -> dict[str, dict[str, object]]:
     return out
 
 
-def run_old(chosen: list[dict[str, str]], base: str) -> dict[str, list[str]]:
-    """The base commit's extraction and default summariser, in their own process."""
+@contextlib.contextmanager
+def _checkout(base: str) -> Iterator[tuple[dict[str, str], str]]:
+    """The ``base`` commit in a temporary worktree: (the environment that imports it, a folder
+    to run it in)."""
     with tempfile.TemporaryDirectory() as folder:
         tree = Path(folder) / "old"
         subprocess.run(
@@ -141,49 +149,102 @@ def run_old(chosen: list[dict[str, str]], base: str) -> dict[str, list[str]]:
             check=True,
         )
         try:
-            env = {**os.environ, "PYTHONPATH": str(tree)}
-            lines = "".join(
-                json.dumps({"id": p["id"], "html": p["html"], "url": p["url"]}) + "\n"
-                for p in chosen
-            )
-            extracted = subprocess.run(
-                [sys.executable, "-m", "digest", "extract", "--jsonl", "-"],
-                input=lines,
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=folder,
-                check=True,
-            ).stdout
-            records = [json.loads(line) for line in extracted.splitlines() if line.strip()]
-
-            def summarise(lines: list[str]) -> subprocess.CompletedProcess[str]:
-                return subprocess.run(
-                    [sys.executable, "-m", "digest", "summarize", "--jsonl", "-"],
-                    input="".join(lines),
-                    capture_output=True,
-                    text=True,
-                    env=env,
-                    cwd=folder,
-                )
-
-            requests = [
-                json.dumps({"id": r["id"], "text": r["text"], "title": r["title"]}) + "\n"
-                for r in records
-            ]
-            done = summarise(requests)
-            summarised = done.stdout
-            if done.returncode != 0:  # it crashed on some article: that one gets no bullets
-                summarised = ""
-                for line in requests:
-                    one = summarise([line])
-                    empty = json.dumps({"id": json.loads(line)["id"], "bullets": []}) + "\n"
-                    summarised += one.stdout if one.returncode == 0 else empty
+            yield {**os.environ, "PYTHONPATH": str(tree)}, folder
         finally:
             subprocess.run(
                 ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False
             )
+
+
+def _old_summaries(env: dict[str, str], folder: str, requests: list[str]) -> dict[str, list[str]]:
+    """The old checkout's ``digest summarize --jsonl`` of ``requests`` (JSON lines); when it
+    crashes on some article, that article alone gets no bullets."""
+
+    def summarise(lines: list[str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "digest", "summarize", "--jsonl", "-"],
+            input="".join(lines),
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=folder,
+        )
+
+    done = summarise(requests)
+    summarised = done.stdout
+    if done.returncode != 0:
+        summarised = ""
+        for line in requests:
+            one = summarise([line])
+            empty = json.dumps({"id": json.loads(line)["id"], "bullets": []}) + "\n"
+            summarised += one.stdout if one.returncode == 0 else empty
     return {r["id"]: r.get("bullets", []) for r in map(json.loads, summarised.splitlines()) if r}
+
+
+def run_old(chosen: list[dict[str, str]], base: str) -> dict[str, list[str]]:
+    """The base commit's extraction and default summariser, in their own process."""
+    with _checkout(base) as (env, folder):
+        lines = "".join(
+            json.dumps({"id": p["id"], "html": p["html"], "url": p["url"]}) + "\n" for p in chosen
+        )
+        extracted = subprocess.run(
+            [sys.executable, "-m", "digest", "extract", "--jsonl", "-"],
+            input=lines,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=folder,
+            check=True,
+        ).stdout
+        records = [json.loads(line) for line in extracted.splitlines() if line.strip()]
+        requests = [
+            json.dumps({"id": r["id"], "text": r["text"], "title": r["title"]}) + "\n"
+            for r in records
+        ]
+        return _old_summaries(env, folder, requests)
+
+
+def articles(out: Path, base: str, readers: int, seed: int) -> None:
+    """The news-highlights articles (CNN test sample and XSum: text only, no page, no headline),
+    this checkout's bullets, the ``base`` checkout's and Lead-3, blinded like ``sample``: a read
+    on articles the page rules were not developed on."""
+    from digest.summarize import SummarizerSettings, load_summarizer
+    from digest.summarize.sentences import split_sentences
+
+    records: list[dict[str, Any]] = []
+    for name in ("cnndm-test-sample.jsonl", "xsum-sample.jsonl"):
+        for line in (HIGHLIGHTS / name).read_text(encoding="utf-8").splitlines():
+            item = json.loads(line)
+            records.append(
+                {
+                    "id": f"{name.split('-')[0]}-{item['id'][:12]}",
+                    "url": "",
+                    "title": "",
+                    "text": item["article"],
+                    "author": "",
+                    "kind": "news",
+                    "description": "",
+                    "lead3": split_sentences(item["article"])[:3],
+                }
+            )
+    new = load_summarizer(SummarizerSettings()).summarize([r["text"] for r in records])
+    with _checkout(base) as (env, folder):
+        old = _old_summaries(
+            env, folder, [json.dumps({"id": r["id"], "text": r["text"]}) + "\n" for r in records]
+        )
+    rng = random.Random(seed)
+    for record, bullets in zip(records, new, strict=True):
+        record["new"], record["old"] = bullets, old.get(record["id"], [])
+        systems = ["new", "old", "lead3"]
+        rng.shuffle(systems)
+        record["letters"] = dict(zip("ABC", systems, strict=True))
+    rng.shuffle(records)
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "systems.jsonl").open("w", encoding="utf-8") as file:
+        for record in records:
+            file.write(json.dumps(record, ensure_ascii=False) + "\n")
+    write_packets(out, records, readers)
+    print(f"{len(records)} articles -> {out}/systems.jsonl and {readers} reading packets")
 
 
 def sample(out: Path, count: int, base: str, readers: int, seed: int, exclude: list[Path]) -> None:
@@ -334,7 +395,7 @@ def score(out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["sample", "score", "dev", "reread"])
+    parser.add_argument("command", choices=["sample", "score", "dev", "reread", "articles"])
     parser.add_argument("--out", type=Path)
     parser.add_argument("--count", type=int, default=45)
     parser.add_argument("--base", default=BASE)
@@ -355,6 +416,8 @@ def main() -> None:
         sample(args.out, args.count, args.base, args.readers, args.seed, args.exclude)
     elif args.command == "reread":
         reread(args.out, args.exclude, args.readers, args.seed)
+    elif args.command == "articles":
+        articles(args.out, args.base, args.readers, args.seed)
     else:
         score(args.out)
 
