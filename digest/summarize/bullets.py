@@ -140,26 +140,24 @@ def candidates(
     headline = {re.sub(r"['’]s$", "", w.lower()) for w in words(title)}  # "Nelson's" names Nelson
     found: list[Candidate] = []
     parsed: list[tuple[int, Any]] = []
-    clauses: list[tuple[int, str, list[Any], list[tuple[int, Any]]]] = []
+    clauses: list[tuple[int, str]] = []  # (where its sentence is in ``parsed``, the clause)
     for sentence, doc in zip(sentences, docs, strict=True):
         if doc is None:
             continue
         follows = sentence.index - 1 if found and found[-1].position == sentence.index - 1 else None
         before = [d for _, d in reversed(parsed)]
         candidate = candidate_of(doc, sentence.index, max_words, before, names, follows)
-        clauses += [
-            (sentence.index, c, [doc, *before], list(parsed)) for c in grammar.embedded_clauses(doc)
-        ]
+        clauses += [(len(parsed), c) for c in grammar.embedded_clauses(doc)]
         if candidate is not None:
             found.append(_introduced(candidate, doc, parsed, names, headline))
         parsed.append((sentence.index, doc))
     # The clauses that state a fact of their own, judged like any sentence (one parse for all).
-    for (position, _, before, earlier), doc in zip(
-        clauses, grammar.parse([c for _, c, _, _ in clauses]), strict=True
-    ):
+    for (at, _), doc in zip(clauses, grammar.parse([c for _, c in clauses]), strict=True):
+        position, own = parsed[at]
+        before = [own, *(d for _, d in reversed(parsed[:at]))]
         candidate = candidate_of(doc, position, max_words, before, names)
         if candidate is not None and all(candidate.text != other.text for other in found):
-            found.append(_introduced(candidate, doc, earlier, names, headline))
+            found.append(_introduced(candidate, doc, parsed[:at], names, headline))
     found.sort(key=lambda c: c.position)
     return found
 

@@ -702,7 +702,11 @@ def deletions(doc: Any) -> list[Deletion]:
             and token.tag_ in ("VBG", "VBN")
             and between_commas
             and not any(t.dep_ == "mark" for t in token.children)
-            and not _protected(tokens[i] for i in span if not _closing_hedge(tokens, span, i))
+            and not _protected(
+                tokens[i]
+                for i in span
+                if not (_closes(tokens, span) and tokens[i].lower_ in _HEDGES)
+            )
             and not _is_attribution(token)
         ):
             found.append(_with_commas("participle phrase", span, before, after, token.head))
@@ -744,12 +748,11 @@ def deletions(doc: Any) -> list[Deletion]:
     return [d for d in found if d.indices]
 
 
-def _closing_hedge(tokens: list[Any], span: list[int], index: int) -> bool:
-    """Whether ``index`` is a hedge inside a phrase that closes the sentence: ", ushering in an
-    era of observations that could help ...". There it qualifies the phrase, not the main claim,
-    and goes with it; a negation or a condition there still keeps the phrase."""
-    closes = max(span) + 1 >= len(tokens) or all(t.is_punct for t in tokens[max(span) + 1 :])
-    return closes and tokens[index].lower_ in _HEDGES
+def _closes(tokens: list[Any], span: list[int]) -> bool:
+    """Whether the phrase ``span`` closes its sentence. A hedge inside such a phrase (", ushering
+    in an era of observations that could help ...") qualifies the phrase, not the main claim, and
+    goes with it; a negation or a condition there still keeps the phrase."""
+    return all(t.is_punct for t in tokens[max(span) + 1 :])
 
 
 def _on_main_chain(verb: Any) -> bool:
@@ -815,18 +818,17 @@ def _past_days(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
         span = [t.i for t in words]
         if span != list(range(span[0], span[-1] + 1)) or inside_quote(span):
             continue
-        lowered = (
-            [t.lower_ for t in words[1:]] if child.dep_ == "prep" else [t.lower_ for t in words]
-        )
-        if not lowered:
-            continue
-        if lowered[:1] in (["last"], ["this"]) and lowered[1:2] in (["week"], ["weekend"]) + tuple(
-            [p] for p in _PARTS_OF_DAY
-        ):
-            lowered = ["today", *lowered[2:]]
-        if lowered[0] in _DAYS and set(lowered[1:]) <= _PARTS_OF_DAY:
+        if _a_day([t.lower_ for t in (words[1:] if child.dep_ == "prep" else words)]):
             found.append(Deletion("day", frozenset(span)))
     return found
+
+
+def _a_day(words: list[str]) -> bool:
+    """Whether ``words`` name a day: "tuesday", "tuesday evening", "yesterday", "last week",
+    "this morning"."""
+    if words[:1] in (["last"], ["this"]):
+        return words[1:] in (["week"], ["weekend"], *([p] for p in _PARTS_OF_DAY))
+    return bool(words) and words[0] in _DAYS and set(words[1:]) <= _PARTS_OF_DAY
 
 
 def _governing_verb(token: Any) -> Any:
