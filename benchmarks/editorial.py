@@ -204,6 +204,11 @@ def run_old(chosen: list[dict[str, str]], base: str) -> dict[str, list[str]]:
         return _old_summaries(env, folder, requests)
 
 
+def _short(identifier: str) -> str:
+    """A short id that stays unique: the corpus ids are 40-digit hashes or "xsum-sample-7"."""
+    return hashlib.sha1(identifier.encode()).hexdigest()[:12]
+
+
 def articles(out: Path, base: str, readers: int, seed: int) -> None:
     """The news-highlights articles (CNN test sample and XSum: text only, no page, no headline),
     this checkout's bullets, the ``base`` checkout's and Lead-3, blinded like ``sample``: a read
@@ -217,7 +222,7 @@ def articles(out: Path, base: str, readers: int, seed: int) -> None:
             item = json.loads(line)
             records.append(
                 {
-                    "id": f"{name.split('-')[0]}-{item['id'][:12]}",
+                    "id": f"{name.split('-')[0]}-{_short(item['id'])}",
                     "url": "",
                     "title": "",
                     "text": item["article"],
