@@ -698,3 +698,45 @@ def test_a_place_in_capitals_before_a_colon_is_a_dateline_but_a_kicker_is_not() 
     kicker = "BREAKING: Nearly 150 islanders returned home on the first ferry since the storm."
     assert strip_dateline(kicker) == kicker
     assert usable(Sentence(kicker, 0, False)) == ""
+
+
+# A phrase cut from the middle of a list of actions the parser split: ", abandoned their posts".
+LIST_OF_ACTIONS = (
+    "The north pier has long been an embarrassment on Skerrow, considering how it closed after "
+    "the crews tied up their boats, abandoned the harbour and walked home in the storm."
+)
+
+
+def test_a_participle_phrase_cut_from_a_list_of_actions_stays() -> None:
+    kinds = {d.kind for d in grammar.deletions(grammar.parse([LIST_OF_ACTIONS])[0])}
+    assert "participle phrase" not in kinds
+    closing = "The north pier closed on Skerrow last winter, leaving the ferry crews at home."
+    assert shorten(closing, max_words=8) == "The north pier closed on Skerrow last winter."
+
+
+def test_a_clause_cut_from_a_list_of_actions_is_not_lifted() -> None:
+    clauses = grammar.embedded_clauses(grammar.parse([LIST_OF_ACTIONS])[0])
+    assert not any(c.startswith("The crews tied up their boats") for c in clauses)
+    whole = "The pier closed after the crews tied up their boats in the storm."
+    assert "The crews tied up their boats in the storm." in grammar.embedded_clauses(
+        grammar.parse([whole])[0]
+    )
+
+
+def test_a_hyphenated_title_stays_whole_in_a_full_name() -> None:
+    docs = grammar.parse(
+        ["Harbour Commissioner-General Ines Darrow will visit Skerrow on Saturday."]
+    )
+    assert grammar.full_names(docs)["Darrow"] == "Commissioner-General Ines Darrow"
+    spaced = grammar.parse(
+        ["The new harbour master - Ines Darrow - will visit Skerrow on Saturday."]
+    )
+    assert grammar.full_names(spaced)["Darrow"] == "Ines Darrow"
+
+
+def test_a_dateline_before_a_quoted_name_is_cut() -> None:
+    assert strip_dateline('(CNN)"Skerrow" fans will get more ferries this summer.') == (
+        '"Skerrow" fans will get more ferries this summer.'
+    )
+    spoken = '(CNN)"we will sail again," the ferry captain told islanders.'
+    assert strip_dateline(spoken) == spoken

@@ -80,7 +80,9 @@ def strip_dateline(sentence: str) -> str:
     """``sentence`` without a leading dateline ("LAGOS —", "WASHINGTON (Reuters) -")."""
     for dateline in _DATELINES:
         stripped = dateline.sub("", sentence, count=1)
-        if stripped != sentence and stripped[:1].isupper():
+        if (
+            stripped != sentence and stripped.lstrip("\"'“‘")[:1].isupper()
+        ):  # '(CNN)"Star Wars" fans'
             return stripped
     return sentence
 

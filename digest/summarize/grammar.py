@@ -429,6 +429,9 @@ def full_names(docs: Iterable[Any]) -> dict[str, str]:
                 continue
             surname = doc[end - 1].text
             full = " ".join(t.text for t in doc[start:end])
+            if start > 1 and doc[start - 1].text in _DASHES and not doc[start - 2].whitespace_:
+                # "Commissioner-General Pierre Krahn": the title is one hyphenated word
+                full = doc[start - 2].text + doc[start - 1].text + full
             names.setdefault(surname, set()).add(full)
             first.setdefault(surname, full)
     return {
@@ -701,6 +704,7 @@ def deletions(doc: Any) -> list[Deletion]:
             token.dep_ in ("acl", "advcl")
             and token.tag_ in ("VBG", "VBN")
             and between_commas
+            and (token.head.i > high or not _continued(doc, high))
             and not any(t.dep_ == "mark" for t in token.children)
             and not _protected(
                 tokens[i]
@@ -1125,6 +1129,8 @@ def embedded_clauses(doc: Any) -> list[str]:
         indices = sorted(t.i for t in token.subtree if t.i != marks[0].i)
         if indices != list(range(indices[0], indices[-1] + 1)):
             continue  # not one stretch of words
+        if _continued(doc, indices[-1]):
+            continue  # "after troops dropped their weapons, abandoned their posts and ran"
         words = doc[indices[0] : indices[-1] + 1].text.strip(" ,;:—–-")
         if words:
             found.append(_as_sentence(words))
@@ -1153,6 +1159,18 @@ def _coordinated_clauses(doc: Any) -> list[str]:
         if joiner.lower_ == "and":
             found.append(_as_sentence(doc[0 : joiner.i].text))
     return found
+
+
+def _continued(doc: Any, last: int) -> bool:
+    """Whether the words after ``last`` go on with a verb after a comma (", abandoned their posts
+    and ran"): a list of actions the parser split, so a phrase ending at ``last`` is cut from the
+    middle of it."""
+    return (
+        last + 2 < len(doc)
+        and doc[last + 1].text == ","
+        and doc[last + 2].pos_ == "VERB"
+        and doc[last + 2].tag_ in ("VBD", "VBN", "VBZ", "VBP")
+    )
 
 
 def _as_sentence(words: str) -> str:
