@@ -436,6 +436,68 @@ def test_a_comparison_the_sentence_completes_is_kept() -> None:
     assert judge("The two crews helped one another bring the ferry back to Skerrow.") is None
 
 
+def test_a_pronoun_may_mean_a_person_the_sentence_names_by_role() -> None:
+    worker = "A ferry worker is apologising for the words he shouted at passengers on Tuesday."
+    assert judge(worker) is None
+    assert (
+        judge("A Skerrow father is recovering in hospital as his two sons wait for news.") is None
+    )
+    # a company, a court or a report is not whom "he" means
+    company = "The Skerrow ferry company said he would not sail again this winter."
+    assert "'he'" in (judge(company) or "")
+    assert "'his'" in (judge("The harbour report found his boat had no licence.") or "")
+
+
+def test_another_compares_within_the_sentence_when_it_names_the_same_kind_before() -> None:
+    two = "A fisherman was charged on Monday, two days after another fisherman's boat was found."
+    assert judge(two) is None
+    other = "A fisherman was charged on Monday, two days after another boat was found adrift."
+    assert "'another' compares" in (judge(other) or "")
+
+
+def test_a_clause_as_the_subject_may_open_the_sentence_but_a_clause_of_time_may_not() -> None:
+    subject = (
+        "What began as a routine crossing turned into a rescue when the ferry's engine failed."
+    )
+    assert judge(subject) is None
+    scene = "When the pier closed in March, the ferries stopped sailing to Skerrow for good."
+    assert "relative or question word" in (judge(scene) or "")
+
+
+def test_a_deletion_may_not_leave_a_subject_that_names_nobody() -> None:
+    told = (
+        "The captain, whose family has run the Skerrow ferry for forty years, said he would stop "
+        "the winter crossings next month."
+    )
+    assert shorten(told, max_words=14) is None  # not "The captain said he would stop ..."
+    named = told.replace("The captain", "Ines Darrow").replace(" he ", " she ")
+    assert shorten(named, max_words=14) == (
+        "Ines Darrow said she would stop the winter crossings next month."
+    )
+    kept = told.replace("The captain,", "The captain of the Skerrow ferry,")
+    assert shorten(kept, max_words=16) == (
+        "The captain of the Skerrow ferry said he would stop the winter crossings next month."
+    )
+
+
+def test_an_aside_inside_the_subject_goes_with_both_its_commas_unless_one_closes_another() -> None:
+    inside = (
+        "The captain of the Skerrow ferry, whose family has run it for forty years, said the "
+        "winter crossings would stop next month."
+    )
+    assert shorten(inside, max_words=16) == (
+        "The captain of the Skerrow ferry said the winter crossings would stop next month."
+    )
+    apposed = (
+        "Ines Darrow, the harbour master for Skerrow, who has run the port for forty years, said "
+        "the winter crossings would stop next month."
+    )
+    assert shorten(apposed, max_words=19) == (
+        "Ines Darrow, the harbour master for Skerrow, said the winter crossings would stop next "
+        "month."
+    )
+
+
 def test_a_possessive_needs_a_person_not_a_place_name() -> None:
     placed = "Fishermen in Western North Skerrow are angry about his late decision on the pier."
     assert "'his'" in (judge(placed) or "")

@@ -26,7 +26,8 @@ from digest.summarize import (
 )
 from digest.summarize import extractive as extractive_module
 from digest.summarize.bullets import select_bullets
-from digest.summarize.sentences import split_sentences, words
+from digest.summarize.extractive import _cut_short
+from digest.summarize.sentences import marked_sentences, split_sentences, words
 
 HARBOUR = (
     "PORTLAND, Maine — The city council voted 7 to 2 on Tuesday to rebuild the old ferry pier, "
@@ -463,6 +464,29 @@ def test_the_publishers_description_can_lead_the_bullets(extractive) -> None:  #
     cut = Context(description="Harbour Ferries Ltd plans to save fuel money over the win...")
     [uncut] = extractive.summarize([COLUMN], ["Winter ferries"], [cut])
     assert not any("fuel money" in b for b in uncut)
+
+
+U_S_PIER = (
+    "Divers raised a sunken lobster boat from the harbour floor at Kettle Point in August. "
+    "Its owner's rival pleaded guilty to sinking it on Monday, the U.S. Attorney's Office in "
+    "Portland announced. "
+    "The rival faces up to five years in prison when he is sentenced in March. "
+    "Fishermen on the point said the feud between the two crews had lasted for a decade."
+)
+
+
+def test_a_description_the_site_cut_inside_a_sentence_is_not_a_bullet(extractive) -> None:  # type: ignore[no-untyped-def]
+    # The site cut its description at "U.S." (its own splitter took it for a full stop): the
+    # article's sentence goes on, so the description is no sentence of its own.
+    cut = "A Maine fisherman pleaded guilty to sinking a rival's boat on Monday, the U.S."
+    [bullets] = extractive.summarize([U_S_PIER], ["Kettle Point"], [Context(description=cut)])
+    assert not any(b.endswith("the U.S.") for b in bullets), bullets
+    # A description that ends where an article sentence ends (or that the article does not
+    # repeat) is whole.
+    sentences = marked_sentences(U_S_PIER, 20)
+    assert _cut_short(cut, sentences)
+    assert not _cut_short("The rival faces up to five years in prison.", sentences)
+    assert not _cut_short("Kettle Point has the longest fishing feud in the U.S.", sentences)
 
 
 LATE_NEWS = (

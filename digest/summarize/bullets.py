@@ -213,9 +213,16 @@ def candidate_of(
             anchor = follows
         else:
             return None
-    text = grammar.compress(doc, max_words, replace)
-    if text is None:
+    shown = grammar.shortened(doc, max_words, replace)
+    if shown is None:
         return None
+    text, removed = shown
+    if grammar.bare_subject(doc, removed):
+        # The deletions took what said who ("The owner, whose mother founded the salon, said"):
+        # it now leans like any "The owner said ...".
+        if follows is None:
+            return None
+        anchor = follows
     carried = frozenset(t.text for t in doc if t.pos_ == "PROPN") | frozenset(
         " ".join(replace.values()).split()
     )

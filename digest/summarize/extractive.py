@@ -50,12 +50,12 @@ from digest.summarize.bullets import (
     usable,
 )
 from digest.summarize.models import pick_device
-from digest.summarize.sentences import marked_sentences
+from digest.summarize.sentences import Sentence, marked_sentences
 
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 13
+ALGORITHM_VERSION = 14
 WINDOW = 20  # candidate sentences: the lead section and a little past it
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -147,7 +147,10 @@ class ExtractiveSummarizer:
         own description of it when that is a sentence the grammar accepts, parsed in one batch."""
         marked = [marked_sentences(text, WINDOW) for text in texts]
         cleaned = [[usable(s) for s in sentences] for sentences in marked]
-        described = [_description(context) for context in contexts]
+        described = [
+            "" if _cut_short(d, sentences) else d
+            for d, sentences in zip(map(_description, contexts), marked, strict=True)
+        ]
         strings = [t for each in cleaned for t in each if t] + [d for d in described if d]
         docs = iter(grammar.parse(strings))
         parsed_all = [[next(docs) if t else None for t in each] for each in cleaned]
@@ -290,6 +293,20 @@ def _description(context: Context) -> str:
     if first.text.rstrip("\"'”’) ")[-1:] not in ".!?":
         first = replace(first, text=first.text + ".")  # descriptions often end without one
     return usable(first)
+
+
+def _cut_short(description: str, sentences: Sequence[Sentence]) -> bool:
+    """Whether the site cut its description inside a sentence of the article: its last words run
+    on there ("... kill Rep. Ilhan Omar (D-Minn.), the U.S." where the article goes on "the U.S.
+    Attorney's Office announced Monday")."""
+    tail = " ".join(description.split()[-3:])
+    if len(description.split()) < 3:
+        return False
+    for sentence in sentences:
+        at = sentence.text.find(tail)
+        if at >= 0:
+            return re.search(r"\w", sentence.text[at + len(tail) :]) is not None
+    return False
 
 
 def _prefix_words(context: Context) -> int:
