@@ -498,6 +498,75 @@ def test_an_aside_inside_the_subject_goes_with_both_its_commas_unless_one_closes
     )
 
 
+def test_a_whole_quotation_may_go_with_its_clause_but_no_deletion_cuts_into_one() -> None:
+    whole = (
+        "Skerrow council faced angry protests on the island over its plan to close the north pier, "
+        'while the ferry company cheered the "historic" decision.'
+    )
+    assert shorten(whole, max_words=18) == (
+        "Skerrow council faced angry protests on the island over its plan to close the north pier."
+    )
+    cut = (
+        'Skerrow council faced angry protests on the island over its "plan to close the north pier, '
+        'while the ferry company cheered" the decision.'
+    )
+    assert shorten(cut, max_words=18) is None
+
+
+def test_a_deletion_cuts_into_no_quotation_but_may_take_a_whole_one() -> None:
+    doc = grammar.parse(['Ines Darrow called the pier "a costly mistake" on Monday.'])[0]
+    tokens = list(doc)
+    opening, closing = (t.i for t in tokens if t.text == '"')
+    assert not grammar._cuts_quotation(tokens[opening : closing + 1])  # the whole quotation
+    assert not grammar._cuts_quotation(tokens[: opening - 1])  # nothing quoted
+    assert grammar._cuts_quotation(tokens[opening + 1 : closing])  # words inside it
+    assert grammar._cuts_quotation(tokens[opening:closing])  # its opening mark, not its closing
+    stray = grammar.parse(["Ines Darrow called the pier a costly ” mistake on Monday."])[0]
+    assert grammar._cuts_quotation(list(stray))  # a mark that pairs with none
+
+
+def test_a_phrase_may_end_on_its_own_closing_comma() -> None:
+    doc = grammar.parse(["Though the ferries are old, the crossings will end in March."])[0]
+    tokens = list(doc)
+    comma = next(t.i for t in tokens if t.text == ",")
+    assert grammar._comma_after(tokens, comma - 1) == comma  # the comma follows the phrase
+    assert grammar._comma_after(tokens, comma) == comma  # the parser hung it inside
+    assert grammar._comma_after(tokens, comma + 1) is None  # no comma closes it
+
+
+def test_a_relative_clause_after_a_preposition_goes_between_commas_only() -> None:
+    aside = (
+        "Storm Corvina flooded the harbour at Skerrow, in which nine boats sank and two more were "
+        "lost at sea."
+    )
+    assert shorten(aside, max_words=10) == "Storm Corvina flooded the harbour at Skerrow."
+    needed = (
+        "Storm Corvina flooded the harbour in which nine boats sank and two more were lost at sea."
+    )
+    assert shorten(needed, max_words=10) is None
+
+
+def test_an_opening_concession_may_go_but_an_opening_condition_stays() -> None:
+    conceded = (
+        "Although the ferry company has not published its figures for the year, the winter "
+        "crossings to Skerrow will end in March."
+    )
+    assert shorten(conceded, max_words=12) == "The winter crossings to Skerrow will end in March."
+    condition = conceded.replace("Although", "Unless")
+    assert shorten(condition, max_words=12) is None
+
+
+def test_an_announcement_by_the_authorities_of_a_past_event_may_lose_its_speaker() -> None:
+    plain = "A smuggling ring that used the island ferries was broken up in Skerrow, the feds announced."
+    assert shorten(plain, max_words=14) == (
+        "A smuggling ring that used the island ferries was broken up in Skerrow."
+    )
+    forecast = (
+        "A smuggling ring that used the island ferries will be broken up soon, the feds announced."
+    )
+    assert shorten(forecast, max_words=14) is None
+
+
 def test_a_possessive_needs_a_person_not_a_place_name() -> None:
     placed = "Fishermen in Western North Skerrow are angry about his late decision on the pier."
     assert "'his'" in (judge(placed) or "")

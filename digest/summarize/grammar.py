@@ -697,6 +697,9 @@ def _protected(tokens: Iterable[Any], numbers: bool = False) -> bool:
     phrase cannot when it holds a number: "In 2014, 607 people were executed" is not a claim
     about every year.
     """
+    tokens = list(tokens)
+    if _cuts_quotation(tokens):
+        return True
     for token in tokens:
         lower = token.lower_
         if (
@@ -704,12 +707,25 @@ def _protected(tokens: Iterable[Any], numbers: bool = False) -> bool:
             or token.dep_ == "neg"
             or lower in _CONDITIONS
             or lower in _HEDGES
-            or token.text in _QUOTES
             or numbers
             and (token.like_num or token.text in ("%", "$", "£", "€"))
         ):
             return True
     return False
+
+
+def _cuts_quotation(tokens: list[Any]) -> bool:
+    """Whether deleting ``tokens`` would cut into a quotation: some of them lie inside one they do
+    not hold whole, or one is a quotation mark that pairs with none. A whole quotation may go
+    with the aside that carries it ("..., while the premier cheered the 'historic' move")."""
+    if not tokens:
+        return False
+    held = {t.i for t in tokens}
+    spans = _quote_spans(tokens[0].doc)
+    if any(a <= i <= b and not {a, b} <= held for i in held for a, b in spans):
+        return True
+    paired = {i for a, b in spans for i in (a, b)}
+    return any(t.text in _QUOTES and t.i not in paired for t in tokens)
 
 
 @dataclass(frozen=True)
@@ -749,8 +765,8 @@ def deletions(doc: Any) -> list[Deletion]:
         low, high = min(span), max(span)
         before = tokens[low - 1] if low > 0 else None
         after = tokens[high + 1] if high + 1 < len(tokens) else None
-        if inside_quote(span):
-            continue
+        if _cuts_quotation([tokens[i] for i in span]):
+            continue  # a whole quotation may go with its clause, but no part of one
         # "(...)": a parenthesis, with its brackets.
         if token.text == "(":
             close = next((t.i for t in tokens[token.i :] if t.text == ")"), None)
@@ -774,7 +790,14 @@ def deletions(doc: Any) -> list[Deletion]:
             token.dep_ == "relcl"
             and between_commas
             and continues
-            and tokens[low].lower_ in ("who", "which", "whose", "where", "whom", "when")
+            and (
+                tokens[low].lower_ in ("who", "which", "whose", "where", "whom", "when")
+                or (  # "..., in which many people were killed"
+                    tokens[low].dep_ == "prep"
+                    and low + 1 <= high
+                    and tokens[low + 1].lower_ in ("which", "whom")
+                )
+            )
             and not _protected(tokens[i] for i in span)
         ):
             found.append(_with_commas("relative clause", span, before, after, token.head))
@@ -797,7 +820,6 @@ def deletions(doc: Any) -> list[Deletion]:
             and _on_main_chain(token.head)
             and low > token.head.i
             and _circumstance(token)
-            and not any(tokens[i].text in _QUOTES for i in span)
             and not (_is_attribution(token) and any(c.lower_ == "as" for c in token.children))
             and token.head.lower_ not in _RELATING
         ):
@@ -813,14 +835,16 @@ def deletions(doc: Any) -> list[Deletion]:
             token.dep_ in ("advcl", "prep", "npadvmod")
             and token.head.dep_ == "ROOT"
             and low == start
-            and after is not None
-            and after.text == ","
-            and not _protected((tokens[i] for i in span), numbers=True)
-            and tokens[low].lower_ not in _LIMITS
+            and (comma := _comma_after(tokens, high)) is not None
+            and (
+                _conceded(token)
+                or not _protected((tokens[i] for i in span), numbers=True)
+                and tokens[low].lower_ not in _LIMITS
+            )
             and not _is_attribution(token)
         ):
             # An opening phrase of time or circumstance: "After the vote, ...", "In London, ..."
-            found.append(Deletion("opening phrase", frozenset([*span, after.i])))
+            found.append(Deletion("opening phrase", frozenset([*span, comma])))
     found += _examples(tokens, inside_quote)
     found += _past_days(tokens, inside_quote)
     found += _official_attribution(tokens, inside_quote)
@@ -828,6 +852,26 @@ def deletions(doc: Any) -> list[Deletion]:
     found += _dashed_asides(tokens, inside_quote)
     found += _reporting_adjuncts(tokens, inside_quote)
     return [d for d in found if d.indices]
+
+
+def _comma_after(tokens: list[Any], high: int) -> int | None:
+    """The index of the comma that closes a phrase ending at ``high``: the next token, or its
+    own last one (the parser sometimes hangs that comma inside the phrase)."""
+    if high + 1 < len(tokens) and tokens[high + 1].text == ",":
+        return high + 1
+    return high if tokens[high].text == "," and high + 1 < len(tokens) else None
+
+
+def _conceded(clause: Any) -> bool:
+    """Whether ``clause`` is an opening concession ("Although the widgets sell best, ...", "While
+    fans watched the series, ..."): the main claim is asserted whatever it holds, so it may go
+    whole, numbers and negations included."""
+    return clause.dep_ == "advcl" and any(
+        c.dep_ == "mark" and c.lower_ in _CONCESSIVE for c in clause.children
+    )
+
+
+_CONCESSIVE = frozenset("although though while whereas".split())
 
 
 def _closes(tokens: list[Any], span: list[int]) -> bool:
@@ -1015,9 +1059,9 @@ _COMPLEMENTS = frozenset("dobj attr acomp ccomp xcomp oprd dative".split())
 _OFFICIALS = frozenset(
     """police officials official authorities spokesman spokeswoman spokesperson investigators
     prosecutors coroner firefighters paramedics office department sheriff deputies
-    troopers""".split()
+    troopers feds""".split()
 )
-_NEUTRAL_REPORTING = frozenset("said says told confirmed reported".split())
+_NEUTRAL_REPORTING = frozenset("said says told confirmed reported announced".split())
 _MODALS = frozenset("will would could may might can should must shall".split())
 
 
