@@ -592,6 +592,25 @@ def test_a_sentence_leaning_on_the_one_before_may_follow_it() -> None:
     assert [(c.position, c.follows) for c in found] == [(0, None), (1, 0)]
 
 
+def test_a_quotation_opening_with_a_pronoun_leans_on_what_came_before() -> None:
+    said = " said Ines Darrow, who has been the Skerrow harbour master since 2019."
+    assert "quotation opens with 'They'" in (judge('"They left us,"' + said) or "")
+    assert judge('"Crews left us,"' + said) is None
+
+
+def test_a_possessor_with_a_curly_apostrophe_is_a_second_mention_too() -> None:
+    found = _candidates(
+        "Storms cut the electric grid of Skerrow Island on Friday night. "
+        "The grid’s capacity may be tested again next week as more storms arrive."
+    )
+    assert [(c.position, c.follows) for c in found] == [(0, None), (1, 0)]
+    named = _candidates(
+        "Storms cut the electric grid of Skerrow Island on Friday night. "
+        "Skerrow’s capacity may be tested again next week as more storms arrive."
+    )
+    assert [(c.position, c.follows) for c in named] == [(0, None), (1, None)]
+
+
 def test_a_sentence_leaning_on_what_gave_no_bullet_is_refused() -> None:
     found = _candidates(
         "Harbour Ferries Ltd cancelled every winter sailing to Skerrow on Monday. "

@@ -216,7 +216,12 @@ def judge(doc: Any) -> Judgement:
     unresolved = _unresolved_pronoun(doc, skip=subject if pronoun_subject else None)
     if unresolved:
         return Judgement(f"'{unresolved}' refers to something the bullet does not name", leans=True)
-    return Judgement(None, pronoun=subject.i if pronoun_subject else None)
+    pronoun = subject.i if pronoun_subject else None
+    opener = _quotation_opener(doc)
+    if opener:
+        reason = f"the quotation opens with '{opener}', said of what it follows"
+        return Judgement(reason, pronoun=pronoun, leans=True)
+    return Judgement(None, pronoun=pronoun)
 
 
 def _fronted_clause(first: Any, root: Any) -> bool:
@@ -232,6 +237,17 @@ def _fronted_clause(first: Any, root: Any) -> bool:
         and clause.head.i == root.i
         and max(t.i for t in clause.subtree) < root.i
     )
+
+
+def _quotation_opener(doc: Any) -> str:
+    """The pronoun a quotation opens with ('"They set it up like this," said Powers'), or '':
+    the speaker's "they" or "it" points at what the article said before the quotation."""
+    for start, _ in _quote_spans(doc):
+        first = doc[start + 1] if start + 1 < len(doc) else None
+        if first is not None and first.lower_ in _PERSONAL | _DEMONSTRATIVE:
+            if first.pos_ == "PRON" or first.lower_ in _DEMONSTRATIVE:
+                return str(first.text)
+    return ""
 
 
 def _sequel(words: list[Any]) -> str:
@@ -558,7 +574,7 @@ def second_mention(
     topic = next((t for t in doc if t.dep_ in _SUBJECTS and not _in_quotes(doc, t)), None)
     if topic is None:
         return None
-    owner = next((c for c in topic.children if c.dep_ == "poss" and c.pos_ == "NOUN"), None)
+    owner = next((c for c in topic.children if _possessor(c) and c.pos_ == "NOUN"), None)
     for noun in (topic, owner):
         if noun is None or noun.pos_ != "NOUN" or not _bare_definite(noun):
             continue
@@ -569,6 +585,14 @@ def second_mention(
             if any(t.pos_ == "NOUN" and _singular(t.lower_) == key for t in earlier[index]):
                 return index
     return None
+
+
+def _possessor(token: Any) -> bool:
+    """Whether ``token`` owns the noun it hangs on: "the grid's capacity" (the parser calls a
+    possessor with a curly apostrophe, "the grid’s", a noun modifier)."""
+    return token.dep_ == "poss" or (
+        token.dep_ == "nmod" and any(c.dep_ == "case" for c in token.children)
+    )
 
 
 def _singular(word: str) -> str:
