@@ -117,6 +117,26 @@ def test_a_closing_place_goes_but_a_phrase_the_verb_needs_stays() -> None:
     assert shorten(needed, max_words=16) is None
 
 
+def test_a_phrase_closing_the_sentence_may_go_from_a_clause_inside_it() -> None:
+    muttered = (
+        'A Skerrow ferry worker is apologizing for the "poor choice of words" he muttered under '
+        "his breath after the team's stunning loss on Saturday."
+    )
+    # "on Saturday" hangs on "muttered" too: it goes with the phrase before it
+    assert shorten(muttered, max_words=20) == (
+        'A Skerrow ferry worker is apologizing for the "poor choice of words" he muttered under '
+        "his breath."
+    )
+    # a phrase that only closes a clause in the middle of the sentence stays
+    admitted = (
+        "Claims of waste within the board, and Ines Darrow's admission that she felt unwell "
+        "during the inquiry, have been reported across Skerrow."
+    )
+    assert "during the inquiry" in (shorten(admitted, max_words=18) or "during the inquiry")
+    said = muttered.replace(" on Saturday.", " on Saturday, the harbour master said.")
+    assert shorten(said, max_words=20) is None
+
+
 def test_a_label_opening_a_line_is_never_a_bullet() -> None:
     assert (
         usable(Sentence("Anchor: Heavy rain flooded the coastal road on Monday night.", 0, False))

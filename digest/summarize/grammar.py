@@ -1039,11 +1039,15 @@ _PLACE_PREPOSITIONS = frozenset("in at".split())
 
 def _closing_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
     """A closing phrase of place or time on the main verb ("... was arrested on drug charges in
-    Tennessee on Saturday"): where or when, never a number, a negation or a condition."""
+    Tennessee on Saturday"), or on a clause inside the sentence when the phrase closes the whole
+    sentence ("... the words he muttered after the team's loss to Wisconsin"): where or when,
+    never a number, a negation or a condition."""
     found = []
+    last = len(tokens) - 1 if tokens[-1].is_punct else len(tokens)
     for verb in tokens:
         main = verb.dep_ == "ROOT" or (verb.dep_ == "ccomp" and verb.head.dep_ == "ROOT")
-        if not main or verb.pos_ not in ("VERB", "AUX"):
+        inner = verb.dep_ in ("relcl", "advcl", "acl", "xcomp", "ccomp")
+        if not (main or inner) or verb.pos_ not in ("VERB", "AUX"):
             continue
         for child in verb.children:
             if child.dep_ != "prep" or child.i < verb.i:
@@ -1061,9 +1065,13 @@ def _closing_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
             span = sorted(t.i for t in child.subtree)
             if span != list(range(span[0], span[-1] + 1)) or inside_quote(span):
                 continue
+            if not main:
+                span += _closing_day(verb, span[-1] + 1, last)
             following = tokens[span[-1] + 1] if span[-1] + 1 < len(tokens) else None
             if following is not None and not following.is_punct:
                 continue  # only a phrase that closes its clause
+            if not main and span[-1] + 1 != last:
+                continue  # inside the sentence, only the phrase that closes it
             if _protected((tokens[i] for i in span), numbers=True) or any(
                 tokens[i].lower_ in _WHEN for i in span
             ):
@@ -1072,6 +1080,19 @@ def _closing_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
                 continue  # "a range of 400 km in Europe": the place scopes the figure
             found.append(Deletion("closing phrase", frozenset(span)))
     return found
+
+
+def _closing_day(verb: Any, start: int, last: int) -> list[int]:
+    """The indices of a day phrase of ``verb`` that runs from ``start`` to the end of the sentence
+    ("... after the team's loss *on Saturday*."), which goes with the phrase before it; [] when
+    something else follows."""
+    for child in verb.children:
+        span = sorted(t.i for t in child.subtree)
+        if span and span[0] == start and span[-1] + 1 == last:
+            words = [t.lower_ for t in child.subtree]
+            if _a_day(words[1:] if child.dep_ == "prep" and words[0] == "on" else words):
+                return span
+    return []
 
 
 # Verbs whose clause of time is what they say: "The vote comes after a year of talks."
