@@ -587,6 +587,13 @@ def test_an_announcement_by_the_authorities_of_a_past_event_may_lose_its_speaker
     assert shorten(forecast, max_words=14) is None
 
 
+def test_a_title_in_quotation_marks_names_what_it_titles() -> None:
+    assert judge('"Wild 7" is getting the widest release of any island film this year.') is None
+    for numbered in ("Seven", '"seven"'):  # a number, quoted or not, is no title
+        sentence = f"{numbered} is getting the widest release of any island film this year."
+        assert "names nothing" in (judge(sentence) or "")
+
+
 def test_a_possessive_needs_a_person_not_a_place_name() -> None:
     placed = "Fishermen in Western North Skerrow are angry about his late decision on the pier."
     assert "'his'" in (judge(placed) or "")

@@ -177,8 +177,10 @@ def judge(doc: Any) -> Judgement:
     pronoun_subject = subject.lower_ in _PERSONAL and len(subject_words) == 1
     if subject.lower_ == "it" and subject.dep_ == "nsubjpass" and _reports_clause(root):
         pronoun_subject = False  # "..., it was learned Tuesday": "it" stands for the clause
-    if subject.pos_ in ("ADJ", "NUM", "DET") and not any(
-        t.pos_ in ("NOUN", "PROPN") for t in subject_words
+    if (
+        subject.pos_ in ("ADJ", "NUM", "DET")
+        and not any(t.pos_ in ("NOUN", "PROPN") for t in subject_words)
+        and not _a_title(doc, subject_words)
     ):
         return Judgement("a subject that names nothing ('the second', 'both', 'many')", leans=True)
     if subject.lower_ in _DEMONSTRATIVE and len(subject_words) == 1:
@@ -248,6 +250,13 @@ def _quotation_opener(doc: Any) -> str:
             if first.pos_ == "PRON" or first.lower_ in _DEMONSTRATIVE:
                 return str(first.text)
     return ""
+
+
+def _a_title(doc: Any, words: list[Any]) -> bool:
+    """Whether ``words`` are a title in quotation marks, capitalised: '"Furious 7" is getting the
+    widest release', which names a film however the parser tags its words."""
+    inside = [t for t in words if t.text not in _QUOTES]
+    return bool(inside) and all(_in_quotes(doc, t) for t in inside) and inside[0].text[:1].isupper()
 
 
 def _sequel(words: list[Any]) -> str:
