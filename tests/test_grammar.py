@@ -211,6 +211,10 @@ def test_a_dateline_is_cut_and_a_name_is_not() -> None:
         == "Mr Okoro — the chair — spoke first."
     )
     assert strip_dateline("Skerrow News – Police searched the pier.") == "Police searched the pier."
+    assert strip_dateline("Port Ellen, NY – The ferry returned.") == "The ferry returned."
+    assert strip_dateline("Port Ellen, NY, said the ferry returned.") == (
+        "Port Ellen, NY, said the ferry returned."
+    )
     assert (
         strip_dateline("Skerrow News – the island's paper – closed.")
         == "Skerrow News – the island's paper – closed."

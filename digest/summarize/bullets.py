@@ -45,8 +45,11 @@ _DATELINES = (
         r"OPINION|VIDEO|PHOTOS?|LISTEN|READ|LIVE|ALERT|WARNING|FACT CHECK|Q|A)\b)"
         r"[A-Z]{2,}(?:[ .'][A-Z]{2,}){0,3}:\s+(?=[A-Z][a-z])"
     ),
-    # "Dekalb, Ill. —", "Portland, Ore. —": a town and a state's abbreviation, then a dash
-    re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}, [A-Z][a-z]{1,4}\.\s+" + _DASH + r"\s+"),
+    # "Dekalb, Ill. —", "Portland, Ore. —", "New York, NY –": a town and its state's
+    # abbreviation, then a dash
+    re.compile(
+        r"^[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}, (?:[A-Z][a-z]{1,4}\.|[A-Z]{2})\s+" + _DASH + r"\s+"
+    ),
     # "Kaieteur News – Police ...", "Daily Monitor — The ...": an outlet's name, a spaced long
     # dash, then a new sentence (a dashed aside after a subject goes on in lower case)
     re.compile(
