@@ -598,6 +598,23 @@ def test_a_title_in_quotation_marks_names_what_it_titles() -> None:
         assert "names nothing" in (judge(sentence) or "")
 
 
+def test_a_pointer_at_the_page_is_refused_but_a_preposition_is_not() -> None:
+    for pointer in (
+        "All that and more is below in the latest Skerrow harbour newsletter.",
+        "The full ferry timetable for the winter months is available here.",
+    ):
+        assert "points at the page" in (judge(pointer) or "")
+    assert judge("Temperatures fell below zero across Skerrow on Monday night.") is None
+    assert judge("Ferry fares rose above the forecast for the third month in a row.") is None
+
+
+def test_a_sentence_in_brackets_is_an_aside() -> None:
+    aside = "(Harbour Ferries Ltd is owned by the same group as this newspaper.)"
+    assert "in brackets" in (judge(aside) or "")
+    plain = "Harbour Ferries Ltd (the island's only operator) is owned by a Leith group."
+    assert judge(plain) is None
+
+
 def test_a_possessive_needs_a_person_not_a_place_name() -> None:
     placed = "Fishermen in Western North Skerrow are angry about his late decision on the pier."
     assert "'his'" in (judge(placed) or "")

@@ -136,6 +136,8 @@ def judge(doc: Any) -> Judgement:
         return Judgement("page furniture (a credit, prompt or timestamp)")
     if not _balanced(text):
         return Judgement("unbalanced quotation marks or brackets")
+    if text.startswith("(") and text.rstrip(_QUOTES + " ").endswith((".)", "!)")):
+        return Judgement("a sentence in brackets: an aside or a disclosure, not the news")
     roots = [t for t in doc if t.dep_ == "ROOT"]
     if len(roots) != 1:
         return Judgement("more than one sentence")
@@ -171,6 +173,9 @@ def judge(doc: Any) -> Judgement:
     words = [t for t in doc if not t.is_punct]
     if words and words[0].lower_ in _DEICTIC_START and words[0].dep_ == "advmod":
         return Judgement("opens with 'here' or 'there' pointing at the article")
+    pointer = _page_pointer(doc)
+    if pointer:
+        return Judgement(f"'{pointer}' points at the page or the writer's place, not the news")
     subject_words = list(subject.subtree)
     if words and words[0].lower_ in ("he", "she") and words[0].dep_ in ("nsubj", "nsubjpass"):
         subject, subject_words = words[0], [words[0]]  # "He later left, police said."
@@ -249,6 +254,20 @@ def _quotation_opener(doc: Any) -> str:
         if first is not None and first.lower_ in _PERSONAL | _DEMONSTRATIVE:
             if first.pos_ == "PRON" or first.lower_ in _DEMONSTRATIVE:
                 return str(first.text)
+    return ""
+
+
+def _page_pointer(doc: Any) -> str:
+    """A "here", "below" or "above" outside quotation marks that stands alone as an adverb: "is
+    available here", "All that and more is below" point at the page, a link or where the writer
+    is, none of which the digest shows ("fell below zero" is a preposition)."""
+    for token in doc:
+        if (
+            token.lower_ in ("here", "below", "above")
+            and token.dep_ == "advmod"
+            and not _in_quotes(doc, token)
+        ):
+            return str(token.text)
     return ""
 
 
