@@ -305,6 +305,11 @@ _SEQUELS = (
     "until then",
     "after that",
     "the next day",
+    "later in the day",
+    "later that day",
+    "later that night",
+    "earlier in the day",
+    "earlier that day",
     "the following day",
     "the same day",
     "in response",
@@ -1406,6 +1411,11 @@ def _reported(token: Any) -> bool:
 SEARCH_LIMIT = 64
 
 
+# Fewest words a shortened bullet keeps: none of the 7 shortened bullets of under 8 words in the
+# reads passed; the deletion had taken what made them news ("... has claimed victory.").
+MIN_SHORTENED = 8
+
+
 def shortened(
     doc: Any, max_words: int, replace: dict[int, str] | None = None
 ) -> tuple[str, frozenset[int]] | None:
@@ -1415,8 +1425,9 @@ def shortened(
     The sentence itself when it fits. Deletions combine (an appositive and a closing participle
     phrase, say); the version that costs the reader least wins (asides before closing phrases,
     see ``_COST``), then the longest. An opening
-    connective always goes. ``replace`` maps token indices to the words shown instead (a resolved
-    pronoun).
+    connective always goes. A version of fewer than ``MIN_SHORTENED`` words is a husk ("Ahmad
+    Lawan raised the motion.", "Trump has claimed victory."): what was deleted carried the news.
+    ``replace`` maps token indices to the words shown instead (a resolved pronoun).
     """
     options = deletions(doc)
     always = frozenset().union(*(d.indices for d in options if d.kind == "connective"))
@@ -1435,7 +1446,7 @@ def shortened(
             text = render(doc, removed, replace)
             length = count_words(text)
             rank = (-sum(_COST.get(d.kind, 2) for d in combo), length)
-            if length <= max_words and (best is None or rank > (best[0], best[1])):
+            if MIN_SHORTENED <= length <= max_words and (best is None or rank > (best[0], best[1])):
                 best = (rank[0], rank[1], text, removed)
     return (best[2], best[3]) if best else None
 
