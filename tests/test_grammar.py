@@ -144,6 +144,35 @@ def test_a_shortened_bullet_keeps_more_than_a_husk() -> None:
     assert shorten(kept, max_words=10) == "Ines Darrow raised the motion at the harbour council."
 
 
+def test_an_aside_the_parser_ran_past_its_closing_comma_stays() -> None:
+    past = (
+        "A Skerrow court heard that Ines Darrow had agreed to allow a skipper, posing as a "
+        "harbour inspector, to use the north pier to land stolen fish."
+    )
+    assert shorten(past, max_words=16) is None  # not "... had agreed to allow a skipper."
+    aside = (
+        "Ines Darrow allowed the ferry to land at the north pier, breaking the harbour rules "
+        "set by the Skerrow council."
+    )
+    assert (
+        shorten(aside, max_words=12) == "Ines Darrow allowed the ferry to land at the north pier."
+    )
+
+
+def test_examples_go_only_where_nothing_of_the_sentence_follows_them() -> None:
+    closing = (
+        "The Skerrow harbour board published its new figures for the winter, including ferry "
+        "crossings and cargo."
+    )
+    assert shorten(closing, max_words=12) == (
+        "The Skerrow harbour board published its new figures for the winter."
+    )
+    # the parser hangs "landed" outside the examples: deleting them would leave it dangling
+    dangling = closing.replace("cargo.", "cargo landed.")
+    short = shorten(dangling, max_words=12)
+    assert short is None or "including" in short, short
+
+
 def test_a_label_opening_a_line_is_never_a_bullet() -> None:
     assert (
         usable(Sentence("Anchor: Heavy rain flooded the coastal road on Monday night.", 0, False))

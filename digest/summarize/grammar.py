@@ -870,6 +870,7 @@ def deletions(doc: Any) -> list[Deletion]:
                 if not (_closes(tokens, span) and tokens[i].lower_ in _HEDGES)
             )
             and not _is_attribution(token)
+            and not _past_its_comma(token, low)
         ):
             found.append(_with_commas("participle phrase", span, before, after, token.head))
         elif (
@@ -917,6 +918,17 @@ def _comma_after(tokens: list[Any], high: int) -> int | None:
     if high + 1 < len(tokens) and tokens[high + 1].text == ",":
         return high + 1
     return high if tokens[high].text == "," and high + 1 < len(tokens) else None
+
+
+def _past_its_comma(verb: Any, low: int) -> bool:
+    """Whether the parser hung a clause after the aside's closing comma on the aside's verb: in
+    "allow an informant, posing as a cartel member, to use the ports" the "to use ..." that the
+    sentence needs would go with "posing"."""
+    commas = [t.i for t in verb.subtree if t.text == ","]
+    return any(
+        c.dep_ in ("xcomp", "advcl", "ccomp", "conj") and any(low < i < c.i for i in commas)
+        for c in verb.children
+    )
 
 
 def _conceded(clause: Any) -> bool:
@@ -1195,6 +1207,8 @@ def _examples(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
             indices = set(span)
             before = tokens[span[0] - 1] if span[0] > 0 else None
             after = tokens[span[-1] + 1] if span[-1] + 1 < len(tokens) else None
+            if after is not None and not after.is_punct:
+                continue  # "metrics including time spent and pages viewed": "viewed" would dangle
             if before is not None and before.text == ",":
                 indices.add(before.i)
                 if after is not None and after.text == ",":
