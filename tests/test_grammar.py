@@ -173,6 +173,15 @@ def test_examples_go_only_where_nothing_of_the_sentence_follows_them() -> None:
     assert short is None or "including" in short, short
 
 
+def test_a_footnote_marker_is_cut_but_a_score_in_brackets_is_not() -> None:
+    marked = "The Skerrow ferry[2] was the island's only link to the mainland for a century (1)."
+    assert usable(Sentence(marked, 0, False)) == (
+        "The Skerrow ferry was the island's only link to the mainland for a century."
+    )
+    score = "Skerrow (2) beat Portree (1) in the island cup final at the harbour park."
+    assert usable(Sentence(score, 0, False)) == score
+
+
 def test_a_label_opening_a_line_is_never_a_bullet() -> None:
     assert (
         usable(Sentence("Anchor: Heavy rain flooded the coastal road on Monday night.", 0, False))

@@ -59,6 +59,9 @@ _DATELINES = (
     ),
 )
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+# A reference-list marker: "Spell[2]", "in the United States (1)." (a number in brackets right
+# before the full stop). It points at a footnote the digest does not show.
+_CITATION = re.compile(r"\[\d{1,3}\]|\s\(\d{1,3}\)(?=[.!]\W*$)")
 _LABEL = re.compile(r"^[A-Z][\w'’]*(?: [A-Z]?[\w'’]+)?:\s")
 _STOPWORDS = frozenset(
     """a an the and or but of to in on at for with from by as that which who whose is are was were
@@ -109,7 +112,7 @@ def usable(sentence: Sentence) -> str:
     """The sentence, dateline cut, if it may be parsed for a bullet; '' when it plainly cannot."""
     if sentence.quoted:
         return ""
-    text = strip_dateline(sentence.text)
+    text = _CITATION.sub("", strip_dateline(sentence.text))
     size = count_words(text)
     if size < MIN_WORDS or size > MAX_SOURCE_WORDS:
         return ""
