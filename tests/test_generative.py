@@ -68,7 +68,7 @@ def settings(**changes: Any) -> SummarizerSettings:
 
 REWRITES = {
     # faithful: keeps the speaker and the hedge
-    "Investigators said": "Investigators said a faulty fuel pump may have caused the crash.",
+    "Investigators said": "Investigators said a faulty fuel pump may have caused the Kestrel Island crash.",
     # an invented number
     "grounded its six seaplanes": (
         "The company grounded its seven seaplanes in March after a crash that injured two passengers."
@@ -137,7 +137,7 @@ def test_write_mode_guards_each_bullet_and_fills_from_the_extractive(summarizer:
     extractive = summarizer.summarize([ARTICLE], [title])[0]
     reply = "\n".join(
         [
-            "- Investigators said a faulty fuel pump may have caused the crash.",
+            "- Investigators said a faulty fuel pump may have caused the Kestrel Island crash.",
             "- Harbour Air has grounded all 14 of its seaplanes.",  # invented number
             "- Harbour Air will not resume flights to Kestrel Island unless the government "
             "guarantees pilots' safety, the airline said.",

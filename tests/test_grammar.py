@@ -335,14 +335,14 @@ def test_a_vague_subject_is_refused_and_a_named_one_kept() -> None:
     assert "names nobody" in (judge("The company cut its prices by a fifth on Monday.") or "")
     assert judge("Harbour Ferries Ltd cut its prices by a fifth on Monday.") is None
     # whose claim it is may be plain: the sentence is about the library
-    assert judge("The regional library will stay open until midnight, the board decided.") is None
+    assert judge("The Skerrow library will stay open until midnight, the board decided.") is None
 
 
 def test_a_demonstrative_before_a_noun_points_back_but_not_before_a_time() -> None:
     assert "points at earlier context" in (
         judge("The council rejected these findings at its meeting on Monday.") or ""
     )
-    assert judge("The harbour council rejected the plan at its meeting this week.") is None
+    assert judge("The Skerrow harbour council rejected the plan at its meeting this week.") is None
 
 
 def test_a_surname_alone_becomes_the_full_name_the_article_gave() -> None:
@@ -659,6 +659,20 @@ def test_a_sentence_in_brackets_is_an_aside() -> None:
     assert "in brackets" in (judge(aside) or "")
     plain = "Harbour Ferries Ltd (the island's only operator) is owned by a Leith group."
     assert judge(plain) is None
+
+
+def test_a_short_sentence_naming_nothing_leans_but_a_name_or_a_number_stands() -> None:
+    vague = "Sometimes, ferries lose things that can never be replaced."
+    assert "names nothing" in (judge(vague) or "")
+    for named in (
+        "Sometimes, Skerrow ferries lose things that can never be replaced.",
+        "Sometimes, ferries lose 40 things that can never be replaced.",
+        "Darrow followed it up with a letter to the harbour board.",  # a surname, no article
+        "Portree's ferry sometimes loses things that can never be replaced.",
+    ):
+        assert judge(named) is None, named
+    longer = "Sometimes, the island ferries lose things that the crews can never replace in time."
+    assert judge(longer) is None  # more than a few words says more than a teaser
 
 
 def test_a_possessive_needs_a_person_not_a_place_name() -> None:

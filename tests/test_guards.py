@@ -169,7 +169,7 @@ def test_a_self_description_is_not_given_as_fact() -> None:
             "Harbour Air grounded 6 seaplanes in March after a crash that injured two passengers.",
         ),
         (ORTIZ, "Mayor Lena Ortiz argued the ban was hurting tourism on the island."),
-        (PUMP, "Investigators said a faulty fuel pump may have caused the crash."),
+        (PUMP, "Investigators said a faulty fuel pump may have caused the Kestrel Island crash."),
     ],
 )
 def test_faithful_paraphrases_are_accepted(source: str, bullet: str) -> None:
