@@ -624,6 +624,11 @@ def test_an_opening_concession_may_go_but_an_opening_condition_stays() -> None:
     assert shorten(conceded, max_words=12) == "The winter crossings to Skerrow will end in March."
     condition = conceded.replace("Although", "Unless")
     assert shorten(condition, max_words=12) is None
+    contrast = (
+        "While Skerrow islanders watched the old ferry leave for the last time, the real news was "
+        "being made in Leith."
+    )
+    assert shorten(contrast, max_words=12) is None  # "the real news" answers the contrast
 
 
 def test_an_announcement_by_the_authorities_of_a_past_event_may_lose_its_speaker() -> None:

@@ -922,6 +922,7 @@ def deletions(doc: Any) -> list[Deletion]:
             and token.head.dep_ == "ROOT"
             and low == start
             and (comma := _comma_after(tokens, high)) is not None
+            and tokens[low].lower_ not in _CONTRASTS
             and (
                 _conceded(token)
                 or not _protected((tokens[i] for i in span), numbers=True)
@@ -960,15 +961,17 @@ def _past_its_comma(verb: Any, low: int) -> bool:
 
 
 def _conceded(clause: Any) -> bool:
-    """Whether ``clause`` is an opening concession ("Although the widgets sell best, ...", "While
-    fans watched the series, ..."): the main claim is asserted whatever it holds, so it may go
-    whole, numbers and negations included."""
+    """Whether ``clause`` is an opening concession ("Although the widgets sell best, ..."): the
+    main claim is asserted whatever it holds, so it may go whole, numbers and negations included."""
     return clause.dep_ == "advcl" and any(
         c.dep_ == "mark" and c.lower_ in _CONCESSIVE for c in clause.children
     )
 
 
-_CONCESSIVE = frozenset("although though while whereas".split())
+_CONCESSIVE = frozenset("although though".split())
+# An opening contrast stays: the main clause often answers it ("While fans watched the series, the
+# real Prince Andrew was busy ..." lost what "the real" meant, a blind read found).
+_CONTRASTS = frozenset("while whereas".split())
 
 
 def _closes(tokens: list[Any], span: list[int]) -> bool:
