@@ -489,6 +489,7 @@ def test_an_opening_time_of_its_own_is_no_sequel() -> None:
         ("Mayor Ines Darrow sent a similar letter to the ferry company on Monday.", "similar"),
         ("The same storm closed the harbour at Skerrow for nine days in March.", "the same"),
         ("Another ferry was stranded off Kettle Point for most of Tuesday.", "another"),
+        ("Another 30 people were injured in the skirmishes at Kettle Point.", "another"),
         ("Ines Darrow said none of this would change the winter timetable.", "this"),
         ("Coastguards closed the road to Kettle Point on Friday as well.", "as well"),
         ("Councillors rejected a further request from Harbour Ferries Ltd.", "further"),

@@ -362,8 +362,10 @@ def _comparison(doc: Any) -> str:
                 return "the same"
         elif lower == "similar" and not any(c.lower_ in ("to", "as") for c in token.children):
             return "similar"
-        elif lower == "another" and token.dep_ == "det" and not _after(token, "one"):
-            if not _named_before(token.head):  # "A man is charged after another man's death"
+        elif lower == "another" and token.dep_ in ("det", "quantmod") and not _after(token, "one"):
+            # "another 30 people": the parser hangs it on the number
+            noun = token.head.head if token.dep_ == "quantmod" else token.head
+            if not _named_before(noun):  # "A man is charged after another man's death"
                 return "another"
         elif lower == "further" and token.dep_ == "amod":
             return "further"
