@@ -470,12 +470,17 @@ def test_a_place_that_scopes_a_figure_stays() -> None:
         ("Two days later, coastguards found the missing dinghy off Kettle Point.", "later"),
         ("In response, the harbour board cancelled the winter sailings to Skerrow.", "in response"),
         ("Later in the day, Ines Darrow testified before the harbour board.", "later in the day"),
+        ("No, the harbour master's first week at Skerrow has not gone well.", "no"),
     ],
 )
 def test_a_sentence_that_follows_on_from_earlier_events_is_refused(
     sentence: str, reason: str
 ) -> None:
     assert reason in (judge(sentence) or "")
+
+
+def test_no_as_a_determiner_opens_no_sequel() -> None:
+    assert judge("No ferry has crossed to Skerrow since the storm on Monday.") is None
 
 
 def test_an_opening_time_of_its_own_is_no_sequel() -> None:

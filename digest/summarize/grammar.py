@@ -309,6 +309,9 @@ def _a_title(doc: Any, words: list[Any]) -> bool:
 def _sequel(words: list[Any]) -> str:
     """The opening phrase that places the sentence after something the article told before it
     ("At the time,", "Two days later,", "In response,"), or ''."""
+    first = words[0]
+    if first.dep_ == "intj" and first.i + 1 < len(first.doc) and first.nbor().text == ",":
+        return first.lower_  # "No, the mayor's debut has turned brutal": it answers something
     lowered = [t.lower_ for t in words[:6]]
     joined = " ".join(lowered)
     for phrase in _SEQUELS:
