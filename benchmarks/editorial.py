@@ -237,18 +237,9 @@ def articles(out: Path, base: str, readers: int, seed: int) -> None:
         old = _old_summaries(
             env, folder, [json.dumps({"id": r["id"], "text": r["text"]}) + "\n" for r in records]
         )
-    rng = random.Random(seed)
     for record, bullets in zip(records, new, strict=True):
         record["new"], record["old"] = bullets, old.get(record["id"], [])
-        systems = ["new", "old", "lead3"]
-        rng.shuffle(systems)
-        record["letters"] = dict(zip("ABC", systems, strict=True))
-    rng.shuffle(records)
-    out.mkdir(parents=True, exist_ok=True)
-    with (out / "systems.jsonl").open("w", encoding="utf-8") as file:
-        for record in records:
-            file.write(json.dumps(record, ensure_ascii=False) + "\n")
-    write_packets(out, records, readers)
+    _write_blinded(out, records, readers, random.Random(seed))
     print(f"{len(records)} articles -> {out}/systems.jsonl and {readers} reading packets")
 
 
@@ -277,6 +268,23 @@ def sample(out: Path, count: int, base: str, readers: int, seed: int, exclude: l
     records = [json.loads(line) for line in (out / "systems.jsonl").read_text().splitlines()]
     write_packets(out, records, readers)
     print(f"{len(records)} articles -> {out}/systems.jsonl and {readers} reading packets")
+
+
+def _write_blinded(
+    out: Path, records: list[dict[str, Any]], readers: int, rng: random.Random
+) -> None:
+    """Give each record's three sets random letters, shuffle the articles, and write
+    ``DIR/systems.jsonl`` and the readers' packets."""
+    for record in records:
+        systems = ["new", "old", "lead3"]
+        rng.shuffle(systems)
+        record["letters"] = dict(zip("ABC", systems, strict=True))
+    rng.shuffle(records)
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "systems.jsonl").open("w", encoding="utf-8") as file:
+        for record in records:
+            file.write(json.dumps(record, ensure_ascii=False) + "\n")
+    write_packets(out, records, readers)
 
 
 def write_packets(out: Path, records: list[dict[str, Any]], readers: int) -> None:
@@ -324,18 +332,9 @@ def reread(out: Path, sources: list[Path], readers: int, seed: int) -> None:
         [r["title"] for r in records],
         [Context(r["description"], r["author"], r["kind"]) for r in records],
     )
-    rng = random.Random(seed)
     for record, new in zip(records, bullets, strict=True):
         record["new"] = new
-        systems = ["new", "old", "lead3"]
-        rng.shuffle(systems)
-        record["letters"] = dict(zip("ABC", systems, strict=True))
-    rng.shuffle(records)
-    out.mkdir(parents=True, exist_ok=True)
-    with (out / "systems.jsonl").open("w", encoding="utf-8") as file:
-        for record in records:
-            file.write(json.dumps(record, ensure_ascii=False) + "\n")
-    write_packets(out, records, readers)
+    _write_blinded(out, records, readers, random.Random(seed))
     print(f"{len(records)} articles read again -> {out}/systems.jsonl and {readers} packets")
 
 

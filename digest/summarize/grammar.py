@@ -279,9 +279,10 @@ def _quotation_opener(doc: Any) -> str:
     the speaker's "they" or "it" points at what the article said before the quotation."""
     for start, _ in _quote_spans(doc):
         first = doc[start + 1] if start + 1 < len(doc) else None
-        if first is not None and first.lower_ in _PERSONAL | _DEMONSTRATIVE:
-            if first.pos_ == "PRON" or first.lower_ in _DEMONSTRATIVE:
-                return str(first.text)
+        if first is not None and (
+            first.lower_ in _DEMONSTRATIVE or first.lower_ in _PERSONAL and first.pos_ == "PRON"
+        ):
+            return str(first.text)
     return ""
 
 
