@@ -673,17 +673,26 @@ def test_a_sentence_in_brackets_is_an_aside() -> None:
 
 
 def test_a_short_sentence_naming_nothing_leans_but_a_name_or_a_number_stands() -> None:
-    vague = "Sometimes, ferries lose things that can never be replaced."
-    assert "names nothing" in (judge(vague) or "")
+    for vague in ("Sometimes, ferries lose things that can never be replaced.", "Lots of them do!"):
+        assert "names nothing" in (judge(vague) or "")
     for named in (
         "Sometimes, Skerrow ferries lose things that can never be replaced.",
         "Sometimes, ferries lose 40 things that can never be replaced.",
-        "Darrow followed it up with a letter to the harbour board.",  # a surname, no article
         "Portree's ferry sometimes loses things that can never be replaced.",
     ):
         assert judge(named) is None, named
     longer = "Sometimes, the island ferries lose things that the crews can never replace in time."
     assert judge(longer) is None  # more than a few words says more than a teaser
+
+
+def test_a_surname_the_article_gave_in_full_names_someone_in_a_short_sentence() -> None:
+    found = _candidates(
+        "Harbour master Ines Sanders closed the north pier at Skerrow on Monday. "
+        "Sanders followed it up with a tweet to the ferry crews."
+    )
+    assert [(c.position, c.follows) for c in found] == [(0, None), (1, None)]  # stands alone
+    alone = _candidates("Lots of them followed it up with a tweet to the crews.")
+    assert alone == []
 
 
 def test_a_possessive_needs_a_person_not_a_place_name() -> None:

@@ -101,6 +101,11 @@ SANDERS = (
         ("One form of service is nail and mail, Tass reported.", "quotation"),
         ('"The rubber insulation is on fire," he reported.', "dangling"),
         ("Sanders followed it up with a tweet, he said.", "dangling"),
+        # a surname alone in a short sentence that names nothing else: who is Sanders?
+        (
+            "Sanders followed it up with a tweet that included the hashtag #versacesheets.",
+            "dangling",
+        ),
         # a word altered into another one
         ("Sanders followed it up with a tweet with the hashtag #versaillesheets.", "words"),
     ],
@@ -119,7 +124,6 @@ def test_changed_roles_quotes_and_words_are_rejected(bullet: str, category: str)
     [
         # the description resolved to the name it stands for
         'Deion Sanders called out Deion Sanders Jr. for saying he only eats "hood doughnuts."',
-        "Sanders followed it up with a tweet that included the hashtag #versacesheets.",
         'One form of service is "nail and mail," Tass reported.',
     ],
 )

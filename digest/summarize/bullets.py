@@ -205,6 +205,8 @@ def candidate_of(
     candidate. A sentence refused only for what it leans on ("He", "the company") is then a
     candidate that may be shown only right after that one (``Candidate.follows``)."""
     judged = grammar.judge(doc)
+    if judged.vague and doc[0].text in (names or {}):
+        judged = grammar.Judgement(None)  # "Sanders followed it up ...": a surname names someone
     anchor = None
     if judged.reason:
         if not judged.leans or follows is None:

@@ -108,6 +108,10 @@ class Judgement:
     # Refused only for what it leans on ("He", "the company", "a similar plan"): right after the
     # sentence it follows in the article, as the next bullet, it reads as the article meant it.
     leans: bool = False
+    # Refused only for naming nothing in a few words (see _vague): a caller that knows the
+    # article's people may find its opening word is a surname ("Sanders followed it up ...",
+    # which the parser takes for a plural noun, as it does "Lots" in "Lots of them do!").
+    vague: bool = False
 
 
 def main_verb(doc: Any) -> Any:
@@ -228,7 +232,7 @@ def judge(doc: Any) -> Judgement:
         # Right after the sentence it follows it may still read ("Investigators blamed a
         # faulty fuel pump." after the crash); alone it is a generality or a teaser.
         reason = "a short sentence that names nothing (no name, no number): it leans on others"
-        return Judgement(reason, leans=True)
+        return Judgement(reason, leans=True, vague=True)
     opener = _quotation_opener(doc)
     if opener:
         reason = f"the quotation opens with '{opener}', said of what it follows"
@@ -258,16 +262,8 @@ def _vague(words: list[Any]) -> bool:
     return len(words) <= VAGUE_WORDS and not any(
         t.like_num
         or any(c.isdigit() for c in t.text)
-        or (t.text[:1].isupper() and (k > 0 or _opening_name(t)))
+        or (t.text[:1].isupper() and (k > 0 or t.pos_ == "PROPN"))
         for k, t in enumerate(words)
-    )
-
-
-def _opening_name(token: Any) -> bool:
-    """Whether the capitalised first word may be a name: a proper noun, or a subject with no
-    article ("Sanders followed it up ...", which the parser takes for a plural noun)."""
-    return token.pos_ == "PROPN" or (
-        token.dep_ in ("nsubj", "nsubjpass") and not any(c.dep_ == "det" for c in token.children)
     )
 
 
