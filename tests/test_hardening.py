@@ -201,7 +201,7 @@ COLON_LED = [
     ": The council approved the new budget after a long debate that ran late into the night on "
     "Tuesday evening in the town hall across the river.",
     "; The mayor said the budget adds money for ferries and roads over the coming years.",
-    "Residents said they welcomed the plan at the meeting.",
+    "Residents of Skerrow said they welcomed the plan at the meeting.",
 ]
 
 
