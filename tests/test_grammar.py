@@ -1021,3 +1021,92 @@ def test_a_dateline_before_a_quoted_name_is_cut() -> None:
     )
     spoken = '(CNN)"we will sail again," the ferry captain told islanders.'
     assert strip_dateline(spoken) == spoken
+
+
+def test_the_first_sentence_may_name_by_role_but_a_later_one_leans() -> None:
+    lead = (
+        "The police have named the two people killed in a crash on the Skerrow coast road. "
+        "The family of one of them has thanked the ferry crew who stopped to help."
+    )
+    assert [(c.position, c.follows) for c in _candidates(lead)] == [(0, None), (1, 0)]
+    # later, "The police" means the police the article spoke of: it leans on that sentence
+    later = (
+        "A crash closed the Skerrow coast road for six hours on Tuesday night. "
+        "The police have named the two people killed in the crash on the coast road."
+    )
+    assert [(c.position, c.follows) for c in _candidates(later)] == [(0, None), (1, 0)]
+    # after a line that is no sentence (here a caption), the role may mean what it showed
+    captioned = "Officers at the scene on the coast road\n\n" + lead.split(". ")[0] + "."
+    assert _candidates(captioned) == []
+    # an event it opens with is the headline's, which the lead does not give
+    assert (
+        _candidates("The move comes as the Skerrow ferry company cuts its winter timetable.") == []
+    )
+
+
+def test_another_in_the_first_sentence_compares_within_it_unless_a_deletion_took_that() -> None:
+    lead = "A harbour inspector needed hospital care on Friday after another woman hit her with a stone."
+    assert [c.text for c in _candidates(lead)] == [lead]
+    second = "The ferries ran late on Monday. " + lead
+    # later, "another" leans on the sentence before
+    assert [(c.position, c.follows) for c in _candidates(second)] == [(0, None), (1, 0)]
+    cut = (
+        "In addition to the two deaths at the Skerrow pier on Tuesday night, the harbour office "
+        "of the island council said another 30 people were hurt in the crush at the gate."
+    )
+    assert all("another" not in c.text for c in _candidates(cut))
+    assert shorten(cut, max_words=40) is not None  # whole, it stands
+
+
+def test_a_capitalised_me_or_we_inside_a_name_is_no_first_person() -> None:
+    assert judge("Ines Darrow started the Go Fund Me page to pay for the ferry fares.") is None
+    assert "first or second" in (judge("Ines Darrow started the page to pay for me.") or "")
+    heading = "Ferry Settings You are able to change the settings on the timetable screen."
+    assert "first or second" in (judge(heading) or "")
+
+
+def test_a_byline_run_into_the_first_sentence_is_cut() -> None:
+    assert strip_dateline("By Ines Darrow: The Skerrow ferry will sail again.") == (
+        "The Skerrow ferry will sail again."
+    )
+    assert strip_dateline("By Jo Tan, Staff Writer — The pier reopens today.") == (
+        "The pier reopens today."
+    )
+    for kept in ("By Tuesday, the pier had reopened.", "By the end of May: fares rose."):
+        assert strip_dateline(kept) == kept
+
+
+def test_a_demonstrative_or_also_may_mean_its_own_sentence() -> None:
+    for sentence in (
+        "Skerrow is a hard place to farm, and this extends to its harbour fees.",
+        "The ferry pass pleased many of those who had paid full fares before.",
+        "Skerrow council appointed Ines Darrow, who also runs the lifeboat, as harbour master.",
+        "Skerrow harbour reopened on the same day the ferry company cut its fares.",
+    ):
+        assert judge(sentence) is None, sentence
+    for sentence in (
+        "This extends to the harbour fees on Skerrow and its neighbours.",
+        "The ferry pass pleased many of those islanders in the end.",
+        "Ines Darrow also runs the lifeboat from the Skerrow harbour.",
+        "Skerrow harbour reopened on the same day.",
+    ):
+        assert judge(sentence) is not None, sentence
+
+
+def test_a_year_or_a_numbered_name_may_be_a_subject_but_a_bare_number_may_not() -> None:
+    assert judge("Skerrow 5.2 was released to the harbour office on Monday.") is None
+    assert judge("2023 is set to be the busiest year on record for the Skerrow ferry.") is None
+    assert "names nothing" in (judge("The second was released on Monday afternoon.") or "")
+
+
+def test_a_participle_with_a_subject_is_a_past_tense_but_one_without_is_not() -> None:
+    assert judge("The harbour master of twenty years just retired from the Skerrow ferry.") is None
+    assert judge("A controversial rezoning proved decisive in the Skerrow race.") is None
+    assert judge("Rescued from the sea off Skerrow by the lifeboat crew.") == "no finite verb"
+
+
+def test_a_year_old_is_a_person_a_later_he_may_mean() -> None:
+    aged = "The 33-year-old was released by the club after five years, during which he scored 75 goals."
+    assert judge(aged) is None
+    club = "Skerrow Rovers was sold after five years, during which he scored 75 goals."
+    assert "'he'" in (judge(club) or "")

@@ -57,6 +57,12 @@ _DATELINES = (
         r"Gazette|Standard|Observer|Journal|Guardian|Daily|Online|Press|Agency|TV|Radio)"
         r"\s+[–—]\s+(?=[A-Z])"
     ),
+    # "By Aaron Humes: The Americas ...", "By Jo Tan, Staff Writer — ...": a byline run into
+    # the first sentence
+    re.compile(
+        r"^By\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:,\s*[A-Z][\w'’ -]{1,30})?"
+        r"\s*(?::|\s[–—-])\s+(?=[A-Z])"
+    ),
 )
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 # A reference-list marker: "Spell[2]", "in the United States (1)." (a number in brackets right
@@ -204,7 +210,10 @@ def candidate_of(
     Bolger said"; ``follows``: the position of the sentence just before it when that one gave a
     candidate. A sentence refused only for what it leans on ("He", "the company") is then a
     candidate that may be shown only right after that one (``Candidate.follows``)."""
-    judged = grammar.judge(doc)
+    previous = list(previous)
+    # The article's first sentence: nothing comes before it for a role or "another" to mean.
+    opening = not previous and follows is None and position <= 0
+    judged = grammar.judge(doc, opening=opening)
     if judged.vague and doc[0].text in (names or {}):
         judged = grammar.Judgement(None)  # "Sanders followed it up ...": a surname names someone
     anchor = None
@@ -225,6 +234,11 @@ def candidate_of(
     if shown is None:
         return None
     text, removed = shown
+    if any(
+        t.lower_ == "another" and t.i not in removed and min(removed, default=t.i) < t.i
+        for t in doc
+    ):
+        return None  # what it compared with may be gone: "(In addition to three deaths,) ... another 30"
     if grammar.bare_subject(doc, removed):
         # The deletions took what said who ("The owner, whose mother founded the salon, said"):
         # it now leans like any "The owner said ...".

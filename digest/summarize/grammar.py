@@ -114,6 +114,14 @@ class Judgement:
     vague: bool = False
 
 
+def _active_past(root: Any) -> bool:
+    """Whether a main verb the tagger took for a participle is a past tense: with no auxiliary
+    and an active subject ("My neighbour just purchased plane tickets", "A rezoning proved
+    decisive"). "Rescued from the sea by the lifeboat." has no subject, and stays a fragment."""
+    deps = {c.dep_ for c in root.children}
+    return root.tag_ == "VBN" and "nsubj" in deps and not deps & {"aux", "auxpass"}
+
+
 def main_verb(doc: Any) -> Any:
     """The root of the first parsed sentence of ``doc``."""
     for token in doc:
@@ -122,8 +130,12 @@ def main_verb(doc: Any) -> Any:
     return doc[0]
 
 
-def judge(doc: Any) -> Judgement:
-    """Whether ``doc`` (one sentence) can stand as a bullet; see :class:`Judgement`."""
+def judge(doc: Any, opening: bool = False) -> Judgement:
+    """Whether ``doc`` (one sentence) can stand as a bullet; see :class:`Judgement`.
+
+    ``opening``: the sentence opens the article, so nothing comes before it for a role
+    ("The police have named the two people killed ...") or an "another" to point back at; a lead
+    introduces what it is about that way, under the headline the reader sees above it."""
     text = doc.text.strip()
     if not text:
         return Judgement("empty")
@@ -158,7 +170,7 @@ def judge(doc: Any) -> Judgement:
     if root.pos_ not in ("VERB", "AUX"):
         return Judgement("no main verb")
     verbs = [root, *[c for c in root.children if c.dep_ in ("aux", "auxpass")]]
-    if not any(v.tag_ in _FINITE for v in verbs):
+    if not any(v.tag_ in _FINITE for v in verbs) and not _active_past(root):
         return Judgement("no finite verb")
     subjects = [c for c in root.children if c.dep_ in _SUBJECTS]
     if not subjects:
@@ -168,7 +180,12 @@ def judge(doc: Any) -> Judgement:
     ):
         return Judgement("an attribution without what was said ('..., explains.')")
     for token in doc:
-        if token.lower_ in _FIRST_SECOND and token.pos_ == "PRON" and not _in_quotes(doc, token):
+        if (
+            token.lower_ in _FIRST_SECOND
+            and token.pos_ == "PRON"
+            and not _in_quotes(doc, token)
+            and not _in_a_title(token)
+        ):
             return Judgement("first or second person outside a quotation")
     quoted = sum(b - a - 1 for a, b in _quote_spans(doc))
     if quoted > 0.4 * len(doc):
@@ -190,6 +207,7 @@ def judge(doc: Any) -> Judgement:
         subject.pos_ in ("ADJ", "NUM", "DET")
         and not any(t.pos_ in ("NOUN", "PROPN") for t in subject_words)
         and not _a_title(doc, subject_words)
+        and not _a_numbered_name(subject, subject_words)
     ):
         return Judgement("a subject that names nothing ('the second', 'both', 'many')", leans=True)
     if subject.lower_ in _DEMONSTRATIVE and len(subject_words) == 1:
@@ -211,7 +229,7 @@ def judge(doc: Any) -> Judgement:
     # The sentence's first subject is what it is about ("The library will stay open, the board
     # decided" is about the library): that one may not be vague.
     topic = next((t for t in doc if t.dep_ in _SUBJECTS and not _in_quotes(doc, t)), subject)
-    if _generic_subject(topic):
+    if _generic_subject(topic) and not (opening and topic.lower_ not in _EVENT_NOUNS):
         named = " ".join(t.text for t in topic.subtree)
         return Judgement(f"'{named}' names nobody the reader knows", leans=True)
     sequel = _sequel(words)
@@ -220,7 +238,7 @@ def judge(doc: Any) -> Judgement:
             f"opens with '{sequel}', which points at events the bullet does not give", leans=True
         )
     anaphor = _comparison(doc)
-    if anaphor:
+    if anaphor and not (opening and anaphor == "another"):
         return Judgement(
             f"'{anaphor}' compares with something the bullet does not give", leans=True
         )
@@ -358,7 +376,7 @@ def _comparison(doc: Any) -> str:
     for token in tokens:
         lower = token.lower_
         if lower == "same" and _after(token, "the"):
-            if "as" not in {t.lower_ for t in doc[token.i :]}:
+            if "as" not in {t.lower_ for t in doc[token.i :]} and not _clause_after(token.head):
                 return "the same"
         elif lower == "similar" and not any(c.lower_ in ("to", "as") for c in token.children):
             return "similar"
@@ -369,14 +387,59 @@ def _comparison(doc: Any) -> str:
                 return "another"
         elif lower == "further" and token.dep_ == "amod":
             return "further"
-        elif lower == "also" and token.dep_ == "advmod":
-            return "also"  # "Ogunjobi also received a suspension": so did someone before
-        elif lower in ("this", "these", "those") and token.dep_ != "det" and token.tag_ == "DT":
+        elif lower == "also" and token.dep_ == "advmod" and token.head.dep_ == "ROOT":
+            # "Ogunjobi also received a suspension": so did someone before; in a clause the
+            # sentence hangs on, the main clause is what it adds to ("..., who also sings")
+            return "also"
+        elif (
+            lower in ("this", "these", "those")
+            and token.dep_ != "det"
+            and token.tag_ == "DT"
+            and not _points_within(token)
+        ):
             return lower
     ending = [t.lower_ for t in tokens if not t.is_punct][-2:]
     if ending and (ending[-1] in ("too", "either") or ending == ["as", "well"]):
         return " ".join(ending[-2:] if ending[-1] == "well" else ending[-1:])
     return ""
+
+
+def _in_a_title(token: Any) -> bool:
+    """Whether a first- or second-person word is part of a name or a title: written with a
+    capital inside the sentence ("the Go Fund Me page", "a screening of Despicable Me"), which
+    the writer's own "me" or "we" never is ("I" always is, so it never counts), and not the
+    subject of the sentence (that one follows a heading run into it)."""
+    previous = token.doc[token.i - 1] if token.i > 0 else None
+    return (
+        token.text != "I"
+        and token.dep_ not in _SUBJECTS  # "FIFA 21 Game Settings You are able to ...": a heading
+        and token.text[:1].isupper()
+        and previous is not None
+        and not previous.is_punct
+    )
+
+
+def _clause_after(noun: Any) -> bool:
+    """Whether a clause right after ``noun`` says which one it is: "the same day (that) the
+    company cut its fares" (the parser often hangs that clause elsewhere)."""
+    if noun.i + 1 >= len(noun.doc):
+        return False
+    following = noun.doc[noun.i + 1]
+    if following.lower_ in ("that", "when", "which", "who", "where"):
+        return True
+    subject = next(
+        (t for t in [following, *following.ancestors] if t.dep_ in ("nsubj", "nsubjpass")), None
+    )
+    return subject is not None and subject.head.i > noun.i
+
+
+def _points_within(token: Any) -> bool:
+    """Whether a demonstrative pronoun means something in its own sentence: "those who ..."
+    (what follows says who), or "this" as the subject of a second clause ("Python is flexible,
+    and this extends to ..."), which means the first."""
+    if any(c.dep_ in ("relcl", "acl", "prep") for c in token.children):
+        return True
+    return token.dep_ in ("nsubj", "nsubjpass") and token.head.dep_ == "conj"
 
 
 def _named_before(noun: Any) -> bool:
@@ -428,6 +491,18 @@ def _generic_subject(subject: Any, removed: frozenset[int] = frozenset()) -> boo
         and words[0].lower_ in ("the", "both", "neither", "either")
         and words[1].i == subject.i
         and subject.pos_ == "NOUN"
+    )
+
+
+def _a_numbered_name(subject: Any, subject_words: list[Any]) -> bool:
+    """Whether a number subject names something: a year ("2023 is slated to be the hottest
+    year") or a version with its name ("Mercurial 5.2 was released"), which the parser may
+    take for an adjective; "The second" and "Both" name nothing."""
+    if subject.pos_ == "NUM" and re.fullmatch(r"(?:18|19|20)\d\d", subject.text):
+        return True
+    return subject.pos_ == "NUM" and any(
+        t.i != subject.i and t.text[:1].isupper() and t.pos_ not in ("DET", "PRON")
+        for t in subject_words
     )
 
 
@@ -522,7 +597,11 @@ def _person_noun(token: Any) -> bool:
     French prosecutor", "a 19-year-old man"), whom a later "he" or "she" in the sentence may mean.
     The parser knows no animacy, so this is a word list and the agent suffixes that name people
     ("gunman", "activist", "politician"); "The club said he ..." stays unresolved."""
-    if token.tag_ != "NN" or _in_quotes(token.doc, token):
+    if _in_quotes(token.doc, token):
+        return False
+    if token.lower_ == "old" and token.i >= 2 and token.doc[token.i - 2].lower_ == "year":
+        return True  # "The 33-year-old was released ...": the parser tags "old" an adjective
+    if token.tag_ != "NN":
         return False
     word = token.lower_
     return word in _PERSON_NOUNS or (
@@ -533,6 +612,17 @@ def _person_noun(token: Any) -> bool:
 
 
 # People by role or relation, the commonest in news (see _person_noun for the suffixes).
+# What an opening "The ..." means by the event its headline reports ("The move comes as ...",
+# "The win keeps the club second"): that one leans on the headline, unlike "The police have
+# named the two people killed ..." or "The family of a junior player has launched ...".
+_EVENT_NOUNS = frozenset(
+    """move win loss defeat victory draw deal agreement vote decision announcement change changes
+    news event incident accident crash attack shooting killing death arrest raid strike protest
+    fire blast explosion outbreak result results ruling verdict step shift cut cuts rise fall drop
+    increase hike surge spike plan proposal report findings discovery development appointment
+    resignation departure closure launch release sale merger takeover purchase acquisition
+    investigation probe case""".split()
+)
 _PERSON_NOUNS = frozenset(
     """man woman boy girl child kid baby toddler teen teenager youth adult father mother dad mum
     mom son daughter husband wife brother sister grandfather grandmother uncle aunt nephew niece
@@ -555,6 +645,11 @@ _PERSON_NOUNS = frozenset(
     activist protester demonstrator militant fighter rebel gunman attacker shooter killer murderer
     thief robber burglar hacker spy tourist traveller traveler passenger hiker climber fisherman
     hunter farmer rancher miner tenant landlord homeowner customer shopper fan blogger influencer
+    inspector constable superintendent commissioner agent guard bodyguard lifeguard warden ranger
+    marine cadet recruit dispatcher magistrate clerk cashier secretary treasurer chef cook waiter
+    waitress baker butcher mechanic plumber carpenter builder janitor nanny babysitter caregiver
+    carer counsellor counselor vicar cleric spouse partner relative stepfather stepmother stepson
+    stepdaughter grandson granddaughter grandchild infant newborn schoolboy schoolgirl lady guy
 """.split()
 )
 
