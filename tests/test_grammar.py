@@ -1110,3 +1110,56 @@ def test_a_year_old_is_a_person_a_later_he_may_mean() -> None:
     assert judge(aged) is None
     club = "Skerrow Rovers was sold after five years, during which he scored 75 goals."
     assert "'he'" in (judge(club) or "")
+
+
+def _closing(sentence: str) -> list[str]:
+    doc = grammar.parse([sentence])[0]
+    return [
+        grammar.render(doc, d.indices)
+        for d in grammar.deletions(doc)
+        if d.kind == "closing elaboration"
+    ]
+
+
+def test_a_closing_elaboration_goes_but_not_one_holding_a_condition_or_mid_sentence() -> None:
+    assert _closing(
+        "Skerrow Ferries has revealed the second boat in its electric fleet, with the Puffin "
+        "making its first crossing at the harbour festival."
+    ) == ["Skerrow Ferries has revealed the second boat in its electric fleet."]
+    assert _closing(
+        "The Skerrow market sells every kind of island produce, from smoked fish and seaweed "
+        "to oatcakes and more."
+    ) == ["The Skerrow market sells every kind of island produce."]
+    assert _closing(
+        "Skerrow Ferries said on Monday it aims to run every boat on batteries by 2030 and "
+        "that by 2040 it hopes to sell power back to the island."
+    ) == ["Skerrow Ferries said on Monday it aims to run every boat on batteries by 2030."]
+    # a condition or a negation keeps the phrase: the claim depends on it
+    assert (
+        _closing(
+            "Skerrow Ferries will cut the winter timetable to two sailings a day, with no crossings "
+            "at all unless the weather improves."
+        )
+        == []
+    )
+    # "from" without a range stays; a second clause goes where it ends
+    assert _closing(
+        "Skerrow Ferries said it aims to run every boat on batteries by 2030 and that it hopes "
+        "to sell power back by 2040, in a statement on Monday."
+    ) == ["Skerrow Ferries said it aims to run every boat on batteries by 2030."]
+    assert _closing("The pier was rebuilt last year, from which the ferries sail to Skerrow.") == []
+    assert _closing("The ferries now sail to Skerrow twice a day, from the new north pier.") == []
+    assert (
+        _closing(
+            "Skerrow Ferries resumed its sailings, with the harbour master's blessing, to the "
+            "mainland and the outer isles."
+        )
+        == []
+    )
+    assert (
+        _closing(
+            "Skerrow Ferries said on Monday it aims to run every boat on batteries by 2030 and "
+            "that by 2040 it hopes to sell power back to the island, its chief executive said."
+        )
+        == []
+    )

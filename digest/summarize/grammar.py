@@ -1035,6 +1035,7 @@ def deletions(doc: Any) -> list[Deletion]:
     found += _closing_adjuncts(tokens, inside_quote)
     found += _dashed_asides(tokens, inside_quote)
     found += _reporting_adjuncts(tokens, inside_quote)
+    found += _closing_elaborations(tokens, inside_quote)
     return [d for d in found if d.indices]
 
 
@@ -1342,6 +1343,51 @@ def _examples(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
                 if after is not None and after.text == ",":
                     indices.add(after.i)
             found.append(Deletion("examples", frozenset(indices)))
+    return found
+
+
+def _closing_elaborations(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
+    """What a finished claim runs on into, closing the sentence: a ", with ..." circumstance
+    ("Audi has revealed its second electric model, with the Sportback making its debut in Los
+    Angeles"), a ", from X to Y" range of examples, or a second reported clause ("said it aims to
+    remove more carbon than it emits by 2030 and that by 2050 it hopes ..."). The claim before it
+    stands whole; a negation, a condition or a hedge in such a phrase keeps it, except in a
+    second reported clause, which is a claim of its own and goes whole."""
+    found = []
+    end = len(tokens) - 1 if tokens[-1].is_punct else len(tokens)
+    root = next((t for t in tokens if t.dep_ == "ROOT"), tokens[0])
+    for token in tokens:
+        if token.i <= root.i or token.i + 1 >= end:
+            continue
+        previous = tokens[token.i - 1]
+        reach = {t.i for t in token.subtree}
+        if token.lower_ in ("with", "from") and previous.text == ",":
+            span = list(range(token.i - 1, end))
+            if _protected(tokens[i] for i in span):
+                continue
+            if token.lower_ == "with" and not set(range(token.i, end)) <= reach:
+                continue
+            rest = tokens[token.i + 1 : end]
+            if token.lower_ == "from" and (
+                not any(t.lower_ == "to" for t in rest)
+                or any(t.dep_ in _SUBJECTS or t.tag_ in ("WDT", "WRB") for t in rest)
+            ):
+                continue  # only a range of things ("from X to Y"), never "from which ..."
+        elif (
+            token.lower_ == "and"
+            and tokens[token.i + 1].lower_ == "that"
+            and tokens[token.i + 1].dep_ == "mark"
+            and tokens[token.i + 1].head.dep_ == "conj"
+        ):
+            clause = sorted(t.i for t in tokens[token.i + 1].head.subtree)
+            span = [token.i, *clause]
+            if span != list(range(token.i, clause[-1] + 1)):
+                continue  # the parser hung part of the sentence inside it
+        else:
+            continue
+        if inside_quote(span) or _cuts_quotation([tokens[i] for i in span]):
+            continue
+        found.append(Deletion("closing elaboration", frozenset(span)))
     return found
 
 
