@@ -1163,3 +1163,24 @@ def test_a_closing_elaboration_goes_but_not_one_holding_a_condition_or_mid_sente
         )
         == []
     )
+
+
+def test_an_object_that_is_just_the_and_a_noun_leans_on_the_sentence_that_introduced_it() -> None:
+    text = (
+        "A woman threw a stone at a harbour inspector outside Skerrow police station on Friday. "
+        "Officers from Skerrow have launched a search for the woman across the island."
+    )
+    assert [(c.position, c.follows) for c in _candidates(text)] == [(0, None), (1, 0)]
+    # the headline introduces her; and "the next 30 days" says which days itself
+    headline = "Skerrow police hunt woman who threw a stone at an inspector"
+    assert [c.follows for c in _candidates(text, headline)] == [None, None]
+    days = (
+        "Skerrow council will spend the next 30 days on the ferry budget for next year. "
+        "Islanders can comment on the plans at Skerrow town hall over the next 30 days."
+    )
+    assert [c.follows for c in _candidates(days)] == [None, None]
+    season = (
+        "Skerrow Ferries will run two boats a day through the winter, the company said. "
+        "Islanders can book crossings at Skerrow harbour office for the winter."
+    )
+    assert [c.follows for c in _candidates(season)] == [None, None]

@@ -716,7 +716,8 @@ def second_mention(
     A person by surname alone ("Sondland said ...") is introduced by the first sentence that
     gives the full name ("Ambassador Gordon Sondland"), unless ``shown`` (the bullet as shown)
     gives it. A subject that is a bare definite description ("The show opens on Friday", "The
-    two men are in custody") points at the nearest earlier sentence with the same noun. What the
+    two men are in custody"), or an object that is just "the" and a noun ("a search for the
+    woman"), points at the nearest earlier sentence with the same noun. What the
     ``headline`` (its words, lower-cased) names needs no introduction: the reader sees it.
     """
     for start, end in _names(doc):
@@ -733,7 +734,18 @@ def second_mention(
     if topic is None:
         return None
     owner = next((c for c in topic.children if _possessor(c) and c.pos_ == "NOUN"), None)
-    for noun in (topic, owner):
+    # An object that is just "the" and a noun ("a search for the woman", "hurt in the crash")
+    # points back the same way; one with more words ("the next 30 days") says which itself.
+    others = [
+        t
+        for t in doc
+        if t.dep_ in ("dobj", "pobj")
+        and t.i != topic.i
+        and [w.lower_ for w in t.subtree] == ["the", t.lower_]
+        and t.lower_ not in _TIME_NOUNS
+        and not _in_quotes(doc, t)
+    ]
+    for noun in (topic, owner, *others):
         if noun is None or noun.pos_ != "NOUN" or not _bare_definite(noun):
             continue
         key = _singular(noun.lower_)
