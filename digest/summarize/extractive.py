@@ -1,8 +1,9 @@
 """The extractive backend, the embedded default: the article's most central statements that the
 grammar accepts.
 
-Candidates come from the lead section (the first ``WINDOW`` sentences, at most ``MAX_CANDIDATES``
-bullets in article order), all parsed in one batch: each sentence that
+Candidates come from the lead section (the first ``LEAD`` prose sentences among the first
+``WINDOW``, at most ``MAX_CANDIDATES`` bullets in article order), all parsed in one batch and
+nothing after them: each sentence that
 :mod:`digest.summarize.grammar` accepts, shortened to ``max_words`` by the deletions it allows, and
 each clause inside one that states a fact on its own (see ``bullets.candidates``). Each candidate is
 embedded as the reader will see it, with the packaged all-MiniLM-L6-v2 model (the process's shared
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
 ALGORITHM_VERSION = 16
-WINDOW = 20  # candidate sentences: the lead section and a little past it
+WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
 # blind reads, bullets from further in were mostly background or leaned on context the reader lacks
@@ -143,10 +144,12 @@ class ExtractiveSummarizer:
     def _candidates(
         self, texts: Sequence[str], titles: Sequence[str], contexts: Sequence[Context]
     ) -> list[list[Candidate]]:
-        """Each article's candidate bullets: its first ``WINDOW`` sentences, and the publisher's
+        """Each article's candidate bullets: its lead section's sentences, and the publisher's
         own description of it when that is a sentence the grammar accepts, parsed in one batch."""
         marked = [marked_sentences(text, WINDOW) for text in texts]
-        cleaned = [[usable(s) for s in sentences] for sentences in marked]
+        # Only the first LEAD sentences that may be parsed can give a bullet: the parse, the
+        # costliest step, skips the rest.
+        cleaned = [_first_usable(sentences, LEAD) for sentences in marked]
         described = [
             "" if _cut_short(d, sentences) else d
             for d, sentences in zip(map(_description, contexts), marked, strict=True)
@@ -230,6 +233,14 @@ class ExtractiveSummarizer:
         return self.encoder.encode(
             strings, max_tokens=MAX_TOKENS, batch_size=max(16, self.settings.batch_size * 8)
         )
+
+
+def _first_usable(sentences: Sequence[Sentence], count: int) -> list[str]:
+    """``usable`` for each sentence, '' after the first ``count`` that it lets through."""
+    found: list[str] = []
+    for sentence in sentences:
+        found.append(usable(sentence) if sum(map(bool, found)) < count else "")
+    return found
 
 
 def _with_subject(
