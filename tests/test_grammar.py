@@ -1055,6 +1055,11 @@ def test_another_in_the_first_sentence_compares_within_it_unless_a_deletion_took
         "of the island council said another 30 people were hurt in the crush at the gate."
     )
     assert all("another" not in c.text for c in _candidates(cut))
+    day = (
+        "A female harbour inspector on Skerrow island needed hospital care on Friday after she "
+        "was hit in the head with a heavy stone by another woman."
+    )
+    assert [c.text for c in _candidates(day)] == [day.replace(" on Friday", "")]
     assert shorten(cut, max_words=40) is not None  # whole, it stands
 
 

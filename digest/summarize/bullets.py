@@ -235,10 +235,14 @@ def candidate_of(
         return None
     text, removed = shown
     if any(
-        t.lower_ == "another" and t.i not in removed and min(removed, default=t.i) < t.i
+        t.lower_ == "another"
+        and t.i not in removed
+        and any(i < t.i and doc[i].pos_ == "NOUN" for i in removed)
         for t in doc
     ):
-        return None  # what it compared with may be gone: "(In addition to three deaths,) ... another 30"
+        # What it compared with may be gone: "(In addition to three deaths,) ... another 30";
+        # a day ("on Friday") is not what it compares with.
+        return None
     if grammar.bare_subject(doc, removed):
         # The deletions took what said who ("The owner, whose mother founded the salon, said"):
         # it now leans like any "The owner said ...".
