@@ -1189,3 +1189,15 @@ def test_an_object_that_is_just_the_and_a_noun_leans_on_the_sentence_that_introd
         "Islanders can book crossings at Skerrow harbour office for the winter."
     )
     assert [c.follows for c in _candidates(season)] == [None, None]
+
+
+def test_their_may_mean_two_people_the_sentence_names_but_not_one_body() -> None:
+    two = (
+        "Jane Darrow is unhappy with the way her business partner Tom Keel has handled their "
+        "dispute with the ferry company."
+    )
+    assert judge(two) is None
+    one = "Skerrow council said the harbour board has handled their dispute with the ferry company badly."
+    assert "'their'" in (judge(one) or "")
+    person = "Jane Darrow said the harbour board had handled their dispute with the ferry company."
+    assert "'their'" in (judge(person) or "")

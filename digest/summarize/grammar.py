@@ -573,6 +573,9 @@ def _unresolved_pronoun(doc: Any, skip: Any = None) -> str:
                 t.tag_ in ("NNS", "NNPS") or t.dep_ == "conj" and t.pos_ == "PROPN" for t in before
             ):
                 continue
+            people = {_name_head(t).i for t in before if _may_be_person(t)}
+            if len(people) >= 2:
+                continue  # "Braun is unhappy with how his partner Borchetta handled their split"
         elif any(t.pos_ in ("NOUN", "PROPN") for t in before):
             continue  # "it": a thing, a country or a company before it may be what it means
         return str(token.text)
