@@ -1038,6 +1038,11 @@ def test_the_first_sentence_may_name_by_role_but_a_later_one_leans() -> None:
     # after a line that is no sentence (here a caption), the role may mean what it showed
     captioned = "Officers at the scene on the coast road\n\n" + lead.split(". ")[0] + "."
     assert _candidates(captioned) == []
+    # "The government" of a sentence that names no place or body says nobody's
+    assert (
+        _candidates("The government has unveiled a plan to cut solar costs to $0.10/W by 2030.")
+        == []
+    )
     # an event it opens with is the headline's, which the lead does not give
     assert (
         _candidates("The move comes as the Skerrow ferry company cuts its winter timetable.") == []
@@ -1110,11 +1115,17 @@ def test_a_participle_with_a_subject_is_a_past_tense_but_one_without_is_not() ->
     assert judge("Rescued from the sea off Skerrow by the lifeboat crew.") == "no finite verb"
 
 
-def test_a_year_old_is_a_person_a_later_he_may_mean() -> None:
-    aged = "The 33-year-old was released by the club after five years, during which he scored 75 goals."
+def test_a_year_old_is_a_person_a_later_he_may_mean_but_not_a_name() -> None:
+    aged = (
+        "A 33-year-old was released by Skerrow Rovers after five years, during which he "
+        "scored 75 goals."
+    )
     assert judge(aged) is None
     club = "Skerrow Rovers was sold after five years, during which he scored 75 goals."
     assert "'he'" in (judge(club) or "")
+    # "The 33-year-old" is a second mention, even opening the text
+    second = aged.replace("A 33-year-old", "The 33-year-old")
+    assert "names nobody" in (grammar.judge(grammar.parse([second])[0], opening=True).reason or "")
 
 
 def _closing(sentence: str) -> list[str]:

@@ -229,7 +229,7 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
     # The sentence's first subject is what it is about ("The library will stay open, the board
     # decided" is about the library): that one may not be vague.
     topic = next((t for t in doc if t.dep_ in _SUBJECTS and not _in_quotes(doc, t)), subject)
-    if _generic_subject(topic) and not (opening and topic.lower_ not in _EVENT_NOUNS):
+    if _an_age(topic) or (_generic_subject(topic) and not _introduces(topic, opening)):
         named = " ".join(t.text for t in topic.subtree)
         return Judgement(f"'{named}' names nobody the reader knows", leans=True)
     sequel = _sequel(words)
@@ -492,6 +492,28 @@ def _generic_subject(subject: Any, removed: frozenset[int] = frozenset()) -> boo
         and words[1].i == subject.i
         and subject.pos_ == "NOUN"
     )
+
+
+def _introduces(subject: Any, opening: bool) -> bool:
+    """Whether an article's first sentence may name its subject by role alone: "The police have
+    named the two people killed in a crash in Osborne Store" says where it happened; "The
+    government has unveiled a plan" does not say whose (a blind read found it dangling under a
+    headline that did), nor does an event the headline reports ("The move comes as ...")."""
+    return (
+        opening
+        and subject.lower_ not in _EVENT_NOUNS
+        and any(
+            t.pos_ == "PROPN" and t.is_alpha and len(t) > 1 and not _in_quotes(t.doc, t)
+            for t in subject.doc
+        )
+    )
+
+
+def _an_age(subject: Any) -> bool:
+    """Whether the subject names someone only by age: "The 33-year-old was released by the club"
+    is a second mention wherever it stands."""
+    words = [t.lower_ for t in subject.subtree]
+    return len(words) >= 4 and words[0] == "the" and words[-3:] == ["year", "-", "old"]
 
 
 def _a_numbered_name(subject: Any, subject_words: list[Any]) -> bool:
