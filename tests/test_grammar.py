@@ -1212,3 +1212,19 @@ def test_their_may_mean_two_people_the_sentence_names_but_not_one_body() -> None
     assert "'their'" in (judge(one) or "")
     person = "Jane Darrow said the harbour board had handled their dispute with the ferry company."
     assert "'their'" in (judge(person) or "")
+
+
+def test_a_headlines_shorthand_is_no_sentence_but_a_name_or_a_plural_opening_prose_is() -> None:
+    for shorthand in (
+        "Report claims island schools have created pool of unpaid staff for the ferry season.",
+        "Governor says naming of Ines Darrow as harbour master is historic for Skerrow.",
+    ):
+        assert "shorthand" in (judge(shorthand) or ""), shorthand
+    for prose in (
+        "Skerrow Ferries says it will open a new ticket office at the pier next year.",
+        "Police say a man was arrested on the Skerrow ferry late last night.",
+        "Ines Darrow says the new pier will open to ferries next spring.",
+        "Youth is no barrier to a seat on the Skerrow harbour board.",
+        "Skerrow's governor says the new pier will open to ferries next spring.",
+    ):
+        assert judge(prose) is None, prose

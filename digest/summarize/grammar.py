@@ -175,6 +175,8 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
     subjects = [c for c in root.children if c.dep_ in _SUBJECTS]
     if not subjects:
         return Judgement("no subject")
+    if _headline_style(subjects[0], root):
+        return Judgement("a headline's shorthand ('Report claims ...', 'Governor says ...')")
     if root.lower_ in _REPORTING and not any(
         c.dep_ in ("ccomp", "dobj", "xcomp", "prep", "attr", "oprd") for c in root.children
     ):
@@ -492,6 +494,23 @@ def _generic_subject(subject: Any, removed: frozenset[int] = frozenset()) -> boo
         and words[1].i == subject.i
         and subject.pos_ == "NOUN"
     )
+
+
+def _headline_style(subject: Any, root: Any) -> bool:
+    """Whether the sentence opens the way a headline or a deck does, a bare role or document and
+    a report: "Report claims institutions have created pool of low-paid staff", "Governor says
+    naming of Montoya-Lewis is historic" (blind readers called both a fragment or dangling). A
+    name ("Apple says ...") opens prose too, and so does a bare noun doing anything else ("Youth
+    is no barrier to ...")."""
+    return (
+        subject.i == 0
+        and subject.lower_ in _PERSON_NOUNS | _DOCUMENTS
+        and root.lower_ in _REPORTING_ALL | _FINDING
+    )
+
+
+_DOCUMENTS = frozenset("report study survey poll review audit paper".split())
+_FINDING = frozenset("finds shows suggests urges reveals".split())
 
 
 def _introduces(subject: Any, opening: bool) -> bool:
