@@ -1228,3 +1228,9 @@ def test_a_headlines_shorthand_is_no_sentence_but_a_name_or_a_plural_opening_pro
         "Skerrow's governor says the new pier will open to ferries next spring.",
     ):
         assert judge(prose) is None, prose
+
+
+def test_an_opening_instead_leans_on_what_came_before_but_instead_of_does_not() -> None:
+    leaning = "Instead, there was Ines Darrow, who ran the Skerrow ferry for 35 years."
+    assert "'instead'" in (judge(leaning) or "")
+    assert judge("Instead of the ferry, islanders took the mail boat to Skerrow on Monday.") is None

@@ -330,6 +330,8 @@ def _sequel(words: list[Any]) -> str:
     if first.dep_ == "intj" and first.i + 1 < len(first.doc) and first.nbor().text == ",":
         return first.lower_  # "No, the mayor's debut has turned brutal": it answers something
     lowered = [t.lower_ for t in words[:6]]
+    if lowered[:1] == ["instead"] and lowered[1:2] != ["of"]:
+        return "instead"  # "Instead, there was Bob Barker": instead of what the article said
     joined = " ".join(lowered)
     for phrase in _SEQUELS:
         if joined == phrase or joined.startswith(phrase + " "):
