@@ -1187,6 +1187,11 @@ def test_an_object_that_is_just_the_and_a_noun_leans_on_the_sentence_that_introd
         "Officers from Skerrow have launched a search for the woman across the island."
     )
     assert [(c.position, c.follows) for c in _candidates(text)] == [(0, None), (1, 0)]
+    reported = text.replace(
+        "Officers from Skerrow have launched a search for the woman across the island.",
+        "Inspector Jane Darrow said the woman had fled on the evening ferry to the mainland.",
+    )
+    assert [(c.position, c.follows) for c in _candidates(reported)] == [(0, None), (1, 0)]
     # the headline introduces her; and "the next 30 days" says which days itself
     headline = "Skerrow police hunt woman who threw a stone at an inspector"
     assert [c.follows for c in _candidates(text, headline)] == [None, None]

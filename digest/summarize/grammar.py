@@ -780,12 +780,13 @@ def second_mention(
     if topic is None:
         return None
     owner = next((c for c in topic.children if _possessor(c) and c.pos_ == "NOUN"), None)
-    # An object that is just "the" and a noun ("a search for the woman", "hurt in the crash")
-    # points back the same way; one with more words ("the next 30 days") says which itself.
+    # An object or a reported clause's subject that is just "the" and a noun ("a search for the
+    # woman", "Tass reported that the fire began ...") points back the same way; one with more
+    # words ("the next 30 days") says which itself.
     others = [
         t
         for t in doc
-        if t.dep_ in ("dobj", "pobj")
+        if t.dep_ in ("dobj", "pobj", "nsubj", "nsubjpass")
         and t.i != topic.i
         and [w.lower_ for w in t.subtree] == ["the", t.lower_]
         and t.lower_ not in _TIME_NOUNS
