@@ -959,7 +959,7 @@ def test_a_first_mention_or_a_named_subject_stands_alone() -> None:
     found = _candidates(
         "Islanders packed the Skerrow town hall on Monday to hear plans for a new ferry terminal. "
         "The harbour board said the work could start in the spring of next year. "
-        "Ines Darrow warned that the ferry timetable would be cut while the work went on. "
+        "Ines Darrow warned that the ferry timetable would be cut during the building works. "
         "Darrow has run the port for twenty years and lives above the harbour office."
     )
     assert {c.position: c.follows for c in found} == {0: None, 1: None, 2: None, 3: None}
