@@ -1239,3 +1239,19 @@ def test_an_opening_instead_leans_on_what_came_before_but_instead_of_does_not() 
     leaning = "Instead, there was Ines Darrow, who ran the Skerrow ferry for 35 years."
     assert "'instead'" in (judge(leaning) or "")
     assert judge("Instead of the ferry, islanders took the mail boat to Skerrow on Monday.") is None
+
+
+def test_a_negation_inside_what_an_aside_reports_goes_with_it_but_not_one_that_limits() -> None:
+    concern = (
+        "A Skerrow ferry passed within 50 yards of a navy patrol boat off the north pier this "
+        "month, sparking concern that its captain might not be in full control of the ship."
+    )
+    assert shorten(concern, max_words=25) == (
+        "A Skerrow ferry passed within 50 yards of a navy patrol boat off the north pier this "
+        "month."
+    )
+    limits = (
+        "Skerrow Ferries cut 500 jobs across the islands and the mainland this winter, not "
+        "counting the contractors who crew its boats."
+    )
+    assert shorten(limits, max_words=16) is None

@@ -1052,6 +1052,7 @@ def deletions(doc: Any) -> list[Deletion]:
                 tokens[i]
                 for i in span
                 if not (_closes(tokens, span) and tokens[i].lower_ in _HEDGES)
+                and not _nested_clause(tokens[i], token)
             )
             and not _is_attribution(token)
             and not _past_its_comma(token, low)
@@ -1096,6 +1097,17 @@ def deletions(doc: Any) -> list[Deletion]:
     found += _reporting_adjuncts(tokens, inside_quote)
     found += _closing_elaborations(tokens, inside_quote)
     return [d for d in found if d.indices]
+
+
+def _nested_clause(token: Any, phrase: Any) -> bool:
+    """Whether ``token`` lies in a clause that ``phrase`` (a participle) carries: the "not" of
+    ", sparking concern that the commanders might not be in control" is what the concern holds,
+    and goes with it; the "not" of ", not counting contractors" limits the main claim and stays."""
+    while token.i != phrase.i and token.head.i != token.i:
+        if token.dep_ in ("ccomp", "acl", "relcl", "advcl") and token.head.i != token.i:
+            return True
+        token = token.head
+    return False
 
 
 def _comma_after(tokens: list[Any], high: int) -> int | None:
