@@ -549,3 +549,15 @@ def test_a_paraphrase_of_a_chosen_bullet_is_dropped(extractive, monkeypatch) -> 
     monkeypatch.setattr(extractive_module, "PARAPHRASE", 0.55)
     [one] = extractive.summarize([CANCELLED], ["Winter ferries"], [described])
     assert sum("called off" in b or "cancelled every" in b for b in one) == 1
+
+
+def test_a_description_the_site_cut_without_a_stop_is_not_a_bullet(extractive) -> None:  # type: ignore[no-untyped-def]
+    # The site ended its description at "in prison" with no full stop, where the article's
+    # sentence goes on to say when: what it left out may be the point.
+    cut = "A Kettle Point fisherman now faces up to five years in prison"
+    [found] = extractive._candidates([U_S_PIER], ["Kettle Point"], [Context(description=cut)])
+    assert all(c.position != -1 for c in found), found
+    # With the site's own full stop it is a sentence of the site's, and may be a bullet.
+    whole = cut + "."
+    [found] = extractive._candidates([U_S_PIER], ["Kettle Point"], [Context(description=whole)])
+    assert [c.text for c in found if c.position == -1] == [whole], found

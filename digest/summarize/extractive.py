@@ -56,7 +56,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 19
+ALGORITHM_VERSION = 20
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -151,8 +151,8 @@ class ExtractiveSummarizer:
         # costliest step, skips the rest.
         cleaned = [_first_usable(sentences, LEAD) for sentences in marked]
         described = [
-            "" if _cut_short(d, sentences) else d
-            for d, sentences in zip(map(_description, contexts), marked, strict=True)
+            "" if _cut_short(_as_given(context), sentences) else _description(context)
+            for context, sentences in zip(contexts, marked, strict=True)
         ]
         strings = [t for each in cleaned for t in each if t] + [d for d in described if d]
         docs = iter(grammar.parse(strings))
@@ -304,6 +304,13 @@ def _description(context: Context) -> str:
     if first.text.rstrip("\"'”’) ")[-1:] not in ".!?":
         first = replace(first, text=first.text + ".")  # descriptions often end without one
     return usable(first)
+
+
+def _as_given(context: Context) -> str:
+    """The first sentence of the publisher's description as the site gave it (``_description``
+    adds a full stop where it has none, which would hide that the site cut it)."""
+    sentences = marked_sentences(context.description, 1)
+    return sentences[0].text.strip() if sentences else ""
 
 
 def _cut_short(description: str, sentences: Sequence[Sentence]) -> bool:
