@@ -1098,6 +1098,7 @@ def test_a_demonstrative_or_also_may_mean_its_own_sentence() -> None:
         "This extends to the harbour fees on Skerrow and its neighbours.",
         "The ferry pass pleased many of those islanders in the end.",
         "Ines Darrow also runs the lifeboat from the Skerrow harbour.",
+        "Two ferries have also been taken off the Skerrow route, said harbour master Ines Darrow.",
         "Skerrow harbour reopened on the same day.",
     ):
         assert judge(sentence) is not None, sentence

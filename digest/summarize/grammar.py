@@ -391,9 +391,10 @@ def _comparison(doc: Any) -> str:
                 return "another"
         elif lower == "further" and token.dep_ == "amod":
             return "further"
-        elif lower == "also" and token.dep_ == "advmod" and token.head.dep_ == "ROOT":
-            # "Ogunjobi also received a suspension": so did someone before; in a clause the
-            # sentence hangs on, the main clause is what it adds to ("..., who also sings")
+        elif lower == "also" and token.dep_ == "advmod" and _on_main_chain(token.head):
+            # "Ogunjobi also received a suspension" (or "... have also been removed, said the
+            # minister"): so did someone before; in a clause the sentence hangs on, the main
+            # clause is what it adds to ("..., who also sings")
             return "also"
         elif (
             lower in ("this", "these", "those")
