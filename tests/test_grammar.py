@@ -1256,3 +1256,10 @@ def test_a_negation_inside_what_an_aside_reports_goes_with_it_but_not_one_that_l
         "counting the contractors who crew its boats."
     )
     assert shorten(limits, max_words=16) is None
+
+
+def test_the_short_answer_answers_what_the_bullet_does_not_ask_unless_it_says_to_what() -> None:
+    short = "The short answer is that the Skerrow ferry was sold to a mainland firm last year."
+    assert "answers what" in (judge(short) or "")
+    specific = "The answer to the Skerrow ferry shortage is a second boat, Ines Darrow said."
+    assert judge(specific) is None

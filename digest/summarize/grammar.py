@@ -231,6 +231,9 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
     # The sentence's first subject is what it is about ("The library will stay open, the board
     # decided" is about the library): that one may not be vague.
     topic = next((t for t in doc if t.dep_ in _SUBJECTS and not _in_quotes(doc, t)), subject)
+    if _answers(topic):
+        named = " ".join(t.text for t in topic.subtree)
+        return Judgement(f"'{named}' answers what the bullet does not ask", leans=True)
     if _an_age(topic) or (_generic_subject(topic) and not _introduces(topic, opening)):
         named = " ".join(t.text for t in topic.subtree)
         return Judgement(f"'{named}' names nobody the reader knows", leans=True)
@@ -529,6 +532,22 @@ def _introduces(subject: Any, opening: bool) -> bool:
             for t in subject.doc
         )
     )
+
+
+def _answers(subject: Any) -> bool:
+    """Whether the subject answers something the article asked or raised before: "The short
+    answer is that ...", "The real problem is ..." (with "the" and adjectives only; "The answer
+    to the ferry shortage is ..." says to what)."""
+    return (
+        subject.lower_ in _DISCOURSE_NOUNS
+        and any(c.dep_ == "det" and c.lower_ == "the" for c in subject.children)
+        and all(c.dep_ in ("det", "amod") for c in subject.children)
+    )
+
+
+_DISCOURSE_NOUNS = frozenset(
+    "answer reason question problem truth point catch upshot irony trouble difference".split()
+)
 
 
 def _an_age(subject: Any) -> bool:
