@@ -151,7 +151,7 @@ class ExtractiveSummarizer:
         # costliest step, skips the rest.
         cleaned = [_first_usable(sentences, LEAD) for sentences in marked]
         described = [
-            "" if _cut_short(_as_given(context), sentences) else _description(context)
+            _description(context, sentences)
             for context, sentences in zip(contexts, marked, strict=True)
         ]
         strings = [t for each in cleaned for t in each if t] + [d for d in described if d]
@@ -162,11 +162,7 @@ class ExtractiveSummarizer:
             marked, parsed_all, titles, contexts, described, strict=True
         ):
             budget = self.settings.max_words - _prefix_words(context)
-            lead = [s.index for s, doc in zip(sentences, parsed, strict=True) if doc is not None]
-            last = lead[min(LEAD, len(lead)) - 1] if lead else -1
-            options = [
-                c for c in candidates(sentences, parsed, budget, title) if c.position <= last
-            ][:MAX_CANDIDATES]
+            options = candidates(sentences, parsed, budget, title)[:MAX_CANDIDATES]
             if description:
                 # The publisher's one-line summary says what the piece is about; it competes with
                 # the lead as the opening statement, under the same grammar.
@@ -238,8 +234,11 @@ class ExtractiveSummarizer:
 def _first_usable(sentences: Sequence[Sentence], count: int) -> list[str]:
     """``usable`` for each sentence, '' after the first ``count`` that it lets through."""
     found: list[str] = []
+    left = count
     for sentence in sentences:
-        found.append(usable(sentence) if sum(map(bool, found)) < count else "")
+        text = usable(sentence) if left else ""
+        left -= bool(text)
+        found.append(text)
     return found
 
 
@@ -293,24 +292,20 @@ _COMMON_CAPITALS = frozenset(
 )
 
 
-def _description(context: Context) -> str:
-    """The first sentence of the publisher's description, if it may be parsed for a bullet."""
+def _description(context: Context, article: Sequence[Sentence]) -> str:
+    """The first sentence of the publisher's description, if it may be parsed for a bullet: not
+    when the site cut it off, with an ellipsis or inside a sentence of the ``article``."""
     sentences = marked_sentences(context.description, 1)
     if not sentences:
         return ""
     first = sentences[0]
     if first.text.rstrip().endswith(("...", "…")):
         return ""  # cut off by the site ("... looking absolutely stun..."): not a sentence
+    if _cut_short(first.text.strip(), article):
+        return ""  # checked as given: the full stop added below would hide the cut
     if first.text.rstrip("\"'”’) ")[-1:] not in ".!?":
         first = replace(first, text=first.text + ".")  # descriptions often end without one
     return usable(first)
-
-
-def _as_given(context: Context) -> str:
-    """The first sentence of the publisher's description as the site gave it (``_description``
-    adds a full stop where it has none, which would hide that the site cut it)."""
-    sentences = marked_sentences(context.description, 1)
-    return sentences[0].text.strip() if sentences else ""
 
 
 def _cut_short(description: str, sentences: Sequence[Sentence]) -> bool:

@@ -509,14 +509,11 @@ def _headline_style(subject: Any, root: Any) -> bool:
     name ("Apple says ...") opens prose too, and so does a bare noun doing anything else ("Youth
     is no barrier to ...")."""
     return (
-        subject.i == 0
-        and subject.lower_ in _PERSON_NOUNS | _DOCUMENTS
-        and root.lower_ in _REPORTING_ALL | _FINDING
+        subject.i == 0 and subject.lower_ in _HEADLINE_SUBJECTS and root.lower_ in _HEADLINE_VERBS
     )
 
 
 _DOCUMENTS = frozenset("report study survey poll review audit paper".split())
-_FINDING = frozenset("finds shows suggests urges reveals".split())
 
 
 def _introduces(subject: Any, opening: bool) -> bool:
@@ -718,6 +715,9 @@ _PERSON_NOUNS = frozenset(
     stepdaughter grandson granddaughter grandchild infant newborn schoolboy schoolgirl lady guy
 """.split()
 )
+# What opens a headline's shorthand (see _headline_style): a bare role or document, and a report.
+_HEADLINE_SUBJECTS = _PERSON_NOUNS | _DOCUMENTS
+_HEADLINE_VERBS = _REPORTING_ALL | frozenset("finds shows suggests urges reveals".split())
 
 
 def _name_head(token: Any) -> Any:
@@ -1124,7 +1124,7 @@ def _nested_clause(token: Any, phrase: Any) -> bool:
     ", sparking concern that the commanders might not be in control" is what the concern holds,
     and goes with it; the "not" of ", not counting contractors" limits the main claim and stays."""
     while token.i != phrase.i and token.head.i != token.i:
-        if token.dep_ in ("ccomp", "acl", "relcl", "advcl") and token.head.i != token.i:
+        if token.dep_ in ("ccomp", "acl", "relcl", "advcl"):
             return True
         token = token.head
     return False
