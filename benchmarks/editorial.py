@@ -2,6 +2,7 @@
 
 Usage:
     python benchmarks/editorial.py sample --out DIR [--count 45] [--base REV] [--readers 5]
+                                          [--development]
     python benchmarks/editorial.py score --out DIR
     python benchmarks/editorial.py reread --out DIR --exclude EARLIER/systems.jsonl [...] [--seed S]
     python benchmarks/editorial.py articles --out DIR [--base REV] [--readers 5] [--seed S]
@@ -243,13 +244,22 @@ def articles(out: Path, base: str, readers: int, seed: int) -> None:
     print(f"{len(records)} articles -> {out}/systems.jsonl and {readers} reading packets")
 
 
-def sample(out: Path, count: int, base: str, readers: int, seed: int, exclude: list[Path]) -> None:
-    """Pick the pages, run the three systems, write the blinded packets (see the docstring)."""
+def sample(
+    out: Path,
+    count: int,
+    base: str,
+    readers: int,
+    seed: int,
+    exclude: list[Path],
+    development: bool = False,
+) -> None:
+    """Pick the pages, run the three systems, write the blinded packets (see the docstring);
+    ``development``: from the development share instead, never read blind before."""
     out.mkdir(parents=True, exist_ok=True)
     seen = frozenset(
         json.loads(line)["id"] for path in exclude for line in path.read_text().splitlines()
     )
-    chosen = pages(count, seed, exclude=seen)
+    chosen = pages(count, seed, development=development, exclude=seen)
     results = run_new(chosen)
     old = run_old(chosen, base)
     rng = random.Random(seed + 1)
@@ -413,11 +423,24 @@ def main() -> None:
         help="systems.jsonl of an earlier read: its pages are not sampled again (sample), "
         "or read again (reread)",
     )
+    parser.add_argument(
+        "--development",
+        action="store_true",
+        help="sample: draw from the development share (only rules were read on it, never blind)",
+    )
     args = parser.parse_args()
     if args.command == "dev":
         show_development(args.count, args.seed)
     elif args.command == "sample":
-        sample(args.out, args.count, args.base, args.readers, args.seed, args.exclude)
+        sample(
+            args.out,
+            args.count,
+            args.base,
+            args.readers,
+            args.seed,
+            args.exclude,
+            args.development,
+        )
     elif args.command == "reread":
         reread(args.out, args.exclude, args.readers, args.seed)
     elif args.command == "articles":
