@@ -1263,3 +1263,33 @@ def test_the_short_answer_answers_what_the_bullet_does_not_ask_unless_it_says_to
     assert "answers what" in (judge(short) or "")
     specific = "The answer to the Skerrow ferry shortage is a second boat, Ines Darrow said."
     assert judge(specific) is None
+
+
+def _said_where(sentence: str) -> list[str]:
+    doc = grammar.parse([sentence])[0]
+    return [
+        " ".join(doc[i].text for i in sorted(d.indices))
+        for d in grammar.deletions(doc)
+        if d.kind == "where it was said"
+    ]
+
+
+def test_where_a_report_was_made_may_go_but_not_what_it_was_about() -> None:
+    assert _said_where(
+        "Ines Darrow said in a statement on Tuesday that the Skerrow pier would close."
+    ) == ["in a statement on Tuesday"]
+    assert (
+        _said_where(
+            "Fans of the Skerrow singer took to her page to comment on photos of the ferry pier."
+        )
+        == []
+    )
+    warned = _said_where("The harbour master warned of delays to the Skerrow ferry all week.")
+    assert not any("delays" in phrase for phrase in warned), warned
+
+
+def test_a_headline_in_title_case_is_no_sentence_but_prose_full_of_names_is() -> None:
+    deck = "Skerrow Ferry Is Sold After Its Owners Lose the Harbour Contract."
+    assert usable(Sentence(deck, 0, False)) == ""
+    names = "Harbour Master Ines Darrow met Skerrow Ferries chief Tom Keel in Lerwick on Monday."
+    assert usable(Sentence(names, 0, False)) == names

@@ -125,13 +125,23 @@ def usable(sentence: Sentence) -> str:
     end = text.rstrip("\"'”’) ")
     if not end or end[-1] not in ".!":
         return ""
-    if not any(c.islower() for c in text):
-        return ""  # a heading or a shouted label
+    if not any(c.islower() for c in text) or _title_case(text):
+        return ""  # a heading, a headline or a shouted label
     if _LABEL.match(text):
         return ""  # "Anchor: ...", "Update: ...": a transcript's or a page's label
     if _foreign(text):
         return ""  # a German page that quotes enough English to pass as English
     return text
+
+
+def _title_case(text: str) -> bool:
+    """Whether ``text`` is written as a headline, its little words capitalised inside it: "Vessel
+    Returning to Puerto Rico From St. Thomas With 475 Pounds of Cocaine", "Home Depot Stock Is
+    Falling After Its Earnings Release" (decks the sites gave as descriptions). Prose capitalises
+    names, however many ("President Barack Obama met Chancellor Angela Merkel in Berlin"), but not
+    "is", "with" or "after" inside a sentence."""
+    inside = words(text)[1:]
+    return sum(w[:1].isupper() and w.lower() in _STOPWORDS for w in inside) >= 2
 
 
 def _foreign(text: str) -> bool:

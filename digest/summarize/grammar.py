@@ -1507,6 +1507,10 @@ def _reporting_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
         for child in verb.children:
             if child.dep_ not in ("prep", "npadvmod") or child.lower_ in _LIMITS:
                 continue
+            if child.lower_ in _TOPICS or (
+                child.lower_ == "on" and verb.lower_.startswith(_ON_A_TOPIC)
+            ):
+                continue  # what was said: "warned of delays", "commented on photos of the star"
             span = sorted(t.i for t in child.subtree)
             if span != list(range(span[0], span[-1] + 1)) or inside_quote(span):
                 continue
@@ -1523,6 +1527,11 @@ def _reporting_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
                 indices.add(before.i)
             found.append(Deletion("where it was said", frozenset(indices)))
     return found
+
+
+# Prepositions that give what a report is about, not where or when it was made.
+_TOPICS = frozenset("about of against over regarding concerning".split())
+_ON_A_TOPIC = ("comment", "report", "writ", "wrote", "remark", "brief")
 
 
 def _resumes_clause(tokens: list[Any], index: int) -> bool:
