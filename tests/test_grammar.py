@@ -1052,7 +1052,7 @@ def test_the_first_sentence_may_name_by_role_but_a_later_one_leans() -> None:
 def test_another_in_the_first_sentence_compares_within_it_unless_a_deletion_took_that() -> None:
     lead = "A harbour inspector needed hospital care on Friday after another woman hit her with a stone."
     assert [c.text for c in _candidates(lead)] == [lead]
-    second = "The ferries ran late on Monday. " + lead
+    second = "The Skerrow ferries ran late on Monday. " + lead
     # later, "another" leans on the sentence before
     assert [(c.position, c.follows) for c in _candidates(second)] == [(0, None), (1, 0)]
     cut = (
@@ -1220,20 +1220,29 @@ def test_their_may_mean_two_people_the_sentence_names_but_not_one_body() -> None
     assert "'their'" in (judge(person) or "")
 
 
+def _refused_and_kept(why: str, refused: tuple[str, ...], kept: tuple[str, ...]) -> None:
+    """Each of ``refused`` is refused for a reason that says ``why``; each of ``kept`` passes."""
+    for sentence in refused:
+        assert why in (judge(sentence) or ""), sentence
+    for sentence in kept:
+        assert judge(sentence) is None, sentence
+
+
 def test_a_headlines_shorthand_is_no_sentence_but_a_name_or_a_plural_opening_prose_is() -> None:
-    for shorthand in (
-        "Report claims island schools have created pool of unpaid staff for the ferry season.",
-        "Governor says naming of Ines Darrow as harbour master is historic for Skerrow.",
-    ):
-        assert "shorthand" in (judge(shorthand) or ""), shorthand
-    for prose in (
-        "Skerrow Ferries says it will open a new ticket office at the pier next year.",
-        "Police say a man was arrested on the Skerrow ferry late last night.",
-        "Ines Darrow says the new pier will open to ferries next spring.",
-        "Youth is no barrier to a seat on the Skerrow harbour board.",
-        "Skerrow's governor says the new pier will open to ferries next spring.",
-    ):
-        assert judge(prose) is None, prose
+    _refused_and_kept(
+        "shorthand",
+        (
+            "Report claims island schools have created pool of unpaid staff for the ferry season.",
+            "Governor says naming of Ines Darrow as harbour master is historic for Skerrow.",
+        ),
+        (
+            "Skerrow Ferries says it will open a new ticket office at the pier next year.",
+            "Police say a man was arrested on the Skerrow ferry late last night.",
+            "Ines Darrow says the new pier will open to ferries next spring.",
+            "Youth is no barrier to a seat on the Skerrow harbour board.",
+            "Skerrow's governor says the new pier will open to ferries next spring.",
+        ),
+    )
 
 
 def test_an_opening_instead_leans_on_what_came_before_but_instead_of_does_not() -> None:
@@ -1293,3 +1302,48 @@ def test_a_headline_in_title_case_is_no_sentence_but_prose_full_of_names_is() ->
     assert usable(Sentence(deck, 0, False)) == ""
     names = "Harbour Master Ines Darrow met Skerrow Ferries chief Tom Keel in Lerwick on Monday."
     assert usable(Sentence(names, 0, False)) == names
+
+
+def _opening(sentence: str) -> str | None:
+    return grammar.judge(grammar.parse([sentence])[0], opening=True).reason
+
+
+def test_a_lead_may_name_a_local_body_by_role_but_not_a_place_or_a_firm() -> None:
+    # the place says whose police; nothing says which country or which company
+    assert _opening("The police have named the two men killed in a crash in Skerrow.") is None
+    for sentence in (
+        "The country avoided a lockdown last night, but Skerrow Health warned it may come.",
+        "The company avoided a strike last night, but Skerrow Unite warned it may come.",
+    ):
+        assert "names nobody" in (_opening(sentence) or ""), sentence
+    # a set phrase names nothing and needs nothing
+    assert judge("The stakes are high for every candidate ahead of the Skerrow debate.") is None
+    assert "names nobody" in (judge("The firm is high on the list of Skerrow bidders.") or "")
+
+
+def test_the_following_as_a_subject_points_at_a_list() -> None:
+    assert "'the following'" in (
+        judge("The following are arrest reports as recorded by the Skerrow police.") or ""
+    )
+    assert "'the following'" in (
+        judge("Following are the arrest reports of the Skerrow police.") or ""
+    )
+    assert judge("Police named the following people as suspects in the Skerrow raid.") is None
+
+
+def test_a_teaser_that_keeps_back_what_it_promises_is_refused() -> None:
+    _refused_and_kept(
+        "promises",
+        (
+            "After weeks of rumours, Ines Darrow told the world the real reason for her retirement.",
+            "Investigators in Skerrow found the cause of the ferry fire on Monday.",
+            "The cause of the Skerrow ferry fire was found by investigators on Monday.",
+        ),
+        (
+            "Ines Darrow said the reason for her retirement was a shortage of ferry crew.",
+            "Ines Darrow accidentally revealed the answer to the Skerrow quiz on live television.",
+            "Ines Darrow told the council the real cost of the Skerrow ferry was $2 million.",
+            "Skerrow investigators found a cause for concern in the ferry logs on Monday.",
+            "Skerrow councillors disputed the cause of the ferry fire on Monday.",
+        ),
+    )

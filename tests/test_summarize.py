@@ -561,3 +561,23 @@ def test_a_description_the_site_cut_without_a_stop_is_not_a_bullet(extractive) -
     whole = cut + "."
     [found] = extractive._candidates([U_S_PIER], ["Kettle Point"], [Context(description=whole)])
     assert [c.text for c in found if c.position == -1] == [whole], found
+
+
+FERRY_AND_CAROLS = (
+    "Harbour Ferries cancelled every winter sailing to Skerrow Island on Monday. "
+    "A brass band played carols outside the village church on Sunday evening. "
+    "Islanders will now have to wait until April for a boat to the mainland."
+)
+
+
+def test_a_bullet_off_the_headlines_topic_goes(extractive) -> None:  # type: ignore[no-untyped-def]
+    # Under a headline about the ferries the carols are colour (cosine 0.05 to it): two bullets
+    # beat three with one to skip. With no headline there is nothing to measure against.
+    title = "Harbour Ferries cancels every winter sailing to Skerrow Island"
+    [headed] = extractive.summarize([FERRY_AND_CAROLS], [title])
+    assert len(headed) == 2 and not any("carols" in b for b in headed), headed
+    [bare] = extractive.summarize([FERRY_AND_CAROLS])
+    assert any("carols" in b for b in bare), bare
+    # The one closest to the headline stays, however far: an article is never left bare for it.
+    [carols] = extractive.summarize([FERRY_AND_CAROLS], ["Carols for the village"])
+    assert carols == ["A brass band played carols outside the village church on Sunday evening."]

@@ -20,7 +20,9 @@ encoder, see ``digest.embed``). A bullet scores by
 
 Picking is maximal marginal relevance, so each further bullet must add something new; when no
 bullet carries the article's main name (the headline's name the text repeats most), the weakest one
-gives way to the best that does. The bullets are shown in article order; an opinion piece's or a
+gives way to the best that does. A bullet that shares almost nothing with the headline and the
+description goes (all but the closest): colour or background, and fewer beats one to skip. The
+bullets are shown in article order; an opinion piece's or a
 review's are attributed to the author from its byline.
 
 Speed: only the candidates are embedded, in one encode call per batch of articles, at most
@@ -56,7 +58,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 23
+ALGORITHM_VERSION = 24
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -72,6 +74,10 @@ HEADLINE_WEIGHT = 1.0  # the title and the publisher's description, against the 
 GENERIC_PENALTY = 0.15  # "The company said ...": names nobody the reader knows
 SHORTENED_PENALTY = 0.03  # a whole sentence beats an equally good shortened one
 PAIR_WEIGHT = 0.5  # the article's recurring word pairs ("oil leak", "Nina Dobrev") in a bullet
+# A bullet whose cosine to the headline and description is below this is off the story's topic.
+# In the blind reads' labels of today's bullets (317 web pages; tuned on), the bullets below 0.15
+# were 19 colour, dangling or broken ones to 5 that passed; higher, the ratio evens out.
+OFF_TOPIC = 0.15
 # Whose view an opinion piece or a review gives: the bullet says so.
 ATTRIBUTION = {"opinion": ("writes", "write"), "review": ("writes", "write")}
 
@@ -137,7 +143,7 @@ class ExtractiveSummarizer:
             target = _unit(matrix.mean(axis=0))
             if head_vector is not None:
                 target = _unit(target + HEADLINE_WEIGHT * head_vector)
-            chosen = self._choose(text, headline, options, matrix, target)
+            chosen = self._choose(text, headline, options, matrix, target, head_vector)
             results.append(_attributed(chosen, context, self.settings.max_words))
         return results
 
@@ -183,8 +189,11 @@ class ExtractiveSummarizer:
         found: list[Candidate],
         rows: np.ndarray,
         target: np.ndarray,
+        head: np.ndarray | None = None,
     ) -> list[Candidate]:
-        """Rank the candidates (centrality, position, MMR) and keep the best that add something."""
+        """Rank the candidates (centrality, position, MMR) and keep the best that add something;
+        ``head``: the headline's and description's vector, which a bullet must share something
+        with."""
         pairs = Counter(_pairs(text, unique=False))
         scores = (rows @ target).tolist()
         for row, candidate in enumerate(found):
@@ -221,6 +230,10 @@ class ExtractiveSummarizer:
             if len(chosen) >= self.settings.bullets:
                 break
         chosen = _standing(_with_subject(chosen, found, scores, headline, text))
+        if head is not None and chosen:
+            chosen = _standing(
+                _on_topic(chosen, [float(rows[found.index(c)] @ head) for c in chosen])
+            )
         chosen.sort(key=lambda c: c.position)
         return chosen
 
@@ -259,6 +272,15 @@ def _with_subject(
                 continue
             return [*chosen[:-1], candidate] if len(chosen) >= 2 else [*chosen, candidate]
     return chosen
+
+
+def _on_topic(chosen: list[Candidate], closeness: list[float]) -> list[Candidate]:
+    """``chosen`` without the bullets that share almost nothing with the headline and the
+    publisher's description (``closeness``: each one's cosine to them), but for the closest: such
+    a bullet is colour or background (a band playing carols under a headline about cancelled
+    ferries), and fewer bullets beat one the reader must skip."""
+    closest = max(range(len(chosen)), key=lambda row: closeness[row])
+    return [c for row, c in enumerate(chosen) if row == closest or closeness[row] >= OFF_TOPIC]
 
 
 def _follows_chosen(candidate: Candidate, chosen: list[Candidate]) -> bool:

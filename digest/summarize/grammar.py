@@ -234,6 +234,11 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
     if _answers(topic):
         named = " ".join(t.text for t in topic.subtree)
         return Judgement(f"'{named}' answers what the bullet does not ask", leans=True)
+    if topic.lower_ == "following":
+        return Judgement("'the following' points at a list the bullet does not give")
+    teaser = _teaser(doc)
+    if teaser:
+        return Judgement(f"'{teaser}' promises what the bullet does not say")
     if _an_age(topic) or (_generic_subject(topic) and not _introduces(topic, opening)):
         named = " ".join(t.text for t in topic.subtree)
         return Judgement(f"'{named}' names nobody the reader knows", leans=True)
@@ -495,11 +500,16 @@ def _generic_subject(subject: Any, removed: frozenset[int] = frozenset()) -> boo
     a number or any modifier ("the city council of Lagos", "the new law") says more."""
     words = [t for t in subject.subtree if t.i not in removed]
     return (
-        len(words) == 2
+        subject.lower_ not in _SET_PHRASES
+        and len(words) == 2
         and words[0].lower_ in ("the", "both", "neither", "either")
         and words[1].i == subject.i
         and subject.pos_ == "NOUN"
     )
+
+
+# Subjects of set phrases that point at nothing: "The stakes are high for all the candidates".
+_SET_PHRASES = frozenset(("stakes", "odds"))
 
 
 def _headline_style(subject: Any, root: Any) -> bool:
@@ -514,16 +524,24 @@ def _headline_style(subject: Any, root: Any) -> bool:
 
 
 _DOCUMENTS = frozenset("report study survey poll review audit paper".split())
+# Whom a place names by role: "the police" of a crash in Osborne Store are that place's police.
+_LOCAL_BODIES = frozenset(
+    """police authorities officials investigators detectives prosecutors firefighters rescuers
+    coastguard paramedics""".split()
+)
 
 
 def _introduces(subject: Any, opening: bool) -> bool:
     """Whether an article's first sentence may name its subject by role alone: "The police have
-    named the two people killed in a crash in Osborne Store" says where it happened; "The
+    named the two people killed in a crash in Osborne Store" says where it happened, and the
+    place says whose police. A body or place that has a name of its own needs it: "The
     government has unveiled a plan" does not say whose (a blind read found it dangling under a
-    headline that did), nor does an event the headline reports ("The move comes as ...")."""
+    headline that did), nor "The country avoided Level 5 last night, but NPHET ..." which (read
+    as dangling too); and an event the headline reports ("The move comes as ...") is the
+    headline's."""
     return (
         opening
-        and subject.lower_ not in _EVENT_NOUNS
+        and subject.lower_ in _LOCAL_BODIES
         and any(
             t.pos_ == "PROPN" and t.is_alpha and len(t) > 1 and not _in_quotes(t.doc, t)
             for t in subject.doc
@@ -540,6 +558,30 @@ def _answers(subject: Any) -> bool:
         and any(c.dep_ == "det" and c.lower_ == "the" for c in subject.children)
         and all(c.dep_ in ("det", "amod") for c in subject.children)
     )
+
+
+def _teaser(doc: Any) -> str:
+    """The object that a telling verb promises and the sentence keeps back: "Dion told the world
+    the real reason for her appearance", "... revealed the secret behind its speed" (a blind read:
+    the reader lacks the point), "The cause of the fire was found". "She said the reason was a
+    shortage of crew" gives it."""
+    for token in doc:
+        if (
+            token.lower_ in _KEPT_BACK
+            and token.head.lower_ in _TELLING
+            and any(c.dep_ == "det" and c.lower_ == "the" for c in token.children)
+        ):
+            return " ".join(t.text for t in doc[token.left_edge.i : token.i + 1])
+    return ""
+
+
+# ("She revealed the answer to the puzzle" and "He told the truth" tell what happened.)
+_KEPT_BACK = frozenset("reason reasons secret secrets cause".split())
+_TELLING = frozenset(
+    """tell tells told telling reveal reveals revealed revealing explain explains explained
+    explaining share shares shared sharing disclose discloses disclosed disclosing uncover
+    uncovers uncovered uncovering discover discovers discovered find finds found""".split()
+)
 
 
 _DISCOURSE_NOUNS = frozenset(
@@ -675,17 +717,6 @@ def _person_noun(token: Any) -> bool:
 
 
 # People by role or relation, the commonest in news (see _person_noun for the suffixes).
-# What an opening "The ..." means by the event its headline reports ("The move comes as ...",
-# "The win keeps the club second"): that one leans on the headline, unlike "The police have
-# named the two people killed ..." or "The family of a junior player has launched ...".
-_EVENT_NOUNS = frozenset(
-    """move win loss defeat victory draw deal agreement vote decision announcement change changes
-    news event incident accident crash attack shooting killing death arrest raid strike protest
-    fire blast explosion outbreak result results ruling verdict step shift cut cuts rise fall drop
-    increase hike surge spike plan proposal report findings discovery development appointment
-    resignation departure closure launch release sale merger takeover purchase acquisition
-    investigation probe case""".split()
-)
 _PERSON_NOUNS = frozenset(
     """man woman boy girl child kid baby toddler teen teenager youth adult father mother dad mum
     mom son daughter husband wife brother sister grandfather grandmother uncle aunt nephew niece
