@@ -1347,3 +1347,42 @@ def test_a_teaser_that_keeps_back_what_it_promises_is_refused() -> None:
             "Skerrow councillors disputed the cause of the ferry fire on Monday.",
         ),
     )
+
+
+def test_a_clause_that_stops_at_its_is_is_a_fragment() -> None:
+    _refused_and_kept(
+        "nothing after it",
+        (
+            "Ines Darrow thinks the best way to hear the Skerrow brass band is.",
+            "The Skerrow ferry is.",
+        ),
+        (
+            "Ines Darrow knows what the best way to reach Skerrow is.",
+            "The Skerrow ferry is back.",
+            "The Skerrow ferry is not in service this winter.",
+            "Ines Darrow keeps the Skerrow pier the way it is.",
+        ),
+    )
+    # nor may a deletion leave one: the closing clause was what the sentence had to say
+    cut = (
+        "Ines Darrow thinks the best way to hear the old Skerrow ferry song is while sitting in "
+        "a dark kitchen turning the lamp on and off."
+    )
+    assert shorten(cut, max_words=40) == cut
+    assert shorten(cut, max_words=20) is None
+    # a deletion elsewhere stands; a closing clause that goes whole takes its "is" with it
+    for sentence, max_words, shown in (
+        (
+            "The Skerrow ferry is back in service on the island route after the harbour office "
+            "finished weeks of repairs to its engine and hull.",
+            14,
+            "The Skerrow ferry is back in service on the island route.",
+        ),
+        (
+            "The Skerrow ferry stopped its winter sailings to the island on Monday after its "
+            "captain said the sea is too rough for the old boat.",
+            14,
+            "The Skerrow ferry stopped its winter sailings to the island on Monday.",
+        ),
+    ):
+        assert shorten(sentence, max_words=max_words) == shown, sentence

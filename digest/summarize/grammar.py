@@ -177,6 +177,8 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
         return Judgement("no subject")
     if _headline_style(subjects[0], root):
         return Judgement("a headline's shorthand ('Report claims ...', 'Governor says ...')")
+    if _bare_copula(doc):
+        return Judgement("ends on 'is' with nothing after it: what it was to say is missing")
     if root.lower_ in _REPORTING and not any(
         c.dep_ in ("ccomp", "dobj", "xcomp", "prep", "attr", "oprd") for c in root.children
     ):
@@ -529,6 +531,24 @@ _LOCAL_BODIES = frozenset(
     """police authorities officials investigators detectives prosecutors firefighters rescuers
     coastguard paramedics""".split()
 )
+
+
+def _bare_copula(doc: Any, removed: frozenset[int] = frozenset()) -> bool:
+    """Whether a main or reported clause stops at its copula, once ``removed`` is deleted: "Tim
+    Anderson thinks the best way to appreciate the song is." (a publisher's description less its
+    closing "while sitting in a darkened room", read as a fragment). "... knows what the best way
+    is" and "The ferry is back." have their complement."""
+    return any(
+        t.lower_ in _COPULAS
+        and t.i not in removed
+        and t.dep_ in ("ROOT", "ccomp")
+        and all(c.dep_ in _NOT_A_COMPLEMENT or c.i in removed for c in t.children)
+        for t in doc
+    )
+
+
+_COPULAS = frozenset("is are was were be been am 's".split())
+_NOT_A_COMPLEMENT = frozenset("nsubj nsubjpass expl punct aux neg cc mark".split())
 
 
 def _introduces(subject: Any, opening: bool) -> bool:
@@ -1762,6 +1782,8 @@ def shortened(
             if tried > SEARCH_LIMIT:
                 break
             removed = always.union(*(d.indices for d in combo))
+            if _bare_copula(doc, removed):
+                continue  # "... the best way to hear it is (while sitting in the dark)."
             text = render(doc, removed, replace)
             length = count_words(text)
             rank = (-sum(_COST.get(d.kind, 2) for d in combo), length)
