@@ -1386,3 +1386,20 @@ def test_a_clause_that_stops_at_its_is_is_a_fragment() -> None:
         ),
     ):
         assert shorten(sentence, max_words=max_words) == shown, sentence
+
+
+def test_the_second_or_the_next_as_a_subject_leans_on_what_came_before() -> None:
+    _refused_and_kept(
+        "compares with",
+        (
+            "The second location opened in Midtown following the first in Skerrow.",
+            "The next two months were tough for the Skerrow ferry crews.",
+        ),
+        (
+            "The second round of Skerrow ferry talks begins on Monday.",
+            "Ines Darrow won the second race on Monday.",
+            "The other side of the Skerrow pier was closed for repairs on Monday.",
+            "A second Skerrow ferry sank on Monday, the harbour office said.",
+            "The former Skerrow harbour master won the island's seat on Monday.",
+        ),
+    )

@@ -401,6 +401,12 @@ def _comparison(doc: Any) -> str:
                 return "another"
         elif lower == "further" and token.dep_ == "amod":
             return "further"
+        elif lower in _SEQUENCE and _after(token, "the"):
+            # "The second location opened in Midtown", "The next two months were tough": the
+            # second of what the article told before; "The second round of talks" says of what
+            noun = token.head
+            if noun.dep_ in _SUBJECTS and not any(c.dep_ == "prep" for c in noun.children):
+                return f"the {lower}"
         elif lower == "also" and token.dep_ == "advmod" and _on_main_chain(token.head):
             # "Ogunjobi also received a suspension" (or "... have also been removed, said the
             # minister"): so did someone before; in a clause the sentence hangs on, the main
@@ -417,6 +423,11 @@ def _comparison(doc: Any) -> str:
     if ending and (ending[-1] in ("too", "either") or ending == ["as", "well"]):
         return " ".join(ending[-2:] if ending[-1] == "well" else ending[-1:])
     return ""
+
+
+# Places in a sequence the article began before ("the first" may open one, so it is not here;
+# "the former minister" is a title).
+_SEQUENCE = frozenset("second third fourth fifth next remaining".split())
 
 
 def _in_a_title(token: Any) -> bool:
