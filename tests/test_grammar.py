@@ -1403,3 +1403,54 @@ def test_the_second_or_the_next_as_a_subject_leans_on_what_came_before() -> None
             "The former Skerrow harbour master won the island's seat on Monday.",
         ),
     )
+
+
+def test_a_when_that_interrupts_a_scene_is_the_news_and_stays() -> None:
+    # "was doing", "was about to do", "had just done" ... when: the "when" is what happened
+    for sentence in (
+        "Ines Darrow was about to inspect the Skerrow bus, a grey motor coach, when she noticed "
+        "a strong odour of fuel.",
+        "Ines Darrow was walking her dog on the Skerrow pier late on Monday, when a wave swept "
+        "her into the harbour.",
+        "Ines Darrow had just left the Skerrow pier on Monday night, when the old ferry caught "
+        "fire in the harbour.",
+        "Ines Darrow was about to inspect the Skerrow bus, a grey coach, when she noticed a "
+        "strong odour of fuel, police said.",
+    ):
+        assert shorten(sentence, max_words=14) is None, sentence
+    # after a finished event, "when" only says when, and may go
+    for sentence, shown in (
+        (
+            "The old Skerrow ferry sank in the harbour on Monday, when a winter storm hit the "
+            "island and its pier.",
+            "The old Skerrow ferry sank in the harbour on Monday.",
+        ),
+        (
+            "Ines Darrow closed the Skerrow pier to ferries on Monday night when a storm swept "
+            "the island's harbour.",
+            "Ines Darrow closed the Skerrow pier to ferries on Monday night.",
+        ),
+        (
+            "Ines Darrow just closed the Skerrow pier to ferries on Monday night when a storm "
+            "swept the island's harbour.",
+            "Ines Darrow just closed the Skerrow pier to ferries on Monday night.",
+        ),
+        (
+            "Ines Darrow had closed the Skerrow pier to ferries on Monday night when a storm "
+            "swept the island's harbour.",
+            "Ines Darrow had closed the Skerrow pier to ferries on Monday night.",
+        ),
+        (
+            "Ines Darrow, smiling broadly, closed the Skerrow pier to ferries on Monday night "
+            "when a storm swept the harbour.",
+            "Ines Darrow, smiling broadly, closed the Skerrow pier to ferries on Monday night.",
+        ),
+    ):
+        assert shorten(sentence, max_words=14) == shown, sentence
+    about = (
+        "Ines Darrow wrote about the Skerrow ferry on Monday night when a storm swept the "
+        "island's harbour."
+    )
+    assert (
+        shorten(about, max_words=11) == "Ines Darrow wrote about the Skerrow ferry on Monday night."
+    )

@@ -1178,7 +1178,39 @@ def deletions(doc: Any) -> list[Deletion]:
     found += _dashed_asides(tokens, inside_quote)
     found += _reporting_adjuncts(tokens, inside_quote)
     found += _closing_elaborations(tokens, inside_quote)
+    if _interrupted(doc):
+        found = [d for d in found if _first_word(tokens, d.indices) != "when"]
     return [d for d in found if d.indices]
+
+
+def _interrupted(doc: Any) -> bool:
+    """Whether the main clause sets a scene that a closing "when" interrupts: "was walking her dog
+    on the pier when a wave swept her away", "was about to inspect the bus when he noticed an odor
+    of marijuana", "had just left when the ferry caught fire". That "when" clause is the news (a
+    blind read: the trooper's bullet without it lost the point), so it never goes."""
+    roots = [t for t in doc if t.dep_ == "ROOT"]
+    # the main clause, or the one its root reports ("The trooper was about to ..., police said")
+    return any(
+        _sets_a_scene(v) for r in roots for v in (r, *r.children) if v is r or v.dep_ == "ccomp"
+    )
+
+
+def _sets_a_scene(verb: Any) -> bool:
+    """Whether ``verb`` is in the middle of something, or just past or about to do it."""
+    auxiliaries = {c.lower_ for c in verb.children if c.dep_ == "aux"}
+    return (
+        verb.tag_ == "VBG"  # a finite main verb in -ing has its "was" or "is"
+        or (verb.lower_ in ("was", "were") and any(c.lower_ == "about" for c in verb.children))
+        or (
+            "had" in auxiliaries
+            and any(c.lower_ in ("just", "barely", "hardly", "scarcely") for c in verb.children)
+        )
+    )
+
+
+def _first_word(tokens: list[Any], indices: frozenset[int]) -> str:
+    """The first word of a deletion, past its comma."""
+    return next((tokens[i].lower_ for i in sorted(indices) if not tokens[i].is_punct), "")
 
 
 def _nested_clause(token: Any, phrase: Any) -> bool:
