@@ -1127,6 +1127,10 @@ def test_a_year_old_is_a_person_a_later_he_may_mean_but_not_a_name() -> None:
     # "The 33-year-old" is a second mention, even opening the text
     second = aged.replace("A 33-year-old", "The 33-year-old")
     assert "names nobody" in (grammar.judge(grammar.parse([second])[0], opening=True).reason or "")
+    # written without hyphens too; an age before a noun says who ("The 47 year old actress")
+    unhyphenated = "The 47 year old was one of the guests at the Skerrow harbour gala."
+    assert "names nobody" in (judge(unhyphenated) or "")
+    assert judge("The 47 year old Skerrow actress Ines Darrow was a guest at the gala.") is None
 
 
 def _closing(sentence: str) -> list[str]:
@@ -1338,10 +1342,12 @@ def test_a_teaser_that_keeps_back_what_it_promises_is_refused() -> None:
             "After weeks of rumours, Ines Darrow told the world the real reason for her retirement.",
             "Investigators in Skerrow found the cause of the ferry fire on Monday.",
             "The cause of the Skerrow ferry fire was found by investigators on Monday.",
+            "As usual, the Skerrow harbour master knows the answer.",
         ),
         (
             "Ines Darrow said the reason for her retirement was a shortage of ferry crew.",
             "Ines Darrow accidentally revealed the answer to the Skerrow quiz on live television.",
+            "At the Skerrow quiz on Monday, Ines Darrow revealed the correct answer.",
             "Ines Darrow told the council the real cost of the Skerrow ferry was $2 million.",
             "Skerrow investigators found a cause for concern in the ferry logs on Monday.",
             "Skerrow councillors disputed the cause of the ferry fire on Monday.",

@@ -598,7 +598,10 @@ def _teaser(doc: Any) -> str:
     shortage of crew" gives it."""
     for token in doc:
         if (
-            token.lower_ in _KEPT_BACK
+            (
+                token.lower_ in _KEPT_BACK
+                or (token.lower_ == "answer" and all(c.dep_ == "det" for c in token.children))
+            )
             and token.head.lower_ in _TELLING
             and any(c.dep_ == "det" and c.lower_ == "the" for c in token.children)
         ):
@@ -606,12 +609,13 @@ def _teaser(doc: Any) -> str:
     return ""
 
 
-# ("She revealed the answer to the puzzle" and "He told the truth" tell what happened.)
+# ("She revealed the correct answer to the quiz" and "He told the truth" tell what happened; "the
+# answer" alone, as in "As usual, StackOverflow knows the answer.", does not.)
 _KEPT_BACK = frozenset("reason reasons secret secrets cause".split())
 _TELLING = frozenset(
     """tell tells told telling reveal reveals revealed revealing explain explains explained
     explaining share shares shared sharing disclose discloses disclosed disclosing uncover
-    uncovers uncovered uncovering discover discovers discovered find finds found""".split()
+    uncovers uncovered uncovering discover discovers discovered find finds found know knows knew""".split()
 )
 
 
@@ -622,9 +626,9 @@ _DISCOURSE_NOUNS = frozenset(
 
 def _an_age(subject: Any) -> bool:
     """Whether the subject names someone only by age: "The 33-year-old was released by the club"
-    is a second mention wherever it stands."""
-    words = [t.lower_ for t in subject.subtree]
-    return len(words) >= 4 and words[0] == "the" and words[-3:] == ["year", "-", "old"]
+    (or "The 47 year old", unhyphenated) is a second mention wherever it stands."""
+    words = [t.lower_ for t in subject.subtree if t.text != "-"]
+    return len(words) >= 3 and words[0] == "the" and words[-2:] == ["year", "old"]
 
 
 def _a_numbered_name(subject: Any, subject_words: list[Any]) -> bool:
