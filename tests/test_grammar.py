@@ -1460,3 +1460,30 @@ def test_a_when_that_interrupts_a_scene_is_the_news_and_stays() -> None:
     assert (
         shorten(about, max_words=11) == "Ines Darrow wrote about the Skerrow ferry on Monday night."
     )
+
+
+def test_a_comma_between_subject_and_verb_is_no_sentence() -> None:
+    _refused_and_kept(
+        "a comma between",
+        (
+            "The larger Skerrow ferries, could carry forty cars each on the winter route.",
+            "The Skerrow harbour master Ines Darrow, read 16 letters that the council had received.",
+            "The old Skerrow ferries, were sold to a firm in Oban on Monday.",
+            "The old Skerrow ferries, did not sail to the island on Monday.",
+        ),
+        (
+            "Ines Darrow, the harbour master, said the pier would reopen in May.",
+            "The Skerrow ferries, which are old, could carry forty cars each.",
+            "In Skerrow, ferries could carry forty cars each on the winter route.",
+            "Ferries, buses and trains stopped on Skerrow on Monday.",
+            "The Skerrow ferries stopped, and the island waited for a week.",
+        ),
+    )
+
+
+def test_a_rule_line_of_the_page_is_no_prose() -> None:
+    _refused_and_kept(
+        "rule line",
+        ("Skerrow ferries - ---- by Ines Darrow the island ferries sail on Monday.",),
+        ("Ines Darrow -- the harbour master -- said the ferries sail on Monday.",),
+    )

@@ -179,6 +179,10 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
         return Judgement("a headline's shorthand ('Report claims ...', 'Governor says ...')")
     if _bare_copula(doc):
         return Judgement("ends on 'is' with nothing after it: what it was to say is missing")
+    if _comma_before_verb(subjects[0], root):
+        return Judgement("a comma between the subject and its verb: not a sentence as written")
+    if any(_RULE_LINE.fullmatch(t.text) for t in doc):
+        return Judgement("page debris: a rule line ('----') inside the sentence")
     if root.lower_ in _REPORTING and not any(
         c.dep_ in ("ccomp", "dobj", "xcomp", "prep", "attr", "oprd") for c in root.children
     ):
@@ -542,6 +546,27 @@ _LOCAL_BODIES = frozenset(
     """police authorities officials investigators detectives prosecutors firefighters rescuers
     coastguard paramedics""".split()
 )
+
+
+def _comma_before_verb(subject: Any, root: Any) -> bool:
+    """Whether a lone comma splits the subject from its verb: "The larger landers, could deliver
+    tools", "The Senate President Bukola Saraki, read 16 letters" (blind reads: fragments, as the
+    page wrote them). A comma that closes an aside or a list in the subject ("Ines Darrow, the
+    harbour master, said", "Ferries, buses and trains stopped") has another before it."""
+    doc = subject.doc
+    end = subject.right_edge.i
+    comma = end if doc[end].text == "," else end + 1
+    if comma + 1 >= len(doc) or doc[comma].text != ",":
+        return False
+    verb = doc[comma + 1]
+    inside = [t for t in subject.subtree if t.i != comma]
+    return (
+        verb == root or (verb.head == root and verb.dep_ in ("aux", "auxpass", "neg"))
+    ) and not any(t.text == "," for t in inside)
+
+
+# A run of dashes, stars or the like: a rule line of the page, never prose ("--" is a dash).
+_RULE_LINE = re.compile(r"([-=*_~#])\1{2,}")
 
 
 def _bare_copula(doc: Any, removed: frozenset[int] = frozenset()) -> bool:
