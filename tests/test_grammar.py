@@ -969,7 +969,7 @@ def test_a_first_mention_or_a_named_subject_stands_alone() -> None:
         "Darrow has run the port through six winters of storms and two new piers."
     )[-1]
     assert expanded.text.startswith("Commodore Ines Darrow has run")
-    assert expanded.proper_start  # "The writer says that Commodore ...", never "commodore"
+    assert expanded.proper_start  # "A columnist writes that Commodore ...", never "commodore"
 
 
 def test_a_place_in_capitals_before_a_colon_is_a_dateline_but_a_kicker_is_not() -> None:

@@ -451,7 +451,9 @@ def test_an_opinion_piece_is_attributed_to_its_author(extractive) -> None:  # ty
     [news] = extractive.summarize([COLUMN], ["Winter ferries"], [Context(kind="news")])
     assert news and not any("writes that" in b for b in news)
     [unsigned] = extractive.summarize([COLUMN], [""], [Context(author="Staff", kind="opinion")])
-    assert unsigned and all(b.startswith("The writer writes that ") for b in unsigned)
+    assert unsigned and all(b.startswith("A columnist writes that ") for b in unsigned)
+    [review] = extractive.summarize([COLUMN], [""], [Context(author="Staff", kind="review")])
+    assert review and all(b.startswith("A reviewer writes that ") for b in review)
 
 
 def test_the_publishers_description_can_lead_the_bullets(extractive) -> None:  # type: ignore[no-untyped-def]

@@ -58,7 +58,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 29
+ALGORITHM_VERSION = 30
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -353,7 +353,8 @@ def _prefix_words(context: Context) -> int:
 
 def _author(context: Context) -> str:
     """Who the piece's view belongs to: the byline's first person ("By Jane Doe, Staff Writer"
-    gives "Jane Doe"); "The editorial" or "The writer" when the byline names no person."""
+    gives "Jane Doe"); "The editorial", or "A columnist" or "A reviewer" when the byline names no
+    person ("The writer writes that ..." read as dangling: which writer?)."""
     byline = re.sub(r"^\s*by\s+", "", context.author.strip(), flags=re.I)
     name = re.split(r"\s*[|,;/]\s*|\.\s+(?=[A-Z])|\s+-\s+", byline)[0].strip()
     if name.isupper():
@@ -369,7 +370,7 @@ def _author(context: Context) -> str:
         or any(w.lower().strip(".") in _NOT_A_PERSON for w in words)
         or any(c.isdigit() for c in name)
     ):
-        return "The writer" if context.kind == "opinion" else "The reviewer"
+        return "A columnist" if context.kind == "opinion" else "A reviewer"
     return name
 
 
