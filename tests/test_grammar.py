@@ -1487,3 +1487,15 @@ def test_a_rule_line_of_the_page_is_no_prose() -> None:
         ("Skerrow ferries - ---- by Ines Darrow the island ferries sail on Monday.",),
         ("Ines Darrow -- the harbour master -- said the ferries sail on Monday.",),
     )
+
+
+def test_the_parse_ends_no_sentence_inside_a_quotation() -> None:
+    slogan = (
+        "Skerrow's viral \u201cSail. We\u2019re on it.\u201d ferry campaign has been facing "
+        "mockery since Monday, but Ines Darrow was concerned."
+    )
+    assert judge(slogan) is None
+    # outside a quotation a second sentence is still one too many
+    assert judge("The Skerrow ferry sails. Ines Darrow was concerned on Monday.") == (
+        "more than one sentence"
+    )

@@ -154,6 +154,28 @@ def test_split_sentences_keeps_abbreviations_and_initials() -> None:
     ]
 
 
+def test_a_short_quotation_inside_a_sentence_ends_no_sentence() -> None:
+    # a slogan's stops, in a quotation opened after the sentence's first words, end nothing
+    slogan = "Skerrow's viral \u201cSail. We\u2019re on it.\u201d campaign drew mockery on Monday."
+    assert split_sentences(slogan + " Darrow was concerned.") == [slogan, "Darrow was concerned."]
+    assert split_sentences('The band played "Stop. Look." at the pier. Fans sang.') == [
+        'The band played "Stop. Look." at the pier.',
+        "Fans sang.",
+    ]
+    # speech that opens the sentence, or a long quotation, is split as before
+    assert split_sentences("\u201cWe will sail. The pier is safe,\u201d Darrow said.") == [
+        "\u201cWe will sail.",
+        "The pier is safe,\u201d Darrow said.",
+    ]
+    long = (
+        'Darrow said the ferry "will sail on Monday. It is safe, and the crews have trained for '
+        'a month and more," she added.'
+    )
+    assert len(split_sentences(long)) == 2
+    unclosed = 'Darrow called it "the best ferry. The pier reopened on Monday.'
+    assert len(split_sentences(unclosed)) == 2
+
+
 # ---- post-processing
 
 

@@ -46,8 +46,12 @@ def pipeline() -> Any:
         if _nlp is None:
             try:
                 import spacy
+                from spacy.language import Language
 
+                if not Language.has_factory(_QUOTED):
+                    Language.component(_QUOTED, func=_no_stop_inside_quotes)
                 _nlp = spacy.load(PIPELINE, disable=list(_DISABLED))
+                _nlp.add_pipe(_QUOTED, before="parser")
             except (ImportError, OSError) as error:
                 raise ModelUnavailableError(
                     f"the English pipeline {PIPELINE} {PIPELINE_VERSION} is not installed",
@@ -55,6 +59,18 @@ def pipeline() -> Any:
                     f"pip install {PIPELINE.replace('_', '-')}=={PIPELINE_VERSION}",
                 ) from error
         return _nlp
+
+
+_QUOTED = "digest_no_stop_inside_quotes"
+
+
+def _no_stop_inside_quotes(doc: Any) -> Any:
+    """Mark that no sentence starts inside a quotation: each input is one sentence, and the stops
+    of a slogan or a title inside it ('the viral "Meth. We're on it." campaign') end none."""
+    for start, end in _quote_spans(doc):
+        for token in doc[start + 1 : end + 2]:  # and the word after it
+            token.is_sent_start = False
+    return doc
 
 
 def parse(sentences: Sequence[str], batch_size: int = 64) -> list[Any]:

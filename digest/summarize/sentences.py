@@ -51,6 +51,8 @@ def split_sentences(text: str) -> list[str]:
                 paragraph[start : match.start()]
             ):
                 continue
+            if _inside_a_short_quote(paragraph[start : match.end(1)], paragraph[match.end(1) :]):
+                continue
             sentences.append(paragraph[start : match.end(1)].strip())
             start = match.end()
         rest = paragraph[start:].strip()
@@ -88,6 +90,26 @@ def marked_sentences(text: str, limit: int | None = None) -> list[Sentence]:
             if limit is not None and len(found) >= limit:
                 return found
     return found
+
+
+def _inside_a_short_quote(sentence: str, after: str) -> bool:
+    """Whether the sentence so far has opened, after its first words, a quotation that closes within
+    a few words of ``after``: the stops of a slogan or a title inside a sentence ('South Dakota's
+    viral "Meth. We're on it." awareness campaign has been facing backlash') end no sentence. A
+    quotation that opens the sentence, or a long one, is speech, split as usual."""
+    opened = -1
+    for at, char in enumerate(sentence):
+        if char == "“" or (char == '"' and opened < 0):
+            opened = at
+        elif char in '”"':
+            opened = -1
+    if opened < 0 or not re.search(r"\w", sentence[:opened]):
+        return False
+    closing = re.search(r"[”\"]", after)
+    return closing is not None and len(after[: closing.start()].split()) <= SHORT_QUOTE_WORDS
+
+
+SHORT_QUOTE_WORDS = 8
 
 
 def _is_abbreviation(before: str) -> bool:
