@@ -461,9 +461,12 @@ def summarise_batch(
             )
             report.summarised += 1
         else:
-            store.set_article_note(article.id, "not summarised: the summariser found no sentence")
+            # None of its lead's sentences could stand as a bullet about its headline: the email
+            # shows the publisher's description instead, marked as theirs.
+            why = "no sentence could stand as a bullet; the publisher's description is shown"
+            store.set_article_note(article.id, f"not summarised: {why}")
             report.not_summarised += 1
-            report.unsummarised.append(f"{_named(article)}: no sentence to use")
+            report.unsummarised.append(f"{_named(article)}: {why}")
 
 
 def _named(article: Article) -> str:

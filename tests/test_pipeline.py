@@ -14,7 +14,7 @@ from digest.config import Config
 from digest.deliver import OutboxMailer, SMTPMailer
 from digest.demo import SiteServer
 from digest.fetch import HttpFetcher
-from digest.pipeline import gather, send_edition
+from digest.pipeline import build_edition, gather, send_edition
 from digest.render import Renderer
 from digest.store import open_store
 from tests.conftest import Inbox
@@ -155,3 +155,45 @@ def test_outbox_delivery_writes_one_eml_per_subscriber(
     (eml,) = Path(config.mail.outbox).glob("*.eml")
     assert b"multipart/alternative" in eml.read_bytes()
     assert send_edition(config, store, Renderer(), OutboxMailer(config.mail.outbox)).sent == 0
+
+
+CAROLS_PAGE = """<!doctype html><html><head><title>Harbour Ferries cancels every winter sailing</title>
+<meta property="og:title" content="Harbour Ferries cancels every winter sailing to Skerrow Island">
+<meta property="og:description" content="Harbour Ferries has cancelled every winter sailing to
+Skerrow Island, leaving islanders without a ...">
+</head><body><article><h1>Harbour Ferries cancels every winter sailing to Skerrow Island</h1>
+<p>A brass band played carols outside the village church on Sunday evening.</p>
+<p>I was there with my family and my neighbours, and we sang along until it was dark.</p>
+<p>I have never seen the village so full, and we all walked home together after the last
+carol.</p>
+<p>We will remember that evening for a long time, whatever the winter brings us now.</p>
+</article></body></html>"""
+
+
+def test_an_article_with_no_bullet_about_its_headline_shows_the_publishers_words(
+    tmp_path: Path, summarizer: Any, make_config: Callable[..., Config]
+) -> None:
+    # Its one sentence that could be a bullet is colour under a headline about the ferries (and
+    # the site cut its description, so that is no bullet either): the operator is told, and the
+    # email shows the publisher's description, marked as theirs.
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    (site_dir / "carols.html").write_text(CAROLS_PAGE, encoding="utf-8")
+    (site_dir / "feed.xml").write_text(
+        """<?xml version="1.0"?><rss version="2.0"><channel><title>Island News</title>
+        <item><title>Harbour Ferries cancels every winter sailing to Skerrow Island</title>
+        <link>__BASE__/carols.html</link><guid>c1</guid></item></channel></rss>""",
+        encoding="utf-8",
+    )
+    with SiteServer(site_dir) as server:
+        config = make_config(sources=[{"url": f"{server.base_url}/feed.xml"}])
+        report = run_gather(config, summarizer)
+    assert (report.new_articles, report.summarised, report.not_summarised) == (1, 0, 1)
+    assert "no sentence could stand as a bullet" in report.unsummarised[0]
+    store = open_store(config)
+    assert store.get_article(1).note.startswith("not summarised: no sentence could stand")
+    _, view = build_edition(config, store, Renderer())
+    [story] = view.stories
+    assert story.bullets == () and story.excerpt_label == "From the publisher"
+    assert story.excerpt.startswith("Harbour Ferries has cancelled every winter sailing")
+    store.close()
