@@ -52,6 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.extraction import DATA  # noqa: E402
+from digest.pipeline import publishers_words  # noqa: E402
 
 HIGHLIGHTS = ROOT.parent / "shared" / "data" / "news-highlights"
 BASE = "ea1f75e"  # the summariser before the editorial-bullets work
@@ -321,7 +322,8 @@ def write_packets(out: Path, records: list[dict[str, Any]], readers: int) -> Non
                 if bullets:
                     parts += [f"{i}. {b}\n" for i, b in enumerate(bullets, 1)]
                 else:
-                    shown = record["description"] if system == "new" else ""
+                    # what the email shows instead (digest.pipeline.story_of)
+                    shown = publishers_words(record["description"], "") if system == "new" else ""
                     parts.append(
                         f"(no bullets){' From the publisher: ' + shown if shown else ''}\n"
                     )

@@ -643,7 +643,7 @@ def story_of(config: Config, store: Store, *articles: Article, rank: int = 0) ->
     excerpt = ""
     if summary is None:
         # No bullet passed: the publisher's own words, marked as theirs, never a fragment of ours.
-        excerpt = _shorten(article.description or article.feed_text, 60)
+        excerpt = _shorten(publishers_words(article.description, article.feed_text), 60)
     sources: list[str] = []
     source_urls: list[str] = []
     for each in (article, *others):
@@ -1212,6 +1212,27 @@ def default_list_id(config: Config) -> str:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def publishers_words(description: str, feed_text: str) -> str:
+    """What the email shows when no bullet passed: the publisher's description, else the feed's
+    own text, whichever describes the piece. A short byline or prompt ("Written by HLNF Staff
+    Report", "Visit the post for more.") says nothing about it and is not shown."""
+    for text in (description, feed_text):
+        words = text.split()
+        if len(words) >= MIN_EXCERPT_WORDS and not (
+            len(words) < 12 and _NOT_A_DESCRIPTION.search(text)
+        ):
+            return text
+    return ""
+
+
+MIN_EXCERPT_WORDS = 6
+_NOT_A_DESCRIPTION = re.compile(
+    r"^\s*(?:written |posted |reported )?by\b|\bvisit the (?:post|page|site)\b|\bread more\b|"
+    r"\bclick here\b|\bcontinue reading\b",
+    re.I,
+)
 
 
 def _shorten(text: str, words: int) -> str:

@@ -14,7 +14,7 @@ from digest.config import Config
 from digest.deliver import OutboxMailer, SMTPMailer
 from digest.demo import SiteServer
 from digest.fetch import HttpFetcher
-from digest.pipeline import build_edition, gather, send_edition
+from digest.pipeline import build_edition, gather, publishers_words, send_edition
 from digest.render import Renderer
 from digest.store import open_store
 from tests.conftest import Inbox
@@ -197,3 +197,23 @@ def test_an_article_with_no_bullet_about_its_headline_shows_the_publishers_words
     assert story.bullets == () and story.excerpt_label == "From the publisher"
     assert story.excerpt.startswith("Harbour Ferries has cancelled every winter sailing")
     store.close()
+
+
+def test_a_byline_or_a_prompt_is_no_description_to_show() -> None:
+    told = "Harbour Ferries has cancelled every winter sailing to Skerrow Island."
+    feed = "Islanders will wait until April for a boat, the island council said on Monday."
+    assert publishers_words(told, feed) == told
+    for junk in (
+        "Written by the HLNF Staff Report desk",
+        "Visit the post for more on this story.",
+        "By Ines Darrow, Skerrow harbour correspondent",
+        "Click here to see all the Skerrow photos",
+        "Read more about the Skerrow ferries here",
+        "Continue reading the main story on Skerrow News",
+    ):
+        assert publishers_words(junk, feed) == feed, junk
+        assert publishers_words(junk, "") == ""
+    assert publishers_words("Ferries cancelled.", "") == ""  # too short to say anything
+    # a long description may end on a prompt and still describe the piece
+    long = told + " Islanders must now wait for spring. Read more."
+    assert publishers_words(long, feed) == long
