@@ -476,9 +476,22 @@ def _named(article: Article) -> str:
 
 
 def context_of(article: Article) -> Context:
-    """What the summariser may know of an article besides its text."""
+    """What the summariser may know of an article besides its text. The publisher's description
+    is the page's own (``og:description``, a summary box), else the feed item's summary when the
+    text came from the page and the feed gave a short one: the same publisher's words for what
+    the piece is about. A feed that carries the whole article, or whose text is the article's
+    (the page was unreachable), gives no description."""
     description = article.description or " ".join(article.publisher_summary)
+    if (
+        not description
+        and article.text_origin == "page"
+        and 0 < len(article.feed_text.split()) <= FEED_SUMMARY_WORDS
+    ):
+        description = article.feed_text
     return Context(description=description, author=article.author, kind=article.kind)
+
+
+FEED_SUMMARY_WORDS = 60  # longer feed text is the article (or most of it), not a summary of it
 
 
 def _summarise_alone(

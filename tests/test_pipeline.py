@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from digest.config import Config
 from digest.deliver import OutboxMailer, SMTPMailer
 from digest.demo import SiteServer
 from digest.fetch import HttpFetcher
-from digest.pipeline import build_edition, gather, publishers_words, send_edition
+from digest.pipeline import build_edition, context_of, gather, publishers_words, send_edition
+from digest.records import Article
 from digest.render import Renderer
 from digest.store import open_store
 from tests.conftest import Inbox
@@ -217,3 +219,20 @@ def test_a_byline_or_a_prompt_is_no_description_to_show() -> None:
     # a long description may end on a prompt and still describe the piece
     long = told + " Islanders must now wait for spring. Read more."
     assert publishers_words(long, feed) == long
+
+
+def test_a_short_feed_summary_is_the_description_when_the_page_gives_none() -> None:
+    summary = "Harbour Ferries has cancelled every winter sailing to Skerrow Island."
+    page = Article(
+        id=1, source_id=1, source_name="Island News", section="", guid="g1",
+        url="http://127.0.0.1/ferries.html", title="Winter ferries cancelled", author="",
+        published_at="", first_seen_at="", feed_text=summary, text="The article's own text.",
+        text_origin="page", note="", content_hash="", language="en", image="",
+        publisher_summary=(), edition_id=None,
+    )  # fmt: skip
+    assert context_of(page).description == summary
+    # the page's own description wins; a feed whose text is the article gives none
+    assert context_of(replace(page, description="The page's own.")).description == "The page's own."
+    assert context_of(replace(page, text_origin="feed")).description == ""
+    whole = " ".join(["The ferries stopped."] * 21)  # 63 words: the article, not a summary
+    assert context_of(replace(page, feed_text=whole)).description == ""
