@@ -576,9 +576,14 @@ def _comma_before_verb(subject: Any, root: Any) -> bool:
         return False
     verb = doc[comma + 1]
     inside = [t for t in subject.subtree if t.i != comma]
+    # "The Kestrel Perch stores 2.4 kWh, costs $1,290 and needs no electrician": a series of
+    # verbs the tagger began with a noun ("stores"); the parse makes a subject of it
+    series = any(c.dep_ == "conj" for c in root.children)
     return (
-        verb == root or (verb.head == root and verb.dep_ in ("aux", "auxpass", "neg"))
-    ) and not any(t.text == "," for t in inside)
+        (verb == root or (verb.head == root and verb.dep_ in ("aux", "auxpass", "neg")))
+        and not any(t.text == "," for t in inside)
+        and not series
+    )
 
 
 # A run of dashes, stars or the like: a rule line of the page, never prose ("--" is a dash).
