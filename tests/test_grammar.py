@@ -1501,3 +1501,66 @@ def test_the_parse_ends_no_sentence_inside_a_quotation() -> None:
     assert judge("The Skerrow ferry sails. Ines Darrow was concerned on Monday.") == (
         "more than one sentence"
     )
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # an abbreviation's full stop, then a name
+        "Divers will not go back to the sunken ferry, said Capt. Yves Darrow of the Skerrow Coastguard.",
+        "The Skerrow pier will reopen in May, said the Rt. Hon. Ines Darrow, the island minister.",
+        # a time's, then a capitalised word
+        "Storm Corvina will reach Skerrow at 4:10 a.m. Island Time, the harbour board said.",
+        # a bracket, then a title and a name
+        "Ferries must stay in port, warns Skerrow Harbour Board (SHB) Director Ines Darrow.",
+    ],
+)
+def test_the_parse_starts_no_sentence_without_a_stop_before_it(sentence: str) -> None:
+    assert judge(sentence) is None
+
+
+def test_a_stop_still_ends_a_sentence_inside_one_input() -> None:
+    assert judge("The Skerrow ferry sails at dawn. Capt. Ines Darrow steers it on Monday.") == (
+        "more than one sentence"
+    )
+    for stop_in_brackets in (
+        "The pier reopened on Monday (after repairs). The ferry sails next week.",
+        "The pier reopened on Monday (after two years of repairs.) The ferry sails next week.",
+    ):
+        assert judge(stop_in_brackets) == "more than one sentence"
+
+
+def test_a_separator_of_the_page_is_no_prose() -> None:
+    _refused_and_kept(
+        "separator",
+        (
+            "Route | Sailings | Skerrow to Port Ellen | 4 | Daily service resumes on Monday.",
+            "Skerrow Ferries \u00b7 Ines Darrow (2019) The ferry sails again on Monday.",
+        ),
+        ("Ines Darrow said the Skerrow ferry sails again on Monday - a week after the storm.",),
+    )
+
+
+def test_a_stations_call_sign_is_a_dateline() -> None:
+    assert strip_dateline("(KGO) -- A plan to reopen the Skerrow pier is one step closer.") == (
+        "A plan to reopen the Skerrow pier is one step closer."
+    )
+    assert strip_dateline("(WSVN) - The ferry ran aground.") == "The ferry ran aground."
+    for kept in (
+        "(SHB) figures show the Skerrow pier lost money in 2019.",
+        "(SHB) Director Ines Darrow closed the Skerrow pier on Monday.",
+    ):
+        assert strip_dateline(kept) == kept
+
+
+def test_a_place_and_its_country_before_a_colon_is_a_dateline() -> None:
+    assert strip_dateline("Port Ellen, Skerrow, United Kingdom: Getting a ferry is not easy.") == (
+        "Getting a ferry is not easy."
+    )
+    assert strip_dateline("Lochside, NY: The pier reopened.") == "The pier reopened."
+    for kept in (
+        "Skerrow, Lochside and Port Ellen: Three piers reopen on Monday.",  # a list
+        "However, Ines Darrow: The harbour master would not say.",  # a connective
+        "Port Ellen: The pier reopened.",  # a place alone is a label the grammar refuses
+    ):
+        assert strip_dateline(kept) == kept

@@ -37,6 +37,8 @@ _DATELINES = (
         + r")\s*"
     ),
     re.compile(r"^\((?:CNN|AP|Reuters|AFP|UPI)\)\s*" + _DASH + r"?\s*"),
+    # "(KGO) --", "(WSVN) -": a station's call sign and a dash
+    re.compile(r"^\([A-Z]{3,5}\)\s*" + _DASH + r"\s*"),
     # "LAGOS —", "NEW YORK, Nov. 3 —", "SIOUX FALLS, S.D. –": a place in capitals, a spaced dash
     re.compile(r"^[A-Z]{2,}[A-Z.' ]{0,30}(?:,\s*[A-Z][\w.' ]{1,30})?\s+" + _DASH + r"\s+"),
     # "NEW DELHI: ...": a place in capitals and a colon (not a kicker: "BREAKING:", "UPDATE:")
@@ -44,6 +46,13 @@ _DATELINES = (
         r"^(?!(?:BREAKING|UPDATED?|WATCH|EXCLUSIVE|NOTE|EDITOR'?S NOTE|CORRECTION|ANALYSIS|"
         r"OPINION|VIDEO|PHOTOS?|LISTEN|READ|LIVE|ALERT|WARNING|FACT CHECK|Q|A)\b)"
         r"[A-Z]{2,}(?:[ .'][A-Z]{2,}){0,3}:\s+(?=[A-Z][a-z])"
+    ),
+    # "Washington, DC, United States: ...", "Lagos, Nigeria: ...": a place, its region or country
+    # after a comma, then a colon
+    re.compile(
+        r"^(?!(?:In|At|On|For|From|But|And|However|Yesterday|Today|Meanwhile)\b)"
+        r"[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}"
+        r"(?:, (?:[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}|[A-Z]{2}|[A-Z][a-z]{1,4}\.)){1,2}:\s+(?=[A-Z])"
     ),
     # "Dekalb, Ill. —", "Portland, Ore. —", "New York, NY –": a town and its state's
     # abbreviation, then a dash

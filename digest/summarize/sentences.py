@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 # Words that end with a full stop without ending the sentence.
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof st jr sr gen gov sen rep lt col sgt capt cmdr adm maj rev hon pres supt
+    """mr mrs ms dr prof st jr sr gen gov sen rep rt lt col sgt capt cmdr adm maj rev hon pres supt
     det insp cpl pvt inc co corp ltd bros vs etc no nos mt ft ave blvd rd jan feb mar apr jun jul
     aug sep sept oct nov dec fig al approx dept est univ""".split()
 )
@@ -47,9 +47,7 @@ def split_sentences(text: str) -> list[str]:
             continue
         start = 0
         for match in _BOUNDARY.finditer(paragraph):
-            if match.group(1).startswith(".") and _is_abbreviation(
-                paragraph[start : match.start()]
-            ):
+            if match.group(1).startswith(".") and is_abbreviation(paragraph[start : match.start()]):
                 continue
             if _inside_a_short_quote(paragraph[start : match.end(1)], paragraph[match.end(1) :]):
                 continue
@@ -112,7 +110,7 @@ def _inside_a_short_quote(sentence: str, after: str) -> bool:
 SHORT_QUOTE_WORDS = 8
 
 
-def _is_abbreviation(before: str) -> bool:
+def is_abbreviation(before: str) -> bool:
     last = before.rsplit(None, 1)[-1] if before.strip() else ""
     last = last.lstrip("\"'“‘([")
     if not last:
