@@ -1564,3 +1564,18 @@ def test_a_place_and_its_country_before_a_colon_is_a_dateline() -> None:
         "Port Ellen: The pier reopened.",  # a place alone is a label the grammar refuses
     ):
         assert strip_dateline(kept) == kept
+
+
+def test_a_dashed_aside_may_go_with_a_time_preposition_but_not_with_a_condition() -> None:
+    dated = (
+        "Ines Darrow's sudden resignation \u2014 which must be accepted before the harbour board "
+        "votes \u2014 has upset many ferry crews and fishermen on the island who suspect she was "
+        "pushed out."
+    )
+    assert shorten(dated, 25) == (
+        "Ines Darrow's sudden resignation has upset many ferry crews and fishermen on the island "
+        "who suspect she was pushed out."
+    )
+    # "before the board meets": a clause, as a condition is; the aside stays, and is too long
+    conditioned = dated.replace("votes", "meets")
+    assert shorten(conditioned, 25) is None

@@ -1654,10 +1654,17 @@ def _dashed_asides(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
         if (
             1 < b - a <= 15
             and not inside_quote(span)
-            and not _protected(tokens[i] for i in span[1:-1])
+            and not _protected(t for t in tokens[a + 1 : b] if not _time_preposition(t))
         ):
             found.append(Deletion("dashed aside", frozenset(span)))
     return found
+
+
+def _time_preposition(token: Any) -> bool:
+    """ "before the filing deadline", "until last week": a preposition of time. Inside an aside it
+    dates the aside ("— revealed just 30 hours before the deadline —"), not the main claim; as a
+    conjunction ("— before the storm passes —") it is a condition."""
+    return token.lower_ in ("before", "until", "till") and token.dep_ == "prep"
 
 
 def _reporting_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
