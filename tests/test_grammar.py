@@ -1579,3 +1579,33 @@ def test_a_dashed_aside_may_go_with_a_time_preposition_but_not_with_a_condition(
     # "before the board meets": a clause, as a condition is; the aside stays, and is too long
     conditioned = dated.replace("votes", "meets")
     assert shorten(conditioned, 25) is None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "After his arrest on Monday, Ines Darrow resigned as harbour master of Skerrow.",
+        "Because of her stroke, Ines Darrow missed the harbour board meeting on Skerrow.",
+        "Even if its engines are old, the Skerrow ferry will sail to Port Ellen on Saturday.",
+        "Despite their losses, the Skerrow ferry companies will keep the winter timetable.",
+    ],
+)
+def test_a_possessive_in_an_opening_phrase_may_point_ahead_to_the_subject(sentence: str) -> None:
+    assert judge(sentence) is None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # the subject is no person for "his", and no plural for "their"
+        "After his arrest on Monday, the harbour board closed the Skerrow pier for a week.",
+        "Despite their losses, Ines Darrow will keep the winter timetable of the Skerrow ferry.",
+        # not in an opening phrase: the subject itself
+        "His arrest on Monday shocked Ines Darrow and the harbour board of Skerrow.",
+        "Its owner sold the Skerrow ferry to a company in Port Ellen on Monday.",
+        # not a possessive
+        "After they met on Monday, Ines Darrow resigned as harbour master of Skerrow.",
+    ],
+)
+def test_a_possessive_that_points_at_nothing_ahead_still_leans(sentence: str) -> None:
+    assert "refers to something" in (judge(sentence) or "")

@@ -780,8 +780,34 @@ def _unresolved_pronoun(doc: Any, skip: Any = None) -> str:
                 continue  # "Braun is unhappy with how his partner Borchetta handled their split"
         elif any(t.pos_ in ("NOUN", "PROPN") for t in before):
             continue  # "it": a thing, a country or a company before it may be what it means
+        if _cataphoric(token):
+            continue
         return str(token.text)
     return ""
+
+
+def _cataphoric(pronoun: Any) -> bool:
+    """Whether a possessive points ahead to the main clause's subject from an opening phrase:
+    "After his arrest, Ines Darrow resigned", "Even if its engines are old, the Skerrow ferry
+    ...". The subject must agree: a person for "his"/"her", a plural for "their", a singular
+    noun or name for "its"."""
+    if pronoun.dep_ != "poss":
+        return False
+    root = main_verb(pronoun.doc)
+    subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None:
+        return False
+    opener = pronoun
+    while opener.head.i not in (root.i, opener.i):
+        opener = opener.head
+    if opener.dep_ not in ("advcl", "prep", "npadvmod"):
+        return False
+    lower = pronoun.lower_
+    if lower in ("his", "her"):
+        return _may_be_person(subject) or _person_noun(subject)
+    if lower == "their":
+        return subject.tag_ in ("NNS", "NNPS") or any(c.dep_ == "conj" for c in subject.children)
+    return subject.tag_ in ("NN", "NNP")
 
 
 def _may_be_person(token: Any) -> bool:
