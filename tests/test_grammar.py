@@ -397,6 +397,9 @@ def test_a_surname_two_people_share_is_not_expanded() -> None:
     )
     names = grammar.full_names(docs)
     assert "King" not in names
+    # nor by a name the unparsed text writes out, one of the two
+    pair = grammar.parse(["Ines Darrow and her brother Tomas Darrow sail the Skerrow ferry."])
+    assert "Darrow" not in grammar.full_names(pair, ["Tomas Darrow spoke."])
     assert grammar.surnames(docs[-1], names) == {}
 
 
@@ -1609,3 +1612,45 @@ def test_a_possessive_in_an_opening_phrase_may_point_ahead_to_the_subject(senten
 )
 def test_a_possessive_that_points_at_nothing_ahead_still_leans(sentence: str) -> None:
     assert "refers to something" in (judge(sentence) or "")
+
+
+def test_a_name_written_out_in_an_unparsed_sentence_gives_a_full_name() -> None:
+    quoted = '"The pier will hold," said harbour engineer Ines Darrow, who inspected it.'
+    description = "Skerrow Harbour Board Director Tomas F. Quayle says the ferries will return."
+    assert grammar.full_names([], [quoted, description]) == {
+        "Darrow": "Ines Darrow",
+        "Quayle": "Tomas F. Quayle",  # the title left out, the middle initial kept
+    }
+    # the parse-based name wins over the written one: no ambiguity between the two forms
+    docs = grammar.parse(["Commissioner Ines Darrow inspected the pier on Monday."])
+    assert grammar.full_names(docs, [quoted]) == {"Darrow": "Commissioner Ines Darrow"}
+    # through the candidates: "Darrow said" becomes the full name the description gave
+    sentences = marked_sentences("Darrow said the Skerrow pier would reopen in May.", 5)
+    parsed = grammar.parse([usable(s) for s in sentences])
+    found = candidates(sentences, parsed, 25, "", "Harbour engineer Ines Darrow inspects a pier.")
+    assert [c.text for c in found] == ["Ines Darrow said the Skerrow pier would reopen in May."]
+    # or a line of the article the parse skipped (no full stop: no sentence)
+    text = "Ines Darrow, harbour engineer\n\nDarrow said the Skerrow pier would reopen in May."
+    sentences = marked_sentences(text, 5)
+    parsed = [grammar.parse([u])[0] if (u := usable(s)) else None for s in sentences]
+    found = candidates(sentences, parsed, 25)
+    assert [c.text for c in found] == ["Ines Darrow said the Skerrow pier would reopen in May."]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        # a word the article also writes in lower case opens a sentence
+        ["Both Darrow and the board agreed.", "The two sides both signed."],
+        # a word the article also writes alone names something else
+        ["Skerrow Darrow is the island's new ferry.", "Skerrow voted for it."],
+        # two people share the surname
+        ["Ines Darrow and Tomas Darrow run the ferry."],
+        # a run of three capitalised words is an institution's or a place's name
+        ["The Skerrow Harbour Darrow opened."],
+        # a month is no first name
+        ["Early in March Darrow resigned."],
+    ],
+)
+def test_no_full_name_is_guessed_from_ordinary_words(texts: list[str]) -> None:
+    assert "Darrow" not in grammar.full_names([], texts)

@@ -625,3 +625,30 @@ def test_a_lone_bullet_must_be_about_the_headline(extractive) -> None:  # type: 
     # Two or more bullets may all be loosely about a vague headline (0.26 and 0.44 here)
     [island] = extractive.summarize([FERRY_AND_CAROLS], ["Island life"])
     assert len(island) == 2 and not any("carols" in b for b in island), island
+
+
+def test_a_surname_alone_is_named_in_full_from_the_publishers_description(extractive) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "Darrow said the Skerrow pier would reopen in May after two winters of repairs.\n\n"
+        "The harbour board has spent four million pounds on the new concrete piles."
+    )
+    described = Context(description="Harbour engineer Ines Darrow has inspected the pier.")
+    # the description competes as a bullet: the name reaches it too ("Darrow has inspected ...")
+    [found] = extractive._candidates([text], ["Skerrow pier"], [described])
+    shown = [c.text for c in found]
+    assert (
+        "Ines Darrow said the Skerrow pier would reopen in May after two winters of repairs."
+        in (shown)
+    )
+    # and to the description's own first sentence, from its second
+    two = Context(
+        description="Darrow says the board overspent by a million pounds. Ines Darrow is engineer."
+    )
+    [found] = extractive._candidates([text], ["Skerrow pier"], [two])
+    assert [c.text for c in found if c.position == -1] == [
+        "Ines Darrow says the board overspent by a million pounds."
+    ]
+    [bare] = extractive._candidates([text], ["Skerrow pier"], [Context()])
+    assert "Darrow said the Skerrow pier would reopen in May after two winters of repairs." in (
+        [c.text for c in bare]
+    )

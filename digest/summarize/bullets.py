@@ -164,12 +164,16 @@ def _foreign(text: str) -> bool:
 
 
 def candidates(
-    sentences: Sequence[Sentence], docs: Sequence[Any], max_words: int, title: str = ""
+    sentences: Sequence[Sentence],
+    docs: Sequence[Any],
+    max_words: int,
+    title: str = "",
+    description: str = "",
 ) -> list[Candidate]:
     """The bullets the article's sentences can give: ``docs[i]`` is the parse of
     ``usable(sentences[i])`` (None where that is ''); ``title``: the headline the reader sees
-    above them."""
-    names = grammar.full_names(d for d in docs if d is not None)
+    above them; ``description``: the publisher's, where a person may be named in full too."""
+    names = article_names(sentences, docs, description)
     headline = {re.sub(r"['’]s$", "", w.lower()) for w in words(title)}  # "Nelson's" names Nelson
     found: list[Candidate] = []
     parsed: list[tuple[int, Any]] = []
@@ -193,6 +197,16 @@ def candidates(
             found.append(_introduced(candidate, doc, parsed[:at], names, headline))
     found.sort(key=lambda c: c.position)
     return found
+
+
+def article_names(
+    sentences: Sequence[Sentence], docs: Sequence[Any], description: str = ""
+) -> dict[str, str]:
+    """The article's people by surname (:func:`grammar.full_names`), from its parsed sentences
+    and from the words of the rest (``sentences`` the parse skipped, the ``description``)."""
+    return grammar.full_names(
+        (d for d in docs if d is not None), [*(s.text for s in sentences), description]
+    )
 
 
 def _introduced(

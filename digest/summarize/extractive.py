@@ -46,6 +46,7 @@ from digest.errors import SummarizeError
 from digest.summarize import grammar
 from digest.summarize.bullets import (
     Candidate,
+    article_names,
     candidate_of,
     candidates,
     content_words,
@@ -58,7 +59,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 36
+ALGORITHM_VERSION = 37
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -172,11 +173,12 @@ class ExtractiveSummarizer:
             marked, parsed_all, titles, contexts, described, strict=True
         ):
             budget = self.settings.max_words - _prefix_words(context)
-            options = candidates(sentences, parsed, budget, title)[:MAX_CANDIDATES]
+            options = candidates(sentences, parsed, budget, title, context.description)
+            options = options[:MAX_CANDIDATES]
             if description:
                 # The publisher's one-line summary says what the piece is about; it competes with
                 # the lead as the opening statement, under the same grammar.
-                names = grammar.full_names(d for d in parsed if d is not None)
+                names = article_names(sentences, parsed, context.description)
                 # Position -1: shown before the article's own first sentence when both are picked.
                 own = candidate_of(next(docs), -1, budget, (), names)
                 if own is not None and not any(

@@ -891,11 +891,15 @@ _ACTORS = frozenset(
 )
 
 
-def full_names(docs: Iterable[Any]) -> dict[str, str]:
+def full_names(docs: Iterable[Any], texts: Iterable[str] = ()) -> dict[str, str]:
     """Each surname of the article's people with the full name it was first given ("Bolger" ->
     "Angela Bolger"): a bullet that says only "Bolger" leans on a sentence the reader lacks. A
     surname that two names share ("B.B. King", "Claudette King") is left out: which one a lone
-    "King" means is not for a rule to guess."""
+    "King" means is not for a rule to guess.
+
+    ``docs``: the parsed sentences; ``texts``: more of the article that was not parsed (a
+    quotation, a list, the publisher's description), where a first name and a surname written
+    together ("study lead author Lucas Paganini") name someone the parsed sentences do not."""
     names: dict[str, set[str]] = {}
     first: dict[str, str] = {}
     for doc in docs:
@@ -909,7 +913,7 @@ def full_names(docs: Iterable[Any]) -> dict[str, str]:
                 full = doc[start - 2].text + doc[start - 1].text + full
             names.setdefault(surname, set()).add(full)
             first.setdefault(surname, full)
-    return {
+    found = {
         surname: first[surname]
         for surname, fulls in names.items()
         if len(fulls) == 1
@@ -918,6 +922,60 @@ def full_names(docs: Iterable[Any]) -> dict[str, str]:
         and len(first[surname].split()) <= 4  # "Lt. Col. Alexander Vindman" at most
         and not _INSTITUTIONS & set(first[surname].split())
     }
+    written = _written_names(list(texts))
+    return {
+        **{surname: full for surname, full in written.items() if surname not in names},
+        **found,
+    }
+
+
+def _written_names(texts: list[str]) -> dict[str, str]:
+    """Surnames with the one full name the ``texts`` write them with: a run of exactly two
+    capitalised words ("Lucas Paganini", "Eva-Marie Persson"), or with a middle initial, after
+    a title ("Pan American Health Organization Director Carissa F. Etienne"). A first word that the texts also use in lower case
+    ("Both Agerblad and ...") is an ordinary word opening a sentence, and one they also use on its
+    own ("Google Stadia" where "Google" stands alone) names something else, not a person."""
+    lower = {w for text in texts for w in re.findall(r"\b[a-z][a-z-]*\b", text)}
+    names: dict[str, set[str]] = {}
+    for text in texts:
+        for run in _CAPITALISED_RUN.finditer(text):
+            words = run.group(0).split()
+            titles = [i for i, w in enumerate(words) if w.lower().rstrip(".") in _TITLES]
+            if titles:  # "Skerrow Harbour Board Director Tomas F. Quayle": the name follows
+                words = words[titles[-1] + 1 :]
+            if len(words) == 3 and re.fullmatch(r"[A-Z]\.", words[1]):
+                given, surname = words[0], words[2]
+            elif len(words) == 2:
+                given, surname = words
+            else:
+                continue
+            if given.lower() in lower or given.lower() in _NOT_GIVEN:
+                continue
+            alone = re.compile(rf"\b{re.escape(given)}\b(?! (?:[A-Z]\. )?{re.escape(surname)}\b)")
+            if any(alone.search(text) for text in texts):
+                continue  # "Google" on its own elsewhere: a company, not "Google Stadia"'s first name
+            names.setdefault(surname, set()).add(" ".join(words))
+    return {surname: fulls.pop() for surname, fulls in names.items() if len(fulls) == 1}
+
+
+# Capitalised words in a row, with middle initials ("Director Carissa F. Etienne"), not followed
+# by a possessive-less continuation of the run.
+_CAPITALISED_RUN = re.compile(
+    r"(?<![\w.'’-])[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?: (?:[A-Z]\.|[A-Z][a-z]+(?:-[A-Z][a-z]+)?))+"
+    r"(?![\w-])"
+)
+# Titles before a name ("Director", "Gov."), which the full name leaves out.
+_TITLES = frozenset(
+    """mr mrs ms dr sir president minister chairman chairwoman chair senator sen governor gov mayor
+    judge coach captain capt general gen prince princess queen king pope officer chief secretary
+    ambassador professor prof doctor sheriff detective sergeant sgt lieutenant lt commissioner
+    director representative rep congressman congresswoman lord lady dame""".split()
+)
+# Capitalised words that name a day, a month or a direction, never a first name.
+_NOT_GIVEN = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april may
+    june july august september october november december north south east west new""".split()
+)
 
 
 # Words that make a run of names an institution's, not a person's: "White House National Security
