@@ -652,3 +652,31 @@ def test_a_surname_alone_is_named_in_full_from_the_publishers_description(extrac
     assert "Darrow said the Skerrow pier would reopen in May after two winters of repairs." in (
         [c.text for c in bare]
     )
+
+
+RUMOUR = (
+    "Ines Darrow, the Skerrow harbour master, owns a fleet of twelve private yachts.\n\n"
+    "The claim spread on social media last week, but records show Darrow owns no boat at all.\n\n"
+    "The harbour board said the rumour began with a parody account that has since been removed."
+)
+
+
+def test_a_bullet_that_answers_a_yes_or_no_headline_goes(extractive) -> None:  # type: ignore[no-untyped-def]
+    # A fact-check asks whether a claim is true and answers no: the claim as a bullet is false.
+    for asked in (
+        "Does Ines Darrow Own a Fleet of Twelve Private Yachts?",
+        "Fact Check: Does Ines Darrow Own Twelve Private Yachts?",
+    ):
+        [found] = extractive._candidates([RUMOUR], [asked], [Context()])
+        assert not any("twelve private yachts" in c.text for c in found), (asked, found)
+    # a headline that states it, or asks what or why, leaves the same sentence a candidate
+    for title in (
+        "Ines Darrow owns no boat, records show",
+        "Why did a rumour about Ines Darrow's yachts spread?",
+        "Does Skerrow believe rumours about its harbour master?",  # asks something else
+        "Who Owns a Fleet of Twelve Private Yachts on Skerrow?",  # no yes or no to give
+        "Do Not Believe Ines Darrow Owns a Fleet of Twelve Private Yachts",  # no question
+        "Was It Darrow?",  # too little asked to be restated
+    ):
+        [found] = extractive._candidates([RUMOUR], [title], [Context()])
+        assert any("twelve private yachts" in c.text for c in found), (title, found)

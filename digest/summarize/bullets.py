@@ -397,6 +397,26 @@ def content_words(text: str, unique: bool = True) -> list[str]:
     return list(dict.fromkeys(found)) if unique else found
 
 
+def answers_the_headline(bullet: str, title: str) -> bool:
+    """Whether ``bullet`` states what a yes-or-no headline asks ("Does Marie Yovanovitch Have a
+    Net Worth of $17 Million?", "Fact Check: Is an Oxygen Bar Selling Air?"): most of the
+    question's words, said as a fact. The article may answer no (a fact-check debunking the
+    claim), and the bullet would then say the opposite of it. A question of what, why or how
+    asks for no such answer."""
+    question = _KICKER.sub("", title.strip())
+    if not question.rstrip("\"'”’) ").endswith("?") or not _YES_NO.match(question):
+        return False
+    asked = set(content_words(question))
+    return len(asked) >= 2 and len(asked & set(content_words(bullet))) >= 0.75 * len(asked)
+
+
+# A headline's label before the question ("Fact Check: Is ...").
+_KICKER = re.compile(r"^[A-Z][\w'’ -]{0,30}:\s+")
+_YES_NO = re.compile(
+    r"(?i)^(?:is|are|was|were|does|do|did|can|could|will|would|should|has|have|had)\b"
+)
+
+
 def is_near_duplicate(first: str, second: str) -> bool:
     """Whether two bullets say mostly the same thing (content-word overlap)."""
     a, b = set(content_words(first)), set(content_words(second))

@@ -46,6 +46,7 @@ from digest.errors import SummarizeError
 from digest.summarize import grammar
 from digest.summarize.bullets import (
     Candidate,
+    answers_the_headline,
     article_names,
     candidate_of,
     candidates,
@@ -59,7 +60,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 37
+ALGORITHM_VERSION = 38
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -185,7 +186,8 @@ class ExtractiveSummarizer:
                     is_near_duplicate(own.text, o.text) for o in options
                 ):
                     options.insert(0, own)
-            found.append(options)
+            # A yes-or-no headline's claim, said as fact, may be what the article refutes.
+            found.append([c for c in options if not answers_the_headline(c.text, title)])
         return found
 
     def _choose(
