@@ -1654,3 +1654,18 @@ def test_a_name_written_out_in_an_unparsed_sentence_gives_a_full_name() -> None:
 )
 def test_no_full_name_is_guessed_from_ordinary_words(texts: list[str]) -> None:
     assert "Darrow" not in grammar.full_names([], texts)
+
+
+def test_a_bare_definite_leans_on_the_name_that_introduced_it() -> None:
+    # "the commission" after "the Skerrow Harbour Commission": the name's last word, capitalised
+    found = _candidates(
+        "The Skerrow Harbour Commission fined Harbour Ferries Ltd two million pounds on Monday. "
+        "Half of the fine will go to repairs of the north pier, the commission said."
+    )
+    assert [(c.position, c.follows) for c in found] == [(0, None), (1, 0)]
+    # nothing before it names one: the sentence stands as it did
+    alone = _candidates(
+        "Harbour Ferries Ltd was fined two million pounds on Monday for the winter cancellations. "
+        "Half of the fine will go to repairs of the north pier, the commission said."
+    )
+    assert [(c.position, c.follows) for c in alone] == [(0, None), (1, None)]

@@ -1034,8 +1034,10 @@ def second_mention(
         if key in {_singular(w) for w in headline}:
             continue
         for index in range(len(earlier) - 1, -1, -1):
-            if any(t.pos_ == "NOUN" and _singular(t.lower_) == key for t in earlier[index]):
-                return index
+            if any(
+                t.pos_ in ("NOUN", "PROPN") and _singular(t.lower_) == key for t in earlier[index]
+            ):
+                return index  # "the commission" after "the Public Utilities Commission"
     return None
 
 
