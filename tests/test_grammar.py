@@ -693,7 +693,8 @@ def test_a_surname_the_article_gave_in_full_names_someone_in_a_short_sentence() 
         "Harbour master Ines Sanders closed the north pier at Skerrow on Monday. "
         "Sanders followed it up with a tweet to the ferry crews."
     )
-    assert [(c.position, c.follows) for c in found] == [(0, None), (1, None)]  # stands alone
+    # a candidate: "Sanders" names someone; "it" (the closing) leans on the sentence before
+    assert [(c.position, c.follows) for c in found] == [(0, None), (1, 0)]
     alone = _candidates("Lots of them followed it up with a tweet to the crews.")
     assert alone == []
 
@@ -1669,3 +1670,24 @@ def test_a_bare_definite_leans_on_the_name_that_introduced_it() -> None:
         "Half of the fine will go to repairs of the north pier, the commission said."
     )
     assert [(c.position, c.follows) for c in alone] == [(0, None), (1, None)]
+
+
+def test_an_object_pronoun_never_means_its_own_verbs_subject() -> None:
+    _refused_and_kept(
+        "refers to something",
+        (
+            "Ines Darrow fired him after the ferry sank off Skerrow last winter.",
+            "Ines Darrow sailed with him to Port Ellen on Monday morning.",
+            "The Skerrow Ferry Company will do it with a new crew next winter.",
+            "The harbour board told Ines Darrow about him on Monday.",
+        ),
+        (
+            "After Ines Darrow resigned, the harbour board praised her on Monday.",
+            # the subject of another verb may be what it means
+            "Ines Darrow said the harbour board fired him after the ferry sank.",
+            "Ines Darrow said the ferry crews sailed with him to Port Ellen.",
+            "The Skerrow Ferry Company said the storm had damaged it badly on Monday.",
+            # a possessive may mean its verb's subject
+            "The Skerrow Ferry Company will sell its pier to a company from Port Ellen.",
+        ),
+    )

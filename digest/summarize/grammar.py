@@ -764,7 +764,7 @@ def _unresolved_pronoun(doc: Any, skip: Any = None) -> str:
             return str(token.text)  # "was held there": where?
         if lower not in _PERSONAL or token.pos_ != "PRON":
             continue
-        before = doc[: token.i]
+        before = [t for t in doc[: token.i] if t.i not in _bound_subject(token)]
         if lower in ("he", "him", "his", "she", "her", "hers"):
             if skip is not None and skip.lower_ in ("he", "she"):
                 continue  # the same person as the subject, once that is resolved
@@ -784,6 +784,33 @@ def _unresolved_pronoun(doc: Any, skip: Any = None) -> str:
             continue
         return str(token.text)
     return ""
+
+
+def _bound_subject(pronoun: Any) -> set[int]:
+    """The words of the subject and objects of the verb whose object ``pronoun`` is: "The band
+    will do it", "Darrow fired him", "The board told Darrow about him". An object pronoun never
+    means its own verb's subject or other object (that would be "itself", "himself"), so those
+    words are no antecedent for it; a name in a clause of its own may be ("After Darrow resigned,
+    the board praised her")."""
+    if pronoun.dep_ in ("dobj", "iobj", "dative"):
+        verb = pronoun.head
+    elif (
+        pronoun.dep_ == "pobj"
+        and pronoun.head.dep_ == "prep"
+        and pronoun.head.head.pos_
+        in (
+            "VERB",
+            "AUX",
+        )
+    ):
+        verb = pronoun.head.head
+    else:
+        return set()
+    return {t.i for child in verb.children if child.dep_ in _CO_ARGUMENTS for t in child.subtree}
+
+
+# A verb's subject and objects: a pronoun among them never means another of them.
+_CO_ARGUMENTS = frozenset({"nsubj", "nsubjpass", "dobj", "iobj", "dative"})
 
 
 def _cataphoric(pronoun: Any) -> bool:
