@@ -676,7 +676,7 @@ def test_a_sentence_in_brackets_is_an_aside() -> None:
 
 
 def test_a_short_sentence_naming_nothing_leans_but_a_name_or_a_number_stands() -> None:
-    for vague in ("Sometimes, ferries lose things that can never be replaced.", "Lots of them do!"):
+    for vague in ("Sometimes, ferries lose things that can never be replaced.", "Lots of them do."):
         assert "names nothing" in (judge(vague) or "")
     for named in (
         "Sometimes, Skerrow ferries lose things that can never be replaced.",
@@ -1689,5 +1689,20 @@ def test_an_object_pronoun_never_means_its_own_verbs_subject() -> None:
             "The Skerrow Ferry Company said the storm had damaged it badly on Monday.",
             # a possessive may mean its verb's subject
             "The Skerrow Ferry Company will sell its pier to a company from Port Ellen.",
+        ),
+    )
+
+
+def test_an_exclamation_in_the_digests_voice_is_no_bullet() -> None:
+    _refused_and_kept(
+        "exclamation",
+        (
+            "Crowds of islanders came to the opening of the new Skerrow pier!",
+            "The Skerrow ferry sails again this Saturday (at long last!)",
+        ),
+        (
+            "Crowds of islanders came to the opening of the new Skerrow pier.",
+            # the speaker's exclamation, inside the quotation
+            'Ines Darrow greeted the first ferry at the Skerrow pier: "We did it!"',
         ),
     )

@@ -177,6 +177,11 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
     end = text.rstrip(_QUOTES + ") ")
     if not end or end[-1] not in ".!":
         return Judgement("no full stop: not a finished sentence")
+    if text.rstrip(") ").endswith("!"):
+        # "Crowds of people came to the opening ceremony!", "No need to get out of your
+        # pajamas!": the writer's excitement or a promotion, in the digest's own voice. (An
+        # exclamation inside a closing quotation is the speaker's: '... : "We got her!"'.)
+        return Judgement("an exclamation: the writer's excitement, not a statement of the news")
     if re.search(r"[:;,]\s*[.!?][\"'”’)]*$", text):
         return Judgement("ends on a colon: what it introduced is missing")
     if _URL.search(text):
