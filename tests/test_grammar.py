@@ -1573,12 +1573,12 @@ def test_a_place_and_its_country_before_a_colon_is_a_dateline() -> None:
 def test_a_dashed_aside_may_go_with_a_time_preposition_but_not_with_a_condition() -> None:
     dated = (
         "Ines Darrow's sudden resignation \u2014 which must be accepted before the harbour board "
-        "votes \u2014 has upset many ferry crews and fishermen on the island who suspect she was "
+        "votes \u2014 has upset many ferry crews and fishermen on Skerrow who suspect she was "
         "pushed out."
     )
     assert shorten(dated, 25) == (
-        "Ines Darrow's sudden resignation has upset many ferry crews and fishermen on the island "
-        "who suspect she was pushed out."
+        "Ines Darrow's sudden resignation has upset many ferry crews and fishermen on Skerrow who "
+        "suspect she was pushed out."
     )
     # "before the board meets": a clause, as a condition is; the aside stays, and is too long
     conditioned = dated.replace("votes", "meets")
@@ -1705,4 +1705,34 @@ def test_an_exclamation_in_the_digests_voice_is_no_bullet() -> None:
             # the speaker's exclamation, inside the quotation
             'Ines Darrow greeted the first ferry at the Skerrow pier: "We did it!"',
         ),
+    )
+
+
+def test_no_deletion_takes_the_name_a_kept_the_town_stands_for() -> None:
+    aside = (
+        "Ines Darrow's sudden resignation \u2014 which must be accepted before the harbour board "
+        "votes in Port Ellen \u2014 has upset many ferry crews and fishermen {where} who suspect "
+        "she was pushed out."
+    )
+    # "the town" is Port Ellen: without the aside it is no town the reader knows
+    assert shorten(aside.format(where="in the town"), 25) is None
+    assert shorten(aside.format(where="on Skerrow"), 25) == (
+        "Ines Darrow's sudden resignation has upset many ferry crews and fishermen on Skerrow who "
+        "suspect she was pushed out."
+    )
+    # a kept town that says which, or that is not "the" town, stands for nothing deleted
+    for where in ("in the town of Lochside", "in a town nearby"):
+        assert shorten(aside.format(where=where), 25) is not None, where
+    # nor does one inside what goes with the name
+    inside = aside.replace(
+        "before the harbour board votes in Port Ellen", "in Port Ellen by the town"
+    )
+    assert shorten(inside.format(where="on Skerrow"), 25) is not None
+    # a "the town" before the name stands for something else: the name may go
+    before = (
+        "Fishermen in the town say Ines Darrow's resignation \u2014 which must be accepted "
+        "before the harbour board votes in Port Ellen \u2014 was forced by the board."
+    )
+    assert shorten(before, 22) == (
+        "Fishermen in the town say Ines Darrow's resignation was forced by the board."
     )

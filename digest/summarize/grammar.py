@@ -2021,12 +2021,38 @@ def shortened(
             removed = always.union(*(d.indices for d in combo))
             if _bare_copula(doc, removed):
                 continue  # "... the best way to hear it is (while sitting in the dark)."
+            if _orphans_a_place(doc, removed):
+                continue  # "(— ... in North Carolina —) has roiled Republicans in the state"
             text = render(doc, removed, replace)
             length = count_words(text)
             rank = (-sum(_COST.get(d.kind, 2) for d in combo), length)
             if MIN_SHORTENED <= length <= max_words and (best is None or rank > (best[0], best[1])):
                 best = (rank[0], rank[1], text, removed)
     return (best[2], best[3]) if best else None
+
+
+def _orphans_a_place(doc: Any, removed: frozenset[int]) -> bool:
+    """Whether deleting ``removed`` takes the name that a kept "the state", "the city" or "the
+    country" stands for: "Rep. Mark Meadows' shock retirement — revealed 30 hours before the
+    filing deadline in North Carolina — has roiled some Republicans in the state" loses which
+    state with the aside."""
+    names = [i for i in removed if doc[i].pos_ == "PROPN"]
+    if not names:
+        return False
+    return any(
+        t.i not in removed
+        and t.i > min(names)  # what it stands for comes before it
+        and t.lower_ in _PLACE_NOUNS
+        and any(c.dep_ == "det" and c.lower_ == "the" for c in t.children)
+        and not any(w.pos_ == "PROPN" for w in t.subtree)
+        for t in doc
+    )
+
+
+# Nouns that stand for a place the sentence has named ("the state" for North Carolina).
+_PLACE_NOUNS = frozenset(
+    "state city country region province county town island capital nation village".split()
+)
 
 
 def render(doc: Any, removed: frozenset[int], replace: dict[int, str] | None = None) -> str:
