@@ -1736,3 +1736,30 @@ def test_no_deletion_takes_the_name_a_kept_the_town_stands_for() -> None:
     assert shorten(before, 22) == (
         "Fishermen in the town say Ines Darrow's resignation was forced by the board."
     )
+
+
+def test_there_may_mean_a_place_the_sentence_names_but_no_deletion_takes_it() -> None:
+    named = (
+        "A case of the plague was reported in Skerrow over the weekend, after two people there "
+        "were diagnosed with it."
+    )
+    assert judge(named) is None
+    for unnamed in (
+        named.replace("in Skerrow", "by Ines Darrow"),  # no place: a person
+        named.replace("in Skerrow", "in the harbour"),  # no name: which harbour?
+    ):
+        assert "'there'" in (judge(unnamed) or ""), unnamed
+    # "in Skerrow" would be the cheapest deletion, and leave "two people there"
+    dashed = (
+        "A case of the plague was reported in Skerrow over the weekend \u2014 after two people "
+        "there were diagnosed with the pneumonic plague last week."
+    )
+    assert shorten(dashed, 23) == "A case of the plague was reported in Skerrow over the weekend."
+    # an existential "there" stands for no place: the name may go
+    existential = (
+        "Ines Darrow, the harbour master of Port Ellen on Skerrow, said there were no ferries "
+        "sailing to the mainland on Monday or Tuesday."
+    )
+    assert shorten(existential, 18) == (
+        "Ines Darrow said there were no ferries sailing to the mainland on Monday or Tuesday."
+    )

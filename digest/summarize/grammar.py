@@ -766,6 +766,8 @@ def _unresolved_pronoun(doc: Any, skip: Any = None) -> str:
         if (skip is not None and token.i == skip.i) or _in_quotes(doc, token):
             continue
         if lower == "there" and token.dep_ == "advmod":
+            if any(_named_place(t) for t in doc[: token.i]):
+                continue  # "reported in China ... after two people there were diagnosed"
             return str(token.text)  # "was held there": where?
         if lower not in _PERSONAL or token.pos_ != "PRON":
             continue
@@ -789,6 +791,12 @@ def _unresolved_pronoun(doc: Any, skip: Any = None) -> str:
             continue
         return str(token.text)
     return ""
+
+
+def _named_place(token: Any) -> bool:
+    """Whether ``token`` names a place the sentence is in: a name after "in", "at", "to", "from"
+    or "near" ("reported in China")."""
+    return token.pos_ == "PROPN" and token.head.lower_ in ("in", "at", "to", "from", "near")
 
 
 def _bound_subject(pronoun: Any) -> set[int]:
@@ -2032,19 +2040,23 @@ def shortened(
 
 
 def _orphans_a_place(doc: Any, removed: frozenset[int]) -> bool:
-    """Whether deleting ``removed`` takes the name that a kept "the state", "the city" or "the
-    country" stands for: "Rep. Mark Meadows' shock retirement — revealed 30 hours before the
-    filing deadline in North Carolina — has roiled some Republicans in the state" loses which
-    state with the aside."""
+    """Whether deleting ``removed`` takes the name that a kept "the state", "the city", "the
+    country" or "there" stands for: "Rep. Mark Meadows' shock retirement — revealed 30 hours
+    before the filing deadline in North Carolina — has roiled some Republicans in the state"
+    loses which state with the aside."""
     names = [i for i in removed if doc[i].pos_ == "PROPN"]
     if not names:
         return False
     return any(
         t.i not in removed
         and t.i > min(names)  # what it stands for comes before it
-        and t.lower_ in _PLACE_NOUNS
-        and any(c.dep_ == "det" and c.lower_ == "the" for c in t.children)
-        and not any(w.pos_ == "PROPN" for w in t.subtree)
+        and (
+            t.lower_ in _PLACE_NOUNS
+            and any(c.dep_ == "det" and c.lower_ == "the" for c in t.children)
+            and not any(w.pos_ == "PROPN" for w in t.subtree)
+            or t.lower_ == "there"
+            and t.dep_ == "advmod"  # "reported (in China) ... two people there"
+        )
         for t in doc
     )
 
