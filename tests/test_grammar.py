@@ -1763,3 +1763,22 @@ def test_there_may_mean_a_place_the_sentence_names_but_no_deletion_takes_it() ->
     assert shorten(existential, 18) == (
         "Ines Darrow said there were no ferries sailing to the mainland on Monday or Tuesday."
     )
+
+
+def test_an_aside_after_the_verb_keeps_the_adverb_that_may_be_its_own() -> None:
+    def kinds(sentence: str) -> set[str]:
+        return {d.kind for d in grammar.deletions(grammar.parse([sentence])[0])}
+
+    # "ahead of the winter storms" may date the announcement: without the aside, the ferry
+    # would leave ahead of them
+    route = (
+        "The Skerrow ferry will leave the harbour for a new route with Ines Darrow, a decision "
+        "she announced in an interview on Monday{after}."
+    )
+    assert "appositive" not in kinds(route.format(after=", ahead of the winter storms"))
+    assert "appositive" in kinds(route.format(after=""))
+    # before the verb, an adverb after the aside carries the main clause on
+    assert "appositive" in kinds(
+        "Ines Darrow, the harbour master of Skerrow since 2019, recently said the ferries would "
+        "stop sailing to Port Ellen in the winter."
+    )

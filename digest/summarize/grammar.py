@@ -1296,7 +1296,11 @@ def deletions(doc: Any) -> list[Deletion]:
             and before.text == ","
             and (after is None or after.text in (",", ".", ";") or after.is_punct)
         )
-        continues = after is None or after.text != "," or _resumes_clause(tokens, high + 2)
+        continues = (
+            after is None
+            or after.text != ","
+            or _resumes_clause(tokens, high + 2, interrupted=low < main_verb(doc).i)
+        )
         if (
             token.dep_ == "appos"
             and between_commas
@@ -1830,18 +1834,20 @@ _TOPICS = frozenset("about of against over regarding concerning".split())
 _ON_A_TOPIC = ("comment", "report", "writ", "wrote", "remark", "brief")
 
 
-def _resumes_clause(tokens: list[Any], index: int) -> bool:
+def _resumes_clause(tokens: list[Any], index: int, interrupted: bool = True) -> bool:
     """Whether the words after an aside's closing comma carry on the clause it interrupted ("Jane
     Doe, a nurse, said ..."), rather than a list it was part of ("X, the largest, most trusted
-    ...")."""
+    ..."). An adverb there ("Jane Doe, a nurse, also said") carries it on only when the aside
+    came before the main verb (``interrupted``): after it, the adverb may be the aside's own
+    ("... role with Trump, a decision he disclosed on Dec. 19, ahead of the filing deadline":
+    without the aside, he would leave the House ahead of the deadline)."""
     if index >= len(tokens):
         return True
     following = tokens[index]
-    return following.pos_ in ("VERB", "AUX") or following.dep_ in (
-        "aux",
-        "auxpass",
-        "neg",
-        "advmod",
+    return (
+        following.pos_ in ("VERB", "AUX")
+        or following.dep_ in ("aux", "auxpass", "neg")
+        or (following.dep_ == "advmod" and interrupted)
     )
 
 
