@@ -680,3 +680,38 @@ def test_a_bullet_that_answers_a_yes_or_no_headline_goes(extractive) -> None:  #
     ):
         [found] = extractive._candidates([RUMOUR], [title], [Context()])
         assert any("twelve private yachts" in c.text for c in found), (title, found)
+
+
+CUP_TIE = (
+    "Skerrow beat Port Ellen 3-0 in the first round of the island cup on Saturday.\n\n"
+    "The win was the club's first over its neighbour since 2011, when a storm cut the match short."
+)
+
+
+def test_a_description_whose_numbers_the_article_does_not_give_is_no_bullet(extractive) -> None:  # type: ignore[no-untyped-def]
+    for wrong in (
+        "The island cup opened with a 2-0 win for Skerrow over its neighbour.",  # it was 3-0
+        "Skerrow won the derby for the first time since 2009, ending a long wait.",  # no 2009
+    ):
+        [found] = extractive._candidates([CUP_TIE], ["Island cup"], [Context(description=wrong)])
+        assert all(c.position != -1 for c in found), (wrong, found)
+    for right in (
+        "The island cup opened with a 3-0 win for Skerrow over its neighbour.",
+        "Skerrow won the derby for the first time since 2011, ending a long wait.",
+        "Skerrow opened the island cup with a comfortable home win over Port Ellen.",  # no number
+    ):
+        [found] = extractive._candidates([CUP_TIE], ["Island cup"], [Context(description=right)])
+        assert [c.text for c in found if c.position == -1] == [right], (right, found)
+
+
+def test_numbers_are_matched_as_written() -> None:
+    from digest.summarize.bullets import numbers_given
+
+    source = "The pier cost $1,400,000 and opened in 2019 after a 12-week delay."
+    assert numbers_given("The pier cost $1400000.", source)  # thousands' commas aside
+    assert numbers_given("The pier cost $1,400,000.", source)
+    assert not numbers_given("Skerrow lost 0-3.", "Skerrow won 3-0.")  # a score, whole
+    assert numbers_given("The pier opened in 2019 after a 12-week delay.", source)
+    assert not numbers_given("The pier opened in 201 after a delay.", source)  # inside 2019
+    assert not numbers_given("The pier opened after a 2-week delay.", source)  # inside 12-week
+    assert not numbers_given("The pier cost $1.4 million.", source)

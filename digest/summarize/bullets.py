@@ -397,6 +397,22 @@ def content_words(text: str, unique: bool = True) -> list[str]:
     return list(dict.fromkeys(found)) if unique else found
 
 
+def numbers_given(bullet: str, source: str) -> bool:
+    """Whether every number ``bullet`` states appears in ``source`` as written ("2-0", "2009",
+    "$1.6 billion"'s "1.6"; thousands' commas aside): a publisher's description that says "beat
+    Chile 2-0" or "surgery in 2009" where the article says 3-0, or gives no year, says what the
+    article does not."""
+    plain = source.replace(",", "")
+    for number in _WRITTEN_NUMBER.findall(bullet):
+        wanted = number.replace(",", "")
+        if not re.search(rf"(?<![\d.]){re.escape(wanted)}(?!\d)", plain):
+            return False
+    return True
+
+
+_WRITTEN_NUMBER = re.compile(r"\d[\d,.:/-]*\d|\d")
+
+
 def answers_the_headline(bullet: str, title: str) -> bool:
     """Whether ``bullet`` states what a yes-or-no headline asks ("Does Marie Yovanovitch Have a
     Net Worth of $17 Million?", "Fact Check: Is an Oxygen Bar Selling Air?"): most of the

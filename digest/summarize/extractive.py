@@ -52,6 +52,7 @@ from digest.summarize.bullets import (
     candidates,
     content_words,
     is_near_duplicate,
+    numbers_given,
     usable,
 )
 from digest.summarize.models import pick_device
@@ -60,7 +61,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 44
+ALGORITHM_VERSION = 45
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -170,20 +171,23 @@ class ExtractiveSummarizer:
         docs = iter(grammar.parse(strings))
         parsed_all = [[next(docs) if t else None for t in each] for each in cleaned]
         found = []
-        for sentences, parsed, title, context, description in zip(
-            marked, parsed_all, titles, contexts, described, strict=True
+        for text, sentences, parsed, title, context, description in zip(
+            texts, marked, parsed_all, titles, contexts, described, strict=True
         ):
             budget = self.settings.max_words - _prefix_words(context)
             options = candidates(sentences, parsed, budget, title, context.description)
             options = options[:MAX_CANDIDATES]
             if description:
                 # The publisher's one-line summary says what the piece is about; it competes with
-                # the lead as the opening statement, under the same grammar.
+                # the lead as the opening statement, under the same grammar, if the numbers it
+                # gives are the article's.
                 names = article_names(sentences, parsed, context.description)
                 # Position -1: shown before the article's own first sentence when both are picked.
                 own = candidate_of(next(docs), -1, budget, (), names)
-                if own is not None and not any(
-                    is_near_duplicate(own.text, o.text) for o in options
+                if (
+                    own is not None
+                    and numbers_given(own.text, text)
+                    and not any(is_near_duplicate(own.text, o.text) for o in options)
                 ):
                     options.insert(0, own)
             # A yes-or-no headline's claim, said as fact, may be what the article refutes.
