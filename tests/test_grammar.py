@@ -1782,3 +1782,24 @@ def test_an_aside_after_the_verb_keeps_the_adverb_that_may_be_its_own() -> None:
         "Ines Darrow, the harbour master of Skerrow since 2019, recently said the ferries would "
         "stop sailing to Port Ellen in the winter."
     )
+
+
+def test_a_bullet_counting_what_its_anchor_listed_needs_the_anchor_whole() -> None:
+    def counts(sentence: str) -> bool:
+        candidate = candidate_of(grammar.parse([sentence])[0], 1, 25, [], {}, 0)
+        assert candidate is not None, sentence
+        return candidate.counts_back
+
+    assert counts("Both ferries were built in Skerrow before the war and still sail every day.")
+    assert not counts("The Skerrow ferries were both built before the war and still sail daily.")
+
+    def candidate(position: int, shortened: bool, follows: int | None, counting: bool) -> Candidate:
+        text = f"s{position}"
+        return Candidate(position, text, shortened, frozenset(), False, False, follows, counting)
+
+    whole, cut = candidate(0, False, None, False), candidate(0, True, None, False)
+    both = candidate(1, False, 0, True)  # "Both diseases ..."
+    plain = candidate(1, False, 0, False)  # "The patient ..."
+    assert _standing([whole, both]) == [whole, both]
+    assert _standing([cut, both]) == [cut]  # the cut may have taken the second disease
+    assert _standing([cut, plain]) == [cut, plain]

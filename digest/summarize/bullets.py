@@ -121,6 +121,9 @@ class Candidate:
     # The position of the sentence it leans on ("He ...", "The company ...", "a similar plan"),
     # which must be the bullet just before it; None when it stands alone.
     follows: int | None = None
+    # Its subject counts what that sentence listed ("Both diseases", "All three"): a shortened
+    # version of it may have lost one of them.
+    counts_back: bool = False
 
 
 def usable(sentence: Sentence) -> str:
@@ -295,7 +298,10 @@ def candidate_of(
         or any(text.startswith(name) for name in replace.values())  # "Prince Andrew" for "Andrew"
         or (first is not None and (first.pos_ == "PROPN" or first.text == "I"))
     )
-    return Candidate(position, text, text != doc.text.strip(), carried, generic, proper, anchor)
+    counts_back = subject is not None and any(t.lower_ in ("both", "all") for t in subject.subtree)
+    return Candidate(
+        position, text, text != doc.text.strip(), carried, generic, proper, anchor, counts_back
+    )
 
 
 def _leading_removed(doc: Any, text: str) -> set[int]:

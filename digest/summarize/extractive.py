@@ -61,7 +61,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 45
+ALGORITHM_VERSION = 46
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -301,8 +301,14 @@ def _on_topic(chosen: list[Candidate], closeness: list[float]) -> list[Candidate
 
 
 def _follows_chosen(candidate: Candidate, chosen: list[Candidate]) -> bool:
-    """Whether the sentence ``candidate`` leans on is among the chosen bullets."""
-    return any(other.position == candidate.follows for other in chosen)
+    """Whether the sentence ``candidate`` leans on is among the chosen bullets, as it must be
+    shown: whole, when the candidate counts what it listed ("Both diseases ..." after "A case of
+    the bubonic plague was reported (— after two people were diagnosed with the pneumonic
+    plague)")."""
+    return any(
+        other.position == candidate.follows and not (candidate.counts_back and other.shortened)
+        for other in chosen
+    )
 
 
 def _standing(chosen: list[Candidate]) -> list[Candidate]:
