@@ -1803,3 +1803,60 @@ def test_a_bullet_counting_what_its_anchor_listed_needs_the_anchor_whole() -> No
     assert _standing([whole, both]) == [whole, both]
     assert _standing([cut, both]) == [cut]  # the cut may have taken the second disease
     assert _standing([cut, plain]) == [cut, plain]
+
+
+def test_an_opening_purpose_may_go_with_its_numbers_but_not_before_an_obligation() -> None:
+    assert shorten(
+        "To mark 50 years of the Skerrow ferry, Ines Darrow will sail the old boat to Port Ellen "
+        "on Saturday.",
+        16,
+    ) == ("Ines Darrow will sail the old boat to Port Ellen on Saturday.")
+    assert shorten(
+        "To mark 50 years of the Skerrow ferry, the harbour board has renamed the old boat after "
+        "Ines Darrow.",
+        14,
+    ) == ("The harbour board has renamed the old boat after Ines Darrow.")
+    # "had" as the main verb, with no "to": no obligation
+    assert shorten(
+        "To mark 50 years of the Skerrow ferry, the harbour board had a new bell cast for the old "
+        "boat.",
+        16,
+    ) == ("The harbour board had a new bell cast for the old boat.")
+    # an opening of time is no purpose: "After 50 years of service" scopes the claim
+    assert (
+        shorten(
+            "After 50 years of service on the island, the Skerrow ferry will retire to Port Ellen "
+            "on Saturday.",
+            12,
+        )
+        is None
+    )
+    # before "must", "has to" or "needs to" the purpose is a condition of the claim
+    for obliged in (
+        "To qualify for the 40 new Skerrow ferry licences, applicants must have sailed the island "
+        "route for five winters.",
+        "To reach Port Ellen in under 40 minutes, the new Skerrow ferry has to sail around the cape "
+        "at full speed.",
+        "To reach Port Ellen in under 40 minutes, the new Skerrow ferry needs to sail around the "
+        "cape at full speed.",
+    ):
+        assert shorten(obliged, 14) is None, obliged
+
+
+def test_no_deletion_takes_what_a_kept_pronoun_stands_for() -> None:
+    # also when the subject is a pronoun shown as the name it stands for
+    owner = ("Ines Darrow is the harbour master of Skerrow and owns its only ferry.",)
+    renamed = "To mark 50 years of the Skerrow ferry, she has renamed {what} after her mother."
+    assert shorten(renamed.format(what="it"), 14, owner) is None
+    assert shorten(renamed.format(what="the boat"), 14, owner) == (
+        "Ines Darrow has renamed the boat after her mother."
+    )
+    # "it" is the ferry, named only in the purpose that would go
+    assert (
+        shorten(
+            "To mark 50 years of the Skerrow ferry, the harbour board has renamed it after Ines "
+            "Darrow.",
+            14,
+        )
+        is None
+    )

@@ -753,9 +753,9 @@ def _in_quotes(doc: Any, token: Any) -> bool:
     return any(a < token.i < b for a, b in _quote_spans(doc))
 
 
-def _unresolved_pronoun(doc: Any, skip: Any = None) -> str:
+def _unresolved_pronoun(doc: Any, skip: Any = None, removed: frozenset[int] = frozenset()) -> str:
     """A third-person pronoun (or a locative "there") with no possible antecedent earlier in the
-    sentence, or ''.
+    sentence, or ''; ``removed``: tokens a deletion takes, neither pronouns nor antecedents.
 
     "he/him/his/she/her" need a singular name before them that acts in the sentence (a subject,
     an object, a possessor), not one inside a place phrase ("in Western North Carolina");
@@ -763,15 +763,18 @@ def _unresolved_pronoun(doc: Any, skip: Any = None) -> str:
     """
     for token in doc:
         lower = token.lower_
-        if (skip is not None and token.i == skip.i) or _in_quotes(doc, token):
+        if (skip is not None and token.i == skip.i) or token.i in removed:
             continue
+        if _in_quotes(doc, token):
+            continue
+        kept = [t for t in doc[: token.i] if t.i not in removed]
         if lower == "there" and token.dep_ == "advmod":
-            if any(_named_place(t) for t in doc[: token.i]):
+            if any(_named_place(t) for t in kept):
                 continue  # "reported in China ... after two people there were diagnosed"
             return str(token.text)  # "was held there": where?
         if lower not in _PERSONAL or token.pos_ != "PRON":
             continue
-        before = [t for t in doc[: token.i] if t.i not in _bound_subject(token)]
+        before = [t for t in kept if t.i not in _bound_subject(token)]
         if lower in ("he", "him", "his", "she", "her", "hers"):
             if skip is not None and skip.lower_ in ("he", "she"):
                 continue  # the same person as the subject, once that is resolved
@@ -1363,6 +1366,7 @@ def deletions(doc: Any) -> list[Deletion]:
             and tokens[low].lower_ not in _CONTRASTS
             and (
                 _conceded(token)
+                or _purpose(token)
                 or not _protected((tokens[i] for i in span), numbers=True)
                 and tokens[low].lower_ not in _LIMITS
             )
@@ -1448,6 +1452,25 @@ def _conceded(clause: Any) -> bool:
     return clause.dep_ == "advcl" and any(
         c.dep_ == "mark" and c.lower_ in _CONCESSIVE for c in clause.children
     )
+
+
+def _purpose(clause: Any) -> bool:
+    """Whether ``clause`` is an opening purpose ("To celebrate 50 years since the band's
+    formation, ...") of a main clause that states what happens: why it is done is not whether it
+    is, numbers included. Before a "must", "should" or "can" it is a condition instead ("To
+    qualify, applicants must be over 18") and stays."""
+    if not any(c.dep_ == "aux" and c.lower_ == "to" for c in clause.children):
+        return False
+    main = clause.head
+    if any(c.dep_ == "aux" and c.lower_ in _OBLIGED for c in main.children):
+        return False  # "must", "should", "can"
+    # "has to sail", "needs to sail"
+    return not (main.lower_ in _HAVING_TO and any(c.dep_ == "xcomp" for c in main.children))
+
+
+# What a purpose before it makes a condition: "To qualify, you must ...", "... can ...".
+_OBLIGED = frozenset("must should ought can could".split())
+_HAVING_TO = frozenset("need needs needed have has had".split())
 
 
 _CONCESSIVE = frozenset("although though".split())
@@ -2020,6 +2043,8 @@ def shortened(
     ``replace`` maps token indices to the words shown instead (a resolved pronoun).
     """
     options = deletions(doc)
+    # a pronoun shown as the name it stands for ("He" as "Jane Doe") needs no antecedent
+    skip = next((doc[i] for i in (replace or {}) if doc[i].pos_ == "PRON"), None)
     always = frozenset().union(*(d.indices for d in options if d.kind == "connective"))
     options = [d for d in options if d.kind != "connective"]
     whole = render(doc, always, replace)
@@ -2037,6 +2062,8 @@ def shortened(
                 continue  # "... the best way to hear it is (while sitting in the dark)."
             if _orphans_a_place(doc, removed):
                 continue  # "(— ... in North Carolina —) has roiled Republicans in the state"
+            if _unresolved_pronoun(doc, skip, removed) and not _unresolved_pronoun(doc, skip):
+                continue  # "(To mark 50 years of the ferry,) the board has renamed it"
             text = render(doc, removed, replace)
             length = count_words(text)
             rank = (-sum(_COST.get(d.kind, 2) for d in combo), length)
