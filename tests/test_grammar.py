@@ -11,6 +11,7 @@ import pytest
 from digest.summarize import grammar
 from digest.summarize.bullets import (
     Candidate,
+    article_names,
     candidate_of,
     candidates,
     select_bullets,
@@ -1628,7 +1629,8 @@ def test_a_name_written_out_in_an_unparsed_sentence_gives_a_full_name() -> None:
     # through the candidates: "Darrow said" becomes the full name the description gave
     sentences = marked_sentences("Darrow said the Skerrow pier would reopen in May.", 5)
     parsed = grammar.parse([usable(s) for s in sentences])
-    found = candidates(sentences, parsed, 25, "", "Harbour engineer Ines Darrow inspects a pier.")
+    names = article_names(sentences, parsed, "Harbour engineer Ines Darrow inspects a pier.")
+    found = candidates(sentences, parsed, 25, "", names)
     assert [c.text for c in found] == ["Ines Darrow said the Skerrow pier would reopen in May."]
     # or a line of the article the parse skipped (no full stop: no sentence)
     text = "Ines Darrow, harbour engineer\n\nDarrow said the Skerrow pier would reopen in May."

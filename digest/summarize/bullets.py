@@ -171,12 +171,14 @@ def candidates(
     docs: Sequence[Any],
     max_words: int,
     title: str = "",
-    description: str = "",
+    names: dict[str, str] | None = None,
 ) -> list[Candidate]:
     """The bullets the article's sentences can give: ``docs[i]`` is the parse of
     ``usable(sentences[i])`` (None where that is ''); ``title``: the headline the reader sees
-    above them; ``description``: the publisher's, where a person may be named in full too."""
-    names = article_names(sentences, docs, description)
+    above them; ``names``: the article's people by surname (:func:`article_names`, which gives
+    them from the sentences alone when None)."""
+    if names is None:
+        names = article_names(sentences, docs)
     headline = {re.sub(r"['’]s$", "", w.lower()) for w in words(title)}  # "Nelson's" names Nelson
     found: list[Candidate] = []
     parsed: list[tuple[int, Any]] = []
@@ -410,7 +412,7 @@ def numbers_given(bullet: str, source: str) -> bool:
     article does not."""
     plain = source.replace(",", "")
     for number in _WRITTEN_NUMBER.findall(bullet):
-        wanted = number.replace(",", "")
+        wanted = _normalise_number(number)
         if not re.search(rf"(?<![\d.]){re.escape(wanted)}(?!\d)", plain):
             return False
     return True

@@ -61,7 +61,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 47
+ALGORITHM_VERSION = 48
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -175,13 +175,12 @@ class ExtractiveSummarizer:
             texts, marked, parsed_all, titles, contexts, described, strict=True
         ):
             budget = self.settings.max_words - _prefix_words(context)
-            options = candidates(sentences, parsed, budget, title, context.description)
-            options = options[:MAX_CANDIDATES]
+            names = article_names(sentences, parsed, context.description)
+            options = candidates(sentences, parsed, budget, title, names)[:MAX_CANDIDATES]
             if description:
                 # The publisher's one-line summary says what the piece is about; it competes with
                 # the lead as the opening statement, under the same grammar, if the numbers it
                 # gives are the article's.
-                names = article_names(sentences, parsed, context.description)
                 # Position -1: shown before the article's own first sentence when both are picked.
                 own = candidate_of(next(docs), -1, budget, (), names)
                 if (

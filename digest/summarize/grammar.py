@@ -1007,17 +1007,11 @@ _CAPITALISED_RUN = re.compile(
     r"(?<![\w.'’-])[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?: (?:[A-Z]\.|[A-Z][a-z]+(?:-[A-Z][a-z]+)?))+"
     r"(?![\w-])"
 )
-# Titles before a name ("Director", "Gov."), which the full name leaves out.
-_TITLES = frozenset(
-    """mr mrs ms dr sir president minister chairman chairwoman chair senator sen governor gov mayor
-    judge coach captain capt general gen prince princess queen king pope officer chief secretary
-    ambassador professor prof doctor sheriff detective sergeant sgt lieutenant lt commissioner
-    director representative rep congressman congresswoman lord lady dame""".split()
-)
-# Capitalised words that name a day, a month or a direction, never a first name.
-_NOT_GIVEN = frozenset(
-    """monday tuesday wednesday thursday friday saturday sunday january february march april may
-    june july august september october november december north south east west new""".split()
+# Titles before a name ("Director", "Gov."), which the full name leaves out: the roles people are
+# named by, and honorifics.
+_TITLES = _PERSON_NOUNS | frozenset(
+    """mr mrs ms dr sir prof gen gov sen rep sgt lt capt general secretary commissioner
+    representative congresswoman prince princess queen king pope lord lady dame""".split()
 )
 
 
@@ -1584,11 +1578,16 @@ def _past(verb: Any) -> bool:
     return head.tag_ == "VBD" or any(a.lower_ in _PAST_AUXILIARIES for a in auxiliaries)
 
 
-_WHEN = frozenset(
-    """january february march april may june july august september october november december
-    spring summer autumn fall winter year years month months week weeks next last later future
+_MONTHS = frozenset(
+    """january february march april may june july august september october november
+    december""".split()
+)
+_WHEN = _MONTHS | frozenset(
+    """spring summer autumn fall winter year years month months week weeks next last later future
     decade century""".split()
 )
+# Capitalised words that name a day, a month or a direction, never a first name.
+_NOT_GIVEN = _DAYS | _MONTHS | frozenset("north south east west new".split())
 # What each kind of deletion costs the reader: an aside costs nothing of the claim; a closing
 # phrase or clause says less about where, when or why. The shortest-cost version that fits wins.
 _COST = {
@@ -2047,6 +2046,7 @@ def shortened(
     skip = next((doc[i] for i in (replace or {}) if doc[i].pos_ == "PRON"), None)
     always = frozenset().union(*(d.indices for d in options if d.kind == "connective"))
     options = [d for d in options if d.kind != "connective"]
+    resolved = not _unresolved_pronoun(doc, skip)  # then no deletion may take an antecedent
     whole = render(doc, always, replace)
     if count_words(whole) <= max_words:
         return whole, always
@@ -2062,7 +2062,7 @@ def shortened(
                 continue  # "... the best way to hear it is (while sitting in the dark)."
             if _orphans_a_place(doc, removed):
                 continue  # "(— ... in North Carolina —) has roiled Republicans in the state"
-            if _unresolved_pronoun(doc, skip, removed) and not _unresolved_pronoun(doc, skip):
+            if resolved and _unresolved_pronoun(doc, skip, removed):
                 continue  # "(To mark 50 years of the ferry,) the board has renamed it"
             text = render(doc, removed, replace)
             length = count_words(text)
@@ -2073,23 +2073,20 @@ def shortened(
 
 
 def _orphans_a_place(doc: Any, removed: frozenset[int]) -> bool:
-    """Whether deleting ``removed`` takes the name that a kept "the state", "the city", "the
-    country" or "there" stands for: "Rep. Mark Meadows' shock retirement — revealed 30 hours
-    before the filing deadline in North Carolina — has roiled some Republicans in the state"
-    loses which state with the aside."""
+    """Whether deleting ``removed`` takes the name that a kept "the state", "the city" or "the
+    country" stands for: "Rep. Mark Meadows' shock retirement — revealed 30 hours before the
+    filing deadline in North Carolina — has roiled some Republicans in the state" loses which
+    state with the aside. (A kept "there" or pronoun is checked as an antecedent is, see
+    :func:`shortened`.)"""
     names = [i for i in removed if doc[i].pos_ == "PROPN"]
     if not names:
         return False
     return any(
         t.i not in removed
         and t.i > min(names)  # what it stands for comes before it
-        and (
-            t.lower_ in _PLACE_NOUNS
-            and any(c.dep_ == "det" and c.lower_ == "the" for c in t.children)
-            and not any(w.pos_ == "PROPN" for w in t.subtree)
-            or t.lower_ == "there"
-            and t.dep_ == "advmod"  # "reported (in China) ... two people there"
-        )
+        and t.lower_ in _PLACE_NOUNS
+        and any(c.dep_ == "det" and c.lower_ == "the" for c in t.children)
+        and not any(w.pos_ == "PROPN" for w in t.subtree)
         for t in doc
     )
 
