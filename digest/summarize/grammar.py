@@ -774,7 +774,7 @@ def _unresolved_pronoun(doc: Any, skip: Any = None, removed: frozenset[int] = fr
             return str(token.text)  # "was held there": where?
         if lower not in _PERSONAL or token.pos_ != "PRON":
             continue
-        before = [t for t in kept if t.i not in _bound_subject(token)]
+        before = [t for t in kept if t.i not in _co_arguments(token)]
         if lower in ("he", "him", "his", "she", "her", "hers"):
             if skip is not None and skip.lower_ in ("he", "she"):
                 continue  # the same person as the subject, once that is resolved
@@ -799,28 +799,19 @@ def _unresolved_pronoun(doc: Any, skip: Any = None, removed: frozenset[int] = fr
 def _named_place(token: Any) -> bool:
     """Whether ``token`` names a place the sentence is in: a name after "in", "at", "to", "from"
     or "near" ("reported in China")."""
-    return token.pos_ == "PROPN" and token.head.lower_ in ("in", "at", "to", "from", "near")
+    return token.pos_ == "PROPN" and token.head.lower_ in _PLACE_PREPOSITIONS | _GOING
 
 
-def _bound_subject(pronoun: Any) -> set[int]:
+def _co_arguments(pronoun: Any) -> set[int]:
     """The words of the subject and objects of the verb whose object ``pronoun`` is: "The band
     will do it", "Darrow fired him", "The board told Darrow about him". An object pronoun never
     means its own verb's subject or other object (that would be "itself", "himself"), so those
     words are no antecedent for it; a name in a clause of its own may be ("After Darrow resigned,
     the board praised her")."""
-    if pronoun.dep_ in ("dobj", "iobj", "dative"):
-        verb = pronoun.head
-    elif (
-        pronoun.dep_ == "pobj"
-        and pronoun.head.dep_ == "prep"
-        and pronoun.head.head.pos_
-        in (
-            "VERB",
-            "AUX",
-        )
-    ):
-        verb = pronoun.head.head
-    else:
+    verb = pronoun.head
+    if pronoun.dep_ == "pobj" and verb.dep_ == "prep":
+        verb = verb.head  # "sailed with him"
+    elif pronoun.dep_ not in ("dobj", "iobj", "dative"):
         return set()
     return {t.i for child in verb.children if child.dep_ in _CO_ARGUMENTS for t in child.subtree}
 
@@ -1615,6 +1606,7 @@ _ADJUNCT_PREPOSITIONS = frozenset(
 # "in", "on", "at" open a deletable phrase only before a place's name ("in Tennessee"): after many
 # verbs they open a phrase the verb needs ("focused on", "resulted in", "looked at").
 _PLACE_PREPOSITIONS = frozenset("in at".split())
+_GOING = frozenset("to from near".split())  # a place gone to or from: "flew to Skerrow"
 
 
 def _closing_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
