@@ -966,9 +966,10 @@ def full_names(docs: Iterable[Any], texts: Iterable[str] = ()) -> dict[str, str]
 def _written_names(texts: list[str]) -> dict[str, str]:
     """Surnames with the one full name the ``texts`` write them with: a run of exactly two
     capitalised words ("Lucas Paganini", "Eva-Marie Persson"), or with a middle initial, after
-    a title ("Pan American Health Organization Director Carissa F. Etienne"). A first word that the texts also use in lower case
-    ("Both Agerblad and ...") is an ordinary word opening a sentence, and one they also use on its
-    own ("Google Stadia" where "Google" stands alone) names something else, not a person."""
+    a title ("Pan American Health Organization Director Carissa F. Etienne"). A first word that
+    the texts also use in lower case ("Both Agerblad and ...") is an ordinary word opening a
+    sentence, and one they also use on its own ("Google Stadia" where "Google" stands alone)
+    names something else, not a person."""
     lower = {w for text in texts for w in re.findall(r"\b[a-z][a-z-]*\b", text)}
     names: dict[str, set[str]] = {}
     for text in texts:
