@@ -1230,17 +1230,23 @@ def _iso(moment: datetime) -> str:
 def publishers_words(description: str, feed_text: str) -> str:
     """What the email shows when no bullet passed: the publisher's description, else the feed's
     own text, whichever describes the piece. A short byline or prompt ("Written by HLNF Staff
-    Report", "Visit the post for more.") says nothing about it and is not shown."""
+    Report", "Visit the post for more.") says nothing about it and is not shown, nor is a fact
+    box with a byline label or a web address."""
     for text in (description, feed_text):
         words = text.split()
-        if len(words) >= MIN_EXCERPT_WORDS and not (
-            len(words) < 12 and _NOT_A_DESCRIPTION.search(text)
+        if (
+            len(words) >= MIN_EXCERPT_WORDS
+            and not (len(words) < 12 and _NOT_A_DESCRIPTION.search(text))
+            and not _PAGE_BOX.search(text)
         ):
             return text
     return ""
 
 
 MIN_EXCERPT_WORDS = 6
+# A review's fact box, whatever its length: "Tested by: John Milbank RRP: 49.95 Euro (£40) More
+# info: www.earbooks.net ..." (a blind read: page furniture shown as the publisher's words).
+_PAGE_BOX = re.compile(r"^\s*\w+(?: \w+)? by:|\bwww\.|https?://", re.I)
 _NOT_A_DESCRIPTION = re.compile(
     r"^\s*(?:written |posted |reported )?by\b|\bvisit the (?:post|page|site)\b|\bread more\b|"
     r"\bclick here\b|\bcontinue reading\b",

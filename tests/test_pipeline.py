@@ -216,6 +216,13 @@ def test_a_byline_or_a_prompt_is_no_description_to_show() -> None:
         assert publishers_words(junk, feed) == feed, junk
         assert publishers_words(junk, "") == ""
     assert publishers_words("Ferries cancelled.", "") == ""  # too short to say anything
+    # a fact box, however long: a byline label or a web address
+    for box in (
+        "Tested by: Ines Darrow Price: 12 pounds More info: the Skerrow harbour office, open daily",
+        "The Skerrow ferry timetable for the winter months is at www.skerrow-ferries.example now",
+        "See the Skerrow ferry timetable for the winter at https://skerrow-ferries.example today",
+    ):
+        assert publishers_words(box, feed) == feed, box
     # a long description may end on a prompt and still describe the piece
     long = told + " Islanders must now wait for spring. Read more."
     assert publishers_words(long, feed) == long
