@@ -216,6 +216,20 @@ def test_a_line_the_page_wrapped_goes_on_but_a_heading_stands_alone() -> None:
     ]
 
 
+def test_a_short_line_over_lower_case_is_a_heading_but_a_longer_one_was_wrapped() -> None:
+    text = (
+        "Getting started\nferryctl is sold at the harbour office.\n"
+        "The office opens at nine\nevery weekday morning.\n"
+        "It needs:\nrope, fuel and charts."
+    )
+    assert split_sentences(text) == [
+        "Getting started",
+        "ferryctl is sold at the harbour office.",
+        "The office opens at nine every weekday morning.",  # five words: a line the page wrapped
+        "It needs: rope, fuel and charts.",  # a line that ends on a colon goes on below
+    ]
+
+
 def test_lead_takes_the_first_usable_sentences() -> None:
     summarizer = load_summarizer(SummarizerSettings(backend="lead"))
     [bullets] = summarizer.summarize([ORCHARD])

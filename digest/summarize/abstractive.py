@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-ALGORITHM_VERSION = 2
+ALGORITHM_VERSION = 3
 HUB_PROBE_SECONDS = 3.0
 TOKENS_PER_WORD = 1.5  # generous: BPE splits names and numbers into several tokens
 FALLBACK_SENTENCES = 10  # source sentences offered when a generated bullet fails the checks

@@ -11,7 +11,7 @@ from digest.summarize.sentences import split_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 2
+ALGORITHM_VERSION = 3
 
 
 class LeadSummarizer:

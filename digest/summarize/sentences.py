@@ -24,6 +24,14 @@ _WRAPPED = re.compile(
     r"(,|\b(?:the|a|an|of|to|in|on|at|for|with|by|from|and|or|but|that|who|which|whose|was|"
     r"were|is|are|has|had|have|will|would|its|their|his|her)) *\n(?=[ \t]*\S)"
 )
+# A line of a few words with no stop, above one that starts in lower case, is a heading over its
+# section ("Installation\nyapapi is available as a PyPI package."), not a line the page wrapped:
+# wrapping leaves longer lines. It stands alone.
+HEADING_WORDS = 3
+_HEADING = re.compile(
+    rf"(?m)^([ \t]*[^\s.!?:;,]+(?:[ \t]+[^\s.!?:;,]+){{0,{HEADING_WORDS - 1}}}[ \t]*)\n"
+    r"(?=[ \t]*[a-z])"
+)
 
 # A short list is enough to tell running English prose from other languages and from lists of names.
 _ENGLISH_STOPWORDS = frozenset(
@@ -41,7 +49,7 @@ def split_sentences(text: str) -> list[str]:
     an initial ("J. Smith") or inside a dotted acronym ("U.S. officials") does not.
     """
     sentences: list[str] = []
-    for paragraph in _PARAGRAPH.split(_WRAPPED.sub(r"\1 ", text.strip())):
+    for paragraph in _paragraphs(text):
         paragraph = " ".join(paragraph.split())
         if not paragraph:
             continue
@@ -59,6 +67,13 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
+def _paragraphs(text: str) -> list[str]:
+    """``text`` cut where a sentence must end: at a blank line, at a line break before a capital,
+    and after a heading; a line the page wrapped is joined to the next."""
+    joined = _WRAPPED.sub(r"\1 ", text.strip())
+    return _PARAGRAPH.split(_HEADING.sub("\\1\n\n", joined))
+
+
 @dataclass(frozen=True)
 class Sentence:
     """One sentence of an article: its text, its position, and whether it sits inside (or runs
@@ -73,7 +88,7 @@ def marked_sentences(text: str, limit: int | None = None) -> list[Sentence]:
     """The first ``limit`` sentences of ``text`` (all by default), each marked :attr:`quoted` when a
     quotation is open at its start or still open at its end. Quotations never cross a paragraph."""
     found: list[Sentence] = []
-    for paragraph in _PARAGRAPH.split(_WRAPPED.sub(r"\1 ", text.strip())):
+    for paragraph in _paragraphs(text):
         open_quote = False
         for sentence in split_sentences(paragraph):
             opened_before = open_quote
