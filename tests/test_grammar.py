@@ -426,6 +426,29 @@ def test_a_clause_cut_out_keeps_its_own_end() -> None:
     ]
 
 
+def test_no_clause_is_cut_from_a_list_of_clauses() -> None:
+    # "A, B and C": cut at "and", the part before it would be two clauses with only a comma
+    listed = (
+        "The harbour board raised its fees, the ferry company cut its timetable and the pier "
+        "closed early."
+    )
+    assert grammar.embedded_clauses(grammar.parse([listed])[0]) == []
+    # a clause after the main verb, or one before a verb of saying, is no list
+    after_the_verb = (
+        "The board decided the fees were fair, but the ferry company cut its timetable on Monday."
+    )
+    reported = (
+        "Fees rose sharply, the harbour board reported, and the ferry company cut its timetable "
+        "on Monday."
+    )
+    cut = "The ferry company cut its timetable on Monday."
+    assert grammar.embedded_clauses(grammar.parse([after_the_verb])[0]) == [cut]
+    assert grammar.embedded_clauses(grammar.parse([reported])[0]) == [
+        cut,
+        "Fees rose sharply, the harbour board reported.",
+    ]
+
+
 def test_a_name_already_in_full_is_not_expanded_again() -> None:
     docs = grammar.parse(
         [

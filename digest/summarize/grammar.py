@@ -1962,7 +1962,8 @@ def embedded_clauses(doc: Any) -> list[str]:
 def _coordinated_clauses(doc: Any) -> list[str]:
     """The main clauses of "A did this, and B did that": each has its own subject and can stand
     alone. After "but" only the second stands: "X won" without "but the result was annulled"
-    would mislead."""
+    would mislead. Not the last of a list of clauses ("A rose, B fell and C held"): what comes
+    before it is two clauses with only a comma between them."""
     root = main_verb(doc)
     found: list[str] = []
     last = len(doc) - 1 if doc[-1].is_punct else len(doc)
@@ -1977,10 +1978,24 @@ def _coordinated_clauses(doc: Any) -> list[str]:
         joiner = next((t for t in root.children if t.dep_ == "cc" and root.i < t.i < span[0]), None)
         if joiner is None or joiner.lower_ not in ("and", "but"):
             continue
+        if any(_clause_before(child, root) for child in root.children):
+            continue  # "A rose, B fell and C held, all ...": a list of clauses shares its frame
         found.append(_as_sentence(doc[span[0] : span[-1] + 1].text))
         if joiner.lower_ == "and":
             found.append(_as_sentence(doc[0 : joiner.i].text))
     return found
+
+
+def _clause_before(clause: Any, root: Any) -> bool:
+    """Whether ``clause`` is a clause of its own before the main verb, joined to it by no more
+    than a comma: "(The S&P was little changed), the Dow fell and the Nasdaq rose". Not what a
+    verb of saying reports: "Fees rose, officials admitted, and ..." is one claim and its
+    source."""
+    return (
+        clause.i < root.i
+        and clause.dep_ in ("ccomp", "parataxis")
+        and root.lower_ not in _REPORTING_ALL
+    )
 
 
 def _continued(doc: Any, last: int) -> bool:
