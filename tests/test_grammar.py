@@ -1885,3 +1885,36 @@ def test_no_deletion_takes_what_a_kept_pronoun_stands_for() -> None:
         )
         is None
     )
+
+
+def test_an_aside_that_says_which_of_an_indefinite_noun_stays() -> None:
+    def asides(sentence: str) -> list[str]:
+        doc = grammar.parse([sentence])[0]
+        return [
+            grammar.render(doc, d.indices)
+            for d in grammar.deletions(doc)
+            if d.kind in ("appositive", "dashed aside")
+        ]
+
+    # "a drawback", "one problem", "a new member": the aside is what or who it is
+    drawback = (
+        "A major drawback to 3-D printing -- the slow pace of the work -- could be eased by a "
+        "second machine."
+    )
+    problem = (
+        "One problem for the island, the price of diesel, has forced the Skerrow ferry company "
+        "to cut its timetable."
+    )
+    member = "A new member of the board, Ines Darrow, has voted against the fees."
+    assert asides(drawback) == asides(problem) == asides(member) == []
+    # of a name, of a known thing or of a noun inside the aside itself, an aside only adds;
+    # and an aside that is no appositive only adds, even to an indefinite noun
+    nurse = "A friend of Ines Darrow, a nurse from the island, sailed the boat home on Monday."
+    pier = (
+        "The old pier -- a wooden structure, a relic of the 1890s -- will be rebuilt in stone by "
+        "next summer."
+    )
+    ferry = "A Skerrow ferry -- built in Oban in 1990 -- sank off the island at night."
+    assert asides(nurse) == ["A friend of Ines Darrow sailed the boat home on Monday."]
+    assert asides(pier) == ["The old pier will be rebuilt in stone by next summer."]
+    assert asides(ferry) == ["A Skerrow ferry sank off the island at night."]

@@ -1295,6 +1295,7 @@ def deletions(doc: Any) -> list[Deletion]:
             and between_commas
             and continues
             and not _protected_core(doc, span)
+            and not _says_which(token)
         ):
             found.append(_with_commas("appositive", span, before, after, token.head))
         elif (
@@ -1800,9 +1801,26 @@ def _dashed_asides(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
             1 < b - a <= 15
             and not inside_quote(span)
             and not _protected(t for t in tokens[a + 1 : b] if not _time_preposition(t))
+            and not any(_says_which(t) for t in tokens[a + 1 : b] if not a < t.head.i < b)
         ):
             found.append(Deletion("dashed aside", frozenset(span)))
     return found
+
+
+_INDEFINITE = frozenset("a an another one".split())
+
+
+def _says_which(appositive: Any) -> bool:
+    """Whether an appositive is all its sentence says of an indefinite noun: "A major drawback to
+    3-D printing (-- the slow pace of the work --) could be alleviated" keeps what the drawback
+    is. Of a name or a known thing it only adds: "Ines Darrow, a nurse, said". The noun the
+    parse hangs it on may be the last of its phrase: the phrase's head is what it renames."""
+    anchor = appositive.head
+    while anchor.dep_ == "pobj" and anchor.pos_ == "NOUN":
+        anchor = anchor.head.head  # "a drawback to 3-D printing": the drawback
+    return appositive.dep_ == "appos" and any(
+        c.dep_ in ("det", "nummod") and c.lower_ in _INDEFINITE for c in anchor.children
+    )
 
 
 def _time_preposition(token: Any) -> bool:
