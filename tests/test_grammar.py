@@ -1918,3 +1918,25 @@ def test_an_aside_that_says_which_of_an_indefinite_noun_stays() -> None:
     assert asides(nurse) == ["A friend of Ines Darrow sailed the boat home on Monday."]
     assert asides(pier) == ["The old pier will be rebuilt in stone by next summer."]
     assert asides(ferry) == ["A Skerrow ferry sank off the island at night."]
+
+
+def test_a_participle_after_an_appositive_is_no_aside_of_its_own() -> None:
+    def participles(sentence: str) -> list[str]:
+        doc = grammar.parse([sentence])[0]
+        return [
+            grammar.render(doc, d.indices)
+            for d in grammar.deletions(doc)
+            if d.kind == "participle phrase"
+        ]
+
+    # its first comma closes "mostly islanders": "stranded at ..." says which passengers
+    assert (
+        participles(
+            "The crew counted the number of passengers, mostly islanders, stranded at the "
+            "Skerrow pier on Monday."
+        )
+        == []
+    )
+    assert participles(
+        "Ines Darrow, the harbour master, stood on the pier, watching the storm."
+    ) == ["Ines Darrow, the harbour master, stood on the pier."]

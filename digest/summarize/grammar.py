@@ -1327,6 +1327,7 @@ def deletions(doc: Any) -> list[Deletion]:
             )
             and not _is_attribution(token)
             and not _past_its_comma(token, low)
+            and token.head.dep_ != "appos"  # "the number of people, mostly students, killed at"
         ):
             found.append(_with_commas("participle phrase", span, before, after, token.head))
         elif (
