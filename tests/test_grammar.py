@@ -1161,13 +1161,14 @@ def test_a_year_old_is_a_person_a_later_he_may_mean_but_not_a_name() -> None:
     assert judge("The 47 year old Skerrow actress Ines Darrow was a guest at the gala.") is None
 
 
-def _closing(sentence: str) -> list[str]:
+def _without(sentence: str, *kinds: str) -> list[str]:
+    """``sentence`` with each deletion of one of ``kinds`` that the grammar allows, in turn."""
     doc = grammar.parse([sentence])[0]
-    return [
-        grammar.render(doc, d.indices)
-        for d in grammar.deletions(doc)
-        if d.kind == "closing elaboration"
-    ]
+    return [grammar.render(doc, d.indices) for d in grammar.deletions(doc) if d.kind in kinds]
+
+
+def _closing(sentence: str) -> list[str]:
+    return _without(sentence, "closing elaboration")
 
 
 def test_a_closing_elaboration_goes_but_not_one_holding_a_condition_or_mid_sentence() -> None:
@@ -1889,12 +1890,7 @@ def test_no_deletion_takes_what_a_kept_pronoun_stands_for() -> None:
 
 def test_an_aside_that_says_which_of_an_indefinite_noun_stays() -> None:
     def asides(sentence: str) -> list[str]:
-        doc = grammar.parse([sentence])[0]
-        return [
-            grammar.render(doc, d.indices)
-            for d in grammar.deletions(doc)
-            if d.kind in ("appositive", "dashed aside")
-        ]
+        return _without(sentence, "appositive", "dashed aside")
 
     # "a drawback", "one problem", "a new member": the aside is what or who it is
     drawback = (
@@ -1922,12 +1918,7 @@ def test_an_aside_that_says_which_of_an_indefinite_noun_stays() -> None:
 
 def test_a_participle_after_an_appositive_is_no_aside_of_its_own() -> None:
     def participles(sentence: str) -> list[str]:
-        doc = grammar.parse([sentence])[0]
-        return [
-            grammar.render(doc, d.indices)
-            for d in grammar.deletions(doc)
-            if d.kind == "participle phrase"
-        ]
+        return _without(sentence, "participle phrase")
 
     # its first comma closes "mostly islanders": "stranded at ..." says which passengers
     assert (
