@@ -603,6 +603,34 @@ def test_a_description_the_site_cut_without_a_stop_is_not_a_bullet(extractive) -
     assert [c.text for c in found if c.position == -1] == [whole], found
 
 
+QUOTED_CUTS = (
+    "Harbour Ferries will cut its winter timetable to Skerrow Island from January. "
+    "Its chief executive, Ines Darrow, told islanders the company had \u201cno choice left on "
+    "the winter routes\u201d after six years of losses. "
+    "The company said the crossings had run at a loss for six winters in a row. "
+    "Islanders called the cuts \u201cthe end of the island as we know it\u201d at a meeting."
+)
+
+
+def test_a_description_that_cuts_a_quotation_is_not_a_bullet(extractive) -> None:  # type: ignore[no-untyped-def]
+    def described(description: str) -> list[str]:
+        [found] = extractive._candidates([QUOTED_CUTS], ["Ferry cuts"], [Context(description)])
+        return [c.text for c in found if c.position == -1]
+
+    # the speaker said it of the winter routes: cut there, it is a different claim
+    cut = "Skerrow Island's ferry operator has \u201cno choice left\u201d after a run of costly winters."
+    assert described(cut) == []
+    # quoted whole (stops and case aside) it is the article's, and may be a bullet
+    whole = (
+        "Skerrow Island will lose most crossings because Harbour Ferries has \u201cNo choice left "
+        "on the winter routes\u201d."
+    )
+    assert described(whole) == [whole]
+    # a quoted term of fewer than three words may come from inside a longer quotation
+    term = "Skerrow islanders fear \u201cthe end\u201d of their way of life after the ferry cuts."
+    assert described(term) == [term]
+
+
 FERRY_AND_CAROLS = (
     "Harbour Ferries cancelled every winter sailing to Skerrow Island on Monday. "
     "A brass band played carols outside the village church on Sunday evening. "

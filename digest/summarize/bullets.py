@@ -421,6 +421,28 @@ def numbers_given(bullet: str, source: str) -> bool:
 _WRITTEN_NUMBER = re.compile(r"\d[\d,.:/-]*\d|\d")
 
 
+def quotations_given(bullet: str, source: str) -> bool:
+    """Whether every quotation of three words or more in ``bullet`` is one that ``source`` gives
+    whole (its words; stops and case aside): a publisher's description that quotes "We have to
+    make some necessary job eliminations" where the article quotes "In the areas of the business
+    that do not directly support our core business goals, we have to make ..." cut the speaker's
+    words. A quoted name or term ("severe") may come from inside a longer quotation."""
+    whole = {_plain(quoted) for quoted in _QUOTATION.findall(source)}
+    return all(
+        _plain(quoted) in whole
+        for quoted in _QUOTATION.findall(bullet)
+        if len(words(quoted)) >= QUOTED_STATEMENT_WORDS
+    )
+
+
+QUOTED_STATEMENT_WORDS = 3
+_QUOTATION = re.compile(r"[\"“]([^\"“”]+)[\"”]")
+
+
+def _plain(text: str) -> str:
+    return " ".join(word.lower() for word in words(text))
+
+
 def answers_the_headline(bullet: str, title: str) -> bool:
     """Whether ``bullet`` states what a yes-or-no headline asks ("Does Marie Yovanovitch Have a
     Net Worth of $17 Million?", "Fact Check: Is an Oxygen Bar Selling Air?"): most of the

@@ -53,6 +53,7 @@ from digest.summarize.bullets import (
     content_words,
     is_near_duplicate,
     numbers_given,
+    quotations_given,
     usable,
 )
 from digest.summarize.models import pick_device
@@ -61,7 +62,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 52
+ALGORITHM_VERSION = 53
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -180,12 +181,13 @@ class ExtractiveSummarizer:
             if description:
                 # The publisher's one-line summary says what the piece is about; it competes with
                 # the lead as the opening statement, under the same grammar, if the numbers it
-                # gives are the article's.
+                # gives are the article's and what it quotes is quoted there whole.
                 # Position -1: shown before the article's own first sentence when both are picked.
                 own = candidate_of(next(docs), -1, budget, (), names)
                 if (
                     own is not None
                     and numbers_given(own.text, text)
+                    and quotations_given(own.text, text)
                     and not any(is_near_duplicate(own.text, o.text) for o in options)
                 ):
                     options.insert(0, own)
