@@ -1931,3 +1931,18 @@ def test_a_participle_after_an_appositive_is_no_aside_of_its_own() -> None:
     assert participles(
         "Ines Darrow, the harbour master, stood on the pier, watching the storm."
     ) == ["Ines Darrow, the harbour master, stood on the pier."]
+
+
+def test_a_clause_in_the_past_perfect_is_not_lifted_out() -> None:
+    # "had brought" was before the cheering: alone it leans on a time the bullet does not give
+    before = (
+        "Islanders cheered on Monday after the skipper had brought the ferry home in the storm."
+    )
+    assert grammar.embedded_clauses(grammar.parse([before])[0]) == []
+    for told in ("brought", "has brought"):
+        sentence = (
+            f"Islanders cheered on Monday after the skipper {told} the ferry home in the storm."
+        )
+        assert grammar.embedded_clauses(grammar.parse([sentence])[0]) == [
+            f"The skipper {told} the ferry home in the storm."
+        ]

@@ -1950,8 +1950,9 @@ def embedded_clauses(doc: Any) -> list[str]:
     Ilse Marken announced she will step down" says most in "Conductor Ilse Marken announced she
     will step down." A clause qualifies when a factual subordinator opens it ("after", "when",
     "although"; never "if", "unless", "before", "until", "because"), it has its own subject, its
-    verb is in the past (in the present, "after the troops leave" tells of a future), and no
-    one reports it (inside "X said ...", lifting it would turn a claim into a fact).
+    verb is in the past (in the present, "after the troops leave" tells of a future) but not the
+    past perfect (alone, "Rublev had rallied" leans on a time it was before), and no one reports
+    it (inside "X said ...", lifting it would turn a claim into a fact).
     """
     found: list[str] = []
     for token in doc:
@@ -1965,6 +1966,8 @@ def embedded_clauses(doc: Any) -> list[str]:
         auxiliaries = [c for c in token.children if c.dep_ in ("aux", "auxpass")]
         if token.tag_ != "VBD" and not any(a.lower_ in _PAST_AUXILIARIES for a in auxiliaries):
             continue
+        if any(a.lower_ == "had" for a in auxiliaries):
+            continue  # "after Rublev had rallied": a past before the main clause's, told alone
         if _reported(token):
             continue
         indices = sorted(t.i for t in token.subtree if t.i != marks[0].i)
