@@ -696,6 +696,20 @@ def test_a_surname_alone_is_named_in_full_from_the_publishers_description(extrac
     )
 
 
+def test_a_pronoun_that_means_a_surname_is_shown_as_the_full_name(extractive) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "Harbour engineer Ines Darrow inspected the Skerrow pier on Monday.\n\n"
+        "Darrow said the pier would reopen in May after two winters of repairs.\n\n"
+        "She added that the board had spent four million pounds on new concrete piles."
+    )
+    added = "added that the board had spent four million pounds on new concrete piles."
+    [found] = extractive._candidates([text], ["Skerrow pier"], [Context()])
+    assert f"Ines Darrow {added}" in [c.text for c in found]
+    # with no full name in the article, the surname is all there is to show
+    [bare] = extractive._candidates([text.split("\n\n", 1)[1]], ["Skerrow pier"], [Context()])
+    assert f"Darrow {added}" in [c.text for c in bare]
+
+
 RUMOUR = (
     "Ines Darrow, the Skerrow harbour master, owns a fleet of twelve private yachts.\n\n"
     "The claim spread on social media last week, but records show Darrow owns no boat at all.\n\n"

@@ -263,7 +263,8 @@ def candidate_of(
     if judged.pronoun is not None:
         name = grammar.antecedent(previous, doc[judged.pronoun].text)
         if name:
-            replace[judged.pronoun] = name
+            # "Persson explained ... She added": the full name, if the article gave one
+            replace[judged.pronoun] = (names or {}).get(name, name)
         elif follows is not None:
             anchor = follows
         else:
