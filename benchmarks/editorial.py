@@ -323,7 +323,11 @@ def write_packets(out: Path, records: list[dict[str, Any]], readers: int) -> Non
                     parts += [f"{i}. {b}\n" for i, b in enumerate(bullets, 1)]
                 else:
                     # what the email shows instead (digest.pipeline.story_of)
-                    shown = publishers_words(record["description"], "") if system == "new" else ""
+                    shown = (
+                        publishers_words(record["description"], "", record["text"])
+                        if system == "new"
+                        else ""
+                    )
                     parts.append(
                         f"(no bullets){' From the publisher: ' + shown if shown else ''}\n"
                     )

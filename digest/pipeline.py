@@ -87,6 +87,7 @@ from digest.store import (
     now_utc,
 )
 from digest.summarize import Context, Summarizer, unsuitable, written_by
+from digest.summarize.bullets import numbers_given
 
 log = logging.getLogger(__name__)
 
@@ -656,7 +657,9 @@ def story_of(config: Config, store: Store, *articles: Article, rank: int = 0) ->
     excerpt = ""
     if summary is None:
         # No bullet passed: the publisher's own words, marked as theirs, never a fragment of ours.
-        excerpt = _shorten(publishers_words(article.description, article.feed_text), 60)
+        excerpt = _shorten(
+            publishers_words(article.description, article.feed_text, article.text), 60
+        )
     sources: list[str] = []
     source_urls: list[str] = []
     for each in (article, *others):
@@ -1227,17 +1230,19 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
-def publishers_words(description: str, feed_text: str) -> str:
+def publishers_words(description: str, feed_text: str, article_text: str = "") -> str:
     """What the email shows when no bullet passed: the publisher's description, else the feed's
     own text, whichever describes the piece. A short byline or prompt ("Written by HLNF Staff
     Report", "Visit the post for more.") says nothing about it and is not shown, nor is a fact
-    box with a byline label or a web address."""
+    box with a byline label or a web address, nor words whose numbers the article's text does
+    not give ("Argentina beat Chile 2-0" over an article that says 3-0)."""
     for text in (description, feed_text):
         words = text.split()
         if (
             len(words) >= MIN_EXCERPT_WORDS
             and not (len(words) < 12 and _NOT_A_DESCRIPTION.search(text))
             and not _PAGE_BOX.search(text)
+            and (not article_text.strip() or numbers_given(text, article_text))
         ):
             return text
     return ""

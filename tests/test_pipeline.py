@@ -172,15 +172,22 @@ carol.</p>
 </article></body></html>"""
 
 
+@pytest.mark.parametrize("numbered", [False, True])
 def test_an_article_with_no_bullet_about_its_headline_shows_the_publishers_words(
-    tmp_path: Path, summarizer: Any, make_config: Callable[..., Config]
+    tmp_path: Path, summarizer: Any, make_config: Callable[..., Config], numbered: bool
 ) -> None:
     # Its one sentence that could be a bullet is colour under a headline about the ferries (and
     # the site cut its description, so that is no bullet either): the operator is told, and the
-    # email shows the publisher's description, marked as theirs.
+    # email shows the publisher's description, marked as theirs; not when it gives a number the
+    # article does not.
     site_dir = tmp_path / "site"
     site_dir.mkdir()
-    (site_dir / "carols.html").write_text(CAROLS_PAGE, encoding="utf-8")
+    page = (
+        CAROLS_PAGE.replace("leaving islanders", "leaving 900 islanders")
+        if numbered
+        else CAROLS_PAGE
+    )
+    (site_dir / "carols.html").write_text(page, encoding="utf-8")
     (site_dir / "feed.xml").write_text(
         """<?xml version="1.0"?><rss version="2.0"><channel><title>Island News</title>
         <item><title>Harbour Ferries cancels every winter sailing to Skerrow Island</title>
@@ -196,8 +203,12 @@ def test_an_article_with_no_bullet_about_its_headline_shows_the_publishers_words
     assert store.get_article(1).note.startswith("not summarised: no sentence could stand")
     _, view = build_edition(config, store, Renderer())
     [story] = view.stories
-    assert story.bullets == () and story.excerpt_label == "From the publisher"
-    assert story.excerpt.startswith("Harbour Ferries has cancelled every winter sailing")
+    assert story.bullets == ()
+    if numbered:
+        assert story.excerpt == ""
+    else:
+        assert story.excerpt_label == "From the publisher"
+        assert story.excerpt.startswith("Harbour Ferries has cancelled every winter sailing")
     store.close()
 
 
@@ -226,6 +237,18 @@ def test_a_byline_or_a_prompt_is_no_description_to_show() -> None:
     # a long description may end on a prompt and still describe the piece
     long = told + " Islanders must now wait for spring. Read more."
     assert publishers_words(long, feed) == long
+
+
+def test_a_description_whose_numbers_the_article_lacks_is_not_shown() -> None:
+    article = "Skerrow Rovers beat Castlegate 3-0 on Saturday. The crowd was 4,100."
+    feed = "Skerrow Rovers won at home on Saturday in front of a full stand."
+    assert (
+        publishers_words("Skerrow Rovers beat Castlegate 2-0 on Saturday.", feed, article) == feed
+    )
+    kept = "Skerrow Rovers beat Castlegate 3-0 before 4,100 fans on Saturday."
+    assert publishers_words(kept, feed, article) == kept
+    # with no article text (the page gave none) there is nothing to check against
+    assert publishers_words("Skerrow Rovers beat Castlegate 2-0 on Saturday.", feed, "") != feed
 
 
 def test_a_short_feed_summary_is_the_description_when_the_page_gives_none() -> None:
