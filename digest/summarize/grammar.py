@@ -2011,7 +2011,7 @@ def _coordinated_clauses(doc: Any) -> list[str]:
 def _clause_before(clause: Any, root: Any) -> bool:
     """Whether ``clause`` is a clause of its own before the main verb, joined to it by no more
     than a comma: "(The S&P was little changed), the Dow fell and the Nasdaq rose". Not what a
-    verb of saying reports: "Fees rose, officials admitted, and ..." is one claim and its
+    verb of saying reports: "Fees rose, the board reported, and ..." is one claim and its
     source."""
     return (
         clause.i < root.i
