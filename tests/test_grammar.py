@@ -713,12 +713,12 @@ def test_a_short_sentence_naming_nothing_leans_but_a_name_or_a_number_stands() -
 
 
 def test_a_surname_the_article_gave_in_full_names_someone_in_a_short_sentence() -> None:
-    found = _candidates(
+    found = _leans(
         "Harbour master Ines Sanders closed the north pier at Skerrow on Monday. "
         "Sanders followed it up with a tweet to the ferry crews."
     )
     # a candidate: "Sanders" names someone; "it" (the closing) leans on the sentence before
-    assert [(c.position, c.follows) for c in found] == [(0, None), (1, 0)]
+    assert found == [(0, None), (1, 0)]
     alone = _candidates("Lots of them followed it up with a tweet to the crews.")
     assert alone == []
 
@@ -740,12 +740,17 @@ def _candidates(text: str, title: str = "") -> list[Candidate]:
     return candidates(sentences, [next(docs) if c else None for c in cleaned], 25, title)
 
 
+def _leans(text: str) -> list[tuple[int, int | None]]:
+    """Each candidate's position, and the position of the sentence it may only follow."""
+    return [(c.position, c.follows) for c in _candidates(text)]
+
+
 def test_a_sentence_leaning_on_the_one_before_may_follow_it() -> None:
-    found = _candidates(
+    found = _leans(
         "Harbour Ferries Ltd cancelled every winter sailing to Skerrow on Monday. "
         "The company blamed a shortage of trained crew for the cancellations."
     )
-    assert [(c.position, c.follows) for c in found] == [(0, None), (1, 0)]
+    assert found == [(0, None), (1, 0)]
 
 
 def test_a_quotation_opening_with_a_pronoun_leans_on_what_came_before() -> None:
@@ -755,16 +760,16 @@ def test_a_quotation_opening_with_a_pronoun_leans_on_what_came_before() -> None:
 
 
 def test_a_possessor_with_a_curly_apostrophe_is_a_second_mention_too() -> None:
-    found = _candidates(
+    found = _leans(
         "Storms cut the electric grid of Skerrow Island on Friday night. "
         "The grid’s capacity may be tested again next week as more storms arrive."
     )
-    assert [(c.position, c.follows) for c in found] == [(0, None), (1, 0)]
-    named = _candidates(
+    assert found == [(0, None), (1, 0)]
+    named = _leans(
         "Storms cut the electric grid of Skerrow Island on Friday night. "
         "Skerrow’s capacity may be tested again next week as more storms arrive."
     )
-    assert [(c.position, c.follows) for c in named] == [(0, None), (1, None)]
+    assert named == [(0, None), (1, None)]
 
 
 def test_a_sentence_leaning_on_what_gave_no_bullet_is_refused() -> None:
@@ -952,11 +957,11 @@ def test_a_hedge_goes_with_a_closing_phrase_but_a_negation_keeps_it() -> None:
 
 
 def test_also_leans_on_the_sentence_before() -> None:
-    found = _candidates(
+    found = _leans(
         "The Skerrow harbour board suspended its chair, Ines Darrow, for a month on Monday. "
         "Board member Tom Keel also received a one-week suspension for the missing harbour funds."
     )
-    assert [(c.position, c.follows) for c in found] == [(0, None), (1, 0)]
+    assert found == [(0, None), (1, 0)]
     alone = "Board member Tom Keel received a one-week suspension for the missing harbour funds."
     assert judge(alone) is None
     assert "'also'" in (judge(alone.replace("Keel received", "Keel also received")) or "")
@@ -1056,13 +1061,13 @@ def test_the_first_sentence_may_name_by_role_but_a_later_one_leans() -> None:
         "The police have named the two people killed in a crash on the Skerrow coast road. "
         "The family of one of them has thanked the ferry crew who stopped to help."
     )
-    assert [(c.position, c.follows) for c in _candidates(lead)] == [(0, None), (1, 0)]
+    assert _leans(lead) == [(0, None), (1, 0)]
     # later, "The police" means the police the article spoke of: it leans on that sentence
     later = (
         "A crash closed the Skerrow coast road for six hours on Tuesday night. "
         "The police have named the two people killed in the crash on the coast road."
     )
-    assert [(c.position, c.follows) for c in _candidates(later)] == [(0, None), (1, 0)]
+    assert _leans(later) == [(0, None), (1, 0)]
     # after a line that is no sentence (here a caption), the role may mean what it showed
     captioned = "Officers at the scene on the coast road\n\n" + lead.split(". ")[0] + "."
     assert _candidates(captioned) == []
@@ -1082,7 +1087,7 @@ def test_another_in_the_first_sentence_compares_within_it_unless_a_deletion_took
     assert [c.text for c in _candidates(lead)] == [lead]
     second = "The Skerrow ferries ran late on Monday. " + lead
     # later, "another" leans on the sentence before
-    assert [(c.position, c.follows) for c in _candidates(second)] == [(0, None), (1, 0)]
+    assert _leans(second) == [(0, None), (1, 0)]
     cut = (
         "In addition to the two deaths at the Skerrow pier on Tuesday night, the harbour office "
         "of the island council said another 30 people were hurt in the crush at the gate."
@@ -1220,12 +1225,12 @@ def test_an_object_that_is_just_the_and_a_noun_leans_on_the_sentence_that_introd
         "A woman threw a stone at a harbour inspector outside Skerrow police station on Friday. "
         "Officers from Skerrow have launched a search for the woman across the island."
     )
-    assert [(c.position, c.follows) for c in _candidates(text)] == [(0, None), (1, 0)]
+    assert _leans(text) == [(0, None), (1, 0)]
     reported = text.replace(
         "Officers from Skerrow have launched a search for the woman across the island.",
         "Inspector Jane Darrow said the woman had fled on the evening ferry to the mainland.",
     )
-    assert [(c.position, c.follows) for c in _candidates(reported)] == [(0, None), (1, 0)]
+    assert _leans(reported) == [(0, None), (1, 0)]
     # the headline introduces her; and "the next 30 days" says which days itself
     headline = "Skerrow police hunt woman who threw a stone at an inspector"
     assert [c.follows for c in _candidates(text, headline)] == [None, None]
@@ -1685,17 +1690,17 @@ def test_no_full_name_is_guessed_from_ordinary_words(texts: list[str]) -> None:
 
 def test_a_bare_definite_leans_on_the_name_that_introduced_it() -> None:
     # "the commission" after "the Skerrow Harbour Commission": the name's last word, capitalised
-    found = _candidates(
+    found = _leans(
         "The Skerrow Harbour Commission fined Harbour Ferries Ltd two million pounds on Monday. "
         "Half of the fine will go to repairs of the north pier, the commission said."
     )
-    assert [(c.position, c.follows) for c in found] == [(0, None), (1, 0)]
+    assert found == [(0, None), (1, 0)]
     # nothing before it names one: the sentence stands as it did
-    alone = _candidates(
+    alone = _leans(
         "Harbour Ferries Ltd was fined two million pounds on Monday for the winter cancellations. "
         "Half of the fine will go to repairs of the north pier, the commission said."
     )
-    assert [(c.position, c.follows) for c in alone] == [(0, None), (1, None)]
+    assert alone == [(0, None), (1, None)]
 
 
 def test_an_object_pronoun_never_means_its_own_verbs_subject() -> None:
