@@ -2,7 +2,7 @@
 
     python benchmarks/summarization.py [--limit N] [--backends lead extractive abstractive]
                                        [--corpus cnndm|xsum] [--half all|first|second]
-                                       [--abstractive-articles N]
+                                       [--abstractive-articles N] [--max-words N]
 
 Reads ../shared/data/news-highlights/ relative to the repository root (or --data). Quality:
 ROUGE-1/2/Lsum F1 (rouge-score, use_stemmer=True, bullets joined by newlines) for each backend and
@@ -12,6 +12,9 @@ sentence-transformers encode of every sentence through the same model. Abstracti
 per article for a model of the distilbart-cnn-12-6 architecture with random weights (the real
 weights are on the model hub, unreachable here), batched against one at a time and dynamic-int8
 against float32.
+
+``--max-words`` scores the summarisers at another bullet length than the product's default, to
+measure what the length limit costs in ROUGE (Lead-3's sentences are not shortened).
 """
 
 from __future__ import annotations
@@ -237,22 +240,33 @@ def main() -> None:
         default=2,
         help="articles for the abstractive speed test (0 skips it)",
     )
+    parser.add_argument(
+        "--max-words",
+        type=int,
+        default=SummarizerSettings().max_words,
+        help="words per bullet at most (default: the product's)",
+    )
     args = parser.parse_args()
 
     rows = read_corpus(args.data, args.corpus, args.limit, args.half)
     texts = [str(row["article"]) for row in rows]
     references = [[h.rstrip(" .") + "." for h in row["highlights"]] for row in rows]  # type: ignore[attr-defined]
-    settings = SummarizerSettings()
+    settings = SummarizerSettings(max_words=args.max_words)
     print(f"{len(rows)} articles from {CORPORA[args.corpus]}; ROUGE F1 x100, rouge-score stemmed")
     print(
         f"{'system':<24} {'R-1':>6} {'R-2':>6} {'R-Lsum':>6} {'words/b':>7} "
         f"{'<=' + str(settings.max_words) + 'w':>9} {'bullets':>8}"
     )
-    print_row("Lead-3 (raw sentences)", score([lead3(t) for t in texts], references, 20))
+    print_row(
+        "Lead-3 (raw sentences)",
+        score([lead3(t) for t in texts], references, settings.max_words),
+    )
     extractive = None
     for backend in args.backends:
         try:
-            summarizer = load_summarizer(SummarizerSettings(backend=backend))
+            summarizer = load_summarizer(
+                SummarizerSettings(backend=backend, max_words=args.max_words)
+            )
         except DigestError as error:
             print(f"{backend:<24} unavailable: {error}")
             continue
