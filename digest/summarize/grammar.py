@@ -765,15 +765,16 @@ def _unresolved_pronoun(doc: Any, skip: Any = None, removed: frozenset[int] = fr
         lower = token.lower_
         if (skip is not None and token.i == skip.i) or token.i in removed:
             continue
+        locative = lower == "there" and token.dep_ == "advmod"
+        if not locative and (lower not in _PERSONAL or token.pos_ != "PRON"):
+            continue
         if _in_quotes(doc, token):
             continue
         kept = [t for t in doc[: token.i] if t.i not in removed]
-        if lower == "there" and token.dep_ == "advmod":
+        if locative:
             if any(_named_place(t) for t in kept):
                 continue  # "reported in China ... after two people there were diagnosed"
             return str(token.text)  # "was held there": where?
-        if lower not in _PERSONAL or token.pos_ != "PRON":
-            continue
         before = [t for t in kept if t.i not in _co_arguments(token)]
         if lower in ("he", "him", "his", "she", "her", "hers"):
             if skip is not None and skip.lower_ in ("he", "she"):
@@ -799,7 +800,7 @@ def _unresolved_pronoun(doc: Any, skip: Any = None, removed: frozenset[int] = fr
 def _named_place(token: Any) -> bool:
     """Whether ``token`` names a place the sentence is in: a name after "in", "at", "to", "from"
     or "near" ("reported in China")."""
-    return token.pos_ == "PROPN" and token.head.lower_ in _PLACE_PREPOSITIONS | _GOING
+    return token.pos_ == "PROPN" and token.head.lower_ in _PLACES_GONE_TO
 
 
 def _co_arguments(pronoun: Any) -> set[int]:
@@ -1609,7 +1610,8 @@ _ADJUNCT_PREPOSITIONS = frozenset(
 # "in", "on", "at" open a deletable phrase only before a place's name ("in Tennessee"): after many
 # verbs they open a phrase the verb needs ("focused on", "resulted in", "looked at").
 _PLACE_PREPOSITIONS = frozenset("in at".split())
-_GOING = frozenset("to from near".split())  # a place gone to or from: "flew to Skerrow"
+# A place the sentence is in, or is gone to or from: "in China", "flew to Skerrow".
+_PLACES_GONE_TO = _PLACE_PREPOSITIONS | frozenset("to from near".split())
 
 
 def _closing_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
