@@ -248,7 +248,8 @@ def test_a_description_whose_numbers_the_article_lacks_is_not_shown() -> None:
     kept = "Skerrow Rovers beat Castlegate 3-0 before 4,100 fans on Saturday."
     assert publishers_words(kept, feed, article) == kept
     # with no article text (the page gave none) there is nothing to check against
-    assert publishers_words("Skerrow Rovers beat Castlegate 2-0 on Saturday.", feed, "") != feed
+    unchecked = "Skerrow Rovers beat Castlegate 2-0 on Saturday."
+    assert publishers_words(unchecked, feed, "") == unchecked
 
 
 def test_a_short_feed_summary_is_the_description_when_the_page_gives_none() -> None:
