@@ -2,7 +2,7 @@
 
 Usage:
     python benchmarks/editorial.py sample --out DIR [--count 45] [--base REV] [--readers 5]
-                                          [--development]
+                                          [--development | --pages FOLDER]
     python benchmarks/editorial.py score --out DIR
     python benchmarks/editorial.py reread --out DIR --exclude EARLIER/systems.jsonl [...] [--seed S]
     python benchmarks/editorial.py articles --out DIR [--base REV] [--readers 5] [--seed S]
@@ -10,14 +10,17 @@ Usage:
 ``sample`` picks English article pages from ``../shared/data/extraction`` (the ScrapingHub pages
 and the English pages of trafilatura-eval, many outlets and kinds of piece), none of the pages
 this project's rules were developed on (a quarter of each corpus, chosen by a hash of the page id,
-is the development share; the sample comes from the rest). For each page it produces three sets
-of bullets, all end to end from the HTML:
+is the development share; the sample comes from the rest), or with ``--pages`` the ``*.html``
+files of a folder of pages you bring (each folder's ``urls.json`` may map a file's name to the
+page's address, which tells the extractor the section). For each page it produces three sets of
+bullets, all end to end from the HTML:
 
 - ``new``: this checkout's extraction and default summariser (with title, byline, description and
   kind of piece);
 - ``old``: the same two steps of the checkout at ``--base`` (default: the commit before the
   editorial-bullets work), run as a separate process through its ``digest extract --jsonl`` and
-  ``digest summarize --jsonl``;
+  ``digest summarize --jsonl``, given whatever its extraction found (a checkout that reads only
+  the title and text ignores the rest);
 - ``lead3``: the first three sentences of the new extraction's text.
 
 It writes ``DIR/systems.jsonl`` (everything, with system names) and ``DIR/reader-K.md``: for each
@@ -66,12 +69,52 @@ def development_page(page_id: str) -> bool:
 
 
 def pages(
-    count: int, seed: int, development: bool = False, exclude: frozenset[str] = frozenset()
+    count: int,
+    seed: int,
+    development: bool = False,
+    exclude: frozenset[str] = frozenset(),
+    folder: Path | None = None,
 ) -> list[dict[str, str]]:
-    """English article pages outside the development share, from both corpora, shuffled."""
+    """English article pages outside the development share, from both corpora, shuffled; or the
+    pages of ``folder`` (see :func:`folder_pages`), all of them, shuffled."""
     from digest.extract import extract
     from digest.summarize import unsuitable
 
+    found = _corpus_pages(development) if folder is None else folder_pages(folder)
+    random.Random(seed).shuffle(found)
+    per_host = 2 if folder is None else count  # the corpora: many outlets, not a few big ones
+    chosen: list[dict[str, str]] = []
+    hosts: Counter[str] = Counter()
+    for page in found:
+        html = _read(page["path"])
+        extracted = extract(html, page["url"] or None)
+        host = (page["url"].split("/") + ["", "", ""])[2]
+        if page["id"] in exclude or unsuitable(extracted.text) or hosts[host] >= per_host:
+            continue
+        hosts[host] += 1
+        page["html"] = html.decode("utf-8", errors="replace")
+        chosen.append(page)
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+def folder_pages(folder: Path) -> list[dict[str, str]]:
+    """Every ``*.html`` or ``*.html.gz`` under ``folder``, with the address its folder's
+    ``urls.json`` gives it (``{"01.html": "https://..."}``; none when it gives none)."""
+    found: list[dict[str, str]] = []
+    for path in sorted([*folder.rglob("*.html"), *folder.rglob("*.html.gz")]):
+        index = path.parent / "urls.json"
+        urls = json.loads(index.read_text(encoding="utf-8")) if index.exists() else {}
+        name = path.relative_to(folder).as_posix()
+        found.append(
+            {"id": f"pg-{_short(name)}", "path": str(path), "url": urls.get(path.name, "")}
+        )
+    return found
+
+
+def _corpus_pages(development: bool) -> list[dict[str, str]]:
+    """The English article pages of both corpora, in the development share or outside it."""
     found: list[dict[str, str]] = []
     scrapinghub = DATA / "scrapinghub"
     truth = json.loads((scrapinghub / "ground-truth.json").read_text(encoding="utf-8"))
@@ -94,21 +137,7 @@ def pages(
                     "url": url,
                 }
             )
-    random.Random(seed).shuffle(found)
-    chosen: list[dict[str, str]] = []
-    hosts: Counter[str] = Counter()
-    for page in found:
-        html = _read(page["path"])
-        extracted = extract(html, page["url"])
-        host = (page["url"].split("/") + ["", "", ""])[2]
-        if page["id"] in exclude or unsuitable(extracted.text) or hosts[host] >= 2:
-            continue
-        hosts[host] += 1
-        page["html"] = html.decode("utf-8", errors="replace")
-        chosen.append(page)
-        if len(chosen) == count:
-            break
-    return chosen
+    return found
 
 
 def _read(path: str) -> bytes:
@@ -124,7 +153,7 @@ def run_new(chosen: list[dict[str, str]]) -> dict[str, dict[str, object]]:
     summarizer = load_summarizer(SummarizerSettings())
     out: dict[str, dict[str, object]] = {}
     for page in chosen:
-        extracted = extract(page["html"], page["url"])
+        extracted = extract(page["html"], page["url"] or None)
         description = extracted.description or " ".join(extracted.publisher_summary)
         context = Context(description, extracted.author or "", extracted.kind)
         bullets = summarizer.summarize([extracted.text], [extracted.title], [context])[0]
@@ -199,10 +228,8 @@ def run_old(chosen: list[dict[str, str]], base: str) -> dict[str, list[str]]:
             check=True,
         ).stdout
         records = [json.loads(line) for line in extracted.splitlines() if line.strip()]
-        requests = [
-            json.dumps({"id": r["id"], "text": r["text"], "title": r["title"]}) + "\n"
-            for r in records
-        ]
+        fields = ("id", "text", "title", "author", "description", "kind")
+        requests = [json.dumps({f: r[f] for f in fields if f in r}) + "\n" for r in records]
         return _old_summaries(env, folder, requests)
 
 
@@ -253,31 +280,22 @@ def sample(
     seed: int,
     exclude: list[Path],
     development: bool = False,
+    folder: Path | None = None,
 ) -> None:
     """Pick the pages, run the three systems, write the blinded packets (see the docstring);
-    ``development``: from the development share instead, never read blind before."""
-    out.mkdir(parents=True, exist_ok=True)
+    ``development``: from the development share instead, never read blind before; ``folder``:
+    the pages found there instead of the corpora."""
     seen = frozenset(
         json.loads(line)["id"] for path in exclude for line in path.read_text().splitlines()
     )
-    chosen = pages(count, seed, development=development, exclude=seen)
+    chosen = pages(count, seed, development=development, exclude=seen, folder=folder)
     results = run_new(chosen)
     old = run_old(chosen, base)
-    rng = random.Random(seed + 1)
-    with (out / "systems.jsonl").open("w", encoding="utf-8") as file:
-        for page in chosen:
-            record = {
-                "id": page["id"],
-                "url": page["url"],
-                **results[page["id"]],
-                "old": old.get(page["id"], []),
-            }
-            systems = ["new", "old", "lead3"]
-            rng.shuffle(systems)
-            record["letters"] = dict(zip("ABC", systems, strict=True))
-            file.write(json.dumps(record, ensure_ascii=False) + "\n")
-    records = [json.loads(line) for line in (out / "systems.jsonl").read_text().splitlines()]
-    write_packets(out, records, readers)
+    records: list[dict[str, Any]] = [
+        {"id": p["id"], "url": p["url"], **results[p["id"]], "old": old.get(p["id"], [])}
+        for p in chosen
+    ]
+    _write_blinded(out, records, readers, random.Random(seed + 1))
     print(f"{len(records)} articles -> {out}/systems.jsonl and {readers} reading packets")
 
 
@@ -434,6 +452,12 @@ def main() -> None:
         action="store_true",
         help="sample: draw from the development share (only rules were read on it, never blind)",
     )
+    parser.add_argument(
+        "--pages",
+        type=Path,
+        default=None,
+        help="sample: the *.html pages of this folder (and its urls.json) instead of the corpora",
+    )
     args = parser.parse_args()
     if args.command == "dev":
         show_development(args.count, args.seed)
@@ -446,6 +470,7 @@ def main() -> None:
             args.seed,
             args.exclude,
             args.development,
+            args.pages,
         )
     elif args.command == "reread":
         reread(args.out, args.exclude, args.readers, args.seed)
