@@ -333,7 +333,11 @@ def write_packets(out: Path, records: list[dict[str, Any]], readers: int) -> Non
                 if len(words) <= TEXT_WORDS
                 else " ".join(words[:TEXT_WORDS]) + " [...]"
             )
-            parts.append(f"\n---\n## Article {record['id']}\nTitle: {record['title']}\n\n{text}\n")
+            # the byline too: an opinion piece's bullets name their author from it
+            byline = f"Byline: {record['author']}\n" if record.get("author") else ""
+            parts.append(
+                f"\n---\n## Article {record['id']}\nTitle: {record['title']}\n{byline}\n{text}\n"
+            )
             for letter, system in record["letters"].items():
                 bullets = record[system]
                 parts.append(f"\n### Set {letter}\n")
