@@ -1951,3 +1951,54 @@ def test_a_clause_in_the_past_perfect_is_not_lifted_out() -> None:
         assert grammar.embedded_clauses(grammar.parse([sentence])[0]) == [
             f"The skipper {told} the ferry home in the storm."
         ]
+
+
+_PIER = "The island council has promised to rebuild the Skerrow pier by the end of the decade"
+_BOATHOUSE = (
+    "A fire that destroyed the Skerrow sailing club's boathouse is being treated as deliberate"
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "left"),
+    [
+        # A hedge in a clause the appositive carries is that clause's and goes with it ...
+        (
+            "Tern Energy, a four-year-old Skerrow startup that decides when the island's "
+            "batteries should charge, has raised $12 million from two harbour funds.",
+            "appositive",
+            ["Tern Energy has raised $12 million from two harbour funds."],
+        ),
+        # ... one of the appositive itself qualifies the name and keeps it.
+        (
+            "Tern Energy, possibly the oldest firm on Skerrow, has raised $12 million from two "
+            "harbour funds.",
+            "appositive",
+            [],
+        ),
+        # A report inside a clause the participle phrase carries is that clause's ...
+        (
+            f"{_PIER}, unveiling a fund that its leader said would also pay for two new ferries.",
+            "participle phrase",
+            [f"{_PIER}."],
+        ),
+        # ... a phrase that reports ("saying ...") gives the claim its speaker and stays.
+        (
+            f"{_PIER}, saying that the money would also pay for two new ferries.",
+            "participle phrase",
+            [],
+        ),
+        # A closing clause after the report set off behind the claim goes ...
+        (
+            f"{_BOATHOUSE}, police have said, as members counted the cost of losing their boats.",
+            "closing clause",
+            [f"{_BOATHOUSE}, police have said."],
+        ),
+        # ... one that names the speaker stays.
+        (f"{_BOATHOUSE}, as police told members at a meeting on Friday.", "closing clause", []),
+    ],
+)
+def test_what_an_aside_carries_goes_with_it_but_not_what_qualifies_the_claim(
+    sentence: str, kind: str, left: list[str]
+) -> None:
+    assert _without(sentence, kind) == left

@@ -1295,7 +1295,7 @@ def deletions(doc: Any) -> list[Deletion]:
             token.dep_ == "appos"
             and between_commas
             and continues
-            and not _protected_core(doc, span)
+            and not _protected_core(doc, token, span)
             and not _says_which(token)
         ):
             found.append(_with_commas("appositive", span, before, after, token.head))
@@ -1477,9 +1477,13 @@ def _closes(tokens: list[Any], span: list[int]) -> bool:
 
 def _on_main_chain(verb: Any) -> bool:
     """Whether ``verb`` carries the sentence's main claim: its root, or a clause the root reports
-    or continues into ("said demand *led* to problems", "was set to begin *shutting* off power")."""
+    or continues into ("said demand *led* to problems", "was set to begin *shutting* off power"),
+    or the report set off after it ("The fire is being treated as deliberate, police *said*, as
+    ...")."""
     for _ in range(4):
-        if verb.dep_ == "ROOT":
+        if verb.dep_ == "ROOT" or (
+            verb.dep_ == "parataxis" and verb.head.dep_ == "ROOT" and verb.lower_ in _REPORTING_ALL
+        ):
             return True
         if verb.dep_ not in ("ccomp", "xcomp"):
             return False
@@ -1887,18 +1891,26 @@ def _resumes_clause(tokens: list[Any], index: int, interrupted: bool = True) -> 
     )
 
 
-def _protected_core(doc: Any, span: list[int]) -> bool:
+def _protected_core(doc: Any, appositive: Any, span: list[int]) -> bool:
     """An appositive may carry an age or a count ("Jane Doe, 45,"): those are asides. A negation
-    or a hedge inside it protects it, and so does a comma: an "appositive" with commas of its own
-    is usually a list the parser misread ("serves Westray, the largest island, Sanday and ...")."""
+    or a hedge of the appositive itself protects it ("X, not Y,", "Z, possibly the oldest,");
+    one inside a clause it carries is what that clause holds and goes with it ("Voltaic Loom, a
+    startup whose software decides when batteries should charge,"). A comma protects it too: an
+    "appositive" with commas of its own is usually a list the parser misread ("serves Westray,
+    the largest island, Sanday and ...")."""
     return any(
-        doc[i].lower_ in _NEGATIONS or doc[i].lower_ in _HEDGES or doc[i].text == "," for i in span
+        doc[i].text == ","
+        or (doc[i].lower_ in _NEGATIONS or doc[i].lower_ in _HEDGES)
+        and not _nested_clause(doc[i], appositive)
+        for i in span
     )
 
 
 def _is_attribution(token: Any) -> bool:
-    """Whether the phrase names who says something ("according to X", "saying ...")."""
-    words = {t.lower_ for t in token.subtree}
+    """Whether the phrase names who says something ("according to X", "saying ..."). A report
+    inside a clause the phrase carries ("unveiling a fund that she said would build homes") is
+    that clause's, not the phrase's."""
+    words = {t.lower_ for t in token.subtree if not _nested_clause(t, token)}
     return bool(
         words & {"according", "said", "says", "saying", "told", "claimed", "claiming", "argued"}
     )
