@@ -25,8 +25,8 @@ from digest.summarize import (
     unsuitable,
 )
 from digest.summarize import extractive as extractive_module
-from digest.summarize.bullets import select_bullets
-from digest.summarize.extractive import _cut_short
+from digest.summarize.bullets import Candidate, select_bullets
+from digest.summarize.extractive import _cut_short, _up_to_a_refusal
 from digest.summarize.sentences import marked_sentences, split_sentences, words
 
 HARBOUR = (
@@ -557,9 +557,6 @@ CANCELLED = (
 
 
 LEANING = (
-    "I have taken the Skerrow boat every winter since I was a child. "
-    "We never thought the island could be cut off for a whole season. "
-    "My neighbours feel the same about the crossing. "
     "Harbour Ferries made an announcement on Monday. "
     "The company blamed a shortage of trained crew for cancelling every winter sailing. "
     "A shortage of trained crew has hit ferry firms across the region. "
@@ -649,6 +646,39 @@ def test_a_bullet_off_the_headlines_topic_goes(extractive) -> None:  # type: ign
     # The closest one stays, when it is about the headline (0.58 to this one).
     [carols] = extractive.summarize([FERRY_AND_CAROLS], ["Carols for the village"])
     assert carols == ["A brass band played carols outside the village church on Sunday evening."]
+
+
+REFUSED_BETWEEN = (
+    "Harbour Ferries cancelled every winter sailing to Skerrow Island on Monday. "
+    "I have taken that boat every winter since I was a child. "
+    "Islanders will now have to wait until April for a boat to the mainland."
+)
+
+
+def test_no_bullet_comes_from_past_a_refused_lead_sentence_when_a_description_stands_in(
+    extractive,
+) -> None:  # type: ignore[no-untyped-def]
+    # The first-person sentence gives no bullet, so the islanders' wait, after it, gives none
+    # either: the publisher's description (a bullet here, before the lead) says it instead.
+    title = "Harbour Ferries cancels every winter sailing to Skerrow Island"
+    described = Context("Harbour Ferries blamed a shortage of trained crew for the decision.")
+    [refused] = extractive.summarize([REFUSED_BETWEEN], [title], [described])
+    assert refused[0] == described.description, refused
+    assert not any("until April" in b for b in refused), refused
+    # With no description to stand in, the sentence after the refused one may still be a bullet.
+    [bare] = extractive.summarize([REFUSED_BETWEEN], [title])
+    assert any("until April" in b for b in bare), bare
+
+    # What stops the lead is a sentence that gives no bullet; one that gives a bullet the
+    # selection may leave out (colour, a repeat) stops nothing. The description stays.
+    def candidate(position: int) -> Candidate:
+        return Candidate(position, f"s{position}", False, frozenset(), False, False)
+
+    description, first, second, fourth = (candidate(p) for p in (-1, 0, 1, 3))
+    everything = [description, first, second, fourth]
+    assert _up_to_a_refusal(everything, [0, 1, 3]) == everything
+    assert _up_to_a_refusal(everything, [0, 1, 2, 3]) == [description, first, second]
+    assert _up_to_a_refusal([description, second, fourth], [0, 1, 3]) == [description]
 
 
 CAROLS_ALONE = (
