@@ -2002,3 +2002,17 @@ def test_what_an_aside_carries_goes_with_it_but_not_what_qualifies_the_claim(
     sentence: str, kind: str, left: list[str]
 ) -> None:
     assert _without(sentence, kind) == left
+
+
+def test_a_part_after_a_semicolon_needs_a_finite_verb_as_a_deck_does_not() -> None:
+    _refused_and_kept(
+        "semicolons without a finite verb",
+        (
+            "Skerrow Ferries takes two new boats; island crossings expected to double by spring.",
+            "Skerrow Ferries fares up 8% from April; pensioners hit hardest.",
+        ),
+        (
+            "Skerrow Ferries will close the pier for two years; its boats will dock at the old quay.",
+            "Skerrow Ferries cut fares by 8% in April, and pensioners paid least.",
+        ),
+    )

@@ -681,6 +681,17 @@ def test_no_bullet_comes_from_past_a_refused_lead_sentence_when_a_description_st
     assert _up_to_a_refusal([description, second, fourth], [0, 1, 3]) == [description]
 
 
+def test_the_publishers_description_alone_is_shown_as_theirs_not_as_a_bullet(extractive) -> None:  # type: ignore[no-untyped-def]
+    # A deck is written to be read under its headline: alone, it is no bullet of ours (the email
+    # shows it as the publisher's); with a bullet from the article after it, it leads them.
+    title = "Harbour Ferries cancels every winter sailing to Skerrow Island"
+    described = Context("Harbour Ferries blamed a shortage of trained crew for the decision.")
+    refused_first = "I have taken that boat every winter since I was a child. " + FERRY_AND_CAROLS
+    assert extractive.summarize([refused_first], [title], [described]) == [[]]
+    [led] = extractive.summarize([REFUSED_BETWEEN], [title], [described])
+    assert led[0] == described.description and len(led) == 2, led
+
+
 CAROLS_ALONE = (
     "A brass band played carols outside the village church on Sunday evening. "
     "I was there with my family. We sang along until it was dark."

@@ -64,7 +64,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 56
+ALGORITHM_VERSION = 57
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -254,6 +254,11 @@ class ExtractiveSummarizer:
             chosen = _standing(
                 _on_topic(chosen, [float(rows[found.index(c)] @ head) for c in chosen])
             )
+        if len(chosen) == 1 and chosen[0].position < 0:
+            # The publisher's description alone: a deck written to be read under its headline
+            # ("Singer is heartbroken as the couple call off the wedding", "..., the company
+            # says"). The email shows it as the publisher's, in place of bullets of ours.
+            return []
         chosen.sort(key=lambda c: c.position)
         return chosen
 

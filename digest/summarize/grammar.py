@@ -215,6 +215,8 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
     subjects = [c for c in root.children if c.dep_ in _SUBJECTS]
     if not subjects:
         return Judgement("no subject")
+    if _verbless_part(doc):
+        return Judgement("a part between semicolons without a finite verb: a headline's shorthand")
     if _headline_style(subjects[0], root):
         return Judgement("a headline's shorthand ('Report claims ...', 'Governor says ...')")
     if _bare_copula(doc):
@@ -312,6 +314,24 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
         reason = f"the quotation opens with '{opener}', said of what it follows"
         return Judgement(reason, pronoun=pronoun, leans=True)
     return Judgement(None, pronoun=pronoun)
+
+
+def _verbless_part(doc: Any) -> bool:
+    """Whether a part of ``doc`` that a semicolon sets off, outside quotation marks, has no
+    finite verb: a deck's shorthand ("Civic Renewal takes 142 seats; coalition talks expected to
+    last weeks", "Benchmark price down 4.6% from its peak; condos hit hardest"). Prose joins
+    whole clauses with a semicolon ("The pier will close; the ferries will dock at the quay")."""
+    parts: list[list[Any]] = [[]]
+    for token in doc:
+        if token.text == ";" and not _in_quotes(doc, token):
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    if len(parts) < 2:
+        return False
+    return any(
+        not any(t.tag_ in _FINITE for t in part) for part in parts if any(t.is_alpha for t in part)
+    )
 
 
 def _fronted_clause(first: Any, root: Any) -> bool:
