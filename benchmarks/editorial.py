@@ -344,12 +344,11 @@ def write_packets(out: Path, records: list[dict[str, Any]], readers: int) -> Non
                 if bullets:
                     parts += [f"{i}. {b}\n" for i, b in enumerate(bullets, 1)]
                 else:
-                    # what the email shows instead (digest.pipeline.story_of)
-                    shown = (
-                        publishers_words(record["description"], "", record["text"])
-                        if system == "new"
-                        else ""
-                    )
+                    # What the email shows instead (digest.pipeline.story_of): for the old checkout
+                    # too, whose email has shown it since 67f1d96; Lead-3 always has sentences.
+                    # (Shown only for "new" before: the ed28-ed30 reads understate the old
+                    # checkout's coverage where it had no bullets.)
+                    shown = publishers_words(record["description"], "", record["text"])
                     parts.append(
                         f"(no bullets){' From the publisher: ' + shown if shown else ''}\n"
                     )
