@@ -1994,6 +1994,21 @@ _BOATHOUSE = (
             "closing clause",
             [f"{_BOATHOUSE}, police have said."],
         ),
+        # A closing clause the parser split in two ("after" a preposition of "a recount", the verb
+        # a clause of the main verb) goes whole ...
+        (
+            "Ines Darrow was declared harbour master of Skerrow early on Sunday after a recount "
+            "that ran through the night confirmed her lead of 40 votes over the incumbent.",
+            "closing clause",
+            ["Ines Darrow was declared harbour master of Skerrow early on Sunday."],
+        ),
+        # ... but a participle after a closing phrase is no verb of that clause.
+        (
+            "The Skerrow ferry was delayed for six hours after the storm, stranding 200 "
+            "passengers at the pier.",
+            "closing clause",
+            [],
+        ),
         # ... one that names the speaker stays.
         (f"{_BOATHOUSE}, as police told members at a meeting on Friday.", "closing clause", []),
     ],
@@ -2016,3 +2031,15 @@ def test_a_part_after_a_semicolon_needs_a_finite_verb_as_a_deck_does_not() -> No
             "Skerrow Ferries cut fares by 8% in April, and pensioners paid least.",
         ),
     )
+
+
+def test_a_firm_named_for_its_founders_is_no_surname() -> None:
+    names = {"Harlow": "Edwin Harlow", "Finch": "Agnes Finch"}
+    firm, founder = grammar.parse(
+        [
+            "Harlow & Finch closed its last ferry office on Skerrow on Thursday.",
+            "Harlow opened the first ferry office on Skerrow in 1914.",
+        ]
+    )
+    assert grammar.surnames(firm, names) == {}
+    assert grammar.surnames(founder, names) == {0: "Edwin Harlow"}

@@ -26,7 +26,7 @@ from digest.summarize import (
 )
 from digest.summarize import extractive as extractive_module
 from digest.summarize.bullets import Candidate, select_bullets
-from digest.summarize.extractive import _cut_short, _up_to_a_refusal
+from digest.summarize.extractive import _attributed, _cut_short, _up_to_a_refusal
 from digest.summarize.sentences import marked_sentences, split_sentences, words
 
 HARBOUR = (
@@ -690,6 +690,32 @@ def test_the_publishers_description_alone_is_shown_as_theirs_not_as_a_bullet(ext
     assert extractive.summarize([refused_first], [title], [described]) == [[]]
     [led] = extractive.summarize([REFUSED_BETWEEN], [title], [described])
     assert led[0] == described.description and len(led) == 2, led
+
+
+def test_a_reviews_bullet_keeps_the_capital_of_a_name_the_parse_took_for_a_word() -> None:
+    def candidate(text: str) -> Candidate:
+        return Candidate(0, text, False, frozenset(), False, False)
+
+    review = Context(author="Ines Darrow", kind="review")
+    text = (
+        "Orion's new laptop gets almost everything right. The screen is the best we have seen. "
+        "There's a moment when the fan wakes up."
+    )
+    shown = _attributed(
+        [
+            candidate("Orion's new laptop gets almost everything right."),
+            candidate("The screen is the best we have seen."),
+            candidate("There's a moment when the fan wakes up."),
+        ],
+        review,
+        25,
+        text,
+    )
+    assert shown == [
+        "Ines Darrow writes that Orion's new laptop gets almost everything right.",
+        "Ines Darrow writes that the screen is the best we have seen.",
+        "Ines Darrow writes that there's a moment when the fan wakes up.",
+    ]
 
 
 CAROLS_ALONE = (

@@ -78,7 +78,7 @@ _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 # before the full stop). It points at a footnote the digest does not show.
 _CITATION = re.compile(r"\[\d{1,3}\]|\s\(\d{1,3}\)(?=[.!]\W*$)")
 _LABEL = re.compile(r"^[A-Z][\w'’]*(?: [A-Z]?[\w'’]+)?:\s")
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     """a an the and or but of to in on at for with from by as that which who whose is are was were
     be been has have had its their his her our your my this these those than into about nor until
     during without against among between within via toward towards despite amid upon onto he she
@@ -153,7 +153,7 @@ def _title_case(text: str) -> bool:
     names, however many ("President Barack Obama met Chancellor Angela Merkel in Berlin"), but not
     "is", "with" or "after" inside a sentence."""
     inside = words(text)[1:]
-    return sum(w[:1].isupper() and w.lower() in _STOPWORDS for w in inside) >= 2
+    return sum(w[:1].isupper() and w.lower() in STOPWORDS for w in inside) >= 2
 
 
 def _foreign(text: str) -> bool:
@@ -162,7 +162,7 @@ def _foreign(text: str) -> bool:
     eine Rede vor den Absolventen der Stanford University")."""
     lowered = [w.lower() for w in words(text)]
     foreign = sum(w in _FOREIGN_WORDS for w in lowered)
-    english = sum(w in _STOPWORDS for w in lowered)
+    english = sum(w in STOPWORDS for w in lowered)
     return foreign >= 2 and foreign > english
 
 
@@ -402,7 +402,7 @@ def _stem(token: str) -> str:
 
 def content_words(text: str, unique: bool = True) -> list[str]:
     """The stemmed, lower-cased words of ``text`` that carry meaning (no function words)."""
-    found = [_stem(t.lower()) for t in words(text) if t.lower() not in _STOPWORDS]
+    found = [_stem(t.lower()) for t in words(text) if t.lower() not in STOPWORDS]
     return list(dict.fromkeys(found)) if unique else found
 
 

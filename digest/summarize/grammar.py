@@ -1133,6 +1133,15 @@ def surnames(doc: Any, names: dict[str, str]) -> dict[int, str]:
         following = doc[start + 1] if start + 1 < len(doc) else None
         if following is not None and following.text[:1].isupper():
             continue
+        if following is not None and (
+            following.text == "&"
+            or following.lower_ == "and"
+            and start + 2 < len(doc)
+            and doc[start + 2].pos_ == "PROPN"
+            and doc[start + 2].text[:1].isupper()
+            and not any(doc[start + 2].text in full_name.split() for full_name in names.values())
+        ):
+            continue  # a firm named for its founders ("Harlow & Finch", "Marks and Spencer")
         preceding = doc[start - 1].text if start > 0 else ""
         if preceding and preceding in full.split():
             continue  # "Storm Corvina" already says it: no "Storm Storm Corvina"
@@ -1390,6 +1399,7 @@ def deletions(doc: Any) -> list[Deletion]:
     found += _dashed_asides(tokens, inside_quote)
     found += _reporting_adjuncts(tokens, inside_quote)
     found += _closing_elaborations(tokens, inside_quote)
+    found += _split_closing_clauses(tokens, inside_quote)
     if _interrupted(doc):
         found = [d for d in found if _first_word(tokens, d.indices) != "when"]
     return [d for d in found if d.indices]
@@ -1680,6 +1690,46 @@ def _closing_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
             if any(t.like_num or t.text in ("%", "$", "£", "€") for t in tokens):
                 continue  # "a range of 400 km in Europe": the place scopes the figure
             found.append(Deletion("closing phrase", frozenset(span)))
+    return found
+
+
+def _split_closing_clauses(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
+    """A closing clause of time or reason that the parser split in two: "... was declared mayor
+    after a recount that ran through the night *confirmed* her lead" reads "after" as a
+    preposition of "a recount" and "confirmed", with no subject of its own, as a clause of the main
+    verb. Together they are one clause ("after a recount confirmed her lead"), which may go like
+    any closing clause of time or reason. A participle after the phrase ("after the storm,
+    stranding 200 passengers") is no such verb."""
+    found = []
+    last = len(tokens) - 1 if tokens[-1].is_punct else len(tokens)
+    for word in tokens:
+        head = word.head
+        if word.dep_ != "prep" or word.lower_ not in _CIRCUMSTANCE or word.i < head.i:
+            continue
+        if not _on_main_chain(head):
+            continue
+        phrase_end = max(t.i for t in word.subtree)
+        verb = next(
+            (
+                c
+                for c in head.children
+                if c.dep_ == "advcl"
+                and c.i > phrase_end
+                and c.tag_ in ("VBD", "VBZ", "VBP")
+                and not any(k.dep_ in (*_SUBJECTS, "mark") for k in c.children)
+            ),
+            None,
+        )
+        if verb is None:
+            continue
+        span = [t.i for t in word.subtree] + [t.i for t in verb.subtree]
+        if sorted(span) != list(range(word.i, last)) or inside_quote(span):
+            continue
+        if _cuts_quotation([tokens[i] for i in span]):
+            continue
+        before = tokens[word.i - 1]
+        indices = set(span) | ({before.i} if before.text == "," else set())
+        found.append(Deletion("closing clause", frozenset(indices)))
     return found
 
 
