@@ -62,6 +62,7 @@ def test_complete_statements_are_accepted(sentence: str) -> None:
         ("I think the council has made a serious mistake with the ferry plan.", "first or second"),
         ("Reporter Sam Hale contributed to this report from the harbour office.", "furniture"),
         ("Photo: the harbour at dawn, taken from the lighthouse by Sam Hale.", "furniture"),
+        ("Published on 29 November 2026 at 7.10am by the Skerrow Herald desk.", "furniture"),
         (
             '"We are not going to let the island be cut off again this winter," Okoro said.',
             "quotation",
@@ -264,6 +265,21 @@ def test_a_dateline_is_cut_and_a_name_is_not() -> None:
     assert (
         strip_dateline("Skerrow News – the island's paper – closed.")
         == "Skerrow News – the island's paper – closed."
+    )
+    # a wire dateline with its date and agency
+    assert strip_dateline("SKERROW, Nov 27 (Harbour Wire) - The pier reopened.") == (
+        "The pier reopened."
+    )
+    assert strip_dateline("PORTREE, Dec 4 (Reuters) - The ferry sailed.") == "The ferry sailed."
+    assert (
+        strip_dateline("In 2019, 607 people (AP) were hurt.")
+        == "In 2019, 607 people (AP) were hurt."
+    )
+
+
+def test_prose_that_says_when_something_was_published_is_no_timestamp() -> None:
+    assert (
+        judge("The Skerrow harbour study was published on Wednesday by the island council.") is None
     )
 
 

@@ -30,7 +30,7 @@ _DASH = r"(?:--|—|–|-)"
 # "(CNN)", "LONDON, England (CNN) --", "WASHINGTON (Reuters) -", "HONG KONG —", "Paris (AP) --"
 _DATELINES = (
     re.compile(
-        r"^[A-Z][A-Za-z., ]{0,40}?\s*\((?:(?:CNN|AP|Reuters|AFP|UPI)[A-Za-z ]{0,12}\)\s*"
+        r"^[A-Z][A-Za-z0-9., ]{0,40}?\s*\((?:(?:CNN|AP|Reuters|AFP|UPI)[A-Za-z ]{0,12}\)\s*"
         + _DASH
         + r"?|[A-Z][A-Za-z ]{1,20}\)\s*"
         + _DASH

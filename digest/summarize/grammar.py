@@ -125,7 +125,9 @@ _FURNITURE = re.compile(
     r"\bcontributed (?:to )?(?:this|the) (?:report|story|article)\b|\bcontributed reporting\b|"
     r"\b(?:request|requests|reach|reached|respond|responded|available) (?:\S+ ){0,3}?for comment\b|"
     r"\bno (?:immediate )?comment\b|\b(?:reported|wrote|reporting|writing) from [A-Z]|"
-    r"\b(?:posted|updated|published)\s*(?:on|at|:)|\b\d{1,2}:\d{2}\s*(?:am|pm|a\.m\.|p\.m\.)?\s*(?:ET|GMT|BST|UTC)\b",
+    # a timestamp line opens with its label ("Published on 29 Nov"), or gives it a colon; prose
+    # may say "research published on Wednesday"
+    r"^\W*(?:posted|updated|published)\b|\b(?:posted|updated|published)\s*(?:on|at)?\s*:|\b\d{1,2}:\d{2}\s*(?:am|pm|a\.m\.|p\.m\.)?\s*(?:ET|GMT|BST|UTC)\b",
     re.I,
 )
 
