@@ -2025,6 +2025,21 @@ _BOATHOUSE = (
             "closing clause",
             [],
         ),
+        # Where and when a report was made may go ...
+        (
+            "The Skerrow ferry board said on Monday that fares would rise again from 1 January.",
+            "where it was said",
+            ["The Skerrow ferry board said that fares would rise again from 1 January."],
+        ),
+        # ... but not from a report the parse left without a subject: "the island regulator" is
+        # who announced, and cutting it leaves "..., the Office of ..., announced".
+        (
+            "Skerrow ferry fares are rising again from 1 January, after the island regulator, the "
+            "Office of Harbour and Ferry Services (OHFS), announced the latest level of its fare "
+            "cap on Thursday.",
+            "where it was said",
+            [],
+        ),
         # ... one that names the speaker stays.
         (f"{_BOATHOUSE}, as police told members at a meeting on Friday.", "closing clause", []),
     ],

@@ -216,6 +216,21 @@ def test_a_line_the_page_wrapped_goes_on_but_a_heading_stands_alone() -> None:
     ]
 
 
+def test_a_line_without_its_stop_above_a_new_sentence_ends_there() -> None:
+    # A standfirst that lost its full stop, above the first paragraph: the line ends on a word that
+    # could go on ("on"), but the next opens a sentence of its own.
+    text = "That cannot go on\nThere are some numbers that ought to stop the ferry board."
+    assert split_sentences(text) == [
+        "That cannot go on",
+        "There are some numbers that ought to stop the ferry board.",
+    ]
+    # A name after the wrapped line goes on as before.
+    wrapped = "The skipper who sailed in\nThe Minch single-handed has retired."
+    assert split_sentences(wrapped) == [
+        "The skipper who sailed in The Minch single-handed has retired."
+    ]
+
+
 def test_a_short_line_over_lower_case_is_a_heading_but_a_longer_one_was_wrapped() -> None:
     text = (
         "Getting started\nferryctl is sold at the harbour office.\n"

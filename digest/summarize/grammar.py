@@ -1916,6 +1916,13 @@ def _reporting_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
     for verb in tokens:
         if verb.lower_ not in _REPORTING_ALL or verb.pos_ != "VERB":
             continue
+        if verb.tag_ in ("VBD", "VBZ", "VBP") and not any(
+            c.dep_ in _SUBJECTS for c in verb.children
+        ):
+            # A finite report with no subject is a parse gone wrong ("after the regulator, the
+            # Office of ..., announced": "the regulator" is who announced): its phrases may be
+            # what holds the clause together.
+            continue
         for child in verb.children:
             if child.dep_ not in ("prep", "npadvmod") or child.lower_ in _LIMITS:
                 continue

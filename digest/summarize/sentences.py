@@ -20,9 +20,14 @@ _WORD = re.compile(r"[A-Za-z0-9]+(?:['’.-][A-Za-z0-9]+)*")
 _PARAGRAPH = re.compile(r"\s*\n\s*\n\s*|\s*\n(?=\s*[A-Z\"“])")
 # A line that stops on a comma or a word that cannot end a sentence was wrapped by the page
 # ("Kate Henshaw, who in 2008 won the\nAfrica Movie Academy Award ..."): it goes on below.
+# Not when the next line opens a sentence of its own: a capitalised word that only opens one,
+# then a word in lower case ("That cannot go on\nThere are some numbers ...": a standfirst
+# without its stop, above the first paragraph).
 _WRAPPED = re.compile(
     r"(,|\b(?:the|a|an|of|to|in|on|at|for|with|by|from|and|or|but|that|who|which|whose|was|"
     r"were|is|are|has|had|have|will|would|its|their|his|her)) *\n(?=[ \t]*\S)"
+    r"(?![ \t]*(?:The|There|It|This|That|These|Those|He|She|They|We|But|And|A|An|In|On|At|"
+    r"When|After|As|If)[ \t]+[a-z])"
 )
 # A line of a few words with no stop, above one that starts in lower case, is a heading over its
 # section ("Installation\nyapapi is available as a PyPI package."), not a line the page wrapped:
