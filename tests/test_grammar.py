@@ -2025,6 +2025,19 @@ _BOATHOUSE = (
             "closing clause",
             [],
         ),
+        # A relative clause on what an existential sentence says there is stays ...
+        (
+            "There is a moment, about an hour into the crossing to Skerrow, when the engines stop "
+            "and the whole ferry goes quiet.",
+            "relative clause",
+            [],
+        ),
+        # ... one on a year or a place is an aside.
+        (
+            "The pier reopened in 1990, when the island council bought it from the ferry company.",
+            "relative clause",
+            ["The pier reopened in 1990."],
+        ),
         # Where and when a report was made may go ...
         (
             "The Skerrow ferry board said on Monday that fares would rise again from 1 January.",

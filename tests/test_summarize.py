@@ -25,7 +25,7 @@ from digest.summarize import (
     unsuitable,
 )
 from digest.summarize import extractive as extractive_module
-from digest.summarize.bullets import Candidate, select_bullets
+from digest.summarize.bullets import Candidate, quotations_given, select_bullets
 from digest.summarize.extractive import _attributed, _cut_short, _up_to_a_refusal
 from digest.summarize.sentences import marked_sentences, split_sentences, words
 
@@ -840,6 +840,23 @@ def test_a_description_whose_numbers_the_article_does_not_give_is_no_bullet(extr
     ):
         [found] = extractive._candidates([CUP_TIE], ["Island cup"], [Context(description=right)])
         assert [c.text for c in found if c.position == -1] == [right], (right, found)
+
+
+def test_a_quoted_term_the_article_never_says_is_not_given() -> None:
+    article = (
+        "Skerrow Ferries said it had found unauthorised activity on its booking system. "
+        "The harbour master called the delays 'a disgrace to the island', and the crew's union "
+        "agreed."
+    )
+    # single quotation marks are quotation marks; a short quoted term must be the article's words
+    assert not quotations_given("The operator reported a 'cyber incident' on Monday.", article)
+    assert quotations_given("The operator found 'unauthorised activity' on Monday.", article)
+    assert quotations_given("The delays were ‘a disgrace to the island’, she said.", article)
+    assert not quotations_given(
+        "The delays were 'a shame for the whole island', she said.", article
+    )
+    # an apostrophe is no quotation mark
+    assert quotations_given("The crew's union backed the ferry workers' claim.", article)
 
 
 def test_numbers_are_matched_as_written() -> None:

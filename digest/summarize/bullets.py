@@ -427,17 +427,28 @@ def quotations_given(bullet: str, source: str) -> bool:
     whole (its words; stops and case aside): a publisher's description that quotes "We have to
     make some necessary job eliminations" where the article quotes "In the areas of the business
     that do not directly support our core business goals, we have to make ..." cut the speaker's
-    words. A quoted name or term ("severe") may come from inside a longer quotation."""
-    whole = {_plain(quoted) for quoted in _QUOTATION.findall(source)}
-    return all(
-        _plain(quoted) in whole
-        for quoted in _QUOTATION.findall(bullet)
-        if len(words(quoted)) >= QUOTED_STATEMENT_WORDS
-    )
+    words. A quoted name or term ("severe") may come from inside a longer quotation, but the
+    article must say it somewhere: a description that quotes a 'cyber incident' where the article
+    says "unauthorised activity" puts words in the speaker's mouth. Single quotation marks count
+    as double ones do (British style: 'The hake alone is worth the trip')."""
+    quotations = [*_QUOTATION.findall(source), *_SINGLE_QUOTATION.findall(source)]
+    whole = {_plain(quoted) for quoted in quotations}
+    said = f" {_plain(source)} "
+    for quoted in [*_QUOTATION.findall(bullet), *_SINGLE_QUOTATION.findall(bullet)]:
+        plain = _plain(quoted)
+        if len(words(quoted)) >= QUOTED_STATEMENT_WORDS:
+            if plain not in whole:
+                return False
+        elif plain and f" {plain} " not in said:
+            return False
+    return True
 
 
 QUOTED_STATEMENT_WORDS = 3
 _QUOTATION = re.compile(r"[\"“]([^\"“”]+)[\"”]")
+# 'like this' or ‘like this’: not an apostrophe inside or at the end of a word ("the players'
+# union", "rock 'n' roll" is one word between them)
+_SINGLE_QUOTATION = re.compile(r"(?<![\w'’])['‘]([^'‘’\n]*?\w[^'‘’\n]*?)['’](?![\w'’])")
 
 
 def _plain(text: str) -> str:

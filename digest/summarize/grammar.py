@@ -1343,6 +1343,7 @@ def deletions(doc: Any) -> list[Deletion]:
                 )
             )
             and not _protected(tokens[i] for i in span)
+            and not _what_there_is(token.head)
         ):
             found.append(_with_commas("relative clause", span, before, after, token.head))
         elif (
@@ -1521,6 +1522,14 @@ def _on_main_chain(verb: Any) -> bool:
             return False
         verb = verb.head
     return False
+
+
+def _what_there_is(noun: Any) -> bool:
+    """Whether ``noun`` is what an existential sentence says there is ("There is a moment, about
+    twenty minutes into dinner, when the chef opens the oven"): its clause is the statement, and
+    "There is a moment." says nothing."""
+    verb = noun.head
+    return noun.dep_ in ("attr", "nsubj", "dobj") and any(c.dep_ == "expl" for c in verb.children)
 
 
 def _circumstance(clause: Any) -> bool:
