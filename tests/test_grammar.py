@@ -2025,6 +2025,18 @@ _BOATHOUSE = (
             "closing clause",
             [],
         ),
+        # A closing clause of time goes, but not with how long after: the interval is the claim.
+        (
+            "The Skerrow ferry sailed on Monday after the storm warning was lifted.",
+            "closing clause",
+            ["The Skerrow ferry sailed on Monday."],
+        ),
+        (
+            "Almost 4,000 Skerrow ferry crossings last year sailed more than two hours after "
+            "they were due.",
+            "closing clause",
+            [],
+        ),
         # A relative clause on what an existential sentence says there is stays ...
         (
             "There is a moment, about an hour into the crossing to Skerrow, when the engines stop "

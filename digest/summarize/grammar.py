@@ -1370,6 +1370,7 @@ def deletions(doc: Any) -> list[Deletion]:
             and _circumstance(token)
             and not (_is_attribution(token) and any(c.lower_ == "as" for c in token.children))
             and token.head.lower_ not in _RELATING
+            and not _measured(token)
         ):
             # A closing clause of time or reason after the main clause: "..., after a trooper
             # stopped the bus", "... because the line was not closed". The main claim stands as
@@ -1522,6 +1523,14 @@ def _on_main_chain(verb: Any) -> bool:
             return False
         verb = verb.head
     return False
+
+
+def _measured(clause: Any) -> bool:
+    """Whether a clause of time comes with how long before or after ("took place *more than two
+    weeks* after they were booked"): the interval is what the claim says, and without the clause
+    it goes too ("took place")."""
+    marks = [c.i for c in clause.children if c.dep_ == "mark"]
+    return bool(marks) and any(c.dep_ == "npadvmod" and c.i < marks[0] for c in clause.children)
 
 
 def _what_there_is(noun: Any) -> bool:
