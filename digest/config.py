@@ -124,7 +124,7 @@ class SummarizerConfig:
         "the model an endpoint serves).",
     )
     bullets: int = _key(3, "Bullets per article.", minimum=1, maximum=10)
-    max_words: int = _key(20, "Longest bullet, in words.", minimum=8, maximum=60)
+    max_words: int = _key(25, "Longest bullet, in words.", minimum=8, maximum=60)
     device: str = _key("auto", "auto | cpu | cuda.", choices=("auto", "cpu", "cuda"))
     quantize: bool = _key(
         False, "Abstractive on CPU: dynamic int8 quantisation (faster, tiny loss)."

@@ -8,6 +8,7 @@ import pytest
 
 from digest.config import Config, config_from_dict, describe_schema, load_config
 from digest.errors import ConfigError
+from digest.summarize import SummarizerSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,6 +20,15 @@ def test_no_file_gives_embedded_defaults(tmp_path: Path, monkeypatch: pytest.Mon
     assert config == Config()
     assert config.summarizer.backend == "extractive"
     assert config.mail.backend == "outbox"
+
+
+def test_the_summariser_defaults_are_the_summarisers_own() -> None:
+    # a config without the key gives what the README, the example file and the benchmarks use
+    settings = SummarizerSettings()
+    assert Config().summarizer.max_words == settings.max_words == 25
+    assert Config().summarizer.bullets == settings.bullets
+    shorter = config_from_dict({"summarizer": {"max_words": 18}})
+    assert shorter.summarizer.max_words == 18
 
 
 def test_the_contract_keys_load(tmp_path: Path) -> None:
