@@ -106,7 +106,8 @@ def folder_pages(folder: Path) -> list[dict[str, str]]:
     for path in sorted([*folder.rglob("*.html"), *folder.rglob("*.html.gz")]):
         index = path.parent / "urls.json"
         urls = json.loads(index.read_text(encoding="utf-8")) if index.exists() else {}
-        name = path.relative_to(folder).as_posix()
+        # The folder's own name too: "w1/01.html" of one set of pages is not that of another.
+        name = path.resolve().relative_to(folder.resolve().parent).as_posix()
         found.append(
             {"id": f"pg-{_short(name)}", "path": str(path), "url": urls.get(path.name, "")}
         )

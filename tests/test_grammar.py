@@ -1969,6 +1969,26 @@ def test_a_clause_in_the_past_perfect_is_not_lifted_out() -> None:
         ]
 
 
+# Sentences the parse splits: "after" a preposition of "a recount", "confirmed" a clause of the
+# main verb with no subject (test_the_split_clauses_are_parsed_split checks it still does).
+_SPLIT_CLAUSE = (
+    "Independent candidate Ines Darrow was declared harbour master of Skerrow early on Sunday "
+    "after a recount that stretched through the night confirmed her lead of 40 votes."
+)
+_SPLIT_AFTER_COMES = (
+    "The Skerrow fare rise comes after a review that stretched through the winter confirmed the "
+    "ferries lost money."
+)
+
+
+def test_the_split_clauses_are_parsed_split() -> None:
+    for doc in grammar.parse([_SPLIT_CLAUSE, _SPLIT_AFTER_COMES]):
+        after = next(t for t in doc if t.lower_ == "after")
+        assert after.dep_ == "prep" and any(
+            c.dep_ == "advcl" and c.i > after.i for c in after.head.children
+        ), [(t.text, t.dep_) for t in doc]
+
+
 _PIER = "The island council has promised to rebuild the Skerrow pier by the end of the decade"
 _BOATHOUSE = (
     "A fire that destroyed the Skerrow sailing club's boathouse is being treated as deliberate"
@@ -2013,12 +2033,16 @@ _BOATHOUSE = (
         # A closing clause the parser split in two ("after" a preposition of "a recount", the verb
         # a clause of the main verb) goes whole ...
         (
-            "Ines Darrow was declared harbour master of Skerrow early on Sunday after a recount "
-            "that ran through the night confirmed her lead of 40 votes over the incumbent.",
+            _SPLIT_CLAUSE,
             "closing clause",
-            ["Ines Darrow was declared harbour master of Skerrow early on Sunday."],
+            [
+                "Independent candidate Ines Darrow was declared harbour master of Skerrow early on "
+                "Sunday."
+            ],
         ),
-        # ... but a participle after a closing phrase is no verb of that clause.
+        # ... unless the verb only relates the events: "The rise comes." says nothing ...
+        (_SPLIT_AFTER_COMES, "closing clause", []),
+        # ... and a participle after a closing phrase is no verb of that clause.
         (
             "The Skerrow ferry was delayed for six hours after the storm, stranding 200 "
             "passengers at the pier.",

@@ -723,7 +723,6 @@ def test_a_reviews_bullet_keeps_the_capital_of_a_name_the_parse_took_for_a_word(
             candidate("There's a moment when the fan wakes up."),
         ],
         review,
-        25,
         text,
     )
     assert shown == [

@@ -65,7 +65,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 62
+ALGORITHM_VERSION = 63
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -155,7 +155,7 @@ class ExtractiveSummarizer:
             if head_vector is not None:
                 target = _unit(target + HEADLINE_WEIGHT * head_vector)
             chosen = self._choose(text, headline, options, matrix, target, head_vector)
-            results.append(_attributed(chosen, context, self.settings.max_words, text))
+            results.append(_attributed(chosen, context, text))
         return results
 
     def _candidates(
@@ -435,9 +435,7 @@ _NOT_A_PERSON = frozenset(
 )
 
 
-def _attributed(
-    chosen: list[Candidate], context: Context, max_words: int, text: str = ""
-) -> list[str]:
+def _attributed(chosen: list[Candidate], context: Context, text: str) -> list[str]:
     """The bullets as shown: an opinion piece's or a review's statements are its author's, and
     say so ("Jane Doe argues that ..."). The bullet's first word goes to lower case only when the
     article (``text``) writes it so: a name the parse took for a common word ("Orion's laptop")
@@ -452,9 +450,7 @@ def _attributed(
     for candidate in chosen:
         body = candidate.text
         first = next(iter(re.findall(r"[A-Za-z]\w*", body)), "")
-        if not candidate.proper_start and (
-            not text or first.lower() in lower or first.lower() in STOPWORDS
-        ):
+        if not candidate.proper_start and (first.lower() in lower or first.lower() in STOPWORDS):
             body = body[:1].lower() + body[1:]
         shown.append(f"{author} {verb} that {body}")
     return shown

@@ -1368,9 +1368,9 @@ def deletions(doc: Any) -> list[Deletion]:
             and _on_main_chain(token.head)
             and low > token.head.i
             and _circumstance(token)
-            and not (_is_attribution(token) and any(c.lower_ == "as" for c in token.children))
-            and token.head.lower_ not in _RELATING
-            and not _measured(token)
+            and not _keeps_closing_clause(
+                token.head, next((c for c in token.children if c.dep_ == "mark"), None), token
+            )
         ):
             # A closing clause of time or reason after the main clause: "..., after a trooper
             # stopped the bus", "... because the line was not closed". The main claim stands as
@@ -1525,12 +1525,21 @@ def _on_main_chain(verb: Any) -> bool:
     return False
 
 
-def _measured(clause: Any) -> bool:
-    """Whether a clause of time comes with how long before or after ("took place *more than two
-    weeks* after they were booked"): the interval is what the claim says, and without the clause
-    it goes too ("took place")."""
-    marks = [c.i for c in clause.children if c.dep_ == "mark"]
-    return bool(marks) and any(c.dep_ == "npadvmod" and c.i < marks[0] for c in clause.children)
+def _keeps_closing_clause(head: Any, opener: Any, clause: Any) -> bool:
+    """What keeps a closing clause of time or reason (``clause``, its verb, opened by ``opener``,
+    its subordinator or None) on ``head``, however the parse split it: a verb that only relates
+    the events ("The rise comes after a review found ..."), the speaker of the claim ("..., as
+    the minister said"), or how long before or after ("took place *more than two weeks* after
+    they were booked": without the clause the interval goes too, and "took place" says nothing)."""
+    if head.lower_ in _RELATING:
+        return True
+    if opener is None:
+        return False
+    if opener.lower_ == "as" and _is_attribution(clause):
+        return True
+    return any(
+        c.dep_ == "npadvmod" and c.i < opener.i for c in (*clause.children, *opener.children)
+    )
 
 
 def _what_there_is(noun: Any) -> bool:
@@ -1740,7 +1749,7 @@ def _split_closing_clauses(tokens: list[Any], inside_quote: Any) -> list[Deletio
             ),
             None,
         )
-        if verb is None:
+        if verb is None or _keeps_closing_clause(head, word, verb):
             continue
         span = [t.i for t in word.subtree] + [t.i for t in verb.subtree]
         if sorted(span) != list(range(word.i, last)) or inside_quote(span):
