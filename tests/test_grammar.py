@@ -2049,6 +2049,21 @@ _BOATHOUSE = (
             "closing clause",
             [],
         ),
+        # A closing clause goes with only the report of the claim after it ...
+        (
+            "The Skerrow ferry was stopped at the harbour mouth after a coastguard boarded it, "
+            "police said.",
+            "closing clause",
+            ["The Skerrow ferry was stopped at the harbour mouth, police said."],
+        ),
+        # ... but not when the parse closed it early and its own words would stay behind
+        # ("..., many of them starving ...": the dogs it found).
+        (
+            "A Skerrow man was jailed Tuesday for three years after inspectors found 41 dogs "
+            "living in filth, many of them starving and several dead, on his farm last winter.",
+            "closing clause",
+            [],
+        ),
         # A closing clause of time goes, but not with how long after: the interval is the claim.
         (
             "The Skerrow ferry sailed on Monday after the storm warning was lifted.",

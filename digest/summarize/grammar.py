@@ -1371,6 +1371,7 @@ def deletions(doc: Any) -> list[Deletion]:
             and not _keeps_closing_clause(
                 token.head, next((c for c in token.children if c.dep_ == "mark"), None), token
             )
+            and _only_a_report_after(tokens, high)
         ):
             # A closing clause of time or reason after the main clause: "..., after a trooper
             # stopped the bus", "... because the line was not closed". The main claim stands as
@@ -1523,6 +1524,22 @@ def _on_main_chain(verb: Any) -> bool:
             return False
         verb = verb.head
     return False
+
+
+def _only_a_report_after(tokens: list[Any], high: int) -> bool:
+    """Whether nothing but punctuation, or the report of the claim ("..., police said"), follows
+    the phrase that ends at ``high``: a clause that the parse closed early leaves its own words
+    behind when it goes ("sentenced to three years after authorities found 41 dogs living in
+    filth, many of them starving ... on his rural property" would read "sentenced to three years
+    in prison, many of them starving")."""
+    rest = [t for t in tokens[high + 1 :] if not t.is_punct]
+    if not rest:
+        return True
+    verb = next((t for t in rest if t.lower_ in _REPORTING_ALL), None)
+    if verb is None:
+        return False
+    allowed = {verb.i} | {t.i for c in verb.children if c.i > high for t in c.subtree}
+    return all(t.i in allowed for t in rest)
 
 
 def _keeps_closing_clause(head: Any, opener: Any, clause: Any) -> bool:
