@@ -1213,11 +1213,16 @@ def test_a_closing_elaboration_goes_but_not_one_holding_a_condition_or_mid_sente
         )
         == []
     )
-    # "from" without a range stays; a second clause goes where it ends
+    # "from" without a range stays; a second clause goes where it ends, and so does the closing
+    # "in a ..." that only says how it was said
     assert _closing(
         "Skerrow Ferries said it aims to run every boat on batteries by 2030 and that it hopes "
         "to sell power back by 2040, in a statement on Monday."
-    ) == ["Skerrow Ferries said it aims to run every boat on batteries by 2030."]
+    ) == [
+        "Skerrow Ferries said it aims to run every boat on batteries by 2030.",
+        "Skerrow Ferries said it aims to run every boat on batteries by 2030 and that it hopes "
+        "to sell power back by 2040.",
+    ]
     assert _closing("The pier was rebuilt last year, from which the ferries sail to Skerrow.") == []
     assert _closing("The ferries now sail to Skerrow twice a day, from the new north pier.") == []
     assert (
@@ -2138,3 +2143,114 @@ def test_a_firm_named_for_its_founders_is_no_surname() -> None:
     )
     assert grammar.surnames(firm, names) == {}
     assert grammar.surnames(founder, names) == {0: "Edwin Harlow"}
+
+
+def test_a_closing_phrase_that_sums_up_the_claim_goes_but_not_one_that_is_part_of_it() -> None:
+    # a noun phrase on the verb, or "in a ...", after the finished claim only sums it up
+    assert _closing(
+        "Skerrow Ferries has agreed to buy two boats from a Norwegian yard for £12 million, a "
+        "deal that will double the size of its fleet."
+    ) == ["Skerrow Ferries has agreed to buy two boats from a Norwegian yard for £12 million."]
+    assert _closing(
+        "Skerrow Ferries will merge with Tollmara Ferries, in a deal the unions say could cost "
+        "40 jobs."
+    ) == ["Skerrow Ferries will merge with Tollmara Ferries."]
+    for kept in (
+        # one that a negation or a condition is in stays with its claim
+        "Skerrow Ferries will merge with Tollmara Ferries, in a deal that will not cost jobs "
+        "unless fuel prices rise.",
+        # one in the middle of the sentence, or one on a noun (an appositive, not this rule)
+        "Skerrow Ferries bought two boats, a deal worth £12 million, from a Norwegian yard.",
+        "The council voted, in a meeting on Monday, to close the old Skerrow pier.",
+        "The council named its new harbour master, a former ferry captain from Skerrow.",
+        # "in" before a place's name is where, not a summing up
+        "Ines Darrow was born in 1950, in Skerrow.",
+        # one that runs on past a comma may hold the report of the claim
+        "The Skerrow pier will close for a year, a move that will cost the island £2 million, "
+        "the harbour board said.",
+    ):
+        assert _closing(kept) == [], kept
+
+
+def test_a_when_after_a_comma_and_a_time_says_what_happens_then_but_not_what_is_decided() -> None:
+    assert _without(
+        "Islanders will be able to watch the new Skerrow ferry arrive on Friday morning, when "
+        "the harbour band will play it in.",
+        "closing clause",
+    ) == ["Islanders will be able to watch the new Skerrow ferry arrive on Friday morning."]
+    for kept in (
+        "The Skerrow board will decide when the new ferries will sail.",
+        "Ines Darrow was walking her dog on the Skerrow pier when a wave swept her away.",
+    ):
+        assert _without(kept, "closing clause", "relative clause") == [], kept
+
+
+def test_a_verb_of_saying_with_a_thing_for_its_object_keeps_its_phrases() -> None:
+    assert _said_where(
+        "Ines Darrow told reporters at the pier on Monday that fares would rise."
+    ) == ["at the pier on Monday"]
+    # "add" and "report" with an object say nothing: their phrases are what happened
+    assert _said_where("Skerrow Ferries will add two sailings a day to its winter timetable.") == []
+    assert _said_where("Skerrow Ferries reported a loss of £2 million in the third quarter.") == []
+
+
+def test_an_aside_goes_whole_but_never_leaves_its_participle_alone() -> None:
+    sentence = (
+        "The sale, announced on Thursday morning, covers the ferry company's piers at Skerrow, "
+        "Tollmara, Lerwick, Scalloway and Brae, along with two smaller slipways near Skerrow "
+        "harbour."
+    )
+    doc = grammar.parse([sentence])[0]
+    assert any(d.kind == "where it was said" for d in grammar.deletions(doc))
+    assert grammar.shortened(doc, 24) is None  # "The sale, announced, covers ..." is no sentence
+    assert grammar.shortened(doc, 26) == (sentence, frozenset())
+    aside = "The sale, announced on Thursday morning by the Skerrow board, covers two piers."
+    doc = grammar.parse([aside])[0]
+    short = grammar.shortened(doc, 11)
+    assert short is not None and ", announced," not in short[0], short
+
+
+def test_a_second_action_after_and_may_go_but_not_a_second_event_a_list_or_an_or() -> None:
+    assert _without(
+        "Five Skerrow piers will close next year after the council approved a budget that cuts "
+        "£3 million from spending and raises harbour dues by the maximum allowed.",
+        "second action",
+    ) == [
+        "Five Skerrow piers will close next year after the council approved a budget that cuts "
+        "£3 million from spending."
+    ]
+    for kept in (
+        "The ferry sank off Skerrow and 31 people died.",  # a subject of its own: two events
+        "Voters in Skerrow approved a plan that will abolish the harbour board, introduce elected "
+        "wardens and cap fares.",  # the last of a list
+        "Ines Darrow may sell the Skerrow ferry or keep it for another year.",
+        "Ines Darrow sold the Skerrow ferry but kept the old pier.",
+        # the first action shares its object with the second, or is one of a list
+        "Ines Darrow admitted threatening to assault and rob a Skerrow ferry officer.",
+        "The crew dropped their ropes, abandoned the Skerrow ferry and ran.",
+    ):
+        assert _without(kept, "second action") == [], kept
+
+
+def test_no_deletion_takes_the_report_that_closes_the_sentence() -> None:
+    # the parse hangs ", a public inquiry ... heard" on the last noun or inside the last action
+    heard = (
+        "Skerrow harbour managers repeatedly ignored warnings that understaffing at the pier was "
+        "putting lives at risk and later tried to play down the problem to regulators, a public "
+        "inquiry into the harbour heard on Wednesday."
+    )
+    doc = grammar.parse([heard])[0]
+    assert [
+        d.kind for d in grammar.deletions(doc) if any(doc[i].lower_ == "heard" for i in d.indices)
+    ] == []
+    # a closing clause whose own words name a report ("the move announced") still goes
+    assert _without(
+        "Skerrow councillors stressed the vote would not change the pier plan, while the harbour "
+        "board condemned the move announced on Monday by Ines Darrow.",
+        "closing clause",
+    ) == ["Skerrow councillors stressed the vote would not change the pier plan."]
+    # an appositive that holds no report still goes
+    assert _without(
+        "Skerrow harbour managers ignored warnings from Ines Darrow, a former ferry captain.",
+        "appositive",
+    ) == ["Skerrow harbour managers ignored warnings from Ines Darrow."]

@@ -6,7 +6,9 @@ deleted that the grammar marks as optional. The dependency parse says what those
 - removable: a sentence-initial connective ("But", "However,"), a parenthesis, an appositive
   (", a spokesman for the firm,"), a non-restrictive relative clause (", which opened in 1990,"), a
   participle aside set off by commas, a closing participle phrase (", leaving three dead"), an
-  opening phrase of time or circumstance that is not a condition ("After the vote, ...");
+  opening phrase of time or circumstance that is not a condition ("After the vote, ..."), a
+  closing phrase that sums the claim up (", a deal that will ...", ", in a move critics ..."),
+  and the second of two actions after "and" ("cuts £38m from spending and raises ...");
 - never removed: a negation, a condition or concession ("if", "unless", "although"), a hedge
   ("allegedly", "may"), a number or a date, the speaker of a claim ("X said ..."), anything inside
   quotation marks, and every part the main clause needs (its subject, verb and objects).
@@ -646,6 +648,20 @@ def _bare_copula(doc: Any, removed: frozenset[int] = frozenset()) -> bool:
         and t.i not in removed
         and t.dep_ in ("ROOT", "ccomp")
         and all(c.dep_ in _NOT_A_COMPLEMENT or c.i in removed for c in t.children)
+        for t in doc
+    )
+
+
+def _stranded_participle(doc: Any, removed: frozenset[int]) -> bool:
+    """Whether a participle aside keeps nothing but itself once ``removed`` is deleted: "The
+    transaction, announced (on Thursday morning), covers ..." reads as a fragment. The whole
+    aside may go; its day alone may not."""
+    return any(
+        t.i not in removed
+        and t.tag_ in ("VBN", "VBG")
+        and t.dep_ in ("acl", "advcl")
+        and any(c.i in removed for c in t.children if not c.is_punct)
+        and all(c.i in removed or c.is_punct for c in t.children)
         for t in doc
     )
 
@@ -1405,9 +1421,47 @@ def deletions(doc: Any) -> list[Deletion]:
     found += _reporting_adjuncts(tokens, inside_quote)
     found += _closing_elaborations(tokens, inside_quote)
     found += _split_closing_clauses(tokens, inside_quote)
+    found += _second_actions(tokens, inside_quote)
     if _interrupted(doc):
         found = [d for d in found if _first_word(tokens, d.indices) != "when"]
-    return [d for d in found if d.indices]
+    return [
+        d
+        for d in found
+        if d.indices
+        and (
+            d.kind in ("official attribution", "where it was said")
+            or not _takes_the_report(tokens, d.indices)
+        )
+    ]
+
+
+# Verbs that close a sentence with who says, hears or finds its claim: ", an inquiry heard".
+_CLOSING_REPORTS = _REPORTING_ALL | frozenset(
+    "say heard hears found finds ruled concluded concludes revealed reveals".split()
+)
+
+
+def _takes_the_report(tokens: list[Any], indices: frozenset[int]) -> bool:
+    """Whether deleting ``indices`` takes the report that closes the sentence with it: the parse
+    may hang ", a public inquiry into the failings heard on Wednesday" on the last noun (an
+    appositive) or inside the last clause, and the claim would lose its source."""
+    end = len(tokens) - 1 if tokens[-1].is_punct else len(tokens)
+    if max(indices) + 1 < end:
+        return False
+    commas = [i for i in indices if tokens[i].text == ","]
+    if not commas:
+        return False
+    comma = max(commas)
+    for verb in tokens[comma + 2 : end]:
+        if verb.lower_ in _CLOSING_REPORTS and verb.pos_ == "VERB":
+            between = tokens[comma + 1 : verb.i]
+            # who reports: a noun phrase ("a public inquiry into the failings"), not a clause
+            # ("a decision *she announced*", "while the League condemned the move announced")
+            return not any(
+                t.pos_ in ("PRON", "VERB", "AUX", "SCONJ") or t.tag_ in ("WDT", "WP")
+                for t in between
+            ) and not any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in verb.children)
+    return False
 
 
 def _interrupted(doc: Any) -> bool:
@@ -1520,7 +1574,7 @@ def _on_main_chain(verb: Any) -> bool:
             verb.dep_ == "parataxis" and verb.head.dep_ == "ROOT" and verb.lower_ in _REPORTING_ALL
         ):
             return True
-        if verb.dep_ not in ("ccomp", "xcomp"):
+        if verb.dep_ not in ("ccomp", "xcomp", "acomp"):  # "will be able to see ..."
             return False
         verb = verb.head
     return False
@@ -1573,16 +1627,34 @@ def _circumstance(clause: Any) -> bool:
     if any(c.dep_ == "mark" and c.lower_ in _CIRCUMSTANCE for c in clause.children):
         return True
     first = min(clause.subtree, key=lambda t: t.i)
-    return (
+    opens = (
         clause.dep_ == "advcl"
         and first.lower_ in ("when", "while")
         and first.dep_ == "advmod"
         and first.head.i == clause.i
         and any(c.dep_ in ("nsubj", "nsubjpass") for c in clause.children)
+    )
+    if opens and _after_a_time(first):
+        return True  # "... on Thursday evening, when a bite will appear to be taken out of ..."
+    return (
+        opens
         # An embedded question the parser also calls a clause of time is what the verb needs:
         # "asked the board when the ferries sail", "will decide when the ferries will sail".
         and not clause.head.lower_.startswith(_ASKING)
         and not any(c.dep_ == "aux" and c.tag_ == "MD" for c in clause.children)
+    )
+
+
+def _after_a_time(word: Any) -> bool:
+    """Whether ``word`` ("when") follows a comma after a day, a part of a day, a month or a year:
+    "will see the eclipse on Thursday evening, when ..." says what happens then. A question a
+    verb asks takes no comma ("will decide when the ferries will sail")."""
+    doc = word.doc
+    if word.i < 2 or doc[word.i - 1].text != ",":
+        return False
+    before = doc[word.i - 2]
+    return before.lower_ in _DAYS | _PARTS_OF_DAY | _MONTHS or (
+        before.like_num and len(before.text) == 4 and before.text.startswith(("19", "20"))
     )
 
 
@@ -1678,6 +1750,7 @@ _COST = {
     "closing phrase": 3,
     "closing clause": 3,
     "opening phrase": 3,
+    "second action": 3,
 }
 _DASHES = frozenset({"--", "—", "–", "-"})
 
@@ -1906,11 +1979,106 @@ def _closing_elaborations(tokens: list[Any], inside_quote: Any) -> list[Deletion
             span = [token.i, *clause]
             if span != list(range(token.i, clause[-1] + 1)):
                 continue  # the parser hung part of the sentence inside it
+        elif previous.text == "," and _sums_up(token, end):
+            span = list(range(token.i - 1, end))
+            if _protected(tokens[i] for i in span if tokens[i].lower_ not in _HEDGES):
+                continue
         else:
             continue
         if inside_quote(span) or _cuts_quotation([tokens[i] for i in span]):
             continue
         found.append(Deletion("closing elaboration", frozenset(span)))
+    return found
+
+
+def _sums_up(first: Any, end: int) -> bool:
+    """Whether the phrase that opens at ``first`` and runs to ``end`` (the sentence's closing
+    punctuation) only sums up the clause before its comma: a noun phrase on the verb ("agreed to
+    buy nine depots for £212 million, *a deal that will add ...*", "fell 5%, *the biggest drop
+    since 2008*") or "in a ..." ("agreed a merger, *in a deal critics warn could push up
+    prices*"). The clause before it is the claim, whole. A noun phrase on a noun ("met Ines
+    Darrow, a nurse") or a place ("died, in a village near Skerrow") is no summing up."""
+    if first.dep_ == "det" and first.lower_ in _INDEFINITE | {"the"}:
+        noun = first.head
+        verb = noun.head
+        if not (
+            noun.pos_ == "NOUN"
+            and noun.dep_ in ("npadvmod", "appos")
+            and verb.pos_ in ("VERB", "AUX")
+            and verb.i < first.i
+        ):
+            return False
+    elif first.lower_ == "in" and first.dep_ == "prep":
+        noun = next((c for c in first.children if c.dep_ == "pobj"), None)
+        if (
+            noun is None
+            or noun.pos_ != "NOUN"
+            or not any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in noun.children)
+        ):
+            return False
+        noun = first
+    else:
+        return False
+    reach = sorted(t.i for t in noun.subtree)
+    # a comma inside may set off the report of the whole claim, which the parse hung there
+    return reach == list(range(first.i, end)) and not any(
+        t.text == "," for t in first.doc[first.i : end]
+    )
+
+
+def _after_a_comma(tokens: list[Any], index: int) -> bool:
+    """Whether a comma comes just before ``index``, quotation marks aside: the phrase there is
+    an item of a list ('"browsed the Internet," lingered in an office and ...')."""
+    index -= 1
+    while index >= 0 and tokens[index].text in _QUOTES:
+        index -= 1
+    return index >= 0 and tokens[index].text == ","
+
+
+# What shows that the first of two actions is whole without the second: its own object,
+# complement or phrase.
+_OWN_PARTS = frozenset(
+    "dobj attr acomp ccomp xcomp oprd dative prep prt agent advmod npadvmod".split()
+)
+
+
+def _second_actions(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
+    """The second of two actions of one subject, closing the sentence: "approved a budget that
+    cuts £38m from spending *and raises council tax by the maximum*". "A and B" holds A. Only
+    after "and" ("or" and "but" do not hold the first alone), only when the action has no
+    subject of its own ("The ferry sank and 31 people died" is two events, the second the news),
+    and never the last of a list ("abolish X, introduce Y and cap Z" would read "abolish X,
+    introduce Y")."""
+    found = []
+    end = len(tokens) - 1 if tokens[-1].is_punct else len(tokens)
+    for verb in tokens:
+        if verb.dep_ != "conj" or verb.pos_ not in ("VERB", "AUX") or verb.head.pos_ != "VERB":
+            continue
+        joiner = tokens[verb.left_edge.i - 1] if verb.left_edge.i > 0 else None
+        if joiner is None or joiner.lower_ != "and" or joiner.head.i != verb.head.i:
+            continue
+        if any(c.dep_ in _SUBJECTS for c in verb.children):
+            continue
+        if (
+            verb.head.dep_ == "conj"
+            or sum(c.dep_ == "conj" for c in verb.head.children) > 1
+            or any(t.text == "," for t in tokens[verb.head.i : joiner.i])
+            or _after_a_comma(tokens, verb.head.left_edge.i)
+        ):
+            continue  # a list of actions
+        last = tokens[joiner.i - 1]  # the parse may hang the second action on the wrong verb
+        if not any(c.dep_ in _OWN_PARTS for c in verb.head.children) or (
+            last.pos_ == "VERB" and not any(c.dep_ in _OWN_PARTS for c in last.children)
+        ):
+            continue  # "threatening to assault and murder an official": the object is shared
+        span = list(range(joiner.i, end))
+        if sorted(t.i for t in verb.subtree) != span[1:] or inside_quote(span):
+            continue
+        if any(tokens[i].dep_ in _SUBJECTS for i in span):
+            # a clause of its own inside: the parse may have hung the report of the whole claim
+            # there ("... and later tried to play it down, *an inquiry heard*")
+            continue
+        found.append(Deletion("second action", frozenset(span)))
     return found
 
 
@@ -1967,6 +2135,10 @@ def _reporting_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
             # Office of ..., announced": "the regulator" is who announced): its phrases may be
             # what holds the clause together.
             continue
+        if verb.lower_ not in _TOLD_WHOM and any(c.dep_ == "dobj" for c in verb.children):
+            # A verb with a thing for its object reports nothing: "will add 3.1 million sq ft to
+            # its network", "reported a loss in the third quarter" need their phrases.
+            continue
         for child in verb.children:
             if child.dep_ not in ("prep", "npadvmod") or child.lower_ in _LIMITS:
                 continue
@@ -1992,6 +2164,8 @@ def _reporting_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
     return found
 
 
+# Verbs of saying whose object is who was told: "told reporters at a news conference".
+_TOLD_WHOM = frozenset("tell tells told ask asks asked".split())
 # Prepositions that give what a report is about, not where or when it was made.
 _TOPICS = frozenset("about of against over regarding concerning".split())
 _ON_A_TOPIC = ("comment", "report", "writ", "wrote", "remark", "brief")
@@ -2227,6 +2401,8 @@ def shortened(
             removed = always.union(*(d.indices for d in combo))
             if _bare_copula(doc, removed):
                 continue  # "... the best way to hear it is (while sitting in the dark)."
+            if _stranded_participle(doc, removed):
+                continue  # "The transaction, announced (on Thursday), covers ..."
             if _orphans_a_place(doc, removed):
                 continue  # "(— ... in North Carolina —) has roiled Republicans in the state"
             if resolved and _unresolved_pronoun(doc, skip, removed):
