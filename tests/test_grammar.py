@@ -2254,3 +2254,30 @@ def test_no_deletion_takes_the_report_that_closes_the_sentence() -> None:
         "Skerrow harbour managers ignored warnings from Ines Darrow, a former ferry captain.",
         "appositive",
     ) == ["Skerrow harbour managers ignored warnings from Ines Darrow."]
+
+
+def test_an_aside_on_the_second_of_two_subjects_goes_with_both_its_commas() -> None:
+    assert _without(
+        "The Skerrow singer, 31, and the harbour master, 34, exchanged vows on Saturday in a "
+        "private ceremony on the pier.",
+        "appositive",
+    ) == [
+        "The Skerrow singer, 31, and the harbour master exchanged vows on Saturday in a private "
+        "ceremony on the pier."
+    ]
+
+
+def test_where_it_was_said_goes_with_both_commas_but_never_from_inside_what_was_said() -> None:
+    # between two commas, both go
+    assert _without(
+        "The harbour board announced, at a meeting in Skerrow, that the pier would close.",
+        "where it was said",
+    ) == ["The harbour board announced that the pier would close."]
+    # the parse took the claim's subject for a second object: its phrases are the claim's
+    assert (
+        _said_where(
+            "Ines Darrow told councillors the freeze on the fares, in place for more than a decade, "
+            'had "run its course".'
+        )
+        == []
+    )

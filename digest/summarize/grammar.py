@@ -1375,7 +1375,11 @@ def deletions(doc: Any) -> list[Deletion]:
                 and not _nested_clause(tokens[i], token)
             )
             and not _is_attribution(token)
-            and not _past_its_comma(token, low)
+            # a list of actions after the comma goes with it when nothing but a report follows
+            and not (
+                _past_its_comma(token, low)
+                and not (_listed_actions(token) and _only_a_report_after(tokens, high))
+            )
             and token.head.dep_ != "appos"  # "the number of people, mostly students, killed at"
         ):
             found.append(_with_commas("participle phrase", span, before, after, token.head))
@@ -1422,6 +1426,8 @@ def deletions(doc: Any) -> list[Deletion]:
     found += _closing_elaborations(tokens, inside_quote)
     found += _split_closing_clauses(tokens, inside_quote)
     found += _second_actions(tokens, inside_quote)
+    found += _later_actions(tokens, inside_quote)
+    found += _closing_after_clauses(tokens, inside_quote)
     if _interrupted(doc):
         found = [d for d in found if _first_word(tokens, d.indices) != "when"]
     return [
@@ -1521,6 +1527,17 @@ def _past_its_comma(verb: Any, low: int) -> bool:
     return any(
         c.dep_ in ("xcomp", "advcl", "ccomp", "conj") and any(low < i < c.i for i in commas)
         for c in verb.children
+    )
+
+
+def _listed_actions(verb: Any) -> bool:
+    """Whether what the parse hung past the comma of a participle phrase is only more actions of
+    its list ("shutting the ports, closing schools and halting trains"), not a part the sentence
+    needs ("allow a skipper, posing as an inspector, *to use the pier*")."""
+    return all(
+        c.dep_ == "conj" and c.tag_ == "VBG"
+        for c in verb.children
+        if c.dep_ in ("xcomp", "advcl", "ccomp", "conj")
     )
 
 
@@ -1751,6 +1768,7 @@ _COST = {
     "closing clause": 3,
     "opening phrase": 3,
     "second action": 3,
+    "later actions": 2,
 }
 _DASHES = frozenset({"--", "—", "–", "-"})
 
@@ -1959,7 +1977,9 @@ def _closing_elaborations(tokens: list[Any], inside_quote: Any) -> list[Deletion
         reach = {t.i for t in token.subtree}
         if token.lower_ in ("with", "from") and previous.text == ",":
             span = list(range(token.i - 1, end))
-            if _protected(tokens[i] for i in span):
+            # a hedge there qualifies the phrase ("with forecasters warning temperatures could
+            # fall to -12C"), not the claim before it
+            if _protected(tokens[i] for i in span if tokens[i].lower_ not in _HEDGES):
                 continue
             if token.lower_ == "with" and not set(range(token.i, end)) <= reach:
                 continue
@@ -2082,6 +2102,67 @@ def _second_actions(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
     return found
 
 
+def _later_actions(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
+    """All but the first of a closing list of participle actions: "struck before dawn, killing at
+    least 41 people*, injuring more than 300 and reducing homes to rubble*". The first holds
+    whatever the rest do. Not when a later one has a subject of its own ("..., closing schools
+    as unions tried to ..."), nor when more than a report of the claim follows the list."""
+    found = []
+    for verb in tokens:
+        if verb.tag_ != "VBG" or verb.dep_ not in ("advcl", "acl"):
+            continue
+        if verb.left_edge.i == 0 or tokens[verb.left_edge.i - 1].text != ",":
+            continue
+        second = next((c for c in verb.children if c.dep_ == "conj" and c.tag_ == "VBG"), None)
+        if second is None or not any(c.dep_ in _OWN_PARTS for c in verb.children):
+            continue
+        start = second.left_edge.i - 1
+        if tokens[start].text != ",":
+            continue
+        reach = {t.i for t in verb.subtree}
+        high = max(reach)
+        span = list(range(start, high + 1))
+        if not set(span[1:]) <= reach or not _only_a_report_after(tokens, high):
+            continue
+        if inside_quote(span) or any(tokens[i].dep_ in _SUBJECTS for i in span):
+            continue
+        if any(tokens[i].dep_ == "cc" and tokens[i].lower_ != "and" for i in span):
+            continue  # "..., or ...", "..., but ..."
+        found.append(Deletion("later actions", frozenset(span)))
+    return found
+
+
+def _closing_after_clauses(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
+    """A closing "after ..." clause that the parse took for a preposition with a clause inside
+    ("is recalling 23 batches *after routine testing found an impurity*, the company said"): like
+    any closing clause of time, it goes when only the report of the claim follows it."""
+    found = []
+    for clause in tokens:
+        opener = clause.head
+        if not (
+            clause.dep_ == "pcomp"
+            and opener.dep_ == "prep"
+            and opener.lower_ in ("after", "following")
+            and any(c.dep_ in ("nsubj", "nsubjpass") for c in clause.children)
+        ):
+            continue
+        head = opener.head
+        span = sorted(t.i for t in opener.subtree)
+        if (
+            head.i > span[0]
+            or not _on_main_chain(head)
+            or _keeps_closing_clause(head, opener, clause)
+            or not _only_a_report_after(tokens, span[-1])
+            or inside_quote(span)
+            or _cuts_quotation([tokens[i] for i in span])
+        ):
+            continue
+        if span[0] > 0 and tokens[span[0] - 1].text == ",":
+            span.insert(0, span[0] - 1)
+        found.append(Deletion("closing clause", frozenset(span)))
+    return found
+
+
 def _dashed_asides(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
     """Asides between two spaced dashes: "the threat of terrorism -- real or perceived -- to"."""
     found = []
@@ -2135,7 +2216,10 @@ def _reporting_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
             # Office of ..., announced": "the regulator" is who announced): its phrases may be
             # what holds the clause together.
             continue
-        if verb.lower_ not in _TOLD_WHOM and any(c.dep_ == "dobj" for c in verb.children):
+        objects = sum(c.dep_ == "dobj" for c in verb.children)
+        if objects > 1:
+            continue  # "told councillors the freeze ...": the parse took the claim's subject in
+        if verb.lower_ not in _TOLD_WHOM and objects:
             # A verb with a thing for its object reports nothing: "will add 3.1 million sq ft to
             # its network", "reported a loss in the third quarter" need their phrases.
             continue
@@ -2151,6 +2235,10 @@ def _reporting_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
                 continue
             if _protected(tokens[i] for i in span):
                 continue
+            if any(c.dep_ == "ccomp" and c.left_edge.i < span[0] < c.i for c in verb.children):
+                # inside what was said: "told MPs the freeze, in place for a decade, had ..."
+                # (the parse hung the reported clause's aside on the verb of saying)
+                continue
             indices = set(span)
             before = tokens[span[0] - 1] if span[0] > 0 else None
             if (
@@ -2160,6 +2248,8 @@ def _reporting_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
                 and tokens[span[-1] + 1].is_punct
             ):
                 indices.add(before.i)
+                if tokens[span[-1] + 1].text == ",":
+                    indices.add(span[-1] + 1)  # an aside between commas: "the duty, in place ...,"
             found.append(Deletion("where it was said", frozenset(indices)))
     return found
 
@@ -2239,7 +2329,10 @@ def _with_commas(
     of Getty, said the detective"."""
     indices = {*span, before.i}
     if after is not None and after.text == ",":
-        if anchor is None or anchor.dep_ in _SUBJECT_DEPS or _closes_subject(before, anchor):
+        head = anchor
+        while head is not None and head.dep_ == "conj":  # "the singer, 31, and the actor, 34,"
+            head = head.head
+        if head is None or head.dep_ in _SUBJECT_DEPS or _closes_subject(before, anchor):
             indices.add(after.i)
         else:
             indices.discard(before.i)
