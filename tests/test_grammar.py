@@ -2281,3 +2281,53 @@ def test_where_it_was_said_goes_with_both_commas_but_never_from_inside_what_was_
         )
         == []
     )
+
+
+def test_a_closing_list_of_actions_may_keep_its_first_but_never_loses_a_clause_of_its_own() -> None:
+    storm = (
+        "A storm struck Skerrow before dawn on Sunday, killing two fishermen, injuring 30 people "
+        "and leaving the pier in ruins{after}."
+    )
+    assert _without(storm.format(after=", the coastguard said"), "later actions") == [
+        "A storm struck Skerrow before dawn on Sunday, killing two fishermen, the coastguard said."
+    ]
+    # a clause with its own subject at the end of the list is no action of the storm's
+    met = storm.format(after=" as the harbour board met in Lerwick to discuss repairs")
+    assert _without(met, "later actions") == []
+    # a list hung past its comma goes whole only when nothing the sentence needs follows
+    strike = (
+        "Thousands of Skerrow workers walked out on Monday in the island's biggest strike in 20 "
+        "years, shutting the ferry terminal, closing the schools and halting the buses."
+    )
+    assert _without(strike, "participle phrase") == [
+        "Thousands of Skerrow workers walked out on Monday in the island's biggest strike in 20 "
+        "years."
+    ]
+
+
+def test_a_closing_after_clause_goes_whatever_the_parse_calls_it() -> None:
+    # the parse takes "after routine checks found ..." for a preposition with a clause inside
+    assert _without(
+        "Skerrow Pharmaceuticals is recalling 23 batches of its Corvastan blood pressure tablets "
+        "after routine quality testing found levels of a chemical impurity above the limit "
+        "allowed by regulators, the company said on Friday.",
+        "closing clause",
+    ) == [
+        "Skerrow Pharmaceuticals is recalling 23 batches of its Corvastan blood pressure tablets, "
+        "the company said on Friday."
+    ]
+    # ... but not what a relating verb needs: "comes after ..." says nothing without it
+    assert (
+        _without(
+            "The Skerrow recall comes after routine checks found cracks in the hulls of two boats.",
+            "closing clause",
+        )
+        == []
+    )
+
+
+def test_a_hedge_in_a_closing_with_phrase_is_the_phrase_s_own() -> None:
+    assert _closing(
+        "A warning for snow has been issued for most of Skerrow, with forecasters warning that "
+        "temperatures could fall to -12C later this week."
+    ) == ["A warning for snow has been issued for most of Skerrow."]
