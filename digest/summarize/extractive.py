@@ -65,7 +65,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 65
+ALGORITHM_VERSION = 66
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -261,13 +261,29 @@ class ExtractiveSummarizer:
             # says"). The email shows it as the publisher's, in place of bullets of ours.
             return []
         chosen.sort(key=lambda c: c.position)
-        return chosen
+        return _deck_second(chosen)
 
     def encode(self, strings: Sequence[str]) -> torch.Tensor:
         """Unit-length mean-pooled embeddings of ``strings``, as sentence-transformers makes."""
         return self.encoder.encode(
             strings, max_tokens=MAX_TOKENS, batch_size=max(16, self.settings.batch_size * 8)
         )
+
+
+def _deck_second(chosen: list[Candidate]) -> list[Candidate]:
+    """``chosen`` in article order, with the publisher's description after the first bullet from
+    the article: a deck is written to be read under its headline ("The all-cash deal values the
+    yogurt maker at a 27% premium"), and the lead sentence, which names who did what, is the
+    bullets' headline. Not when a bullet leans on the one before it and the move would part them."""
+    if len(chosen) < 2 or chosen[0].position >= 0:
+        return chosen
+    moved = [chosen[1], chosen[0], *chosen[2:]]
+    if any(
+        c.follows is not None and (i == 0 or moved[i - 1].position != c.follows)
+        for i, c in enumerate(moved)
+    ):
+        return chosen
+    return moved
 
 
 def _up_to_a_refusal(options: list[Candidate], lead: list[int]) -> list[Candidate]:
