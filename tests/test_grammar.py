@@ -2331,3 +2331,30 @@ def test_a_hedge_in_a_closing_with_phrase_is_the_phrase_s_own() -> None:
         "A warning for snow has been issued for most of Skerrow, with forecasters warning that "
         "temperatures could fall to -12C later this week."
     ) == ["A warning for snow has been issued for most of Skerrow."]
+
+
+def test_a_decks_passive_without_its_verb_is_refused_but_a_passive_with_it_is_not() -> None:
+    for deck in (
+        "Skerrow ferry passengers told to claim refunds at the harbour office, no ticket needed.",
+        "Residents urged to stay indoors as smoke spreads across Skerrow.",
+    ):
+        assert "headline's passive" in (judge(deck) or ""), deck
+    for sentence in (
+        "Ines Darrow was told to leave the Skerrow pier by the harbour master.",
+        "The Skerrow harbour board told ferry passengers to claim refunds at the office.",
+    ):
+        assert "headline's passive" not in (judge(sentence) or ""), sentence
+
+
+def test_a_list_the_parse_took_for_an_appositive_stays_but_an_appositive_with_and_goes() -> None:
+    assert (
+        _without(
+            "The Skerrow pier was lined three deep with telescopes, long lenses and people in "
+            "waterproofs.",
+            "appositive",
+        )
+        == []
+    )
+    assert _without(
+        "Ines Darrow, a nurse and mother of three, said the Skerrow pier was unsafe.", "appositive"
+    ) == ["Ines Darrow said the Skerrow pier was unsafe."]

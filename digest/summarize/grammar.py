@@ -221,6 +221,8 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
         return Judgement("no subject")
     if _verbless_part(doc):
         return Judgement("a part between semicolons without a finite verb: a headline's shorthand")
+    if _headline_passive(doc):
+        return Judgement("a headline's passive without its verb ('Customers told to return ...')")
     if _headline_style(subjects[0], root):
         return Judgement("a headline's shorthand ('Report claims ...', 'Governor says ...')")
     if _bare_copula(doc):
@@ -318,6 +320,27 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
         reason = f"the quotation opens with '{opener}', said of what it follows"
         return Judgement(reason, pronoun=pronoun, leans=True)
     return Judgement(None, pronoun=pronoun)
+
+
+def _headline_passive(doc: Any) -> bool:
+    """Whether the sentence says "X told to ..." for "X are told to ...": a deck's shorthand
+    ("Customers told to return three products", "Residents urged to stay indoors"). These verbs
+    take an object before "to" when they are active ("told customers to return")."""
+    return any(
+        t.lower_ in _TOLD_TO
+        and t.tag_ in ("VBD", "VBN")
+        and t.i + 2 < len(doc)
+        and doc[t.i + 1].lower_ == "to"
+        and doc[t.i + 2].pos_ in ("VERB", "AUX")
+        and not any(c.dep_ in ("aux", "auxpass") for c in t.children)
+        and t.i > 0
+        and doc[t.i - 1].pos_ in ("NOUN", "PROPN", "PRON")
+        for t in doc
+    )
+
+
+# Verbs whose bare participle before "to" is a headline's passive.
+_TOLD_TO = frozenset("told urged ordered advised forced warned".split())
 
 
 def _verbless_part(doc: Any) -> bool:
@@ -1344,6 +1367,7 @@ def deletions(doc: Any) -> list[Deletion]:
             and continues
             and not _protected_core(doc, token, span)
             and not _says_which(token)
+            and not _listed(token)
         ):
             found.append(_with_commas("appositive", span, before, after, token.head))
         elif (
@@ -2180,6 +2204,15 @@ def _dashed_asides(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
 
 
 _INDEFINITE = frozenset("a an another one".split())
+
+
+def _listed(appositive: Any) -> bool:
+    """Whether an "appositive" is the rest of a list the parse misread: "lined with telescopes,
+    *long lenses and people in waterproofs*" (no determiner, an "and" inside). "Ines Darrow, *a
+    nurse and mother of three*," is one."""
+    return any(c.dep_ == "cc" for c in appositive.children) and not any(
+        c.dep_ in ("det", "poss") for c in appositive.children
+    )
 
 
 def _says_which(appositive: Any) -> bool:
