@@ -875,9 +875,7 @@ def test_numbers_are_matched_as_written() -> None:
     assert not numbers_given("The pier cost $1.4 million.", source)
 
 
-def test_the_description_follows_the_first_bullet_unless_that_parts_a_bullet_from_its_lead() -> (
-    None
-):
+def test_the_description_follows_the_first_bullet_and_what_leans_on_it() -> None:
     def candidate(position: int, follows: int | None = None) -> Candidate:
         return Candidate(position, f"s{position}", False, frozenset(), False, False, follows)
 
@@ -887,6 +885,13 @@ def test_the_description_follows_the_first_bullet_unless_that_parts_a_bullet_fro
     # "He ..." leans on the description just before it: moving it would part them
     leaning = candidate(2, follows=-1)
     assert _deck_second([description, leaning]) == [description, leaning]
-    # the second article bullet leans on the first: the description may not come between
+    # the second article bullet leans on the first: the description comes after both
     after_first = candidate(1, follows=0)
-    assert _deck_second([description, first, after_first]) == [description, first, after_first]
+    assert _deck_second([description, first, after_first]) == [first, after_first, description]
+    third = candidate(4)
+    assert _deck_second([description, first, after_first, third]) == [
+        first,
+        after_first,
+        description,
+        third,
+    ]

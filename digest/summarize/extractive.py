@@ -272,18 +272,18 @@ class ExtractiveSummarizer:
 
 def _deck_second(chosen: list[Candidate]) -> list[Candidate]:
     """``chosen`` in article order, with the publisher's description after the first bullet from
-    the article: a deck is written to be read under its headline ("The all-cash deal values the
-    yogurt maker at a 27% premium"), and the lead sentence, which names who did what, is the
-    bullets' headline. Not when a bullet leans on the one before it and the move would part them."""
+    the article and the bullets that lean on it: a deck is written to be read under its headline
+    ("The all-cash deal values the yogurt maker at a 27% premium"), and the lead sentence, which
+    names who did what, is the bullets' headline. Not when a bullet leans on the description."""
     if len(chosen) < 2 or chosen[0].position >= 0:
         return chosen
-    moved = [chosen[1], chosen[0], *chosen[2:]]
-    if any(
-        c.follows is not None and (i == 0 or moved[i - 1].position != c.follows)
-        for i, c in enumerate(moved)
-    ):
-        return chosen
-    return moved
+    deck, rest = chosen[0], chosen[1:]
+    if rest[0].follows is not None:
+        return chosen  # "He ...": it leans on the description
+    end = 1
+    while end < len(rest) and rest[end].follows == rest[end - 1].position:
+        end += 1  # "The penalty, announced on Thursday, ..." stays with the lead it leans on
+    return [*rest[:end], deck, *rest[end:]]
 
 
 def _up_to_a_refusal(options: list[Candidate], lead: list[int]) -> list[Candidate]:
