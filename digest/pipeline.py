@@ -87,7 +87,7 @@ from digest.store import (
     now_utc,
 )
 from digest.summarize import Context, Summarizer, unsuitable, written_by
-from digest.summarize.bullets import numbers_given
+from digest.summarize.bullets import is_near_duplicate, numbers_given
 
 log = logging.getLogger(__name__)
 
@@ -660,6 +660,13 @@ def story_of(config: Config, store: Store, *articles: Article, rank: int = 0) ->
         excerpt = _shorten(
             publishers_words(article.description, article.feed_text, article.text), 60
         )
+    else:
+        # With bullets too, the publisher's description is the story's standfirst: a deck is
+        # written to be read under its headline, and no summariser makes it a bullet of ours.
+        # Not a feed's whole text (often the article's first paragraph), nor a repeat of a bullet.
+        standfirst = publishers_words(context_of(article).description, "", article.text)
+        if standfirst and not any(is_near_duplicate(standfirst, b) for b in summary.bullets):
+            excerpt = _shorten(standfirst, 60)
     sources: list[str] = []
     source_urls: list[str] = []
     for each in (article, *others):

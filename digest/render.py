@@ -59,7 +59,9 @@ class Story:
     published: str  # local time for display, "" if unknown
     reading_minutes: int
     bullets: tuple[str, ...]
-    excerpt: str = ""  # shown instead of bullets when the article was not summarised
+    # the publisher's words: instead of bullets when the article was not summarised, else its
+    # standfirst above them (a description is never one of the bullets)
+    excerpt: str = ""
     excerpt_label: str = ""  # whose words the excerpt is ("From the publisher")
     written_by: str = ""  # the model(s) that wrote the bullets, shown in the preview
     note: str = ""

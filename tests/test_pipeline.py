@@ -212,6 +212,61 @@ def test_an_article_with_no_bullet_about_its_headline_shows_the_publishers_words
     store.close()
 
 
+PIER_PAGE = """<!doctype html><html><head><title>Skerrow pier closes for the winter</title>
+<meta property="og:description" content="__DECK__">
+</head><body><article><h1>Skerrow pier closes for the winter</h1>
+<p>The Skerrow harbour board closed the island's main pier on Monday after a storm damaged its
+concrete piles.</p>
+<p>Ferries will use the old north slipway at Skerrow until the repairs are finished in the
+spring.</p>
+<p>Harbour master Ines Darrow said the board would meet on Friday to agree how to pay for the
+work.</p>
+<p>The pier was last rebuilt in 1990, when the island council bought it from the ferry company.</p>
+</article></body></html>"""
+
+
+@pytest.mark.parametrize(
+    "deck",
+    [
+        "The harbour board says the repairs will cost the island four million pounds.",
+        # a repeat of the bullet it would sit above: not shown twice
+        "The Skerrow harbour board closed the island's main pier on Monday after a storm "
+        "damaged its concrete piles.",
+    ],
+)
+def test_a_story_with_bullets_shows_the_publishers_description_above_them_unless_a_repeat(
+    tmp_path: Path, summarizer: Any, make_config: Callable[..., Config], deck: str
+) -> None:
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    (site_dir / "pier.html").write_text(PIER_PAGE.replace("__DECK__", deck), encoding="utf-8")
+    (site_dir / "feed.xml").write_text(
+        """<?xml version="1.0"?><rss version="2.0"><channel><title>Island News</title>
+        <item><title>Skerrow pier closes for the winter</title>
+        <link>__BASE__/pier.html</link><guid>p1</guid></item></channel></rss>""",
+        encoding="utf-8",
+    )
+    with SiteServer(site_dir) as server:
+        config = make_config(sources=[{"url": f"{server.base_url}/feed.xml"}])
+        report = run_gather(config, summarizer)
+    assert (report.new_articles, report.summarised) == (1, 1)
+    store = open_store(config)
+    rendered, view = build_edition(config, store, Renderer())
+    [story] = view.stories
+    assert any("closed the island's main pier" in b for b in story.bullets), story.bullets
+    if "four million" in deck:
+        assert not any("four million" in b for b in story.bullets), story.bullets
+        assert (story.excerpt_label, story.excerpt) == ("From the publisher", deck)
+        # the standfirst comes first, under the headline, in both parts of the email
+        for part in (rendered.html, rendered.text):
+            assert (
+                part.index("From the publisher") < part.index("In Short") < part.index("main pier")
+            ), part
+    else:
+        assert (story.excerpt_label, story.excerpt) == ("", "")
+    store.close()
+
+
 def test_a_byline_or_a_prompt_is_no_description_to_show() -> None:
     told = "Harbour Ferries has cancelled every winter sailing to Skerrow Island."
     feed = "Islanders will wait until April for a boat, the island council said on Monday."

@@ -18,6 +18,8 @@ encoder, see ``digest.embed``). A bullet scores by
 - small penalties for a subject that names nobody ("The company said ...") and for a shortened
   sentence against an equally good whole one.
 
+The publisher's description competes with the article's sentences (one that says the same is a
+repeat), but it is never a bullet: the email shows it under the headline, as the publisher's.
 Where the publisher gave a description, no bullet comes from past the first lead sentence the
 grammar refuses: the sentences after it lean on it, and the description says the news instead.
 Picking is maximal marginal relevance, so each further bullet must add something new; when no
@@ -65,7 +67,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 67
+ALGORITHM_VERSION = 68
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -255,35 +257,18 @@ class ExtractiveSummarizer:
             chosen = _standing(
                 _on_topic(chosen, [float(rows[found.index(c)] @ head) for c in chosen])
             )
-        if len(chosen) == 1 and chosen[0].position < 0:
-            # The publisher's description alone: a deck written to be read under its headline
-            # ("Singer is heartbroken as the couple call off the wedding", "..., the company
-            # says"). The email shows it as the publisher's, in place of bullets of ours.
-            return []
-        chosen.sort(key=lambda c: c.position)
-        return _deck_second(chosen)
+        # The publisher's description competes for a place (an article sentence that says what
+        # it says is a repeat), but it is no bullet of ours: a deck is written to be read under
+        # its headline ("Singer is heartbroken as the couple call off the wedding", "..., the
+        # company says"), and the email shows it there, as the publisher's.
+        # (Nothing leans on it: a candidate leans only on the article sentence just before it.)
+        return sorted((c for c in chosen if c.position >= 0), key=lambda c: c.position)
 
     def encode(self, strings: Sequence[str]) -> torch.Tensor:
         """Unit-length mean-pooled embeddings of ``strings``, as sentence-transformers makes."""
         return self.encoder.encode(
             strings, max_tokens=MAX_TOKENS, batch_size=max(16, self.settings.batch_size * 8)
         )
-
-
-def _deck_second(chosen: list[Candidate]) -> list[Candidate]:
-    """``chosen`` in article order, with the publisher's description after the first bullet from
-    the article and the bullets that lean on it: a deck is written to be read under its headline
-    ("The all-cash deal values the yogurt maker at a 27% premium"), and the lead sentence, which
-    names who did what, is the bullets' headline. Not when a bullet leans on the description."""
-    if len(chosen) < 2 or chosen[0].position >= 0:
-        return chosen
-    deck, rest = chosen[0], chosen[1:]
-    if rest[0].follows is not None:
-        return chosen  # "He ...": it leans on the description
-    end = 1
-    while end < len(rest) and rest[end].follows == rest[end - 1].position:
-        end += 1  # "The penalty, announced on Thursday, ..." stays with the lead it leans on
-    return [*rest[:end], deck, *rest[end:]]
 
 
 def _up_to_a_refusal(options: list[Candidate], lead: list[int]) -> list[Candidate]:
