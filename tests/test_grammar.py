@@ -271,6 +271,10 @@ def test_a_dateline_is_cut_and_a_name_is_not() -> None:
         "The pier reopened."
     )
     assert strip_dateline("PORTREE, Dec 4 (Reuters) - The ferry sailed.") == "The ferry sailed."
+    assert strip_dateline("SKERROW PIER (News 9) - Twelve people were hurt.") == (
+        "Twelve people were hurt."
+    )
+    assert strip_dateline("Route 9 (north) was closed.") == "Route 9 (north) was closed."
     assert (
         strip_dateline("In 2019, 607 people (AP) were hurt.")
         == "In 2019, 607 people (AP) were hurt."
