@@ -577,6 +577,8 @@ LD = '<script type="application/ld+json">{{"@type": "{0}", "headline": "Bus cuts
         # a menu link named "Opinion" says nothing about this page; nor does a slug
         ("", '<nav><a href="/opinion">Opinion</a></nav><h1>Bus cuts</h1>', None, "other"),
         ("", "", "https://x.example/2026/my-review-of-the-year", "other"),
+        ("", "", "https://x.example/news/flood-gate-review/", "news"),  # a slug ending in "/"
+        ("", "", "https://x.example/reviews/bus-station/", "review"),
     ],
 )
 def test_page_kind(head: str, body: str, url: str | None, kind: str) -> None:

@@ -2362,3 +2362,21 @@ def test_a_list_the_parse_took_for_an_appositive_stays_but_an_appositive_with_an
     assert _without(
         "Ines Darrow, a nurse and mother of three, said the Skerrow pier was unsafe.", "appositive"
     ) == ["Ines Darrow said the Skerrow pier was unsafe."]
+
+
+def test_a_when_clause_is_an_aside_on_a_time_but_not_on_whom_it_happened_to() -> None:
+    assert _without(
+        "The Skerrow pier reopened in 1990, when the island council bought it from the ferry "
+        "company.",
+        "relative clause",
+    ) == ["The Skerrow pier reopened in 1990."]
+    # the parse hangs "when a ferry hit the pier" on "them": it is what happened, and stays
+    assert (
+        _without(
+            "Twelve people were hurt, three of them seriously, when a ferry hit the Skerrow pier "
+            "on Saturday evening.",
+            "relative clause",
+            "closing clause",
+        )
+        == []
+    )

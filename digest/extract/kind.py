@@ -153,7 +153,8 @@ def _from_meta(meta: dict[str, str]) -> list[str]:
 def _from_url(url: str | None) -> list[str]:
     if not url:
         return []
-    segments = [s.lower() for s in urlsplit(url).path.split("/")[:-1] if s]
+    # the sections before the slug, whether or not the path ends in "/"
+    segments = [s.lower() for s in urlsplit(url).path.split("/") if s][:-1]
     found = []
     for segment in segments:
         if segment in _SECTION_NAMES:

@@ -1384,6 +1384,7 @@ def deletions(doc: Any) -> list[Deletion]:
             )
             and not _protected(tokens[i] for i in span)
             and not _what_there_is(token.head)
+            and (tokens[low].lower_ != "when" or _a_time(token.head))
         ):
             found.append(_with_commas("relative clause", span, before, after, token.head))
         elif (
@@ -1684,6 +1685,19 @@ def _circumstance(clause: Any) -> bool:
         and not clause.head.lower_.startswith(_ASKING)
         and not any(c.dep_ == "aux" and c.tag_ == "MD" for c in clause.children)
     )
+
+
+def _a_time(noun: Any) -> bool:
+    """Whether ``noun`` names a time that a "when" clause may describe ("in 1990, when ...", "on
+    Thursday evening, when ..."). On anything else the "when" clause is what happened: "Twelve
+    people were hurt, three of them seriously, when a ferry hit the pier" (the parse hangs it on
+    "them") loses the ferry without it."""
+    return noun.lower_ in _DAYS | _TIME_NOUNS | _WHEN | _TIMES or (
+        noun.like_num and len(noun.text) == 4 and noun.text.startswith(("19", "20"))
+    )
+
+
+_TIMES = frozenset("times moment moments era period day days hour hours nights".split())
 
 
 def _after_a_time(word: Any) -> bool:
