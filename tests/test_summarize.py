@@ -725,6 +725,7 @@ def test_a_reviews_bullet_keeps_the_capital_of_a_name_the_parse_took_for_a_word(
             candidate("Orion's new laptop gets almost everything right."),
             candidate("The screen is the best we have seen."),
             candidate("There's a moment when the fan wakes up."),
+            candidate("Few laptops are this quiet."),
         ],
         review,
         text,
@@ -733,6 +734,7 @@ def test_a_reviews_bullet_keeps_the_capital_of_a_name_the_parse_took_for_a_word(
         "Ines Darrow writes that Orion's new laptop gets almost everything right.",
         "Ines Darrow writes that the screen is the best we have seen.",
         "Ines Darrow writes that there's a moment when the fan wakes up.",
+        "Ines Darrow writes that few laptops are this quiet.",  # a closed-class word
     ]
 
 

@@ -67,7 +67,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 70
+ALGORITHM_VERSION = 71
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -436,6 +436,13 @@ _NOT_A_PERSON = frozenset(
 )
 
 
+# Words of a closed class, never a name, that may open a sentence: "Few bills land ..."
+_CLOSED = STOPWORDS | frozenset(
+    """few fewer many several both each every either neither much little less another other
+    only even still yet now""".split()
+)
+
+
 def _attributed(chosen: list[Candidate], context: Context, text: str) -> list[str]:
     """The bullets as shown: an opinion piece's or a review's statements are its author's, and
     say so ("Jane Doe argues that ..."). The bullet's first word goes to lower case only when the
@@ -451,7 +458,7 @@ def _attributed(chosen: list[Candidate], context: Context, text: str) -> list[st
     for candidate in chosen:
         body = candidate.text
         first = next(iter(re.findall(r"[A-Za-z]\w*", body)), "")
-        if not candidate.proper_start and (first.lower() in lower or first.lower() in STOPWORDS):
+        if not candidate.proper_start and (first.lower() in lower or first.lower() in _CLOSED):
             body = body[:1].lower() + body[1:]
         shown.append(f"{author} {verb} that {body}")
     return shown
