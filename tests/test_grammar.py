@@ -2380,3 +2380,28 @@ def test_a_when_clause_is_an_aside_on_a_time_but_not_on_whom_it_happened_to() ->
         )
         == []
     )
+
+
+def test_a_closing_after_clause_the_parse_hung_on_a_relative_clause_goes_but_not_a_when() -> None:
+    assert _without(
+        "Skerrow Rovers is to leave the ground it has called home for 126 years after members "
+        "voted to sell it to a housebuilder for £3 million.",
+        "closing clause",
+    ) == ["Skerrow Rovers is to leave the ground it has called home for 126 years."]
+    # on a participle it says how it came about: "trapped after a gallery collapsed" stays
+    assert (
+        _without(
+            "Rescue teams drilled through the night to reach 23 miners trapped more than 300 "
+            "metres underground after a gallery collapsed at the Skerrow tin mine.",
+            "closing clause",
+        )
+        == []
+    )
+    # in a relative clause, "when" may be its condition: it stays
+    assert (
+        _without(
+            "Skerrow has a harbour rule that applies when a ferry is late by more than an hour.",
+            "closing clause",
+        )
+        == []
+    )

@@ -1410,7 +1410,7 @@ def deletions(doc: Any) -> list[Deletion]:
             found.append(_with_commas("participle phrase", span, before, after, token.head))
         elif (
             token.dep_ in ("advcl", "ccomp")
-            and _on_main_chain(token.head)
+            and (_on_main_chain(token.head) or _past_event_after(token))
             and low > token.head.i
             and _circumstance(token)
             and not _keeps_closing_clause(
@@ -1620,6 +1620,19 @@ def _on_main_chain(verb: Any) -> bool:
             return False
         verb = verb.head
     return False
+
+
+def _past_event_after(clause: Any) -> bool:
+    """Whether ``clause`` is "after" and a past event, hung on a relative clause: "is to leave
+    the ground it has called home for 126 years *after members voted to sell it*" (the parse
+    gives it to "called"). Where it closes the sentence it goes like a closing clause on the
+    main verb: what it hangs on holds without it. Not "when" or "as" there, which may be the
+    relative clause's condition ("a rule that applies when a ferry is late")."""
+    return (
+        clause.head.dep_ == "relcl"  # not a participle's: "miners trapped after a collapse"
+        and clause.tag_ == "VBD"
+        and any(c.dep_ == "mark" and c.lower_ in ("after", "following") for c in clause.children)
+    )
 
 
 def _only_a_report_after(tokens: list[Any], high: int) -> bool:
