@@ -2405,3 +2405,26 @@ def test_a_closing_after_clause_the_parse_hung_on_a_relative_clause_goes_but_not
         )
         == []
     )
+
+
+def test_who_makes_its_noun_a_person_and_a_negation_in_an_asides_own_clause_goes_with_it() -> None:
+    steward = (
+        "A former Skerrow harbour steward who took more than £38,000 - including claims for "
+        "journeys he never made - has been jailed for 20 months."
+    )
+    assert judge(steward) is None  # "he" is the steward: "who" says the steward is a person
+    assert _without(steward, "dashed aside") == [
+        "A former Skerrow harbour steward who took more than £38,000 has been jailed for 20 months."
+    ]
+    # "which" says nothing of a person; a "not" of the aside itself limits the claim and stays
+    fund = steward.replace("harbour steward who took", "harbour fund which paid").replace(
+        "been jailed for 20 months", "closed"
+    )
+    assert "'he'" in (judge(fund) or "")
+    assert (
+        _without(
+            "Skerrow Ferries employs 400 people - not counting contractors - across the islands.",
+            "dashed aside",
+        )
+        == []
+    )

@@ -930,6 +930,11 @@ def _person_noun(token: Any) -> bool:
         return True  # "The 33-year-old was released ...": the parser tags "old" an adjective
     if token.tag_ != "NN":
         return False
+    if any(
+        c.dep_ == "relcl" and any(w.lower_ in ("who", "whom", "whose") for w in c.children)
+        for c in token.children
+    ):
+        return True  # "a former trustee who took £38,000": "who" says it is a person
     word = token.lower_
     return word in _PERSON_NOUNS or (
         len(word) >= 6
@@ -962,6 +967,7 @@ _PERSON_NOUNS = frozenset(
     thief robber burglar hacker spy tourist traveller traveler passenger hiker climber fisherman
     hunter farmer rancher miner tenant landlord homeowner customer shopper fan blogger influencer
     inspector constable superintendent commissioner agent guard bodyguard lifeguard warden ranger
+    councillor councilor alderman trustee
     marine cadet recruit dispatcher magistrate clerk cashier secretary treasurer chef cook waiter
     waitress baker butcher mechanic plumber carpenter builder janitor nanny babysitter caregiver
     carer counsellor counselor vicar cleric spouse partner relative stepfather stepmother stepson
@@ -2223,7 +2229,12 @@ def _dashed_asides(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
         if (
             1 < b - a <= 15
             and not inside_quote(span)
-            and not _protected(t for t in tokens[a + 1 : b] if not _time_preposition(t))
+            and not _protected(
+                t
+                for t in tokens[a + 1 : b]
+                if not _time_preposition(t)
+                and not (t.lower_ not in _CONDITIONS and _clause_within(t, a, b))
+            )
             and not any(_says_which(t) for t in tokens[a + 1 : b] if not a < t.head.i < b)
         ):
             found.append(Deletion("dashed aside", frozenset(span)))
@@ -2240,6 +2251,18 @@ def _listed(appositive: Any) -> bool:
     return any(c.dep_ == "cc" for c in appositive.children) and not any(
         c.dep_ in ("det", "poss") for c in appositive.children
     )
+
+
+def _clause_within(token: Any, low: int, high: int) -> bool:
+    """Whether ``token`` lies in a clause nested inside the aside between ``low`` and ``high``:
+    the "never" of "- including claims for journeys *he never made* -" is what that clause holds,
+    and goes with the aside; the "not" of "- not counting contractors -" limits the claim. (A
+    condition there still keeps the aside: "- which must be accepted before the board meets -".)"""
+    while low < token.head.i < high and token.head.i != token.i:
+        if token.dep_ in ("ccomp", "acl", "relcl", "advcl"):
+            return True
+        token = token.head
+    return False
 
 
 def _says_which(appositive: Any) -> bool:
