@@ -2428,3 +2428,47 @@ def test_who_makes_its_noun_a_person_and_a_negation_in_an_asides_own_clause_goes
         )
         == []
     )
+
+
+def test_a_closing_after_phrase_goes_beside_a_figure_but_a_during_phrase_does_not() -> None:
+    assert _without(
+        "An experienced Skerrow climber fell almost 40 metres to his death after a piece of "
+        "protective equipment pulled out of a crack in the rock, an inquest has heard.",
+        "closing phrase",
+    ) == [
+        "An experienced Skerrow climber fell almost 40 metres to his death, an inquest has heard."
+    ]
+    # "during" may say where the figure holds
+    assert (
+        _without(
+            "Skerrow Ferries carried 40,000 passengers during the summer festival.",
+            "closing phrase",
+        )
+        == []
+    )
+
+
+def test_no_deletion_takes_an_according_to_that_closes_the_sentence() -> None:
+    doc = grammar.parse(
+        [
+            "The Skerrow harbour fund lost £1.3m last year after a string of bets on property "
+            "went wrong, according to accounts published on Friday."
+        ]
+    )[0]
+    assert not any(
+        any(doc[i].lower_ == "according" for i in d.indices) for d in grammar.deletions(doc)
+    )
+
+
+def test_the_police_word_for_a_plain_event_may_go_with_a_closing_clause() -> None:
+    trooper = (
+        "A state trooper stopped the ferry bus carrying Ines Darrow and five other people on the "
+        "Skerrow coast road on Saturday because it wasn't displaying its permit stickers, "
+        "according to {source}."
+    )
+    assert _without(trooper.format(source="Skerrow Highway Patrol"), "closing clause") == [
+        "A state trooper stopped the ferry bus carrying Ines Darrow and five other people on the "
+        "Skerrow coast road on Saturday."
+    ]
+    # a claim's own source stays
+    assert _without(trooper.format(source="a lawyer for Ines Darrow"), "closing clause") == []

@@ -1489,6 +1489,10 @@ def _takes_the_report(tokens: list[Any], indices: frozenset[int]) -> bool:
     if not commas:
         return False
     comma = max(commas)
+    if tokens[comma + 1].lower_ == "according":
+        # "..., according to accounts published on Friday" (not the police's or officials' word
+        # for a plain event, which may go: see _official_attribution)
+        return not any(t.lower_ in _OFFICIALS | _OFFICIAL_BODIES for t in tokens[comma + 1 : end])
     for verb in tokens[comma + 2 : end]:
         if verb.lower_ in _CLOSING_REPORTS and verb.pos_ == "VERB":
             between = tokens[comma + 1 : verb.i]
@@ -1842,6 +1846,19 @@ _PLACE_PREPOSITIONS = frozenset("in at".split())
 _PLACES_GONE_TO = _PLACE_PREPOSITIONS | frozenset("to from near".split())
 
 
+def _an_event_before(phrase: Any) -> bool:
+    """Whether ``phrase`` ("after ...") tells an event that came first, a clause the parse read as
+    a noun with its verb: "fell 40 metres to his death *after a piece of equipment pulled out of
+    the rock*". It says nothing of where a figure holds. "renamed it *after her mother*" names
+    no event."""
+    return phrase.lower_ in ("after", "following") and any(
+        verb.dep_ in ("acl", "relcl") and verb.pos_ == "VERB"
+        for noun in phrase.children
+        if noun.dep_ == "pobj"
+        for verb in noun.children
+    )
+
+
 def _closing_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
     """A closing phrase of place or time on the main verb ("... was arrested on drug charges in
     Tennessee on Saturday"), or on a clause inside the sentence when the phrase closes the whole
@@ -1881,7 +1898,9 @@ def _closing_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
                 tokens[i].lower_ in _WHEN for i in span
             ):
                 continue  # "would start in November": the time is part of the claim
-            if any(t.like_num or t.text in ("%", "$", "£", "€") for t in tokens):
+            if not _an_event_before(child) and any(
+                t.like_num or t.text in ("%", "$", "£", "€") for t in tokens
+            ):
                 continue  # "a range of 400 km in Europe": the place scopes the figure
             found.append(Deletion("closing phrase", frozenset(span)))
     return found
@@ -1951,6 +1970,7 @@ _OFFICIALS = frozenset(
     prosecutors coroner firefighters paramedics office department sheriff deputies
     troopers feds""".split()
 )
+_OFFICIAL_BODIES = frozenset("patrol ministry agency".split())
 _NEUTRAL_REPORTING = frozenset("said says told confirmed reported announced".split())
 _MODALS = frozenset("will would could may might can should must shall".split())
 
