@@ -2472,3 +2472,15 @@ def test_the_police_word_for_a_plain_event_may_go_with_a_closing_clause() -> Non
     ]
     # a claim's own source stays
     assert _without(trooper.format(source="a lawyer for Ines Darrow"), "closing clause") == []
+
+
+def test_where_a_named_person_is_from_is_an_aside_but_not_from_when() -> None:
+    pryce = (
+        "Agnes Pryce, from {where}, was one of about 2,000 people left without power on Sunday "
+        "after a fire broke out at a substation."
+    )
+    assert _without(pryce.format(where="the Westmoor estate in Skerrow"), "appositive") == [
+        "Agnes Pryce was one of about 2,000 people left without power on Sunday after a fire "
+        "broke out at a substation."
+    ]
+    assert _without(pryce.format(where="next week"), "appositive") == []  # a time is no aside

@@ -1377,6 +1377,21 @@ def deletions(doc: Any) -> list[Deletion]:
         ):
             found.append(_with_commas("appositive", span, before, after, token.head))
         elif (
+            token.dep_ == "prep"
+            and token.lower_ == "from"
+            and token.head.pos_ == "PROPN"
+            and token.head.dep_ in _SUBJECT_DEPS
+            and token.i == token.head.i + 2
+            and between_commas
+            and after is not None
+            and after.text == ","
+            and not _protected((tokens[i] for i in span), numbers=True)
+            and not any(tokens[i].lower_ in _WHEN | _DAYS | _TIME_NOUNS for i in span)
+        ):
+            # where a named person is from, between commas after the name: "Lauren Fairweather,
+            # from the Westmoor estate in Greyport, was one of ..."
+            found.append(_with_commas("appositive", span, before, after, token.head))
+        elif (
             token.dep_ == "relcl"
             and between_commas
             and continues
