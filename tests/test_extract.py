@@ -598,6 +598,10 @@ def test_page_kind(head: str, body: str, url: str | None, kind: str) -> None:
         ("By Jane Doe (@janedoe)", "Jane Doe"),
         ("https://social.example/janedoe", None),
         ("jane@courier.example", None),
+        # an unsigned leader says whose view it is
+        ("By the Skerrow Courier editorial board", "Skerrow Courier editorial board"),
+        ("The Editors", "Editors"),
+        ("By the sea wall and the harbour", None),
     ],
 )
 def test_author_is_the_name_only(value: str, name: str | None) -> None:

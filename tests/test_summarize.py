@@ -503,6 +503,10 @@ def test_an_opinion_piece_is_attributed_to_its_author(extractive) -> None:  # ty
     assert news and not any("writes that" in b for b in news)
     [unsigned] = extractive.summarize([COLUMN], [""], [Context(author="Staff", kind="opinion")])
     assert unsigned and all(b.startswith("A columnist writes that ") for b in unsigned)
+    [leader] = extractive.summarize(
+        [COLUMN], [""], [Context(author="Skerrow Courier editorial board", kind="opinion")]
+    )
+    assert leader and all(b.startswith("The editorial writes that ") for b in leader)
     [review] = extractive.summarize([COLUMN], [""], [Context(author="Staff", kind="review")])
     assert review and all(b.startswith("A reviewer writes that ") for b in review)
 

@@ -233,6 +233,10 @@ def clean_author(value: str) -> str | None:
     value = _BYLINE_PREFIX.sub("", _clean(value))
     if not value or value.startswith(("http://", "https://", "/")):
         return None
+    board = _EDITORIAL_BYLINE.match(value)
+    if board:
+        # "By the Westmarch Evening Post editorial board": no person, but whose view it is
+        return board.group(1)
     names = []
     for part in _AUTHOR_SEPARATOR.split(value)[0].split(","):
         name = _name_words(part.split())
@@ -245,6 +249,13 @@ def clean_author(value: str) -> str | None:
     if not joined or "@" in joined or len(joined.split()) > _MAX_AUTHOR_WORDS:
         return None
     return _BYLINE_PREFIX.sub("", joined)
+
+
+# An unsigned leader's byline: the paper's editorial board or its editors.
+_EDITORIAL_BYLINE = re.compile(
+    r"^(?:the\s+)?((?:[A-Z][\w'&.-]*\s+){0,5}(?:editorial\s+(?:board|team)|editors))\.?$",
+    re.IGNORECASE,
+)
 
 
 def _name_words(words: list[str]) -> str:
