@@ -451,8 +451,8 @@ class OutboxMailer:
 
     def send(self, message: EmailMessage | Outgoing) -> None:
         try:
-            if not self.folder.exists():
-                self.folder.mkdir(parents=True, mode=0o700)
+            # exist_ok: parallel deliveries may each find the folder missing and make it at once
+            self.folder.mkdir(parents=True, mode=0o700, exist_ok=True)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
             final = self.folder / f"{stamp}-{secrets.token_hex(4)}.eml"
             fd, temp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")

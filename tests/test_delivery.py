@@ -599,3 +599,36 @@ def test_a_part_encoded_once_refuses_a_value_with_a_line_break() -> None:
     for value in ("Ada\nBcc: x@example.com", "Ada\r"):
         with pytest.raises(ValueError, match="line break"):
             part.fill({"SLOT-A": value})
+
+
+def test_parallel_deliveries_into_a_new_outbox_all_land(tmp_path: Path) -> None:
+    """Deliveries run in parallel: each may find the outbox missing and make it at once, and none
+    may fail for it (a flaky "cannot write to the outbox" under load). A path that cannot be a
+    folder still fails with the clear message."""
+    from concurrent.futures import ThreadPoolExecutor
+    from email.message import EmailMessage
+    from threading import Barrier
+
+    from digest.deliver import OutboxMailer
+    from digest.errors import TemporaryDeliveryError
+
+    for round_ in range(5):
+        folder = tmp_path / f"outbox-{round_}"
+        mailer = OutboxMailer(folder)
+        start = Barrier(8)
+
+        def deliver(number: int, mailer: OutboxMailer = mailer, start: Barrier = start) -> None:
+            message = EmailMessage()
+            message["To"] = f"reader{number}@example.com"
+            message.set_content("hello")
+            start.wait()
+            mailer.send(message)
+
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(deliver, range(8)))
+        assert len(list(folder.glob("*.eml"))) == 8
+    (tmp_path / "a-file").write_text("not a folder")
+    message = EmailMessage()
+    message.set_content("hello")
+    with pytest.raises(TemporaryDeliveryError, match="cannot write to the outbox"):
+        OutboxMailer(tmp_path / "a-file").send(message)
