@@ -55,8 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.extraction import DATA  # noqa: E402
-from digest.pipeline import publishers_words  # noqa: E402
-from digest.summarize.bullets import is_near_duplicate  # noqa: E402
+from digest.pipeline import publishers_words, standfirst  # noqa: E402
 
 HIGHLIGHTS = ROOT.parent / "shared" / "data" / "news-highlights"
 BASE = "ea1f75e"  # the summariser before the editorial-bullets work
@@ -346,9 +345,15 @@ def write_packets(out: Path, records: list[dict[str, Any]], readers: int) -> Non
                 bullets = record[system]
                 parts.append(f"\n### Set {letter}\n")
                 if bullets:
-                    standfirst = _standfirst(record) if system == "new" else ""
-                    if standfirst:
-                        parts.append(f"(From the publisher, above the bullets: {standfirst})\n")
+                    # only this checkout's email shows it above the bullets (story_of); before,
+                    # the description was one of them or shown only in their place
+                    above = (
+                        standfirst(record["description"], record["text"], bullets)
+                        if system == "new"
+                        else ""
+                    )
+                    if above:
+                        parts.append(f"(From the publisher, above the bullets: {above})\n")
                     parts += [f"{i}. {b}\n" for i, b in enumerate(bullets, 1)]
                 else:
                     # What the email shows instead (digest.pipeline.story_of): for the old checkout
@@ -360,17 +365,6 @@ def write_packets(out: Path, records: list[dict[str, Any]], readers: int) -> Non
                         f"(no bullets){' From the publisher: ' + shown if shown else ''}\n"
                     )
         (out / f"reader-{k + 1}.md").write_text("".join(parts), encoding="utf-8")
-
-
-def _standfirst(record: dict[str, Any]) -> str:
-    """The publisher's description as this checkout's email shows it above a story's bullets
-    (``digest.pipeline.story_of``): not when it repeats one of them. Only the ``new`` system's
-    email does this; before it, the description was one of the bullets or shown only in place of
-    them, and Lead-3 is three sentences alone."""
-    shown = publishers_words(record["description"], "", record["text"])
-    if any(is_near_duplicate(shown, b) for b in record["new"]):
-        return ""
-    return shown
 
 
 def reread(out: Path, sources: list[Path], readers: int, seed: int) -> None:

@@ -664,9 +664,9 @@ def story_of(config: Config, store: Store, *articles: Article, rank: int = 0) ->
         # With bullets too, the publisher's description is the story's standfirst: a deck is
         # written to be read under its headline, and no summariser makes it a bullet of ours.
         # Not a feed's whole text (often the article's first paragraph), nor a repeat of a bullet.
-        standfirst = publishers_words(context_of(article).description, "", article.text)
-        if standfirst and not any(is_near_duplicate(standfirst, b) for b in summary.bullets):
-            excerpt = _shorten(standfirst, 60)
+        excerpt = _shorten(
+            standfirst(context_of(article).description, article.text, summary.bullets), 60
+        )
     sources: list[str] = []
     source_urls: list[str] = []
     for each in (article, *others):
@@ -1253,6 +1253,13 @@ def publishers_words(description: str, feed_text: str, article_text: str = "") -
         ):
             return text
     return ""
+
+
+def standfirst(description: str, article_text: str, bullets: Sequence[str]) -> str:
+    """What the email shows above a story's bullets: the publisher's description, as
+    ``publishers_words`` lets it through, unless it repeats one of the bullets."""
+    shown = publishers_words(description, "", article_text)
+    return "" if any(is_near_duplicate(shown, b) for b in bullets) else shown
 
 
 MIN_EXCERPT_WORDS = 6

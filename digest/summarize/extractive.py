@@ -67,7 +67,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 75
+ALGORITHM_VERSION = 76
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -279,8 +279,8 @@ def _up_to_a_refusal(options: list[Candidate], lead: list[int]) -> list[Candidat
     as those before it (54% against 76%), mostly for "the company", "the hut" or "the winner"
     that no bullet named, or for background in place of the news. A sentence that gives a bullet
     the selection then leaves out (colour, a repeat) stops nothing. The publisher's description
-    stays: the caller cuts only where there is one, so that the reader gets it, as a bullet or
-    as the publisher's own words, in place of what was cut."""
+    stays a candidate: the caller cuts only where there is one, so that the reader gets it, as
+    the publisher's own words, in place of what was cut."""
     given = {c.position for c in options}
     stop = next((p for p in lead if p not in given), None)
     return [c for c in options if stop is None or c.position < stop]

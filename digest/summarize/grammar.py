@@ -1739,16 +1739,11 @@ _TIMES = frozenset("times moment moments era period day days hour hours nights".
 
 
 def _after_a_time(word: Any) -> bool:
-    """Whether ``word`` ("when") follows a comma after a day, a part of a day, a month or a year:
+    """Whether ``word`` ("when") follows a comma after a time (see ``_a_time``):
     "will see the eclipse on Thursday evening, when ..." says what happens then. A question a
     verb asks takes no comma ("will decide when the ferries will sail")."""
     doc = word.doc
-    if word.i < 2 or doc[word.i - 1].text != ",":
-        return False
-    before = doc[word.i - 2]
-    return before.lower_ in _DAYS | _PARTS_OF_DAY | _MONTHS or (
-        before.like_num and len(before.text) == 4 and before.text.startswith(("19", "20"))
-    )
+    return word.i >= 2 and doc[word.i - 1].text == "," and _a_time(doc[word.i - 2])
 
 
 # Verbs whose "when ..." is what they ask, know or tell, not when something happened.
