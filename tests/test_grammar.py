@@ -2484,3 +2484,18 @@ def test_where_a_named_person_is_from_is_an_aside_but_not_from_when() -> None:
         "broke out at a substation."
     ]
     assert _without(pryce.format(where="next week"), "appositive") == []  # a time is no aside
+
+
+def test_the_clause_of_a_there_is_sentence_is_what_it_says_and_stays() -> None:
+    moment = (
+        "There is a moment about halfway through the Skerrow crossing when everything the crew "
+        "has been waiting for arrives at once: the engines stop, the gulls go quiet and the "
+        "island appears."
+    )
+    assert _without(moment, "closing clause") == []
+    # without "there is", the closing clause of time goes as before
+    assert _without(
+        "The Skerrow pier reopened on Monday after the harbour board found the money for its "
+        "repairs.",
+        "closing clause",
+    ) == ["The Skerrow pier reopened on Monday."]

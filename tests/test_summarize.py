@@ -879,3 +879,23 @@ def test_numbers_are_matched_as_written() -> None:
     assert not numbers_given("The pier opened in 201 after a delay.", source)  # inside 2019
     assert not numbers_given("The pier opened after a 2-week delay.", source)  # inside 12-week
     assert not numbers_given("The pier cost $1.4 million.", source)
+
+
+def test_an_opinion_bullet_that_leans_on_it_keeps_it_in_lower_case(extractive) -> None:  # type: ignore[no-untyped-def]
+    # "It" left as it is (it leans on the bullet before) is no name: "writes that it is ..."
+    column = (
+        "Skerrow Ferries will cut two of its winter sailings to the outer islands from next month. "
+        "It is the third cut to the island timetable in five years. "
+        "The harbour board should publish the full costs of the new landing stage before it "
+        "spends any more. "
+        "Island families will now wait six hours longer for a boat in the darkest months of the "
+        "year."
+    )
+    [shown] = extractive.summarize(
+        [column], ["Winter ferries"], [Context(author="Ines Darrow", kind="opinion")]
+    )
+    assert "Ines Darrow writes that it is the third cut to the island timetable in five years." in (
+        shown
+    ), shown
+    # a name keeps its capital
+    assert any(b.startswith("Ines Darrow writes that Skerrow Ferries") for b in shown), shown

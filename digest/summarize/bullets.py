@@ -297,7 +297,7 @@ def candidate_of(
         (t for t in doc if not t.is_punct and t.i not in _leading_removed(doc, text)), None
     )
     proper = (
-        judged.pronoun is not None
+        judged.pronoun in replace  # "He" shown as the name it stands for; not an "It" left as is
         or any(text.startswith(name) for name in replace.values())  # "Prince Andrew" for "Andrew"
         or (first is not None and (first.pos_ == "PROPN" or first.text == "I"))
     )

@@ -1432,6 +1432,8 @@ def deletions(doc: Any) -> list[Deletion]:
         elif (
             token.dep_ in ("advcl", "ccomp")
             and (_on_main_chain(token.head) or _past_event_after(token))
+            # "There is a moment ... when X": the clause is what the moment is
+            and not any(c.dep_ == "expl" for c in main_verb(doc).children)
             and low > token.head.i
             and _circumstance(token)
             and not _keeps_closing_clause(
