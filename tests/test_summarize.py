@@ -760,6 +760,35 @@ def test_a_lone_bullet_must_be_about_the_headline(extractive) -> None:  # type: 
     assert len(island) == 2 and not any("carols" in b for b in island), island
 
 
+SCENE_THEN_FIRST_PERSON = (
+    "By six in the morning, Morag Tait has already fed the hens and lit the stove in her cottage "
+    "on Skerrow Island. I have known her for twenty years. We drank tea while the wind rattled "
+    "the windows."
+)
+
+
+def test_a_lone_bullet_is_judged_alone_when_the_description_kept_it_company(extractive) -> None:  # type: ignore[no-untyped-def]
+    # The description may win a place beside a scene (cosine 0.28 to the headline), but it is
+    # shown as the publisher's, not as a bullet: the scene is then the lone bullet it is, and
+    # goes, as it does with no description.
+    title = "Harbour Ferries cancels every winter sailing to Skerrow Island"
+    described = Context(
+        "Islanders must now wait until April for a boat to the mainland, after the company ran "
+        "short of trained crew."
+    )
+    assert extractive.summarize([SCENE_THEN_FIRST_PERSON], [title], [described]) == [[]]
+    assert extractive.summarize([SCENE_THEN_FIRST_PERSON], [title]) == [[]]
+    # A lone bullet about what the headline says stays beside the same description.
+    news = SCENE_THEN_FIRST_PERSON.replace(
+        "By six in the morning, Morag Tait has already fed the hens and lit the stove in her "
+        "cottage on Skerrow Island.",
+        "Harbour Ferries cancelled every winter sailing to Skerrow Island on Monday.",
+    )
+    assert extractive.summarize([news], [title], [described]) == [
+        ["Harbour Ferries cancelled every winter sailing to Skerrow Island on Monday."]
+    ]
+
+
 def test_a_surname_alone_is_named_in_full_from_the_publishers_description(extractive) -> None:  # type: ignore[no-untyped-def]
     text = (
         "Darrow said the Skerrow pier would reopen in May after two winters of repairs.\n\n"

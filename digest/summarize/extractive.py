@@ -67,7 +67,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 77
+ALGORITHM_VERSION = 78
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -253,16 +253,19 @@ class ExtractiveSummarizer:
             if len(chosen) >= self.settings.bullets:
                 break
         chosen = _standing(_with_subject(chosen, found, scores, headline, text))
+        # The publisher's description competes for a place (an article sentence that says what
+        # it says is a repeat), but it is no bullet of ours: a deck is written to be read under
+        # its headline ("Singer is heartbroken as the couple call off the wedding", "..., the
+        # company says"), and the email shows it there, as the publisher's. It goes before the
+        # bullets are measured against the headline: a scene the description kept company
+        # ("By 3 p.m. Midge has peeled 40 pounds of potatoes") is then the lone bullet it is.
+        # (Nothing leans on it: a candidate leans only on the article sentence just before it.)
+        chosen = [c for c in chosen if c.position >= 0]
         if head is not None and chosen:
             chosen = _standing(
                 _on_topic(chosen, [float(rows[found.index(c)] @ head) for c in chosen])
             )
-        # The publisher's description competes for a place (an article sentence that says what
-        # it says is a repeat), but it is no bullet of ours: a deck is written to be read under
-        # its headline ("Singer is heartbroken as the couple call off the wedding", "..., the
-        # company says"), and the email shows it there, as the publisher's.
-        # (Nothing leans on it: a candidate leans only on the article sentence just before it.)
-        return sorted((c for c in chosen if c.position >= 0), key=lambda c: c.position)
+        return sorted(chosen, key=lambda c: c.position)
 
     def encode(self, strings: Sequence[str]) -> torch.Tensor:
         """Unit-length mean-pooled embeddings of ``strings``, as sentence-transformers makes."""
