@@ -789,6 +789,31 @@ def test_a_lone_bullet_is_judged_alone_when_the_description_kept_it_company(extr
     ]
 
 
+CREDITED = (
+    "Harbour Ferries cancelled every winter sailing to Skerrow Island on Monday. "
+    "Ines Darrow spent a week on the island as the last boats left for the mainland. "
+    "Islanders will now have to wait until April for a boat to the mainland."
+)
+
+
+def test_the_line_that_credits_the_pieces_reporter_is_no_bullet(extractive) -> None:  # type: ignore[no-untyped-def]
+    # The byline's person as the subject is the deck's credit line: who went to report it.
+    title = "A winter without ferries: Skerrow Island waits for spring"
+    credit = "Ines Darrow spent a week on the island as the last boats left for the mainland."
+    for byline in ("Ines Darrow", "By INES DARROW | Islands Correspondent"):
+        [bullets] = extractive.summarize([CREDITED], [title], [Context(author=byline)])
+        assert len(bullets) == 2 and credit not in bullets, bullets
+    # It is no refused lead sentence either: what follows it may still be a bullet where the
+    # publisher's description stands in for what a refusal cuts.
+    described = Context("Harbour Ferries blamed a shortage of crew.", "Ines Darrow")
+    [after] = extractive.summarize([CREDITED], [title], [described])
+    assert any("until April" in b for b in after), after
+    # Anyone else by that name is news: another byline, a desk's or none.
+    for byline in ("Tom Keel", "Skerrow Courier staff", ""):
+        [bullets] = extractive.summarize([CREDITED], [title], [Context(author=byline)])
+        assert credit in bullets, (byline, bullets)
+
+
 def test_a_surname_alone_is_named_in_full_from_the_publishers_description(extractive) -> None:  # type: ignore[no-untyped-def]
     text = (
         "Darrow said the Skerrow pier would reopen in May after two winters of repairs.\n\n"

@@ -67,7 +67,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 78
+ALGORITHM_VERSION = 79
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -168,7 +168,10 @@ class ExtractiveSummarizer:
         marked = [marked_sentences(text, WINDOW) for text in texts]
         # Only the first LEAD sentences that may be parsed can give a bullet: the parse, the
         # costliest step, skips the rest.
-        cleaned = [_first_usable(sentences, LEAD) for sentences in marked]
+        cleaned = [
+            _first_usable(sentences, LEAD, _credits(sentences, context))
+            for sentences, context in zip(marked, contexts, strict=True)
+        ]
         described = [
             _description(context, sentences)
             for context, sentences in zip(contexts, marked, strict=True)
@@ -289,12 +292,15 @@ def _up_to_a_refusal(options: list[Candidate], lead: list[int]) -> list[Candidat
     return [c for c in options if stop is None or c.position < stop]
 
 
-def _first_usable(sentences: Sequence[Sentence], count: int) -> list[str]:
-    """``usable`` for each sentence, '' after the first ``count`` that it lets through."""
+def _first_usable(
+    sentences: Sequence[Sentence], count: int, skipped: frozenset[int] = frozenset()
+) -> list[str]:
+    """``usable`` for each sentence, '' after the first ``count`` that it lets through and for
+    those ``skipped`` (by index), which neither give a bullet nor count as lead sentences."""
     found: list[str] = []
     left = count
     for sentence in sentences:
-        text = usable(sentence) if left else ""
+        text = usable(sentence) if left and sentence.index not in skipped else ""
         left -= bool(text)
         found.append(text)
     return found
@@ -411,23 +417,41 @@ def _author(context: Context) -> str:
     """Who the piece's view belongs to: the byline's first person ("By Jane Doe, Staff Writer"
     gives "Jane Doe"); "The editorial", or "A columnist" or "A reviewer" when the byline names no
     person ("The writer writes that ..." read as dangling: which writer?)."""
-    byline = re.sub(r"^\s*by\s+", "", context.author.strip(), flags=re.I)
-    name = re.split(r"\s*[|,;/]\s*|\.\s+(?=[A-Z])|\s+-\s+", byline)[0].strip()
-    if name.isupper():
-        name = name.title()
-    words = name.split()
+    name = _first_name_in(context.author)
     if re.search(r"\beditorial\b|^(?:the )?editors?$|\bboard\b", name, re.I):
         return "The editorial"
-    person = 2 <= len(words) <= 4 and all(
-        w[:1].isupper() for w in words if w.lower() not in _PARTICLES
-    )
-    if (
-        not person
-        or any(w.lower().strip(".") in _NOT_A_PERSON for w in words)
-        or any(c.isdigit() for c in name)
-    ):
+    if not _a_person(name):
         return "A columnist" if context.kind == "opinion" else "A reviewer"
     return name
+
+
+def _first_name_in(byline: str) -> str:
+    """The byline's first name, as written: "By JANE DOE | Staff" gives "Jane Doe"."""
+    byline = re.sub(r"^\s*by\s+", "", byline.strip(), flags=re.I)
+    name = re.split(r"\s*[|,;/]\s*|\.\s+(?=[A-Z])|\s+-\s+", byline)[0].strip()
+    return name.title() if name.isupper() else name
+
+
+def _a_person(name: str) -> bool:
+    """Whether a byline's ``name`` is a person's, not a desk's, an agency's or a board's."""
+    words = name.split()
+    return (
+        2 <= len(words) <= 4
+        and all(w[:1].isupper() for w in words if w.lower() not in _PARTICLES)
+        and not any(w.lower().strip(".") in _NOT_A_PERSON for w in words)
+        and not any(c.isdigit() for c in name)
+        and not re.search(r"\beditorial\b|\bboard\b", name, re.I)
+    )
+
+
+def _credits(sentences: Sequence[Sentence], context: Context) -> frozenset[int]:
+    """The indices of the sentences that credit the piece's reporter, the byline's person as
+    their subject: "Hannah Treloar spends a winter tide with them", the last line of a deck
+    printed atop a feature. It says who went to report, not what happened."""
+    name = _first_name_in(context.author)
+    if not _a_person(name):
+        return frozenset()
+    return frozenset(s.index for s in sentences if s.text.startswith(f"{name} "))
 
 
 _PARTICLES = frozenset("and de van von der da di la le du bin al".split())
