@@ -814,6 +814,34 @@ def test_the_line_that_credits_the_pieces_reporter_is_no_bullet(extractive) -> N
         assert credit in bullets, (byline, bullets)
 
 
+SET_UP_AND_TURN = (
+    "Skerrow Island Council will save two million pounds a year by cutting the winter ferries. "
+    "But cutting the ferries will cost Skerrow's shops and schools far more than the council "
+    "saves. Harbour Ferries has sold two of its four boats to a Norwegian operator."
+)
+
+
+def test_what_a_column_sets_up_to_knock_down_is_not_its_writers_view(extractive) -> None:  # type: ignore[no-untyped-def]
+    title = "Cutting the winter ferries will cost Skerrow more than it saves"
+    saving = "Skerrow Island Council will save two million pounds a year"
+    turn = "cutting the ferries will cost Skerrow's shops and schools far more"
+    column = Context(author="Jane Okoro", kind="opinion")
+    [bullets] = extractive.summarize([SET_UP_AND_TURN], [title], [column])
+    assert not any(saving in b for b in bullets), bullets
+    assert any(b.startswith(f"Jane Okoro writes that {turn}") for b in bullets), bullets
+    # Where the next sentence does not turn against it, it is the writer's own claim ...
+    plain = SET_UP_AND_TURN.replace("But cutting", "Cutting")
+    [kept] = extractive.summarize([plain], [title], [column])
+    assert any(saving in b for b in kept), kept
+    # ... in a news story a fact the next sentence qualifies is still a fact ...
+    [news] = extractive.summarize([SET_UP_AND_TURN], [title], [Context(kind="news")])
+    assert any(b.startswith(saving) for b in news), news
+    # ... and a review's "but" weighs a merit against a fault: both are its verdict.
+    review = Context(author="Jane Okoro", kind="review")
+    [weighed] = extractive.summarize([SET_UP_AND_TURN], [title], [review])
+    assert any(saving in b for b in weighed), weighed
+
+
 def test_a_surname_alone_is_named_in_full_from_the_publishers_description(extractive) -> None:  # type: ignore[no-untyped-def]
     text = (
         "Darrow said the Skerrow pier would reopen in May after two winters of repairs.\n\n"

@@ -67,7 +67,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 79
+ALGORITHM_VERSION = 80
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -169,7 +169,9 @@ class ExtractiveSummarizer:
         # Only the first LEAD sentences that may be parsed can give a bullet: the parse, the
         # costliest step, skips the rest.
         cleaned = [
-            _first_usable(sentences, LEAD, _credits(sentences, context))
+            _first_usable(
+                sentences, LEAD, _credits(sentences, context) | _set_ups(sentences, context)
+            )
             for sentences, context in zip(marked, contexts, strict=True)
         ]
         described = [
@@ -290,6 +292,26 @@ def _up_to_a_refusal(options: list[Candidate], lead: list[int]) -> list[Candidat
     given = {c.position for c in options}
     stop = next((p for p in lead if p not in given), None)
     return [c for c in options if stop is None or c.position < stop]
+
+
+def _set_ups(sentences: Sequence[Sentence], context: Context) -> frozenset[int]:
+    """In an opinion piece, the indices of the sentences the next one turns against ("Ministers
+    will get their applause for the ban. *But* a generation that has lost its youth clubs needs
+    somewhere to be"): what the writer concedes, or sets up to knock down, is not their view,
+    and "Jane Doe writes that ministers will get their applause" says it is. The sentence that
+    turns is the view (its "But" goes, as any opening connective does). A review's "but" weighs
+    one merit against a fault, and both are the reviewer's verdict."""
+    if context.kind != "opinion":
+        return frozenset()
+    return frozenset(
+        first.index
+        for first, then in zip(sentences, sentences[1:], strict=False)
+        if then.index == first.index + 1 and _TURNS.match(then.text)
+    )
+
+
+# What opens a sentence that turns against the one before it.
+_TURNS = re.compile(r"(?:But|Yet|And yet|However|Even so|Still,|That said,)\s", re.I)
 
 
 def _first_usable(
