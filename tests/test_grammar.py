@@ -49,6 +49,21 @@ def test_complete_statements_are_accepted(sentence: str) -> None:
     assert judge(sentence) is None
 
 
+def test_the_past_perfect_is_backstory_but_a_report_of_it_is_news() -> None:
+    for backstory in (
+        "Ines Darrow had missed six of her first eight shots at the Skerrow regatta on Friday.",
+        "The harbour funds had been kept in a locked drawer of the Skerrow ferry office.",
+    ):
+        assert "past perfect" in (judge(backstory) or ""), backstory
+    for news in (
+        "Ines Darrow missed six of her first eight shots at the Skerrow regatta on Friday.",
+        "Police said Tom Keel had taken the harbour funds from a locked drawer in the office.",
+        "Harbour Ferries had its busiest summer on the Skerrow crossing since the 1990s.",
+        "Harbour Ferries has cancelled every winter sailing to Skerrow Island this year.",
+    ):
+        assert judge(news) is None, news
+
+
 @pytest.mark.parametrize(
     ("sentence", "reason"),
     [
@@ -1501,9 +1516,9 @@ def test_a_when_that_interrupts_a_scene_is_the_news_and_stays() -> None:
             "Ines Darrow just closed the Skerrow pier to ferries on Monday night.",
         ),
         (
-            "Ines Darrow had closed the Skerrow pier to ferries on Monday night when a storm "
+            "Ines Darrow has closed the Skerrow pier to ferries on Monday night when a storm "
             "swept the island's harbour.",
-            "Ines Darrow had closed the Skerrow pier to ferries on Monday night.",
+            "Ines Darrow has closed the Skerrow pier to ferries on Monday night.",
         ),
         (
             "Ines Darrow, smiling broadly, closed the Skerrow pier to ferries on Monday night "

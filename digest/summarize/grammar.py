@@ -231,6 +231,8 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
         return Judgement("a comma between the subject and its verb: not a sentence as written")
     if any(_RULE_LINE.fullmatch(t.text) for t in doc):
         return Judgement("page debris: a rule line ('----') inside the sentence")
+    if _past_perfect(root):
+        return Judgement("past perfect: what came before the story's events, not the news")
     if root.lower_ in _REPORTING and not any(
         c.dep_ in ("ccomp", "dobj", "xcomp", "prep", "attr", "oprd") for c in root.children
     ):
@@ -320,6 +322,17 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
         reason = f"the quotation opens with '{opener}', said of what it follows"
         return Judgement(reason, pronoun=pronoun, leans=True)
     return Judgement(None, pronoun=pronoun)
+
+
+def _past_perfect(root: Any) -> bool:
+    """Whether the main verb is in the past perfect ("Deshon Albright *had missed* six of his
+    first eight attempts", "The masks *had been kept* in a machine room"): it tells what came
+    before the events the story reports, its backstory or a scene's set-up. A report of it is
+    news ("Police said the man had stolen ...": the main verb is "said"), and so is the simple
+    past ("missed")."""
+    return root.tag_ == "VBN" and any(
+        c.dep_ == "aux" and c.lower_ in ("had", "'d") and c.tag_ == "VBD" for c in root.children
+    )
 
 
 def _headline_passive(doc: Any) -> bool:
