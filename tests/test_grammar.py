@@ -826,6 +826,33 @@ def test_a_leaning_bullet_goes_when_its_anchor_does() -> None:
     assert _standing([first, third]) == [first]
 
 
+def test_a_leaning_bullet_may_not_follow_one_that_lost_a_thing_it_named() -> None:
+    # "She then had to defend it" leans on the lead that the deletion took from the sentence
+    # before ("... and took the lead into the harbour"); a deleted day takes nothing it means.
+    doc = grammar.parse(
+        ["Ines Darrow started second on Sunday and took the lead at the Skerrow harbour wall."]
+    )[0]
+    action = frozenset(t.i for t in doc if t.i >= [t.lower_ for t in doc].index("and"))
+    action -= {len(doc) - 1}  # the full stop stays
+    day = frozenset(t.i for t in doc if t.lower_ in ("on", "sunday"))
+    assert grammar.loses_a_thing(doc, action)
+    assert not grammar.loses_a_thing(doc, day)
+
+    def candidate(text: str, position: int, follows: int | None, lost: bool = False) -> Candidate:
+        return Candidate(
+            position, text, lost, frozenset(), False, False, follows, lost_a_thing=lost
+        )
+
+    started = candidate("Ines Darrow started second on Sunday.", 0, None, lost=True)
+    defended = candidate("She then had to defend it through two squalls.", 1, 0)
+    assert _standing([started, defended]) == [started]
+    # ... but "she" is the subject no deletion takes, and "the race" is named where it stands
+    named = candidate("She then won the race by a length.", 1, 0)
+    assert _standing([started, named]) == [started, named]
+    shortened_by_a_day = candidate("Ines Darrow started second.", 0, None)
+    assert _standing([shortened_by_a_day, defended]) == [shortened_by_a_day, defended]
+
+
 def test_a_closing_reason_goes_whatever_it_holds_but_not_a_speaker() -> None:
     reason = (
         "Coastguards stopped the Skerrow ferry at the harbour mouth on Saturday because it was "

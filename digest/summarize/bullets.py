@@ -124,6 +124,9 @@ class Candidate:
     # Its subject counts what that sentence listed ("Both diseases", "All three"): a shortened
     # version of it may have lost one of them.
     counts_back: bool = False
+    # The deletions took a thing it named (a noun that is no time): what the next sentence's
+    # "it" or "the lead" stands for may have gone with it.
+    lost_a_thing: bool = False
 
 
 def usable(sentence: Sentence) -> str:
@@ -303,7 +306,15 @@ def candidate_of(
     )
     counts_back = subject is not None and any(t.lower_ in ("both", "all") for t in subject.subtree)
     return Candidate(
-        position, text, text != doc.text.strip(), carried, generic, proper, anchor, counts_back
+        position,
+        text,
+        text != doc.text.strip(),
+        carried,
+        generic,
+        proper,
+        anchor,
+        counts_back,
+        grammar.loses_a_thing(doc, removed),
     )
 
 

@@ -67,7 +67,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 81
+ALGORITHM_VERSION = 82
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -365,11 +365,20 @@ def _follows_chosen(candidate: Candidate, chosen: list[Candidate]) -> bool:
     """Whether the sentence ``candidate`` leans on is among the chosen bullets, as it must be
     shown: whole, when the candidate counts what it listed ("Both diseases ..." after "A case of
     the bubonic plague was reported (— after two people were diagnosed with the pneumonic
-    plague)")."""
+    plague)"), and never without a thing its "it" or "them" may stand for: "He then had to
+    defend it" after "The driver started second (and took the lead into Lisboa)" leans on the
+    lead that went."""
     return any(
-        other.position == candidate.follows and not (candidate.counts_back and other.shortened)
+        other.position == candidate.follows
+        and not (candidate.counts_back and other.shortened)
+        and not (other.lost_a_thing and _THINGS_PRONOUN.search(candidate.text))
         for other in chosen
     )
+
+
+# What stands for a thing a sentence named before: "it", "them". ("He" and "she" stand for a
+# person, the subject, which no deletion takes; "the repair" may be named by the headline.)
+_THINGS_PRONOUN = re.compile(r"\b(?:it|its|they|them|their)\b", re.I)
 
 
 def _standing(chosen: list[Candidate]) -> list[Candidate]:

@@ -603,6 +603,16 @@ _TIME_NOUNS = frozenset(
 )
 
 
+def loses_a_thing(doc: Any, removed: frozenset[int]) -> bool:
+    """Whether deleting ``removed`` takes a noun that names a thing, not a time ("and took *the
+    lead* into *Lisboa*", against "on *Wednesday*")."""
+    return any(
+        doc[i].pos_ in ("NOUN", "PROPN")
+        and doc[i].lower_ not in _TIME_NOUNS | _DAYS | _WHEN | _PARTS_OF_DAY | _TIMES
+        for i in removed
+    )
+
+
 def bare_subject(doc: Any, removed: frozenset[int]) -> bool:
     """Whether the deletions (``removed``) left the sentence's subject naming nobody: "The owner,
     whose mother founded the salon, said ..." shortened to "The owner said ..."."""
