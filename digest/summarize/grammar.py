@@ -192,6 +192,10 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
         return Judgement("holds a link or an address")
     if _FURNITURE.search(text):
         return Judgement("page furniture (a credit, prompt or timestamp)")
+    if _CLOCK_OPENER.match(text):
+        return Judgement(
+            "opens on the clock ('At 3.40am, ...'): a scene's time stamp, not the news"
+        )
     if not _balanced(text):
         return Judgement("unbalanced quotation marks or brackets")
     if text.startswith("(") and text.rstrip(_QUOTES + " ").endswith((".)", "!)")):
@@ -326,13 +330,27 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
 
 def _past_perfect(root: Any) -> bool:
     """Whether the main verb is in the past perfect ("Deshon Albright *had missed* six of his
-    first eight attempts", "The masks *had been kept* in a machine room"): it tells what came
-    before the events the story reports, its backstory or a scene's set-up. A report of it is
-    news ("Police said the man had stolen ...": the main verb is "said"), and so is the simple
-    past ("missed")."""
-    return root.tag_ == "VBN" and any(
+    first eight attempts", "The masks *had been kept* in a machine room", "Ella Rennick *had
+    been telling* anyone who would listen"): it tells what came before the events the story
+    reports, its backstory or a scene's set-up. A report of it is news ("Police said the man
+    had stolen ...": the main verb is "said"), and so is the simple past ("missed")."""
+    auxiliaries = {c.lower_ for c in root.children if c.dep_ == "aux"}
+    had = any(
         c.dep_ == "aux" and c.lower_ in ("had", "'d") and c.tag_ == "VBD" for c in root.children
     )
+    return had and (root.tag_ == "VBN" or (root.tag_ == "VBG" and "been" in auxiliaries))
+
+
+# A clock time that opens a sentence: "At 3.40am, Jo Pearce is kneeling ...", "By a quarter past
+# nine, ...". A feature's scene is timed to the minute; the news says "on Tuesday".
+_CLOCK_OPENER = re.compile(
+    r"(?:At|By|Around|Shortly (?:after|before)|Just (?:after|before))\s+"
+    r"(?:about |around |roughly |exactly |precisely |nearly |almost |just )?"
+    r"(?:\d{1,2}(?:[.:]\d{2})?\s*(?:a\.?m\b\.?|p\.?m\b\.?|o['’]clock\b)"
+    r"|(?:a )?quarter (?:to|past)\b|half past\b|(?:ten|five|twenty|twenty-five) (?:to|past)\b"
+    r"|noon\b|midnight\b|dawn\b|dusk\b|first light\b|daybreak\b|sunrise\b|sunset\b)",
+    re.I,
+)
 
 
 def _headline_passive(doc: Any) -> bool:
