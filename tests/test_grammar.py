@@ -480,6 +480,21 @@ def test_a_clause_cut_out_keeps_its_own_end() -> None:
     ]
 
 
+def test_what_a_but_turns_against_is_not_cut_out_whatever_and_came_before_it() -> None:
+    # "and" joins "funny" to "observed"; "but" joins the clause: the verdict does not stand alone
+    turned = (
+        "The Skerrow ferry musical is beautifully staged and sharply funny – but the Skerrow "
+        "company loses its footing before the end."
+    )
+    assert grammar.embedded_clauses(grammar.parse([turned])[0]) == [
+        "The Skerrow company loses its footing before the end."
+    ]
+    joined = turned.replace("– but the", "– and the")
+    assert "The Skerrow ferry musical is beautifully staged and sharply funny." in (
+        grammar.embedded_clauses(grammar.parse([joined])[0])
+    )
+
+
 def test_no_clause_is_cut_from_a_list_of_clauses() -> None:
     # "A, B and C": cut at "and", the part before it would be two clauses with only a comma
     listed = (

@@ -2557,7 +2557,12 @@ def _coordinated_clauses(doc: Any) -> list[str]:
         span = sorted(t.i for t in conj.subtree)
         if span[-1] + 1 < last:
             continue  # something after it (", police said") belongs to the whole sentence
-        joiner = next((t for t in root.children if t.dep_ == "cc" and root.i < t.i < span[0]), None)
+        # the conjunction nearest the clause: "is observed and funny – *but* it loses its way"
+        joiner = max(
+            (t for t in root.children if t.dep_ == "cc" and root.i < t.i < span[0]),
+            key=lambda t: t.i,
+            default=None,
+        )
         if joiner is None or joiner.lower_ not in ("and", "but"):
             continue
         if any(_clause_before(child, root) for child in root.children):
