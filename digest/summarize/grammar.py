@@ -954,9 +954,22 @@ def _may_be_person(token: Any) -> bool:
     head = _name_head(token)
     return (
         token.tag_ == "NNP"
-        and head.tag_ == "NNP"
+        and (head.tag_ == "NNP" or _surname_in_s(head))
         and head.dep_ in _ACTORS
         and not any(c.dep_ == "det" for c in head.children)
+    )
+
+
+def _surname_in_s(head: Any) -> bool:
+    """Whether ``head`` is a surname ending in "s" that the tagger took for a plural after a
+    first name: "Callum *Rees*", "Ann *Jones*". A lone "Rangers" stays a team, and so do
+    "Skerrow Rovers" and "Pittsburgh Steelers": a plural of "-er" is a club's name."""
+    return (
+        head.tag_ == "NNPS"
+        and not head.lower_.endswith("ers")
+        and any(
+            c.dep_ == "compound" and c.tag_ == "NNP" and c.i == head.i - 1 for c in head.children
+        )
     )
 
 
