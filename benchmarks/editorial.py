@@ -32,6 +32,9 @@ and ``lead3`` sets, and new letters: a second read of the same articles after a 
 only as blind as the change was (say which rules came from reading them). ``articles`` does the
 same for the CNN and XSum articles of ``../shared/data/news-highlights`` (text only: no headline,
 byline or description), which the page rules were never read on.
+
+How the pages are written and the packets read (by helper sessions, with the prompts kept there):
+``benchmarks/EDITORIAL_READS.md``.
 """
 
 from __future__ import annotations
