@@ -318,6 +318,18 @@ def test_a_dateline_is_cut_and_a_name_is_not() -> None:
     assert strip_dateline("SKERROW PIER (News 9) - Twelve people were hurt.") == (
         "Twelve people were hurt."
     )
+    # a live story's time stamp on its latest line; a bare "UPDATE:" tops a note or a correction
+    # (a label, which no bullet keeps), and "Updates" is a word of the sentence
+    assert strip_dateline("UPDATE 3.10pm: Police say a man was arrested.") == (
+        "Police say a man was arrested."
+    )
+    assert strip_dateline("Updated at 14:05 GMT: The pier reopened.") == "The pier reopened."
+    assert strip_dateline("UPDATE: This article was corrected.") == (
+        "UPDATE: This article was corrected."
+    )
+    assert strip_dateline("Updates to the timetable came on Monday.") == (
+        "Updates to the timetable came on Monday."
+    )
     assert strip_dateline("Route 9 (north) was closed.") == "Route 9 (north) was closed."
     assert (
         strip_dateline("In 2019, 607 people (AP) were hurt.")

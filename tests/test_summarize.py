@@ -730,6 +730,7 @@ def test_a_reviews_bullet_keeps_the_capital_of_a_name_the_parse_took_for_a_word(
             candidate("The screen is the best we have seen."),
             candidate("There's a moment when the fan wakes up."),
             candidate("Few laptops are this quiet."),
+            candidate("Twelve fans stand at a long bench."),
         ],
         review,
         text,
@@ -739,6 +740,7 @@ def test_a_reviews_bullet_keeps_the_capital_of_a_name_the_parse_took_for_a_word(
         "Ines Darrow writes that the screen is the best we have seen.",
         "Ines Darrow writes that there's a moment when the fan wakes up.",
         "Ines Darrow writes that few laptops are this quiet.",  # a closed-class word
+        "Ines Darrow writes that twelve fans stand at a long bench.",  # so is a number's
     ]
 
 

@@ -47,6 +47,12 @@ _DATELINES = (
         r"OPINION|VIDEO|PHOTOS?|LISTEN|READ|LIVE|ALERT|WARNING|FACT CHECK|Q|A)\b)"
         r"[A-Z]{2,}(?:[ .'][A-Z]{2,}){0,3}:\s+(?=[A-Z][a-z])"
     ),
+    # "UPDATE 3.10pm: ...", "Updated at 14:05 GMT: ...": a live story's time stamp on its latest
+    # line (a bare "UPDATE:" is a label, see _LABEL: it tops notes and corrections)
+    re.compile(
+        r"^(?i:updated?)\b,?\s*(?:at\s+)?\d{1,2}(?:[.:]\d{2})?\s*(?i:[ap]\.?m\.?)?"
+        r"(?:\s*[A-Z]{2,4})?\s*:\s+(?=[A-Z])"
+    ),
     # "Washington, DC, United States: ...", "Lagos, Nigeria: ...": a place, its region or country
     # after a comma, then a colon
     re.compile(

@@ -67,7 +67,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 85
+ALGORITHM_VERSION = 86
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -497,7 +497,9 @@ _NOT_A_PERSON = frozenset(
 # Words of a closed class, never a name, that may open a sentence: "Few bills land ..."
 _CLOSED = STOPWORDS | frozenset(
     """few fewer many several both each every either neither much little less another other
-    only even still yet now""".split()
+    only even still yet now two three four five six seven eight nine ten eleven twelve thirteen
+    fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy
+    eighty ninety hundred hundreds thousand thousands million millions dozen dozens""".split()
 )
 
 
