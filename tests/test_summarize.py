@@ -959,6 +959,11 @@ def test_numbers_are_matched_as_written() -> None:
     assert numbers_given("The pier cost $1400000.", source)  # thousands' commas aside
     assert numbers_given("The pier cost $1,400,000.", source)
     assert not numbers_given("Skerrow lost 0-3.", "Skerrow won 3-0.")  # a score, whole
+    # small numbers and scores the article writes in words, in the same order
+    assert numbers_given("The board voted 9-2 for the pier.", "It voted nine to two on Monday.")
+    assert numbers_given("3 ferries sank.", "All three ferries sank in the storm.")
+    assert not numbers_given("The board voted 2-9 for it.", "It voted nine to two on Monday.")
+    assert not numbers_given("The last 15 minutes soar.", "The last minutes soar.")
     assert numbers_given("The pier opened in 2019 after a 12-week delay.", source)
     assert not numbers_given("The pier opened in 201 after a delay.", source)  # inside 2019
     assert not numbers_given("The pier opened after a 2-week delay.", source)  # inside 12-week

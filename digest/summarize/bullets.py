@@ -431,9 +431,30 @@ def numbers_given(bullet: str, source: str) -> bool:
     plain = source.replace(",", "")
     for number in _WRITTEN_NUMBER.findall(bullet):
         wanted = _normalise_number(number)
-        if not re.search(rf"(?<![\d.]){re.escape(wanted)}(?!\d)", plain):
+        if not re.search(rf"(?<![\d.]){re.escape(wanted)}(?!\d)", plain) and not _in_words(
+            wanted, source
+        ):
             return False
     return True
+
+
+def _in_words(number: str, source: str) -> bool:
+    """Whether ``source`` writes the small number or score ``number`` in words, in its order:
+    "9-2" as "voted nine to two", "3" as "three"."""
+    parts = number.split("-")
+    if not all(p.isdigit() and int(p) in _NUMBER_WORDS for p in parts):
+        return False
+    spelled = r"\s*(?:-|–|to)\s*".join(rf"\b(?:{_NUMBER_WORDS[int(p)]})\b" for p in parts)
+    return re.search(spelled, source, re.I) is not None
+
+
+_NUMBER_WORDS = {
+    n: word
+    for n, word in enumerate(
+        """zero|nil one two three four five six seven eight nine ten eleven twelve thirteen
+        fourteen fifteen sixteen seventeen eighteen nineteen twenty""".split()
+    )
+}
 
 
 _WRITTEN_NUMBER = re.compile(r"\d[\d,.:/-]*\d|\d")
