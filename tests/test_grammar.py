@@ -1294,6 +1294,31 @@ def _closing(sentence: str) -> list[str]:
     return _without(sentence, "closing elaboration")
 
 
+def test_an_opening_phrase_of_how_long_stays_but_one_of_where_goes() -> None:
+    # "For a single point" is how long the claim held: without it the loser won the final
+    assert (
+        _without(
+            "For a single point, the Skerrow regatta belonged to the harbour crew from Port Ellen.",
+            "opening phrase",
+        )
+        == []
+    )
+    assert _without(
+        "In Skerrow, the regatta belonged to the harbour crew from Port Ellen.", "opening phrase"
+    ) == ["The regatta belonged to the harbour crew from Port Ellen."]
+
+
+def test_a_comma_left_before_the_full_stop_goes_with_what_followed_it() -> None:
+    # a deletion that takes the closing clause with the sentence's own full stop
+    doc = grammar.parse(["The Skerrow ferry sailed on time in October, lifted by calm seas."])[0]
+    comma = next(t.i for t in doc if t.text == ",")
+    shown = grammar.render(doc, frozenset(range(comma + 1, len(doc))))
+    assert shown == "The Skerrow ferry sailed on time in October."
+    # a comma that something kept follows stays
+    kept = grammar.render(doc, frozenset(range(comma + 2, len(doc))))
+    assert kept == "The Skerrow ferry sailed on time in October, lifted."
+
+
 def test_a_closing_elaboration_goes_but_not_one_holding_a_condition_or_mid_sentence() -> None:
     assert _closing(
         "Skerrow Ferries has revealed the second boat in its electric fleet, with the Puffin "

@@ -1319,6 +1319,9 @@ _CONDITIONS = frozenset(
 _CIRCUMSTANCE = frozenset("after as when while because since following once".split())
 # Prepositions that bound a claim in time or scope: "By 2030, ...", "Until then, ...".
 _LIMITS = frozenset("by until till before within from since except without".split())
+# How long a claim held, which it says only with its opening phrase: "(For a single point,) the
+# title belonged to Rinaldi", "(For now,) the plan is on hold".
+_SPANS = frozenset(["for"])
 _HEDGES = frozenset(
     """allegedly reportedly apparently possibly probably perhaps likely unlikely suspected
     alleged purportedly supposedly may might could would should seemingly""".split()
@@ -1513,7 +1516,7 @@ def deletions(doc: Any) -> list[Deletion]:
                 _conceded(token)
                 or _purpose(token)
                 or not _protected((tokens[i] for i in span), numbers=True)
-                and tokens[low].lower_ not in _LIMITS
+                and tokens[low].lower_ not in _LIMITS | _SPANS
             )
             and not _is_attribution(token)
         ):
@@ -2730,7 +2733,9 @@ def render(doc: Any, removed: frozenset[int], replace: dict[int, str] | None = N
         text = text[0].upper() + text[1:]
     text = re.sub(r"\s*(?:—|–|--|-)\s*([.!?])$", r"\1", text)  # "... weekend —." lost its clause
     if text and text.rstrip(_QUOTES + ")")[-1:] not in ".!?":
-        text += "."  # the full stop sat inside a deleted parenthesis
+        # the full stop sat inside a deleted parenthesis or went with a closing clause: a comma
+        # left before it goes too ("... in October,." was a bullet)
+        text = re.sub(r"[\s,;:]+$", "", text) + "."
     return text
 
 
