@@ -731,6 +731,9 @@ def test_a_reviews_bullet_keeps_the_capital_of_a_name_the_parse_took_for_a_word(
             candidate("There's a moment when the fan wakes up."),
             candidate("Few laptops are this quiet."),
             candidate("Twelve fans stand at a long bench."),
+            candidate("Closing the fan room would turn fans away."),
+            candidate("Less than 4 per cent of it is online, writes historian Dr Ines Darrow."),
+            candidate("Less than 4 per cent of it is online, writes historian Dr Tom Keel."),
         ],
         review,
         text,
@@ -741,6 +744,12 @@ def test_a_reviews_bullet_keeps_the_capital_of_a_name_the_parse_took_for_a_word(
         "Ines Darrow writes that there's a moment when the fan wakes up.",
         "Ines Darrow writes that few laptops are this quiet.",  # a closed-class word
         "Ines Darrow writes that twelve fans stand at a long bench.",  # so is a number's
+        "Ines Darrow writes that closing the fan room would turn fans away.",  # and a gerund
+        # a deck that names its writer as the one who says it needs no second attribution ...
+        "Less than 4 per cent of it is online, writes historian Dr Ines Darrow.",
+        # ... but one that names another writer does
+        "Ines Darrow writes that less than 4 per cent of it is online, writes historian Dr Tom "
+        "Keel.",
     ]
 
 

@@ -67,7 +67,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 88
+ALGORITHM_VERSION = 89
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -517,11 +517,32 @@ def _attributed(chosen: list[Candidate], context: Context, text: str) -> list[st
     shown = []
     for candidate in chosen:
         body = candidate.text
+        if _says_who(body, author):
+            shown.append(body)  # "..., writes historian Dr Eleanor Whitmore." says it already
+            continue
         first = next(iter(re.findall(r"[A-Za-z]\w*", body)), "")
-        if not candidate.proper_start and (first.lower() in lower or first.lower() in _CLOSED):
+        if not candidate.proper_start and (
+            first.lower() in lower or first.lower() in _CLOSED or first.endswith("ing")
+        ):
+            # "Shutting the search room would ...": a gerund, a common word wherever it stands
             body = body[:1].lower() + body[1:]
         shown.append(f"{author} {verb} that {body}")
     return shown
+
+
+def _says_who(bullet: str, author: str) -> bool:
+    """Whether ``bullet`` already gives its author as the one who says it: a letter's or a
+    column's deck printed atop the text ("Less than 4 per cent of the archive is online, writes
+    historian Dr Eleanor Whitmore.")."""
+    surname = author.split()[-1] if author.split() else ""
+    if not surname or surname[:1].islower() or author.startswith(("The ", "A ")):
+        return False
+    return (
+        re.search(
+            rf"\b(?:writes|wrote|argues|argued|says|said)\b[^.]*\b{re.escape(surname)}\b", bullet
+        )
+        is not None
+    )
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
