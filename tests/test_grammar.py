@@ -502,6 +502,33 @@ def test_a_clause_cut_out_keeps_its_own_end() -> None:
     ]
 
 
+def test_a_clause_cut_out_may_not_leave_behind_the_name_its_town_stands_for() -> None:
+    def clauses(sentence: str) -> list[str]:
+        return grammar.embedded_clauses(grammar.parse([sentence])[0])
+
+    # "the town" is Skerrow, which stays in the sentence around the clause
+    assert (
+        clauses(
+            "Skerrow traders have threatened to sue the council after councillors voted to introduce "
+            "Sunday parking charges in the town."
+        )
+        == []
+    )
+    assert clauses(
+        "Skerrow traders protested on Monday, and councillors raised parking charges across the "
+        "town."
+    ) == ["Skerrow traders protested on Monday."]
+    # a clause that names its place itself stands
+    assert clauses(
+        "Traders have threatened to sue the council after Skerrow councillors voted to introduce "
+        "parking charges in the town."
+    ) == ["Skerrow councillors voted to introduce parking charges in the town."]
+    assert "Councillors raised parking charges across Skerrow." in clauses(
+        "Skerrow traders protested on Monday, and councillors raised parking charges across "
+        "Skerrow."
+    )
+
+
 def test_what_a_but_turns_against_is_not_cut_out_whatever_and_came_before_it() -> None:
     # "and" joins "funny" to "observed"; "but" joins the clause: the verdict does not stand alone
     turned = (

@@ -2551,10 +2551,30 @@ def embedded_clauses(doc: Any) -> list[str]:
             continue  # not one stretch of words
         if _continued(doc, indices[-1]):
             continue  # "after troops dropped their weapons, abandoned their posts and ran"
+        if _outside_names_its_place(doc, indices[0], indices[-1]):
+            continue  # "(Wealdbridge traders sued after) councillors voted ... in the town"
         words = doc[indices[0] : indices[-1] + 1].text.strip(" ,;:—–-")
         if words:
             found.append(_as_sentence(words))
     return found + _coordinated_clauses(doc)
+
+
+def _outside_names_its_place(doc: Any, first: int, last: int) -> bool:
+    """Whether the clause from ``first`` to ``last``, cut out of ``doc``, says "the town" or "the
+    state" without naming it first: the name was in the sentence around it ("Wealdbridge traders
+    sued after councillors voted ... across the town"), as a deletion may not leave it behind
+    (see ``_orphans_a_place``). The parse often calls a place's name a noun ("Skerrow traders"),
+    so the clause's own name is any capitalised word inside it (not a day or a month, nor the
+    sentence's first word)."""
+    start = first + 1 if first == 0 else first
+    return any(
+        t.lower_ in _PLACE_NOUNS - _NATIONWIDE
+        and any(c.dep_ == "det" and c.lower_ == "the" for c in t.children)
+        and not any(
+            w.text[:1].isupper() and w.lower_ not in _DAYS | _WHEN for w in doc[start : t.i]
+        )
+        for t in doc[first : last + 1]
+    )
 
 
 def _coordinated_clauses(doc: Any) -> list[str]:
@@ -2583,7 +2603,8 @@ def _coordinated_clauses(doc: Any) -> list[str]:
             continue
         if any(_clause_before(child, root) for child in root.children):
             continue  # "A rose, B fell and C held, all ...": a list of clauses shares its frame
-        found.append(_as_sentence(doc[span[0] : span[-1] + 1].text))
+        if not _outside_names_its_place(doc, span[0], span[-1]):
+            found.append(_as_sentence(doc[span[0] : span[-1] + 1].text))
         if joiner.lower_ == "and":
             found.append(_as_sentence(doc[0 : joiner.i].text))
     return found
@@ -2704,6 +2725,8 @@ def _orphans_a_place(doc: Any, removed: frozenset[int]) -> bool:
     )
 
 
+# "Told the nation", "across the country": said of a whole country, they read alone.
+_NATIONWIDE = frozenset(["nation", "country"])
 # Nouns that stand for a place the sentence has named ("the state" for North Carolina).
 _PLACE_NOUNS = frozenset(
     "state city country region province county town island capital nation village".split()
