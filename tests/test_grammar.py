@@ -1193,6 +1193,41 @@ def test_a_hyphenated_title_stays_whole_in_a_full_name() -> None:
     assert grammar.full_names(spaced)["Darrow"] == "Ines Darrow"
 
 
+def test_she_means_the_whole_of_a_double_barrelled_name() -> None:
+    before = grammar.parse(["Ines Darrow-Keel has spent a year rebuilding the Skerrow ferry."])
+    assert grammar.antecedent(before, "she") == "Ines Darrow-Keel"
+    # (a hyphenated title before the name stays the title's: see the full-name test above)
+
+
+def test_an_aside_between_subject_and_verb_goes_with_both_commas() -> None:
+    assert _without(
+        "A driver who hit the Skerrow ferry shelter, leaving a woman badly hurt, has been jailed "
+        "for two years.",
+        "participle phrase",
+    ) == ["A driver who hit the Skerrow ferry shelter has been jailed for two years."]
+    # after the verb, a closing phrase goes with the comma before it
+    assert _without(
+        "The Skerrow ferry sank in the harbour on Monday, leaving two crews idle for the winter.",
+        "participle phrase",
+    ) == ["The Skerrow ferry sank in the harbour on Monday."]
+
+
+def test_an_infinitive_of_saying_that_reports_nothing_keeps_its_phrase() -> None:
+    # "to add to Keel's opener" adds a goal, not a remark: its "to" phrase is what it adds to
+    assert (
+        _without(
+            "Skerrow looked safe when Ines Darrow scored a penalty after the break to add to Tom "
+            "Keel's opener.",
+            "where it was said",
+        )
+        == []
+    )
+    assert _without(
+        "Ines Darrow told reporters at the Skerrow pier that the ferry would sail on Monday.",
+        "where it was said",
+    ) == ["Ines Darrow told reporters that the ferry would sail on Monday."]
+
+
 def test_a_dateline_before_a_quoted_name_is_cut() -> None:
     assert strip_dateline('(CNN)"Skerrow" fans will get more ferries this summer.') == (
         '"Skerrow" fans will get more ferries this summer.'

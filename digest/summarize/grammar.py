@@ -1289,10 +1289,13 @@ def antecedent(previous: Iterable[Any], pronoun: str) -> str:
 
 
 def _names(doc: Any) -> list[tuple[int, int]]:
-    """Runs of proper nouns (start, end): "President Xi Jinping", "Jane Doe"."""
+    """Runs of proper nouns (start, end): "President Xi Jinping", "Jane Doe", and a double-barrelled
+    "Elodie Gagnon-Roy" (the hyphen between the two is a token of its own)."""
     runs: list[tuple[int, int]] = []
     start: int | None = None
     for token in doc:
+        if start is not None and _joins_a_name(token):
+            continue
         if token.pos_ == "PROPN" and token.text[:1].isupper():
             if start is None:
                 start = token.i
@@ -1302,6 +1305,23 @@ def _names(doc: Any) -> list[tuple[int, int]]:
     if start is not None:
         runs.append((start, len(doc)))
     return runs
+
+
+def _joins_a_name(token: Any) -> bool:
+    """Whether ``token`` is the hyphen inside a double-barrelled surname, the name's last word:
+    "Elodie Gagnon-Roy" (not a title's: "Commissioner-General Ines Darrow")."""
+    doc = token.doc
+    after = token.i + 1
+    return (
+        token.text in ("-", "‐")
+        and not token.whitespace_
+        and token.i > 0
+        and not doc[token.i - 1].whitespace_
+        and after < len(doc)
+        and doc[after].pos_ == "PROPN"
+        and doc[after].text[:1].isupper()
+        and (after + 1 == len(doc) or doc[after + 1].pos_ != "PROPN")
+    )
 
 
 # -- shortening ------------------------------------------------------------------------------------
@@ -2388,6 +2408,10 @@ def _reporting_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
             # Office of ..., announced": "the regulator" is who announced): its phrases may be
             # what holds the clause together.
             continue
+        if verb.tag_ == "VB" and not any(c.dep_ in ("ccomp", "parataxis") for c in verb.children):
+            # an infinitive that reports nothing: "converted a penalty to add to Hartigan's
+            # opener" needs its "to"
+            continue
         objects = sum(c.dep_ == "dobj" for c in verb.children)
         if objects > 1:
             continue  # "told councillors the freeze ...": the parse took the claim's subject in
@@ -2504,7 +2528,14 @@ def _with_commas(
         head = anchor
         while head is not None and head.dep_ == "conj":  # "the singer, 31, and the actor, 34,"
             head = head.head
-        if head is None or head.dep_ in _SUBJECT_DEPS or _closes_subject(before, anchor):
+        if (
+            head is None
+            or head.dep_ in _SUBJECT_DEPS
+            or _closes_subject(before, anchor)
+            or (anchor is not None and anchor.dep_ == "ROOT" and max(span) < anchor.i)
+        ):
+            # (an aside before the verb it hangs on interrupts subject and verb: "A driver who
+            # hit a shelter(, leaving a woman hurt,) has been jailed" keeps neither comma)
             indices.add(after.i)
         else:
             indices.discard(before.i)
