@@ -50,20 +50,21 @@ def test_complete_statements_are_accepted(sentence: str) -> None:
 
 
 def test_the_past_perfect_is_backstory_but_a_report_of_it_is_news() -> None:
-    for backstory in (
-        "Ines Darrow had missed six of her first eight shots at the Skerrow regatta on Friday.",
-        "The harbour funds had been kept in a locked drawer of the Skerrow ferry office.",
-        "Ines Darrow had been telling the Skerrow crews all week that she would not race.",
-    ):
-        assert "past perfect" in (judge(backstory) or ""), backstory
-    for news in (
-        "Ines Darrow missed six of her first eight shots at the Skerrow regatta on Friday.",
-        "Police said Tom Keel had taken the harbour funds from a locked drawer in the office.",
-        "Harbour Ferries had its busiest summer on the Skerrow crossing since the 1990s.",
-        "Harbour Ferries has cancelled every winter sailing to Skerrow Island this year.",
-        "Ines Darrow has been telling the Skerrow crews that she will not race this winter.",
-    ):
-        assert judge(news) is None, news
+    _refused_and_kept(
+        "past perfect",
+        (
+            "Ines Darrow had missed six of her first eight shots at the Skerrow regatta on Friday.",
+            "The harbour funds had been kept in a locked drawer of the Skerrow ferry office.",
+            "Ines Darrow had been telling the Skerrow crews all week that she would not race.",
+        ),
+        (
+            "Ines Darrow missed six of her first eight shots at the Skerrow regatta on Friday.",
+            "Police said Tom Keel had taken the harbour funds from a locked drawer in the office.",
+            "Harbour Ferries had its busiest summer on the Skerrow crossing since the 1990s.",
+            "Harbour Ferries has cancelled every winter sailing to Skerrow Island this year.",
+            "Ines Darrow has been telling the Skerrow crews that she will not race this winter.",
+        ),
+    )
 
 
 def test_a_surname_in_s_after_a_first_name_is_who_his_means() -> None:
@@ -77,20 +78,21 @@ def test_a_surname_in_s_after_a_first_name_is_who_his_means() -> None:
 
 
 def test_a_sentence_that_opens_on_the_clock_is_a_scene() -> None:
-    for scene in (
-        "At 3.40am, Ines Darrow is kneeling on the floor of the Skerrow ferry office.",
-        "By a quarter past nine, six children sit at four tables in the Skerrow schoolhouse.",
-        "At 6 p.m. on a Thursday, Tom Keel has already peeled 40 pounds of potatoes.",
-        "Shortly after dawn the first Skerrow boats slip out past the harbour wall.",
-    ):
-        assert "on the clock" in (judge(scene) or ""), scene
-    for news in (
-        "The Skerrow ferry ran aground at 3.40am on Tuesday with 40 passengers on board.",
-        "At least 40 passengers were on board the Skerrow ferry when it ran aground.",
-        "At Skerrow harbour, the ferry company cancelled every winter sailing on Monday.",
-        "By 2027, Skerrow Island Council wants every home on the island heated by wind.",
-    ):
-        assert judge(news) is None, news
+    _refused_and_kept(
+        "on the clock",
+        (
+            "At 3.40am, Ines Darrow is kneeling on the floor of the Skerrow ferry office.",
+            "By a quarter past nine, six children sit at four tables in the Skerrow schoolhouse.",
+            "At 6 p.m. on a Thursday, Tom Keel has already peeled 40 pounds of potatoes.",
+            "Shortly after dawn the first Skerrow boats slip out past the harbour wall.",
+        ),
+        (
+            "The Skerrow ferry ran aground at 3.40am on Tuesday with 40 passengers on board.",
+            "At least 40 passengers were on board the Skerrow ferry when it ran aground.",
+            "At Skerrow harbour, the ferry company cancelled every winter sailing on Monday.",
+            "By 2027, Skerrow Island Council wants every home on the island heated by wind.",
+        ),
+    )
 
 
 @pytest.mark.parametrize(
@@ -526,6 +528,10 @@ def test_a_clause_cut_out_may_not_leave_behind_the_name_its_town_stands_for() ->
     assert "Councillors raised parking charges across Skerrow." in clauses(
         "Skerrow traders protested on Monday, and councillors raised parking charges across "
         "Skerrow."
+    )
+    assert "Councillors raised parking charges in the town of Skerrow." in clauses(
+        "Skerrow traders protested on Monday, and councillors raised parking charges in the "
+        "town of Skerrow."
     )
 
 

@@ -67,7 +67,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 91
+ALGORITHM_VERSION = 92
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -471,7 +471,6 @@ def _a_person(name: str) -> bool:
         and all(w[:1].isupper() for w in words if w.lower() not in _PARTICLES)
         and not any(w.lower().strip(".") in _NOT_A_PERSON for w in words)
         and not any(c.isdigit() for c in name)
-        and not re.search(r"\beditorial\b|\bboard\b", name, re.I)
     )
 
 
@@ -490,7 +489,7 @@ _PARTICLES = frozenset("and de van von der da di la le du bin al".split())
 _NOT_A_PERSON = frozenset(
     """news staff team desk editor editors reporter reporters wire wires press agency reuters
     associated times post journal insider report reports media online digital contributor
-    contributors guest admin unknown international""".split()
+    contributors guest admin unknown international editorial board""".split()
 )
 
 

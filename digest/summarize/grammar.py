@@ -2599,8 +2599,8 @@ def _outside_names_its_place(doc: Any, first: int, last: int) -> bool:
     sentence's first word)."""
     start = first + 1 if first == 0 else first
     return any(
-        t.lower_ in _PLACE_NOUNS - _NATIONWIDE
-        and any(c.dep_ == "det" and c.lower_ == "the" for c in t.children)
+        _bare_place(t)
+        and t.lower_ not in _NATIONWIDE
         and not any(
             w.text[:1].isupper() and w.lower_ not in _DAYS | _WHEN for w in doc[start : t.i]
         )
@@ -2749,10 +2749,21 @@ def _orphans_a_place(doc: Any, removed: frozenset[int]) -> bool:
     return any(
         t.i not in removed
         and t.i > min(names)  # what it stands for comes before it
-        and t.lower_ in _PLACE_NOUNS
-        and any(c.dep_ == "det" and c.lower_ == "the" for c in t.children)
-        and not any(w.pos_ == "PROPN" for w in t.subtree)
+        and _bare_place(t)
         for t in doc
+    )
+
+
+def _bare_place(token: Any) -> bool:
+    """Whether ``token`` is "the town", "the state" and the like with no name of its own ("the
+    town of Skerrow" names it; the parse may call "Skerrow" a noun, so any capitalised word
+    of the phrase but "The" is a name)."""
+    return (
+        token.lower_ in _PLACE_NOUNS
+        and any(c.dep_ == "det" and c.lower_ == "the" for c in token.children)
+        and not any(
+            w.i != token.i and w.lower_ != "the" and w.text[:1].isupper() for w in token.subtree
+        )
     )
 
 
