@@ -2690,3 +2690,35 @@ def test_the_clause_of_a_there_is_sentence_is_what_it_says_and_stays() -> None:
         "repairs.",
         "closing clause",
     ) == ["The Skerrow pier reopened on Monday."]
+
+
+def test_what_a_source_is_may_go_but_not_who_made_it() -> None:
+    # what the study is about, or what it adds, is no part of who says so
+    assert _without(
+        "Skerrow's ferry crossings fell by a third last winter, according to the most detailed "
+        "study yet of the island's transport.",
+        "source's detail",
+    ) == [
+        "Skerrow's ferry crossings fell by a third last winter, according to the most detailed "
+        "study yet."
+    ]
+    assert _without(
+        "Skerrow's ferry crossings fell by a third, according to a report which warns that the "
+        "island's harbour is silting up.",
+        "source's detail",
+    ) == ["Skerrow's ferry crossings fell by a third, according to a report."]
+    refused = [
+        # who made it is who the claim rests on
+        "Skerrow's ferry crossings fell by a third, according to figures from the harbour board.",
+        "Skerrow's ferry crossings fell by a third, according to a report published by the board.",
+        # a name's "of" is the name ("the Department of Transport")
+        "Skerrow's ferry crossings fell by a third, according to the Skerrow Department of "
+        "Harbours.",
+        # "one of the largest studies" is not "one"
+        "Skerrow's ferry crossings fell by a third, according to one of the largest studies.",
+        # a superlative needs its "yet": "the most detailed survey" of what, and when?
+        "Skerrow's ferry crossings fell by a third, according to the most detailed survey of the "
+        "island's harbours yet published.",
+    ]
+    for sentence in refused:
+        assert _without(sentence, "source's detail") == [], sentence

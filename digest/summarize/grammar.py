@@ -1548,6 +1548,7 @@ def deletions(doc: Any) -> list[Deletion]:
     found += _closing_adjuncts(tokens, inside_quote)
     found += _dashed_asides(tokens, inside_quote)
     found += _reporting_adjuncts(tokens, inside_quote)
+    found += _source_details(tokens, inside_quote)
     found += _closing_elaborations(tokens, inside_quote)
     found += _split_closing_clauses(tokens, inside_quote)
     found += _second_actions(tokens, inside_quote)
@@ -1912,6 +1913,7 @@ _COST = {
     "examples": 1,
     "day": 2,
     "where it was said": 1,
+    "source's detail": 1,
     "official attribution": 2,
     "participle phrase": 2,
     "closing phrase": 3,
@@ -2448,6 +2450,66 @@ def _reporting_adjuncts(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
                     indices.add(span[-1] + 1)  # an aside between commas: "the duty, in place ...,"
             found.append(Deletion("where it was said", frozenset(indices)))
     return found
+
+
+def _source_details(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
+    """What a source named in "according to ..." is, past what names it: "according to the
+    most detailed study yet (of the insects' fortunes)", "according to a study (published
+    Wednesday that adds to growing evidence ...)", "according to a police source (speaking to
+    the state news agency)". The source stays, and so does who made it ("by", "from": "a
+    report by the Audit Office", "figures from the ONS"), which is who stands behind the
+    claim."""
+    found = []
+    for word in tokens:
+        if word.lower_ != "according":
+            continue
+        to = next((c for c in word.children if c.lower_ == "to"), None)
+        source = next((c for c in to.children if c.dep_ == "pobj"), None) if to else None
+        if source is None or source.pos_ != "NOUN":
+            continue  # a name ("the Department of Agriculture") or "one of the largest studies"
+        details = [c for c in source.rights if c.dep_ in ("prep", "acl", "relcl")]
+        if not details:
+            continue
+        span = list(range(details[0].left_edge.i, source.right_edge.i + 1))
+        after = tokens[span[-1] + 1] if span[-1] + 1 < len(tokens) else None
+        if after is not None and after.text not in (",", ".", ";", ":", "—", "–"):
+            continue  # the phrase does not end there (a bracket, a parse that ran on)
+        if tokens[span[0] - 1].text == ",":
+            span.insert(0, span[0] - 1)
+        words = [tokens[i] for i in span]
+        if (
+            inside_quote(span)
+            or _protected(words)
+            or any(t.lower_ in _WHO_MADE_IT and _made(t, source) for t in words)
+            or _superlative(source)
+            and any(t.lower_ in ("yet", "ever") for t in words)
+        ):
+            continue  # "the most detailed survey (of the Alps' ice yet published)"
+        found.append(Deletion("source's detail", frozenset(span)))
+    return found
+
+
+# Prepositions that say who made a source: what the claim rests on.
+_WHO_MADE_IT = frozenset("by from".split())
+
+
+def _made(preposition: Any, source: Any) -> bool:
+    """Whether ``preposition`` says who made ``source``: "figures from the ONS", "a report
+    published by the Audit Office" (not "a study based on measurements from floats")."""
+    head = preposition.head
+    return head.i == source.i or (
+        head.head.i == source.i
+        and head.dep_ == "acl"
+        and (preposition.lower_ == "by" or head.lower_ in ("released", "published", "issued"))
+    )
+
+
+def _superlative(noun: Any) -> bool:
+    """Whether ``noun`` is "the largest" or "the most detailed" of something."""
+    return any(
+        c.tag_ == "JJS" or any(g.lower_ in ("most", "least") for g in c.children)
+        for c in noun.children
+    )
 
 
 # Verbs of saying whose object is who was told: "told reporters at a news conference".
