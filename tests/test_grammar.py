@@ -2711,6 +2711,8 @@ def test_what_a_source_is_may_go_but_not_who_made_it() -> None:
         # who made it is who the claim rests on
         "Skerrow's ferry crossings fell by a third, according to figures from the harbour board.",
         "Skerrow's ferry crossings fell by a third, according to a report published by the board.",
+        "Skerrow's ferry crossings fell by a third, according to the annual figures of the harbour "
+        "board.",
         # a name's "of" is the name ("the Department of Transport")
         "Skerrow's ferry crossings fell by a third, according to the Skerrow Department of "
         "Harbours.",

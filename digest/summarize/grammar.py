@@ -2489,19 +2489,36 @@ def _source_details(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
     return found
 
 
-# Prepositions that say who made a source: what the claim rests on.
-_WHO_MADE_IT = frozenset("by from".split())
+# Prepositions that may say who made a source: what the claim rests on.
+_WHO_MADE_IT = frozenset("by from of".split())
 
 
 def _made(preposition: Any, source: Any) -> bool:
-    """Whether ``preposition`` says who made ``source``: "figures from the ONS", "a report
-    published by the Audit Office" (not "a study based on measurements from floats")."""
+    """Whether ``preposition`` says who made ``source``: "figures from the ONS", "the annual
+    figures of the human rights group", "a report published by the Audit Office" (not "a study
+    of the insects' fortunes", nor "a study based on measurements from floats")."""
     head = preposition.head
+    if preposition.lower_ == "of":
+        maker = next((c for c in preposition.children if c.dep_ == "pobj"), None)
+        return (
+            head.i == source.i
+            and maker is not None
+            and (maker.pos_ == "PROPN" or maker.lower_ in _MAKERS)
+        )
     return head.i == source.i or (
         head.head.i == source.i
         and head.dep_ == "acl"
         and (preposition.lower_ == "by" or head.lower_ in ("released", "published", "issued"))
     )
+
+
+# Who makes figures, reports and studies.
+_MAKERS = frozenset(
+    "group groups organisation organization agency office ministry department institute "
+    "university board council commission authority charity company firm government police "
+    "service union association federation bank centre center foundation watchdog regulator "
+    "researchers scientists team committee trust party".split()
+)
 
 
 def _superlative(noun: Any) -> bool:
