@@ -732,6 +732,9 @@ def test_a_reviews_bullet_keeps_the_capital_of_a_name_the_parse_took_for_a_word(
             candidate("Few laptops are this quiet."),
             candidate("Twelve fans stand at a long bench."),
             candidate("Closing the fan room would turn fans away."),
+            candidate("Regional ferries have cut their timetables."),
+            candidate("Natural England has closed the island."),
+            candidate("British ferries have cut their timetables."),
             candidate("Less than 4 per cent of it is online, writes historian Dr Ines Darrow."),
             candidate("Less than 4 per cent of it is online, writes historian Dr Tom Keel."),
         ],
@@ -745,6 +748,11 @@ def test_a_reviews_bullet_keeps_the_capital_of_a_name_the_parse_took_for_a_word(
         "Ines Darrow writes that few laptops are this quiet.",  # a closed-class word
         "Ines Darrow writes that twelve fans stand at a long bench.",  # so is a number's
         "Ines Darrow writes that closing the fan room would turn fans away.",  # and a gerund
+        # an adjective of a common noun ("Regional ferries") is one wherever it stands ...
+        "Ines Darrow writes that regional ferries have cut their timetables.",
+        # ... not a name's first word, nor a people's
+        "Ines Darrow writes that Natural England has closed the island.",
+        "Ines Darrow writes that British ferries have cut their timetables.",
         # a deck that names its writer as the one who says it needs no second attribution ...
         "Less than 4 per cent of it is online, writes historian Dr Ines Darrow.",
         # ... but one that names another writer does

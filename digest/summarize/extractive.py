@@ -67,7 +67,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 93
+ALGORITHM_VERSION = 94
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -521,12 +521,21 @@ def _attributed(chosen: list[Candidate], context: Context, text: str) -> list[st
             continue
         first = next(iter(re.findall(r"[A-Za-z]\w*", body)), "")
         if not candidate.proper_start and (
-            first.lower() in lower or first.lower() in _CLOSED or first.endswith("ing")
+            first.lower() in lower
+            or first.lower() in _CLOSED
+            or first.endswith("ing")
+            or _COMMON_ADJECTIVE.match(body)
         ):
             # "Shutting the search room would ...": a gerund, a common word wherever it stands
             body = body[:1].lower() + body[1:]
         shown.append(f"{author} {verb} that {body}")
     return shown
+
+
+# An adjective of a common noun phrase ("Regional universities have ..."): a name's first word
+# ("Natural England") is followed by a capital, and a people's ("British", "Chinese") is not in
+# these endings.
+_COMMON_ADJECTIVE = re.compile(r"[A-Z][a-z]+(?:al|ous|ive|ful|less|able|ible|ary|ory) [a-z]")
 
 
 def _says_who(bullet: str, author: str) -> bool:
