@@ -942,6 +942,37 @@ def test_a_leaning_bullet_may_not_follow_one_that_lost_a_thing_it_named() -> Non
     assert _standing([shortened_by_a_day, defended]) == [shortened_by_a_day, defended]
 
 
+def test_a_leaning_bullet_may_not_follow_one_that_lost_a_name_it_repeats() -> None:
+    # "Keel's crew" in the next sentence was introduced by the phrase the deletion took
+    doc = grammar.parse(
+        ["Ines Darrow won the Skerrow ferry race on Sunday, overturning a deficit to Tom Keel."]
+    )[0]
+    phrase = frozenset(range([t.text for t in doc].index(","), len(doc) - 1))
+    day = frozenset(t.i for t in doc if t.lower_ in ("on", "sunday"))
+    kept = grammar.render(doc, phrase)
+    assert grammar.lost_names(doc, phrase, kept) == {"Tom", "Keel"}
+    # a deleted day is no name, and a name the bullet still says is not lost
+    assert grammar.lost_names(doc, day, grammar.render(doc, day)) == frozenset()
+    darrow = frozenset(t.i for t in doc if t.text == "Darrow")
+    assert grammar.lost_names(doc, darrow, "Darrow won the race.") == frozenset()
+
+    def candidate(text: str, position: int, follows: int | None, lost: frozenset[str]) -> Candidate:
+        return Candidate(
+            position, text, bool(lost), frozenset(), False, False, follows, lost_names=lost
+        )
+
+    won = candidate(kept, 0, None, frozenset({"Tom", "Keel"}))
+    ahead = candidate(
+        "The 24-year-old finished 40 seconds ahead of Keel's crew.", 1, 0, frozenset()
+    )
+    assert _standing([won, ahead]) == [won]
+    # ... but one that names nobody the deletion took may follow it
+    harbour = candidate(
+        "The 24-year-old finished 40 seconds ahead of the harbour crew.", 1, 0, frozenset()
+    )
+    assert _standing([won, harbour]) == [won, harbour]
+
+
 def test_a_closing_reason_goes_whatever_it_holds_but_not_a_speaker() -> None:
     reason = (
         "Coastguards stopped the Skerrow ferry at the harbour mouth on Saturday because it was "

@@ -133,6 +133,9 @@ class Candidate:
     # The deletions took a thing it named (a noun that is no time): what the next sentence's
     # "it" or "the lead" stands for may have gone with it.
     lost_a_thing: bool = False
+    # The names the deletions took, which the bullet no longer says: a next sentence's
+    # "Marchetti's 139" leans on "to Italy's Giulia Marchetti" that went.
+    lost_names: frozenset[str] = frozenset()
 
 
 def usable(sentence: Sentence) -> str:
@@ -321,6 +324,7 @@ def candidate_of(
         anchor,
         counts_back,
         grammar.loses_a_thing(doc, removed),
+        grammar.lost_names(doc, removed, text),
     )
 
 

@@ -631,6 +631,18 @@ def loses_a_thing(doc: Any, removed: frozenset[int]) -> bool:
     )
 
 
+def lost_names(doc: Any, removed: frozenset[int], kept: str) -> frozenset[str]:
+    """The names (not days or months) that deleting ``removed`` takes and the ``kept`` text no
+    longer says: "Marchetti" from "Tennant won (, overturning a deficit to Giulia Marchetti)"."""
+    return frozenset(
+        doc[i].text
+        for i in removed
+        if doc[i].pos_ == "PROPN"
+        and doc[i].lower_ not in _DAYS | _WHEN
+        and not re.search(rf"\b{re.escape(doc[i].text)}\b", kept)
+    )
+
+
 def bare_subject(doc: Any, removed: frozenset[int]) -> bool:
     """Whether the deletions (``removed``) left the sentence's subject naming nobody: "The owner,
     whose mother founded the salon, said ..." shortened to "The owner said ..."."""
