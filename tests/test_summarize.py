@@ -987,6 +987,33 @@ def test_numbers_are_matched_as_written() -> None:
     assert not numbers_given("The pier cost $1.4 million.", source)
 
 
+def test_a_round_bound_is_met_by_a_number_of_the_same_kind() -> None:
+    from digest.summarize.bullets import numbers_given
+
+    source = (
+        "Tom Keel was fined a total of £10,550. Officers have identified 43 people who lost money "
+        "to the Skerrow ferry scheme, and 4,127 Skerrow harbour moorings were checked. Just 58.3 "
+        "per cent of the 212 ferries sailed on time in the 107 days of the 42-minute crossing."
+    )
+    met = [
+        "Tom Keel was ordered to pay more than £10,000.",
+        "More than 40 people lost money to the scheme.",
+        "More than 4,000 harbour moorings were checked.",  # the word after may differ
+        "Almost 60% of the ferries sailed on time.",  # "per cent" is "%"
+        "About 200 ferries sailed.",
+    ]
+    for description in met:
+        assert numbers_given(description, source), description
+    unmet = [
+        "Tom Keel was ordered to pay more than £11,000.",  # the bound is not met
+        "More than 40 minutes were lost.",  # 43 people, 42-minute: no number of minutes near it
+        "Nearly 320 ferries sailed.",  # 212 and 107 make 319 between them, but neither alone
+        "Tom Keel was fined 10,000.",  # without a bound, a number must be the article's own
+    ]
+    for description in unmet:
+        assert not numbers_given(description, source), description
+
+
 def test_an_opinion_bullet_that_leans_on_it_keeps_it_in_lower_case(extractive) -> None:  # type: ignore[no-untyped-def]
     # "It" left as it is (it leans on the bullet before) is no name: "writes that it is ..."
     column = (

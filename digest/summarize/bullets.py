@@ -431,15 +431,76 @@ def numbers_given(bullet: str, source: str) -> bool:
     """Whether every number ``bullet`` states appears in ``source`` as written ("2-0", "2009",
     "$1.6 billion"'s "1.6"; thousands' commas aside): a publisher's description that says "beat
     Chile 2-0" or "surgery in 2009" where the article says 3-0, or gives no year, says what the
-    article does not."""
+    article does not. A round bound ("more than £10,000") may round one of the article's numbers
+    (:func:`_rounded`)."""
     plain = source.replace(",", "")
-    for number in _WRITTEN_NUMBER.findall(bullet):
-        wanted = _normalise_number(number)
-        if not re.search(rf"(?<![\d.]){re.escape(wanted)}(?!\d)", plain) and not _in_words(
-            wanted, source
+    for number in _WRITTEN_NUMBER.finditer(bullet):
+        wanted = _normalise_number(number.group())
+        if (
+            not re.search(rf"(?<![\d.]){re.escape(wanted)}(?!\d)", plain)
+            and not _in_words(wanted, source)
+            and not _rounded(bullet, number, plain)
         ):
             return False
     return True
+
+
+def _rounded(bullet: str, number: re.Match[str], plain: str) -> bool:
+    """Whether the ``number`` of ``bullet`` is a round bound ("more than £10,000", "nearly 290
+    branches") that a number of the article (``plain``, without thousands' commas) meets, of the
+    same kind: after the same currency sign, or with a word of the two after it in common
+    ("£10,550"; "287 branches"). "More than 40 people" is not met by "42 minutes"."""
+    bound = _BOUND.search(bullet[: number.start()])
+    if bound is None:
+        return False
+    low, high = _BOUNDS[bound.group(1).lower()]
+    wanted = float(_normalise_number(number.group()))
+    sign = bound.group(2)
+    unit = _unit_after(bullet[number.end() :])
+    for found in _WRITTEN_NUMBER.finditer(plain):
+        text = _normalise_number(found.group())
+        if not re.fullmatch(r"\d+(?:\.\d+)?", text):
+            continue
+        if not low * wanted <= float(text) <= high * wanted:
+            continue
+        if sign and plain[: found.start()].endswith(sign):
+            return True
+        if not sign and unit & _unit_after(plain[found.end() :]):
+            return True
+    return False
+
+
+def _unit_after(text: str) -> set[str]:
+    """The sign or the two words right after a number ("%", "people", "Alpine glaciers"),
+    singular: what it counts."""
+    if re.match(r"\s?(?:per ?cent|%)", text, re.I):
+        return {"%"}
+    match = re.match(r"\s?([A-Za-z]+)(?:\s([A-Za-z]+))?", text)
+    if match is None:
+        return set()
+    return {w.lower().removesuffix("s") for w in match.groups() if w} - _NOT_UNITS
+
+
+_NOT_UNITS = frozenset("a an the and or of in on at to for by from with".split())
+
+
+# The words that make a number a round bound, and the range (times the number) of the article's
+# numbers that meet it.
+_BOUNDS = {
+    "more than": (1.0, 1.5),
+    "over": (1.0, 1.5),
+    "at least": (1.0, 1.5),
+    "nearly": (0.85, 1.0),
+    "almost": (0.85, 1.0),
+    "about": (0.9, 1.1),
+    "around": (0.9, 1.1),
+    "roughly": (0.9, 1.1),
+    "some": (0.9, 1.1),
+    "less than": (0.67, 1.0),
+    "fewer than": (0.67, 1.0),
+    "under": (0.67, 1.0),
+}
+_BOUND = re.compile(rf"\b({'|'.join(_BOUNDS)})\s+([£$€]?)$", re.I)
 
 
 def _in_words(number: str, source: str) -> bool:
