@@ -513,7 +513,10 @@ def test_an_opinion_piece_is_attributed_to_its_author(extractive) -> None:  # ty
 
 def test_the_publishers_description_is_never_a_bullet_of_ours(extractive) -> None:  # type: ignore[no-untyped-def]
     # the email shows it under the headline, as the publisher's (digest.pipeline.story_of)
-    described = Context(description="Harbour Ferries Ltd plans to save fuel money over the winter")
+    described = Context(
+        description="Harbour Ferries Ltd plans to save fuel money by cutting winter crossings to "
+        "the islands"
+    )
     [bullets] = extractive.summarize([COLUMN], ["Winter ferries"], [described])
     assert bullets and not any("fuel money" in b for b in bullets), bullets
     teaser = Context(description="Find out what the new timetable means for you?")
@@ -605,6 +608,8 @@ def test_a_paraphrase_of_a_chosen_bullet_is_dropped(extractive, monkeypatch) -> 
     [both] = extractive.summarize([CANCELLED], ["Winter ferries"], [described])
     assert any("cancelled every" in b for b in both) and not any("called off" in b for b in both)
     monkeypatch.setattr(extractive_module, "PARAPHRASE", 0.55)
+    # (the other sentences are far from the description: the on-topic bar is off here)
+    monkeypatch.setattr(extractive_module, "OFF_TOPIC", 0.0)
     [one] = extractive.summarize([CANCELLED], ["Winter ferries"], [described])
     assert one and not any("called off" in b or "cancelled every" in b for b in one), one
 
@@ -667,6 +672,25 @@ def test_a_bullet_off_the_headlines_topic_goes(extractive) -> None:  # type: ign
     # The closest one stays, when it is about the headline (0.58 to this one).
     [carols] = extractive.summarize([FERRY_AND_CAROLS], ["Carols for the village"])
     assert carols == ["A brass band played carols outside the village church on Sunday evening."]
+
+
+def test_with_a_description_to_fall_back_on_a_bullet_must_be_closer_to_the_story(
+    extractive,
+) -> None:  # type: ignore[no-untyped-def]
+    # Under the headline and the description, the wait until April is 0.37 away: background the
+    # reader can skip, and the email shows the description. Under the headline alone (0.47) it
+    # stays: a dropped bullet could leave the story with nothing.
+    title = "Skerrow Island ferries"
+    described = Context(
+        description="Harbour Ferries has cancelled every winter sailing to the island."
+    )
+    [headed] = extractive.summarize([FERRY_AND_CAROLS], [title], [described])
+    assert headed == ["Harbour Ferries cancelled every winter sailing to Skerrow Island on Monday."]
+    [bare] = extractive.summarize([FERRY_AND_CAROLS], [title])
+    assert bare == [
+        "Harbour Ferries cancelled every winter sailing to Skerrow Island on Monday.",
+        "Islanders will now have to wait until April for a boat to the mainland.",
+    ]
 
 
 REFUSED_BETWEEN = (
