@@ -487,18 +487,10 @@ _NOT_UNITS = frozenset("a an the and or of in on at to for by from with".split()
 # The words that make a number a round bound, and the range (times the number) of the article's
 # numbers that meet it.
 _BOUNDS = {
-    "more than": (1.0, 1.5),
-    "over": (1.0, 1.5),
-    "at least": (1.0, 1.5),
-    "nearly": (0.85, 1.0),
-    "almost": (0.85, 1.0),
-    "about": (0.9, 1.1),
-    "around": (0.9, 1.1),
-    "roughly": (0.9, 1.1),
-    "some": (0.9, 1.1),
-    "less than": (0.67, 1.0),
-    "fewer than": (0.67, 1.0),
-    "under": (0.67, 1.0),
+    **dict.fromkeys(("more than", "over", "at least"), (1.0, 1.5)),
+    **dict.fromkeys(("nearly", "almost"), (0.85, 1.0)),
+    **dict.fromkeys(("about", "around", "roughly", "some"), (0.9, 1.1)),
+    **dict.fromkeys(("less than", "fewer than", "under"), (0.67, 1.0)),
 }
 _BOUND = re.compile(rf"\b({'|'.join(_BOUNDS)})\s+([£$€]?)$", re.I)
 
