@@ -2747,7 +2747,10 @@ def test_what_a_source_is_may_go_but_not_who_made_it() -> None:
         # a name's "of" is the name ("the Department of Transport")
         "Skerrow's ferry crossings fell by a third, according to the Skerrow Department of "
         "Harbours.",
-        # "one of the largest studies" is not "one"
+        # "one of the largest studies" is not "one"; "results" and "the figures" say nothing alone
+        "Skerrow's ferry crossings fell by a third, according to results of a survey published on "
+        "Monday.",
+        "Skerrow's ferry crossings fell by a third, according to the figures for the winter.",
         "Skerrow's ferry crossings fell by a third, according to one of the largest studies.",
         # a superlative needs its "yet": "the most detailed survey" of what, and when?
         "Skerrow's ferry crossings fell by a third, according to the most detailed survey of the "

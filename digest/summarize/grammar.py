@@ -2477,8 +2477,14 @@ def _source_details(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
             continue
         to = next((c for c in word.children if c.lower_ == "to"), None)
         source = next((c for c in to.children if c.dep_ == "pobj"), None) if to else None
-        if source is None or source.pos_ != "NOUN":
-            continue  # a name ("the Department of Agriculture") or "one of the largest studies"
+        if (
+            source is None
+            or source.lower_ not in _SOURCES
+            or not any(c.dep_ in ("det", "poss") for c in source.children)
+        ):
+            # a name ("the Department of Agriculture"), "one of the largest studies", or a source
+            # that says nothing alone: "according to (the) results (of a trial ...)"
+            continue
         details = [c for c in source.rights if c.dep_ in ("prep", "acl", "relcl")]
         if not details:
             continue
@@ -2501,6 +2507,11 @@ def _source_details(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
     return found
 
 
+# What "according to" may name that says what it is alone: "according to a study", "the report".
+_SOURCES = frozenset(
+    """study report survey analysis review paper poll audit assessment investigation inquiry
+    source sources document statement filing memo estimate forecast census""".split()
+)
 # Prepositions that may say who made a source: what the claim rests on.
 _WHO_MADE_IT = frozenset("by from of".split())
 
