@@ -761,6 +761,8 @@ def test_a_reviews_bullet_keeps_the_capital_of_a_name_the_parse_took_for_a_word(
             candidate("British ferries have cut their timetables."),
             candidate("Less than 4 per cent of it is online, writes historian Dr Ines Darrow."),
             candidate("Less than 4 per cent of it is online, writes historian Dr Tom Keel."),
+            candidate("Ferry fares should be frozen, argues a retired teacher from Skerrow."),
+            candidate("There's a moment, says the board, when the fan wakes up."),
         ],
         review,
         text,
@@ -777,11 +779,12 @@ def test_a_reviews_bullet_keeps_the_capital_of_a_name_the_parse_took_for_a_word(
         # ... not a name's first word, nor a people's
         "Ines Darrow writes that Natural England has closed the island.",
         "Ines Darrow writes that British ferries have cut their timetables.",
-        # a deck that names its writer as the one who says it needs no second attribution ...
+        # a deck that closes on who says it needs no second attribution, whoever it names
         "Less than 4 per cent of it is online, writes historian Dr Ines Darrow.",
-        # ... but one that names another writer does
-        "Ines Darrow writes that less than 4 per cent of it is online, writes historian Dr Tom "
-        "Keel.",
+        "Less than 4 per cent of it is online, writes historian Dr Tom Keel.",
+        "Ferry fares should be frozen, argues a retired teacher from Skerrow.",
+        # ... a verb of saying inside the claim is no closing attribution
+        "Ines Darrow writes that there's a moment, says the board, when the fan wakes up.",
     ]
 
 
@@ -1056,3 +1059,25 @@ def test_an_opinion_bullet_that_leans_on_it_keeps_it_in_lower_case(extractive) -
     ), shown
     # a name keeps its capital
     assert any(b.startswith("Ines Darrow writes that Skerrow Ferries") for b in shown), shown
+
+
+def test_a_drop_cap_little_word_goes_to_sentence_case_but_a_shouted_name_stays() -> None:
+    from digest.summarize.bullets import usable
+
+    def shown(text: str) -> str:
+        return usable(marked_sentences(text)[0])
+
+    assert shown("THE first ferry has sailed from the new Skerrow pier.") == (
+        "The first ferry has sailed from the new Skerrow pier."
+    )
+    assert shown("AT least four ferries sailed from the new Skerrow pier.") == (
+        "At least four ferries sailed from the new Skerrow pier."
+    )
+    # a name, an acronym or a tabloid's shouted noun is as the site wrote it
+    for kept in (
+        "NASA scientists watched the ferry sail from the new Skerrow pier.",
+        "US officials watched the ferry sail from the new Skerrow pier.",
+        "IT staff watched the ferry sail from the new Skerrow pier.",
+        "A SKIPPER who sank a ferry off the Skerrow pier was fined on Monday.",
+    ):
+        assert shown(kept) == kept

@@ -142,7 +142,7 @@ def usable(sentence: Sentence) -> str:
     """The sentence, dateline cut, if it may be parsed for a bullet; '' when it plainly cannot."""
     if sentence.quoted:
         return ""
-    text = _CITATION.sub("", strip_dateline(sentence.text))
+    text = _drop_cap(_CITATION.sub("", strip_dateline(sentence.text)))
     size = count_words(text)
     if size < MIN_WORDS or size > MAX_SOURCE_WORDS:
         return ""
@@ -156,6 +156,20 @@ def usable(sentence: Sentence) -> str:
     if _foreign(text):
         return ""  # a German page that quotes enough English to pass as English
     return text
+
+
+def _drop_cap(text: str) -> str:
+    """``text`` with an opening little word in capitals, as a print drop cap sets it ("THE first
+    patients have been treated"), in sentence case; a shouted name or noun ("NASA scientists",
+    "A HUNTER who killed") is as the site wrote it."""
+    match = re.match(r"([A-Z]{2,})(?= [a-z])", text)
+    if match is None or match.group(1).lower() not in STOPWORDS - _ACRONYMS:
+        return text
+    return match.group(1).capitalize() + text[match.end() :]
+
+
+# Little words that are also acronyms: "US officials", "IT staff", "AM radio".
+_ACRONYMS = frozenset("us it am pm id or".split())
 
 
 def _title_case(text: str) -> bool:

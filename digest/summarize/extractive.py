@@ -67,7 +67,7 @@ from digest.summarize.sentences import Sentence, marked_sentences
 if TYPE_CHECKING:
     from digest.summarize import Context, SummarizerSettings
 
-ALGORITHM_VERSION = 97
+ALGORITHM_VERSION = 98
 WINDOW = 20  # sentences searched for the lead section's prose (page debris is skipped)
 MAX_CANDIDATES = 12  # bullets embedded per article, in article order; later ones are rarely picked
 # Bullets come from the article's first LEAD prose sentences (those `usable` lets through): in four
@@ -551,9 +551,12 @@ _COMMON_ADJECTIVE = re.compile(r"[A-Z][a-z]+(?:al|ous|ive|ful|less|able|ible|ary
 
 
 def _says_who(bullet: str, author: str) -> bool:
-    """Whether ``bullet`` already gives its author as the one who says it: a letter's or a
-    column's deck printed atop the text ("Less than 4 per cent of the archive is online, writes
-    historian Dr Eleanor Whitmore.")."""
+    """Whether ``bullet`` already says who says it: it closes on its speaker, as a letter's or a
+    column's deck printed atop the text does ("Less than 4 per cent of the archive is online,
+    writes historian Dr Eleanor Whitmore.", "..., argues a retired teacher from Otley."), or it
+    gives its author as the one who says it."""
+    if _CLOSING_SPEAKER.search(bullet):
+        return True
     surname = author.split()[-1] if author.split() else ""
     if not surname or surname[:1].islower() or author.startswith(("The ", "A ")):
         return False
@@ -563,6 +566,10 @@ def _says_who(bullet: str, author: str) -> bool:
         )
         is not None
     )
+
+
+# A closing attribution: ", writes historian Dr Tom Keel.", ", argues a retired teacher."
+_CLOSING_SPEAKER = re.compile(r", (?:writes|wrote|argues|argued|says|said) [^,;\"“”]+[.!?]$")
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
