@@ -16,9 +16,11 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import itertools
 import socket
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
@@ -51,6 +53,14 @@ class ScriptedSMTP:
     sessions: set[int] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _per_session: Counter[int] = field(default_factory=Counter)
+    _keys: Iterator[int] = field(default_factory=itertools.count)
+
+    def _key(self, session: Any) -> int:
+        """A number of this session's own: ``id()`` of a closed session's object may be given to
+        the next one, which would then start with the old one's count (and be dropped at once)."""
+        if not hasattr(session, "scripted_key"):
+            session.scripted_key = next(self._keys)
+        return int(session.scripted_key)
 
     def per_recipient(self) -> Counter[str]:
         with self.lock:
@@ -61,7 +71,7 @@ class ScriptedSMTP:
     async def handle_MAIL(  # noqa: N802
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
-        key = id(session)
+        key = self._key(session)
         self.sessions.add(key)
         if self.drop_every and self._per_session[key] >= self.drop_every:
             server.transport.close()
@@ -95,7 +105,7 @@ class ScriptedSMTP:
             lose = self.lose_reply.get(recipient, 0)
             if lose:
                 self.lose_reply[recipient] = lose - 1
-        self._per_session[id(session)] += 1
+        self._per_session[self._key(session)] += 1
         if self.delay:
             await asyncio.sleep(self.delay)
         if lose:
