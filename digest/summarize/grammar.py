@@ -2468,9 +2468,10 @@ def _source_details(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
     """What a source named in "according to ..." is, past what names it: "according to the
     most detailed study yet (of the insects' fortunes)", "according to a study (published
     Wednesday that adds to growing evidence ...)", "according to a police source (speaking to
-    the state news agency)". The source stays, and so does who made it ("by", "from": "a
-    report by the Audit Office", "figures from the ONS"), which is who stands behind the
-    claim."""
+    the state news agency)". Only after a source that says what it is alone, with its article
+    ("a study", "the report": not "according to results", nor a name's "of"). The source
+    stays, and so does who made it ("a report by the Audit Office", "the figures of the rights
+    group"), which is who stands behind the claim."""
     found = []
     for word in tokens:
         if word.lower_ != "according":
