@@ -1869,6 +1869,10 @@ def test_a_dashed_aside_may_go_with_a_time_preposition_but_not_with_a_condition(
         "Because of her stroke, Ines Darrow missed the harbour board meeting on Skerrow.",
         "Even if its engines are old, the Skerrow ferry will sail to Port Ellen on Saturday.",
         "Despite their losses, the Skerrow ferry companies will keep the winter timetable.",
+        # an opening clause's own subject points ahead as well
+        "Sixty years after it was founded in a cold outdoor pool, Skerrow Swimming Club is still "
+        "teaching the island to swim.",
+        "Two years after she was elected, Ines Darrow has opened the new pier at Skerrow harbour.",
     ],
 )
 def test_a_possessive_in_an_opening_phrase_may_point_ahead_to_the_subject(sentence: str) -> None:
@@ -1884,8 +1888,11 @@ def test_a_possessive_in_an_opening_phrase_may_point_ahead_to_the_subject(senten
         # not in an opening phrase: the subject itself
         "His arrest on Monday shocked Ines Darrow and the harbour board of Skerrow.",
         "Its owner sold the Skerrow ferry to a company in Port Ellen on Monday.",
-        # not a possessive
+        # a clause's subject that does not agree with the main subject
         "After they met on Monday, Ines Darrow resigned as harbour master of Skerrow.",
+        "Two years after it opened, the Skerrow ferries are full on every day of the week.",
+        # "it" cannot mean a plural noun before it
+        "The volunteers who run it are cooking for 400 people on Skerrow this winter.",
     ],
 )
 def test_a_possessive_that_points_at_nothing_ahead_still_leans(sentence: str) -> None:

@@ -903,8 +903,10 @@ def _unresolved_pronoun(doc: Any, skip: Any = None, removed: frozenset[int] = fr
             people = {_name_head(t).i for t in before if _may_be_person(t)}
             if len(people) >= 2:
                 continue  # "Braun is unhappy with how his partner Borchetta handled their split"
-        elif any(t.pos_ in ("NOUN", "PROPN") for t in before):
-            continue  # "it": a thing, a country or a company before it may be what it means
+        elif any(t.pos_ in ("NOUN", "PROPN") and t.tag_ not in ("NNS", "NNPS") for t in before):
+            # "it": a thing, a country or a company before it may be what it means; "volunteers"
+            # in "The volunteers who run it" may not
+            continue
         if _cataphoric(token):
             continue
         return str(token.text)
@@ -938,9 +940,10 @@ _CO_ARGUMENTS = frozenset({"nsubj", "nsubjpass", "dobj", "iobj", "dative"})
 def _cataphoric(pronoun: Any) -> bool:
     """Whether a possessive points ahead to the main clause's subject from an opening phrase:
     "After his arrest, Ines Darrow resigned", "Even if its engines are old, the Skerrow ferry
-    ...". The subject must agree: a person for "his"/"her", a plural for "their", a singular
-    noun or name for "its"."""
-    if pronoun.dep_ != "poss":
+    ...", or an opening clause's subject does: "Sixty years after it was founded, Wensum Otters
+    is still teaching the town to swim". The subject must agree: a person for "his"/"her", a
+    plural for "their", a singular noun or name for "its"."""
+    if pronoun.dep_ not in ("poss", "nsubj", "nsubjpass"):
         return False
     root = main_verb(pronoun.doc)
     subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
@@ -951,7 +954,13 @@ def _cataphoric(pronoun: Any) -> bool:
         opener = opener.head
     if opener.dep_ not in ("advcl", "prep", "npadvmod"):
         return False
+    if pronoun.dep_ != "poss" and (opener.dep_ != "advcl" or opener.i > subject.i):
+        return False  # a clause's own subject points ahead only from a clause before the main one
     lower = pronoun.lower_
+    if lower in ("he", "she"):
+        lower = "his"
+    elif lower == "they":
+        lower = "their"
     if lower in ("his", "her"):
         return _may_be_person(subject) or _person_noun(subject)
     if lower == "their":
