@@ -1014,6 +1014,11 @@ def test_numbers_are_matched_as_written() -> None:
     assert numbers_given("The board voted 9-2 for the pier.", "It voted nine to two on Monday.")
     assert numbers_given("3 ferries sank.", "All three ferries sank in the storm.")
     assert not numbers_given("The board voted 2-9 for it.", "It voted nine to two on Monday.")
+    # up to ninety-nine, and a half more
+    assert numbers_given("After 37 years, a pier.", "Thirty-seven years is long enough to wait.")
+    assert numbers_given("4.5 million pints.", "He left four and a half million pints.")
+    assert not numbers_given("After 38 years, a pier.", "Thirty-seven years is long enough.")
+    assert not numbers_given("4.5 million pints.", "He left four million pints and a half-pint.")
     assert not numbers_given("The last 15 minutes soar.", "The last minutes soar.")
     assert numbers_given("The pier opened in 2019 after a 12-week delay.", source)
     assert not numbers_given("The pier opened in 201 after a delay.", source)  # inside 2019

@@ -510,8 +510,13 @@ _BOUND = re.compile(rf"\b({'|'.join(_BOUNDS)})\s+([£$€]?)$", re.I)
 
 
 def _in_words(number: str, source: str) -> bool:
-    """Whether ``source`` writes the small number or score ``number`` in words, in its order:
-    "9-2" as "voted nine to two", "3" as "three"."""
+    """Whether ``source`` writes the number or score ``number`` (under a hundred, or a half
+    more) in words, in its order: "9-2" as "voted nine to two", "3" as "three", "37" as
+    "thirty-seven", "4.5" as "four and a half"."""
+    half = re.fullmatch(r"(\d+)\.5", number)
+    if half and int(half.group(1)) in _NUMBER_WORDS:
+        spelled = rf"\b(?:{_NUMBER_WORDS[int(half.group(1))]}) and a half\b"
+        return re.search(spelled, source, re.I) is not None
     parts = number.split("-")
     if not all(p.isdigit() and int(p) in _NUMBER_WORDS for p in parts):
         return False
@@ -519,12 +524,14 @@ def _in_words(number: str, source: str) -> bool:
     return re.search(spelled, source, re.I) is not None
 
 
-_NUMBER_WORDS = {
-    n: word
-    for n, word in enumerate(
-        """zero|nil one two three four five six seven eight nine ten eleven twelve thirteen
-        fourteen fifteen sixteen seventeen eighteen nineteen twenty""".split()
-    )
+_UNITS = """zero|nil one two three four five six seven eight nine ten eleven twelve thirteen
+    fourteen fifteen sixteen seventeen eighteen nineteen""".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+# Each number under a hundred as a pattern of its words: "thirty-seven", "thirty seven".
+_NUMBER_WORDS = {n: word for n, word in enumerate(_UNITS)} | {
+    10 * (2 + t) + u: tens if u == 0 else rf"{tens}[- ]{_UNITS[u]}"
+    for t, tens in enumerate(_TENS)
+    for u in range(10)
 }
 
 
