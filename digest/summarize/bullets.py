@@ -527,6 +527,8 @@ def _in_words(number: str, source: str) -> bool:
 _UNITS = """zero|nil one two three four five six seven eight nine ten eleven twelve thirteen
     fourteen fifteen sixteen seventeen eighteen nineteen""".split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+# The words of the numbers under a hundred ("nil", "seven", "thirty"), as a closed class.
+NUMBER_NAMES = frozenset(w for unit in _UNITS for w in unit.split("|")) | frozenset(_TENS)
 # Each number under a hundred as a pattern of its words: "thirty-seven", "thirty seven".
 _NUMBER_WORDS = {n: word for n, word in enumerate(_UNITS)} | {
     10 * (2 + t) + u: tens if u == 0 else rf"{tens}[- ]{_UNITS[u]}"

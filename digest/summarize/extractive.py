@@ -49,6 +49,7 @@ from digest.embed import MODEL_ID, shared_encoder
 from digest.errors import SummarizeError
 from digest.summarize import grammar
 from digest.summarize.bullets import (
+    NUMBER_NAMES,
     STOPWORDS,
     Candidate,
     answers_the_headline,
@@ -359,9 +360,9 @@ def _on_topic(
     """``chosen`` without the bullets far from the headline and the publisher's description
     (``closeness``: each one's cosine to them; below ``off_topic``), but for the closest: such a
     bullet is mostly colour or background (a band playing carols under a headline about
-    cancelled ferries), and fewer bullets beat one the reader must skip. A lone bullet is the whole "In
-    Short": unless it is close to what the headline says (``ALONE_ON_TOPIC``), it goes, and the
-    email shows the publisher's description instead."""
+    cancelled ferries), and fewer bullets beat one the reader must skip. A lone bullet is the
+    whole "In Short": unless it is close to what the headline says (``ALONE_ON_TOPIC``), it
+    goes, and the email shows the publisher's description instead."""
     closest = max(range(len(chosen)), key=lambda row: closeness[row])
     kept = [c for row, c in enumerate(chosen) if row == closest or closeness[row] >= off_topic]
     if len(kept) == 1 and closeness[closest] < ALONE_ON_TOPIC:
@@ -507,11 +508,14 @@ _NOT_A_PERSON = frozenset(
 
 
 # Words of a closed class, never a name, that may open a sentence: "Few bills land ..."
-_CLOSED = STOPWORDS | frozenset(
-    """few fewer many several both each every either neither much little less another other
-    only even still yet now two three four five six seven eight nine ten eleven twelve thirteen
-    fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy
-    eighty ninety hundred hundreds thousand thousands million millions dozen dozens""".split()
+_CLOSED = (
+    STOPWORDS
+    | NUMBER_NAMES
+    | frozenset(
+        """few fewer many several both each every either neither much little less another other
+        only even still yet now hundred hundreds thousand thousands million millions dozen
+        dozens""".split()
+    )
 )
 
 

@@ -626,7 +626,8 @@ def loses_a_thing(doc: Any, removed: frozenset[int]) -> bool:
     lead* into *Lisboa*", against "on *Wednesday*")."""
     return any(
         doc[i].pos_ in ("NOUN", "PROPN")
-        and doc[i].lower_ not in _TIME_NOUNS | _DAYS | _WHEN | _PARTS_OF_DAY | _TIMES
+        and not _a_time(doc[i])
+        and doc[i].lower_ not in _PARTS_OF_DAY
         for i in removed
     )
 
@@ -638,7 +639,7 @@ def lost_names(doc: Any, removed: frozenset[int], kept: str) -> frozenset[str]:
         doc[i].text
         for i in removed
         if doc[i].pos_ == "PROPN"
-        and doc[i].lower_ not in _DAYS | _WHEN
+        and not _a_time(doc[i])
         and not re.search(rf"\b{re.escape(doc[i].text)}\b", kept)
     )
 
