@@ -1040,6 +1040,8 @@ def test_a_round_bound_is_met_by_a_number_of_the_same_kind() -> None:
         "More than 4,000 harbour moorings were checked.",  # the word after may differ
         "Almost 60% of the ferries sailed on time.",  # "per cent" is "%"
         "About 200 ferries sailed.",
+        "Close to 45 people lost money to the scheme.",  # close to: either side, as "about"
+        "Approximately 4,100 harbour moorings were checked.",
     ]
     for description in met:
         assert numbers_given(description, source), description
@@ -1047,6 +1049,8 @@ def test_a_round_bound_is_met_by_a_number_of_the_same_kind() -> None:
         "Tom Keel was ordered to pay more than £11,000.",  # the bound is not met
         "More than 40 minutes were lost.",  # 43 people, 42-minute: no number of minutes near it
         "Nearly 320 ferries sailed.",  # 212 and 107 make 319 between them, but neither alone
+        "Close to 50 people lost money to the scheme.",  # 43 is not close to 50
+        "Approximately 5,000 harbour moorings were checked.",
         "Tom Keel was fined 10,000.",  # without a bound, a number must be the article's own
     ]
     for description in unmet:

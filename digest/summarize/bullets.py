@@ -503,7 +503,9 @@ _NOT_UNITS = frozenset("a an the and or of in on at to for by from with".split()
 _BOUNDS = {
     **dict.fromkeys(("more than", "over", "at least"), (1.0, 1.5)),
     **dict.fromkeys(("nearly", "almost"), (0.85, 1.0)),
-    **dict.fromkeys(("about", "around", "roughly", "some"), (0.9, 1.1)),
+    **dict.fromkeys(
+        ("about", "around", "roughly", "approximately", "close to", "some"), (0.9, 1.1)
+    ),
     **dict.fromkeys(("less than", "fewer than", "under"), (0.67, 1.0)),
 }
 _BOUND = re.compile(rf"\b({'|'.join(_BOUNDS)})\s+([£$€]?)$", re.I)
