@@ -2762,6 +2762,12 @@ def test_what_a_source_is_may_go_but_not_who_made_it() -> None:
         # a superlative needs its "yet": "the most detailed survey" of what, and when?
         "Skerrow's ferry crossings fell by a third, according to the most detailed survey of the "
         "island's harbours yet published.",
+        # nor may it lose its kind: "the largest survey" there is, "the first study" ever
+        "Skerrow's ferry crossings fell by a third, according to the largest survey of its kind.",
+        "Skerrow's ferry crossings fell by a third, according to the first study of its kind.",
+        # a "yet" the parse puts inside the phrase would go with it
+        "Skerrow's ferry crossings fell by a third, according to the largest study yet of how the "
+        "harbour has silted up.",
     ]
     for sentence in refused:
         assert _without(sentence, "source's detail") == [], sentence

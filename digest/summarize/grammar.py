@@ -2510,8 +2510,7 @@ def _source_details(tokens: list[Any], inside_quote: Any) -> list[Deletion]:
             inside_quote(span)
             or _protected(words)
             or any(t.lower_ in _WHO_MADE_IT and _made(t, source) for t in words)
-            or _superlative(source)
-            and any(t.lower_ in ("yet", "ever") for t in words)
+            or _unscoped_without(source, tokens, span)
         ):
             continue  # "the most detailed survey (of the Alps' ice yet published)"
         found.append(Deletion("source's detail", frozenset(span)))
@@ -2553,6 +2552,22 @@ _MAKERS = frozenset(
     "service union association federation bank centre center foundation watchdog regulator "
     "researchers scientists team committee trust party".split()
 )
+
+
+def _unscoped_without(source: Any, tokens: list[Any], span: list[int]) -> bool:
+    """Whether deleting ``span`` leaves ``source`` "the largest survey" or "the first study"
+    with nothing to say of what: "according to the largest survey (of its kind)" would read as
+    the largest survey there is. A "yet" or "ever" kept right after it gives the scope: "the
+    most detailed study yet (of the island's transport)"; the parse may put that "yet" inside
+    the phrase that goes ("the largest study (yet of how the disease spread)")."""
+    if not _superlative(source) and not any(c.lower_ in _ONE_OF_A_KIND for c in source.children):
+        return False
+    after = tokens[source.i + 1] if source.i + 1 < len(tokens) else None
+    return after is None or after.lower_ not in ("yet", "ever") or after.i in span
+
+
+# What makes a source one of a kind, like a superlative: "the first study of its kind".
+_ONE_OF_A_KIND = frozenset("first only".split())
 
 
 def _superlative(noun: Any) -> bool:
