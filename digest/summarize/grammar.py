@@ -2560,20 +2560,19 @@ def _unscoped_without(source: Any, tokens: list[Any], span: list[int]) -> bool:
     the largest survey there is. A "yet" or "ever" kept right after it gives the scope: "the
     most detailed study yet (of the island's transport)"; the parse may put that "yet" inside
     the phrase that goes ("the largest study (yet of how the disease spread)")."""
-    if not _superlative(source) and not any(c.lower_ in _ONE_OF_A_KIND for c in source.children):
+    if not _one_of_a_kind(source):
         return False
     after = tokens[source.i + 1] if source.i + 1 < len(tokens) else None
     return after is None or after.lower_ not in ("yet", "ever") or after.i in span
 
 
-# What makes a source one of a kind, like a superlative: "the first study of its kind".
-_ONE_OF_A_KIND = frozenset("first only".split())
-
-
-def _superlative(noun: Any) -> bool:
-    """Whether ``noun`` is "the largest" or "the most detailed" of something."""
+def _one_of_a_kind(noun: Any) -> bool:
+    """Whether ``noun`` is "the largest", "the most detailed", "the first" or "the only" of
+    something: what it is of says which."""
     return any(
-        c.tag_ == "JJS" or any(g.lower_ in ("most", "least") for g in c.children)
+        c.tag_ == "JJS"
+        or c.lower_ in ("first", "only")
+        or any(g.lower_ in ("most", "least") for g in c.children)
         for c in noun.children
     )
 
