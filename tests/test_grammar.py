@@ -1366,6 +1366,18 @@ def test_a_participle_with_a_subject_is_a_past_tense_but_one_without_is_not() ->
     assert judge("Rescued from the sea off Skerrow by the lifeboat crew.") == "no finite verb"
 
 
+def test_a_base_form_with_a_subject_is_a_present_tense_but_one_without_is_not() -> None:
+    # the small model tags this plural's present "go" as a base form (VB), as it does "cause"
+    # and "unveil" after a plural subject
+    sentence = "Tickets for the harbour festival go on sale at the ferry office on Monday morning."
+    assert grammar.main_verb(grammar.parse([sentence])[0]).tag_ == "VB"
+    assert judge(sentence) is None
+    assert judge("Watch the harbour festival live on the ferry office's own channel.") == (
+        "no finite verb"
+    )
+    assert judge("To go on sale at the ferry office on Monday morning.") is not None
+
+
 def test_a_year_old_is_a_person_a_later_he_may_mean_but_not_a_name() -> None:
     aged = (
         "A 33-year-old was released by Skerrow Rovers after five years, during which he "

@@ -159,6 +159,15 @@ def _active_past(root: Any) -> bool:
     return root.tag_ == "VBN" and "nsubj" in deps and not deps & {"aux", "auxpass"}
 
 
+def _subject_present(root: Any) -> bool:
+    """Whether a main verb the tagger took for a base form is a present tense: a subject and no
+    auxiliary ("Tickets for the winter tour go on sale on Friday", "Rivals unveil another ghost
+    from his past"; the small model tags a plural's present so). An imperative has no subject
+    ("Watch it live on the council's channel."), and an infinitive its "to"."""
+    deps = {c.dep_ for c in root.children}
+    return root.tag_ == "VB" and "nsubj" in deps and not deps & {"aux", "auxpass"}
+
+
 def main_verb(doc: Any) -> Any:
     """The root of the first parsed sentence of ``doc``."""
     for token in doc:
@@ -218,7 +227,9 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
     if root.pos_ not in ("VERB", "AUX"):
         return Judgement("no main verb")
     verbs = [root, *[c for c in root.children if c.dep_ in ("aux", "auxpass")]]
-    if not any(v.tag_ in _FINITE for v in verbs) and not _active_past(root):
+    if not any(v.tag_ in _FINITE for v in verbs) and not (
+        _active_past(root) or _subject_present(root)
+    ):
         return Judgement("no finite verb")
     subjects = [c for c in root.children if c.dep_ in _SUBJECTS]
     if not subjects:
