@@ -85,9 +85,13 @@ def test_a_sentence_that_opens_on_the_clock_is_a_scene() -> None:
             "By a quarter past nine, six children sit at four tables in the Skerrow schoolhouse.",
             "At 6 p.m. on a Thursday, Tom Keel has already peeled 40 pounds of potatoes.",
             "Shortly after dawn the first Skerrow boats slip out past the harbour wall.",
+            "At ten minutes to five, Tom Keel unlocks the Skerrow ferry office in the dark.",
+            "At twenty-two minutes past eleven, the lights went out across Skerrow Island.",
         ),
         (
             "The Skerrow ferry ran aground at 3.40am on Tuesday with 40 passengers on board.",
+            "Around 20 minutes after the crash, the first Skerrow lifeboat reached the ferry.",
+            "At ten minutes before the final whistle, Skerrow Rovers scored a second goal.",
             "At least 40 passengers were on board the Skerrow ferry when it ran aground.",
             "At Skerrow harbour, the ferry company cancelled every winter sailing on Monday.",
             "By 2027, Skerrow Island Council wants every home on the island heated by wind.",

@@ -353,12 +353,16 @@ def _past_perfect(root: Any) -> bool:
 
 
 # A clock time that opens a sentence: "At 3.40am, Jo Pearce is kneeling ...", "By a quarter past
-# nine, ...". A feature's scene is timed to the minute; the news says "on Tuesday".
+# nine, ...", "At ten minutes to five, ...". A feature's scene is timed to the minute; the news says
+# "on Tuesday". A span of minutes that is no reading of the clock ("20 minutes after the crash",
+# "ten minutes before the final whistle") times an event, as a report does.
 _CLOCK_OPENER = re.compile(
     r"(?:At|By|Around|Shortly (?:after|before)|Just (?:after|before))\s+"
     r"(?:about |around |roughly |exactly |precisely |nearly |almost |just )?"
     r"(?:\d{1,2}(?:[.:]\d{2})?\s*(?:a\.?m\b\.?|p\.?m\b\.?|o['’]clock\b)"
     r"|(?:a )?quarter (?:to|past)\b|half past\b|(?:ten|five|twenty|twenty-five) (?:to|past)\b"
+    r"|(?:\w+[- ])?\w+ minutes? (?:to|past) (?:\d{1,2}|one|two|three|four|five|six|seven|eight"
+    r"|nine|ten|eleven|twelve|noon|midnight)\b"
     r"|noon\b|midnight\b|dawn\b|dusk\b|first light\b|daybreak\b|sunrise\b|sunset\b)",
     re.I,
 )
