@@ -672,11 +672,13 @@ def _generic_subject(subject: Any, removed: frozenset[int] = frozenset()) -> boo
     """A definite subject that names nobody: "the man", "the company", "both diseases". A name,
     a number or any modifier ("the city council of Lagos", "the new law") says more."""
     words = [t for t in subject.subtree if t.i not in removed]
+    # A hyphenated noun is one word: "the centre-back", "the co-founder".
+    spoken = "".join(t.text_with_ws for t in words).split()
     return (
         subject.lower_ not in _SET_PHRASES
-        and len(words) == 2
+        and len(spoken) == 2
         and words[0].lower_ in ("the", "both", "neither", "either")
-        and words[1].i == subject.i
+        and words[-1].i == subject.i
         and subject.pos_ == "NOUN"
     )
 
