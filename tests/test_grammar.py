@@ -635,6 +635,7 @@ def test_a_place_that_scopes_a_figure_stays() -> None:
         ("In response, the harbour board cancelled the winter sailings to Skerrow.", "in response"),
         ("Later in the day, Ines Darrow testified before the harbour board.", "later in the day"),
         ("No, the harbour master's first week at Skerrow has not gone well.", "no"),
+        ("This time, the Skerrow harbour board voted to keep the winter ferry.", "this time"),
     ],
 )
 def test_a_sentence_that_follows_on_from_earlier_events_is_refused(
@@ -650,6 +651,7 @@ def test_no_as_a_determiner_opens_no_sequel() -> None:
 def test_an_opening_time_of_its_own_is_no_sequel() -> None:
     assert judge("Later this year, the harbour board will open a second ferry office.") is None
     assert judge("Hours after the storm, coastguards closed the road to Kettle Point.") is None
+    assert judge("This week, the Skerrow harbour board voted to keep the winter ferry.") is None
 
 
 @pytest.mark.parametrize(

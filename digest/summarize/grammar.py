@@ -494,6 +494,7 @@ def _sequel(words: list[Any]) -> str:
 _SEQUELS = (
     "at the time",
     "at that time",
+    "this time",  # "This time, he replied directly": unlike the time the article told before
     "at that point",
     "at that moment",
     "by then",
