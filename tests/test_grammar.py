@@ -1651,9 +1651,13 @@ def test_a_teaser_that_keeps_back_what_it_promises_is_refused() -> None:
             "Investigators in Skerrow found the cause of the ferry fire on Monday.",
             "The cause of the Skerrow ferry fire was found by investigators on Monday.",
             "As usual, the Skerrow harbour master knows the answer.",
+            "The Kettle Point ferry company in the town of Skerrow is finding out.",
+            "The Skerrow harbour board found out the hard way.",
         ),
         (
             "Ines Darrow said the reason for her retirement was a shortage of ferry crew.",
+            "The Skerrow harbour board found out on Monday that its ferry bid had failed.",
+            "Skerrow Rovers found out about the sale of their ground from a local newspaper.",
             "Ines Darrow accidentally revealed the answer to the Skerrow quiz on live television.",
             "At the Skerrow quiz on Monday, Ines Darrow revealed the correct answer.",
             "Ines Darrow told the council the real cost of the Skerrow ferry was $2 million.",

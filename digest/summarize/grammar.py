@@ -797,8 +797,8 @@ def _answers(subject: Any) -> bool:
 def _teaser(doc: Any) -> str:
     """The object that a telling verb promises and the sentence keeps back: "Dion told the world
     the real reason for her appearance", "... revealed the secret behind its speed" (a blind read:
-    the reader lacks the point), "The cause of the fire was found". "She said the reason was a
-    shortage of crew" gives it."""
+    the reader lacks the point), "The cause of the fire was found", and a "find out" that keeps
+    back what was found out. "She said the reason was a shortage of crew" gives it."""
     for token in doc:
         if (
             (
@@ -809,6 +809,18 @@ def _teaser(doc: Any) -> str:
             and any(c.dep_ == "det" and c.lower_ == "the" for c in token.children)
         ):
             return " ".join(t.text for t in doc[token.left_edge.i : token.i + 1])
+        if (
+            token.lower_ in ("find", "finds", "found", "finding")
+            and any(c.dep_ == "prt" and c.lower_ == "out" for c in token.children)
+            and not any(
+                (c.dep_ in ("dobj", "ccomp", "xcomp", "advcl") and c.lower_ != "way")
+                or (c.dep_ == "prep" and c.lower_ == "about")
+                for c in token.children
+            )
+        ):
+            # "Memories Pizza is finding out (the hard way).": what it learnt is what the article
+            # asked before; "... found out on Monday that its bid had failed" says it.
+            return f"{token.text} out"
     return ""
 
 
