@@ -151,21 +151,14 @@ class Judgement:
     vague: bool = False
 
 
-def _active_past(root: Any) -> bool:
-    """Whether a main verb the tagger took for a participle is a past tense: with no auxiliary
-    and an active subject ("My neighbour just purchased plane tickets", "A rezoning proved
-    decisive"). "Rescued from the sea by the lifeboat." has no subject, and stays a fragment."""
+def _finite_by_its_subject(root: Any) -> bool:
+    """Whether a main verb the tagger took for a non-finite form is finite after all: it has a
+    subject and no auxiliary. A participle so is a past tense ("My neighbour just purchased
+    plane tickets", "A rezoning proved decisive"); a base form so is a plural's present ("Tickets
+    for the winter tour go on sale on Friday"). "Rescued from the sea by the lifeboat." and an
+    imperative ("Watch it live on the council's channel.") have no subject and stay fragments."""
     deps = {c.dep_ for c in root.children}
-    return root.tag_ == "VBN" and "nsubj" in deps and not deps & {"aux", "auxpass"}
-
-
-def _subject_present(root: Any) -> bool:
-    """Whether a main verb the tagger took for a base form is a present tense: a subject and no
-    auxiliary ("Tickets for the winter tour go on sale on Friday", "Rivals unveil another ghost
-    from his past"; the small model tags a plural's present so). An imperative has no subject
-    ("Watch it live on the council's channel."), and an infinitive its "to"."""
-    deps = {c.dep_ for c in root.children}
-    return root.tag_ == "VB" and "nsubj" in deps and not deps & {"aux", "auxpass"}
+    return root.tag_ in ("VBN", "VB") and "nsubj" in deps and not deps & {"aux", "auxpass"}
 
 
 def main_verb(doc: Any) -> Any:
@@ -227,9 +220,7 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
     if root.pos_ not in ("VERB", "AUX"):
         return Judgement("no main verb")
     verbs = [root, *[c for c in root.children if c.dep_ in ("aux", "auxpass")]]
-    if not any(v.tag_ in _FINITE for v in verbs) and not (
-        _active_past(root) or _subject_present(root)
-    ):
+    if not any(v.tag_ in _FINITE for v in verbs) and not _finite_by_its_subject(root):
         return Judgement("no finite verb")
     subjects = [c for c in root.children if c.dep_ in _SUBJECTS]
     if not subjects:
