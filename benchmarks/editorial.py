@@ -237,6 +237,17 @@ def run_old(chosen: list[dict[str, str]], base: str) -> dict[str, list[str]]:
         return _old_summaries(env, folder, requests)
 
 
+# The commit from which the email shows the publisher's description above the bullets.
+STANDFIRST = "e359e41"
+
+
+def _shows_standfirst(base: str) -> bool:
+    """Whether the ``base`` checkout's email shows the publisher's description above its bullets,
+    as this one does: a read with a later base (ed65's) otherwise understated its coverage."""
+    ancestor = ["git", "-C", str(ROOT), "merge-base", "--is-ancestor", STANDFIRST, base]
+    return subprocess.run(ancestor, check=False).returncode == 0
+
+
 def _short(identifier: str) -> str:
     """A short id that stays unique: the corpus ids are 40-digit hashes or "xsum-sample-7"."""
     return hashlib.sha1(identifier.encode()).hexdigest()[:12]
@@ -295,8 +306,15 @@ def sample(
     chosen = pages(count, seed, development=development, exclude=seen, folder=folder)
     results = run_new(chosen)
     old = run_old(chosen, base)
+    shows = _shows_standfirst(base)
     records: list[dict[str, Any]] = [
-        {"id": p["id"], "url": p["url"], **results[p["id"]], "old": old.get(p["id"], [])}
+        {
+            "id": p["id"],
+            "url": p["url"],
+            **results[p["id"]],
+            "old": old.get(p["id"], []),
+            "old_standfirst": shows,
+        }
         for p in chosen
     ]
     _write_blinded(out, records, readers, random.Random(seed + 1))
@@ -348,11 +366,11 @@ def write_packets(out: Path, records: list[dict[str, Any]], readers: int) -> Non
                 bullets = record[system]
                 parts.append(f"\n### Set {letter}\n")
                 if bullets:
-                    # only this checkout's email shows it above the bullets (story_of); before,
+                    # the email shows it above the bullets (story_of) since STANDFIRST; before,
                     # the description was one of them or shown only in their place
                     above = (
                         standfirst(record["description"], record["text"], bullets)
-                        if system == "new"
+                        if system == "new" or (system == "old" and record.get("old_standfirst"))
                         else ""
                     )
                     if above:
