@@ -6,7 +6,8 @@
 
 Reads ../shared/data/news-highlights/ relative to the repository root (or --data). Quality:
 ROUGE-1/2/Lsum F1 (rouge-score, use_stemmer=True, bullets joined by newlines) for each backend and
-for Lead-3 (the first three sentences, unshortened), plus bullet length and count. Speed: articles
+for Lead-3 (the first three sentences, unshortened), plus bullet length and count; where a backend
+gives some articles no bullets, both again on only the articles it gave bullets. Speed: articles
 per second for the embedded extractive default after its model is loaded, against a plain
 sentence-transformers encode of every sentence through the same model. Abstractive speed: seconds
 per article for a model of the distilbart-cnn-12-6 architecture with random weights (the real
@@ -79,6 +80,26 @@ def print_row(name: str, result: dict[str, float]) -> None:
     print(
         f"{name:<24} {result['rouge1']:6.1f} {result['rouge2']:6.1f} {result['rougeLsum']:6.1f}"
         f" {result['words']:7.1f} {result['short']:8.1f}% {result['bullets']:8.2f}"
+    )
+
+
+def print_where_given(
+    summaries: list[list[str]], texts: list[str], references: list[list[str]], max_words: int
+) -> None:
+    """Where a backend withholds bullets (no sentence it would publish), those articles score 0:
+    the same backend and Lead-3 again, on only the articles it gave bullets, so that what it gives
+    and how often it gives nothing are told apart."""
+    given = [i for i, summary in enumerate(summaries) if summary]
+    if len(given) in (0, len(summaries)):
+        return
+    print(f"  on the {len(given)} articles it gave bullets ({len(summaries) - len(given)} none):")
+    print_row(
+        "  Lead-3 (raw sentences)",
+        score([lead3(texts[i]) for i in given], [references[i] for i in given], max_words),
+    )
+    print_row(
+        "  the backend",
+        score([summaries[i] for i in given], [references[i] for i in given], max_words),
     )
 
 
@@ -275,6 +296,7 @@ def main() -> None:
             f"{backend} ({summarizer.model_id.rsplit('/', 1)[-1]})"[:24],
             score(summaries, references, settings.max_words),
         )
+        print_where_given(summaries, texts, references, settings.max_words)
         if backend == "extractive":
             extractive = summarizer
     if extractive is not None:
