@@ -22,7 +22,7 @@ from digest.config import Config
 from digest.errors import BlockedAddressError
 from digest.pipeline import GatherReport, summarise_pending
 from digest.store import SQLiteStore
-from digest.summarize import SummarizerSettings, load_summarizer, written_by
+from digest.summarize import Context, SummarizerSettings, load_summarizer, written_by
 from digest.summarize.endpoint import ChatEndpoint, EndpointError, Messages
 from digest.summarize.generative import (
     PROMPT_VERSION,
@@ -164,6 +164,98 @@ def test_write_mode_guards_each_bullet_and_fills_from_the_extractive(summarizer:
     # the second place holds the extractive bullet, unless it repeats the model's first one
     assert len(bullets) == 3 or "Investigators said" in extractive[1]
     assert dict(generative.rejections.counts) == {"number": 1}
+
+
+# A wire lede that no allowed deletion brings within 25 words ("on Monday" and the "including"
+# phrase may go: 27 are left), and the sentences after it, which the extractive backend picks.
+LONG_LEDE = (
+    "The Marrow Valley water board on Monday ordered the Calder Chemical Company to pay a record "
+    "4.2 million dollars for polluting the Marrow River with solvent for six years, including a "
+    "spill that killed thousands of trout in 2024."
+)
+AFTER_THE_LEDE = (
+    "Of the 4.2 million dollars, 3 million will pay for cleaning the riverbed, the board said. "
+    "Calder Chemical has run its plant at Orrin Bridge since 1961 and employs 340 people. "
+    "Anglers first reported dead fish near the plant in April 2024. Board chair Ruth Okafor said "
+    "the fine should warn other firms that the river is not a drain. Calder Chemical said it "
+    "would study the order before deciding whether to appeal."
+)
+LEDE_TITLE = "Chemical firm fined record sum for river pollution"
+LEDE_REWRITE = (
+    "The Marrow Valley water board ordered the Calder Chemical Company to pay a record 4.2 "
+    "million dollars for polluting the Marrow River."
+)
+
+
+PRONOUN_LEDE = (
+    "It on Monday ordered the Calder Chemical Company and the Orrin Bridge Plating Works to pay a "
+    "record 4.2 million dollars for polluting the Marrow River with solvent for six years, "
+    "including a spill that killed thousands of trout in 2024."
+)
+
+
+def rewrites_the_lede(reply: str) -> Callable[[str], str | None]:
+    return lambda sentence: reply if sentence == LONG_LEDE else None
+
+
+def test_a_lede_refused_for_its_length_is_rewritten_as_the_first_bullet(summarizer: Any) -> None:
+    text = f"{LONG_LEDE} {AFTER_THE_LEDE}"
+    extractive = summarizer.summarize([text], [LEDE_TITLE])[0]
+    # what the test is for: the news is in no extractive bullet, and the lede fits in none
+    assert len(extractive) == 3 and not any("4.2" in bullet for bullet in extractive)
+    assert summarizer.long_ledes([text]) == [LONG_LEDE]
+    model = ScriptedModel(rewrites_the_lede(LEDE_REWRITE))
+    generative = GenerativeSummarizer(settings(), generator=model, extractive=summarizer)
+    [bullets] = generative.summarize([text], [LEDE_TITLE])
+    # the lede's rewrite first; the last extractive bullet gives way
+    assert bullets == [LEDE_REWRITE, *extractive[:2]]
+    assert generative.authors == [["scripted-model", EXTRACTIVE, EXTRACTIVE]]
+    [prompt] = [p for p in model.prompts if p[-1]["content"].endswith(LONG_LEDE)]
+    assert "Previous sentence" not in prompt[-1]["content"]  # the article's first: none
+    assert generative.rejections.accepted == 1
+
+
+def test_a_lede_rewrite_that_fails_the_guards_leaves_the_extractive_bullets(
+    summarizer: Any,
+) -> None:
+    text = f"{LONG_LEDE} {AFTER_THE_LEDE}"
+    extractive = summarizer.summarize([text], [LEDE_TITLE])[0]
+    for reply, reason in (
+        (LEDE_REWRITE.replace("4.2", "5.2"), "number"),  # invented
+        (LONG_LEDE, "length"),  # not shortened: over 25 words
+    ):
+        generative = GenerativeSummarizer(
+            settings(), generator=ScriptedModel(rewrites_the_lede(reply)), extractive=summarizer
+        )
+        assert generative.summarize([text], [LEDE_TITLE]) == [extractive]
+        assert generative.authors == [[EXTRACTIVE] * len(extractive)]
+        assert dict(generative.rejections.counts) == {reason: 1}
+
+
+def test_only_a_lede_refused_for_its_length_alone_goes_to_the_model(summarizer: Any) -> None:
+    short = "The Marrow Valley water board ordered the Calder Chemical Company to pay a fine."
+    refused = {
+        "short enough": f"{short} {AFTER_THE_LEDE}",
+        "first person": f"We think {LONG_LEDE[0].lower()}{LONG_LEDE[1:]} {AFTER_THE_LEDE}",
+        "names nobody": f"The board{LONG_LEDE[len('The Marrow Valley water board') :]} "
+        f"{AFTER_THE_LEDE}",
+        # as long with a name for "It" (it then goes to the model: checked below)
+        "a pronoun for its subject": f"{PRONOUN_LEDE} {AFTER_THE_LEDE}",
+    }
+    named = PRONOUN_LEDE.replace("It", "The Marrow Valley water board", 1)
+    assert summarizer.long_ledes([f"{named} {AFTER_THE_LEDE}"]) == [named]
+    for why, text in refused.items():
+        assert summarizer.long_ledes([text]) == [""], why
+        model = ScriptedModel(lambda sentence: None)
+        GenerativeSummarizer(settings(), generator=model, extractive=summarizer).summarize([text])
+        # one rewrite for each extractive bullet (a short lede may be one), and none besides
+        assert len(model.prompts) == len(summarizer.summarize([text])[0]), why
+    # an opinion piece's bullets give the view to its author: no model rewrites them
+    model = ScriptedModel(rewrites_the_lede(LEDE_REWRITE))
+    generative = GenerativeSummarizer(settings(), generator=model, extractive=summarizer)
+    context = Context(author="By Jane Doe", kind="opinion")
+    [bullets] = generative.summarize([f"{LONG_LEDE} {AFTER_THE_LEDE}"], [""], [context])
+    assert LEDE_REWRITE not in bullets and model.prompts == []
 
 
 def test_cache_key_changes_with_model_mode_and_prompt(summarizer: Any) -> None:

@@ -279,6 +279,44 @@ class ExtractiveSummarizer:
             )
         return sorted(chosen, key=lambda c: c.position)
 
+    def long_ledes(
+        self, texts: Sequence[str], contexts: Sequence[Context] | None = None
+    ) -> list[str]:
+        """Each article's lede where the grammar refused it only for its length, else '': its
+        first lead sentence, judged a complete statement that stands on its own, that no allowed
+        deletion brings within ``max_words`` (a wire lede of 30 to 60 words: "The California
+        Public Utilities Commission on Thursday said it is ordering ..."). Such a lede is often
+        the news itself, and the sentences after it lean on it; this backend never rewrites, but
+        a model may (``generative``'s rewrite mode), behind its guards."""
+        from digest.summarize import Context
+
+        contexts = list(contexts) if contexts is not None else [Context()] * len(texts)
+        firsts: list[tuple[Sentence, str] | None] = []
+        for text, context in zip(texts, contexts, strict=True):
+            sentences = marked_sentences(text, WINDOW)
+            skipped = _credits(sentences, context) | _set_ups(sentences, context)
+            usable_ones = _first_usable(sentences, 1, skipped)
+            firsts.append(
+                next((pair for pair in zip(sentences, usable_ones, strict=True) if pair[1]), None)
+            )
+        docs = iter(grammar.parse([first[1] for first in firsts if first is not None]))
+        found = []
+        for first, context in zip(firsts, contexts, strict=True):
+            if first is None:
+                found.append("")
+                continue
+            sentence, lede = first
+            doc = next(docs)
+            judged = grammar.judge(doc, opening=sentence.index <= 0)
+            budget = self.settings.max_words - _prefix_words(context)
+            refused_for_length = (
+                judged.reason is None
+                and judged.pronoun is None
+                and grammar.shortened(doc, budget) is None
+            )
+            found.append(lede if refused_for_length else "")
+        return found
+
     def encode(self, strings: Sequence[str]) -> torch.Tensor:
         """Unit-length mean-pooled embeddings of ``strings``, as sentence-transformers makes."""
         return self.encoder.encode(

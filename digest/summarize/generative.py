@@ -10,7 +10,9 @@ Two ways to reach a model:
 Two modes:
 
 - ``rewrite`` (default): the extractive backend picks and shortens the sentences as usual, and the
-  model rewrites each picked sentence into a standalone bullet;
+  model rewrites each picked sentence into a standalone bullet; a lede the extractive backend
+  refused only for its length (no allowed deletion brings it to ``max_words``) is rewritten too,
+  as the first bullet;
 - ``write``: the model writes the bullets from the article's lead.
 
 Every generated bullet passes :func:`guards.check_bullet` before it may replace the extractive
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PROMPT_VERSION = 2
+PROMPT_VERSION = 3  # 3: a lede refused for its length is rewritten too
 MODES = ("rewrite", "write")
 LEAD_SENTENCES = 8  # write mode: what the model reads, and where its words must come from
 TOKENS_PER_WORD = 2.0  # generous: a bullet that runs over is cut off, then fails the guards
@@ -136,17 +138,26 @@ class GenerativeSummarizer:
         fallback = self.extractive.summarize(texts, titles, contexts)
         kinds = [context.kind for context in contexts] if contexts else [""] * len(texts)
         voiced = {i for i, kind in enumerate(kinds) if kind in VOICED_KINDS}
+        places: list[list[str | None]] = [list(bullets) for bullets in fallback]
         if self.settings.mode == "rewrite":
+            # A lede the extractive backend refused only for its length goes to the model too,
+            # as the first bullet: it is often the news itself, where the extractive bullets are
+            # what follows it. Its place has no extractive bullet to fall back on (None); when
+            # its rewrite passes, the last extractive bullet gives way.
+            ledes = self._long_ledes(texts, contexts)
+            for i, lede in enumerate(ledes):
+                if lede and i not in voiced:
+                    places[i].insert(0, None)
             jobs = [
-                (i, j, source_sentence(bullet, texts[i]))
-                for i, bullets in enumerate(fallback)
+                (i, j, source_sentence(bullet, texts[i]) if bullet is not None else ("", ledes[i]))
+                for i, bullets in enumerate(places)
                 if i not in voiced
                 for j, bullet in enumerate(bullets)
             ]
             prompts = [self._rewrite_prompt(titles[i], source) for i, _, source in jobs]
             replies = self.generator.generate(prompts, self._max_tokens(1))
-            drafts: list[list[str | None]] = [[None] * len(bullets) for bullets in fallback]
-            sources: list[list[str]] = [[""] * len(bullets) for bullets in fallback]
+            drafts: list[list[str | None]] = [[None] * len(bullets) for bullets in places]
+            sources: list[list[str]] = [[""] * len(bullets) for bullets in places]
             for (i, j, source), reply in zip(jobs, replies, strict=True):
                 drafts[i][j] = _clean(reply) if reply is not None else None
                 sources[i][j] = source[1]
@@ -163,8 +174,9 @@ class GenerativeSummarizer:
             sources = [[lead] * self.settings.bullets for lead in leads]
         results: list[list[str]] = []
         self.authors = []
-        for text, extracted, drafted, wanted in zip(texts, fallback, drafts, sources, strict=True):
+        for text, extracted, drafted, wanted in zip(texts, places, drafts, sources, strict=True):
             bullets, authors = self._merge(text, extracted, drafted, wanted)
+            bullets, authors = bullets[: self.settings.bullets], authors[: self.settings.bullets]
             results.append(bullets)
             self.authors.append(authors)
         logger.info("generative bullets: %s", self.rejections.summary())
@@ -178,7 +190,7 @@ class GenerativeSummarizer:
     def _merge(
         self,
         text: str,
-        extracted: list[str],
+        extracted: Sequence[str | None],
         drafted: Sequence[str | None],
         sources: list[str],
     ) -> tuple[list[str], list[str]]:
@@ -208,6 +220,12 @@ class GenerativeSummarizer:
                 bullets.append(fallback)
                 authors.append(self.extractive.model_id)
         return bullets, authors
+
+    def _long_ledes(self, texts: Sequence[str], contexts: Sequence[Context] | None) -> list[str]:
+        """Each article's lede that the extractive backend refused only for its length (see
+        ``ExtractiveSummarizer.long_ledes``), else ''; none from a backend that cannot tell."""
+        long_ledes = getattr(self.extractive, "long_ledes", None)
+        return list(long_ledes(texts, contexts)) if long_ledes else [""] * len(texts)
 
     def _rewrite_prompt(self, title: str, source: tuple[str, str]) -> Messages:
         before, sentence = source
