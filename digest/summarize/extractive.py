@@ -175,9 +175,7 @@ class ExtractiveSummarizer:
         # Only the first LEAD sentences that may be parsed can give a bullet: the parse, the
         # costliest step, skips the rest.
         cleaned = [
-            _first_usable(
-                sentences, LEAD, _credits(sentences, context) | _set_ups(sentences, context)
-            )
+            _lead_section(sentences, context, LEAD)
             for sentences, context in zip(marked, contexts, strict=True)
         ]
         described = [
@@ -294,10 +292,9 @@ class ExtractiveSummarizer:
         firsts: list[tuple[Sentence, str] | None] = []
         for text, context in zip(texts, contexts, strict=True):
             sentences = marked_sentences(text, WINDOW)
-            skipped = _credits(sentences, context) | _set_ups(sentences, context)
-            usable_ones = _first_usable(sentences, 1, skipped)
+            lead = _lead_section(sentences, context, 1)
             firsts.append(
-                next((pair for pair in zip(sentences, usable_ones, strict=True) if pair[1]), None)
+                next((pair for pair in zip(sentences, lead, strict=True) if pair[1]), None)
             )
         docs = iter(grammar.parse([first[1] for first in firsts if first is not None]))
         found = []
@@ -357,6 +354,15 @@ def _set_ups(sentences: Sequence[Sentence], context: Context) -> frozenset[int]:
 
 # What opens a sentence that turns against the one before it.
 _TURNS = re.compile(r"(?:But|Yet|And yet|However|Even so|Still,|That said,)\s", re.I)
+
+
+def _lead_section(sentences: Sequence[Sentence], context: Context, count: int) -> list[str]:
+    """The text each of ``sentences`` may give a bullet from (see :func:`_first_usable`): the
+    first ``count`` usable ones, without the lines that credit the piece's reporter or that an
+    opinion piece sets up to knock down."""
+    return _first_usable(
+        sentences, count, _credits(sentences, context) | _set_ups(sentences, context)
+    )
 
 
 def _first_usable(

@@ -144,7 +144,7 @@ class GenerativeSummarizer:
             # as the first bullet: it is often the news itself, where the extractive bullets are
             # what follows it. Its place has no extractive bullet to fall back on (None); when
             # its rewrite passes, the last extractive bullet gives way.
-            ledes = self._long_ledes(texts, contexts)
+            ledes = self.extractive.long_ledes(texts, contexts)
             for i, lede in enumerate(ledes):
                 if lede and i not in voiced:
                     places[i].insert(0, None)
@@ -220,12 +220,6 @@ class GenerativeSummarizer:
                 bullets.append(fallback)
                 authors.append(self.extractive.model_id)
         return bullets, authors
-
-    def _long_ledes(self, texts: Sequence[str], contexts: Sequence[Context] | None) -> list[str]:
-        """Each article's lede that the extractive backend refused only for its length (see
-        ``ExtractiveSummarizer.long_ledes``), else ''; none from a backend that cannot tell."""
-        long_ledes = getattr(self.extractive, "long_ledes", None)
-        return list(long_ledes(texts, contexts)) if long_ledes else [""] * len(texts)
 
     def _rewrite_prompt(self, title: str, source: tuple[str, str]) -> Messages:
         before, sentence = source
