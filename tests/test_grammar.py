@@ -2642,6 +2642,48 @@ def test_a_when_clause_is_an_aside_on_a_time_but_not_on_whom_it_happened_to() ->
     )
 
 
+def test_a_when_clause_that_says_which_times_stays_but_one_on_a_day_of_its_own_goes() -> None:
+    # "on days when ...": the claim holds only on those days ("rose on days." says nothing)
+    for restricted in (
+        "Ferry cancellations on Skerrow rose by a third on days when the wind topped 50 knots, "
+        "with the smallest boats hit hardest.",
+        "Lifeboat call-outs at Skerrow doubled on nights when the fog came in, the harbour board "
+        "said.",
+    ):
+        assert _without(restricted, "closing clause") == [], restricted
+    # on a day of its own it tells what happened then, and may go
+    assert _without(
+        "The Skerrow ferry ran aground on Tuesday when the tide turned early, with 40 passengers "
+        "on board.",
+        "closing clause",
+    ) == ["The Skerrow ferry ran aground on Tuesday."]
+
+
+def test_no_clause_is_lifted_from_a_gerund_the_parse_misread() -> None:
+    # the parse takes "after each meal lowered ..." for a clause on "Climbing"/"Walking": it is
+    # the sentence's own predicate, and "Each meal lowered blood pressure" says what it did not
+    for misread in (
+        "Climbing stairs for just two minutes after each meal lowered blood pressure in Skerrow "
+        "pensioners, according to a council study.",
+        "Walking for ten minutes after each meal lowered blood pressure in Skerrow pensioners, a "
+        "council study found.",
+    ):
+        doc = grammar.parse([misread])[0]
+        assert any(t.dep_ == "advcl" and t.head.tag_ == "VBG" for t in doc), misread
+        assert grammar.embedded_clauses(doc) == [], misread
+    # a clause on a verb in a tense is still lifted, a gerund with its auxiliary included
+    for finite in (
+        "Fans were dismayed on Monday after conductor Ilse Marken announced she will step down.",
+        "Fans were leaving the hall on Monday after conductor Ilse Marken announced she will step "
+        "down.",
+    ):
+        doc = grammar.parse([finite])[0]
+        assert grammar.embedded_clauses(doc) == [
+            "Conductor Ilse Marken announced she will step down."
+        ], finite
+    assert grammar.parse([finite])[0][2].tag_ == "VBG"  # "leaving", with "were"
+
+
 def test_a_closing_after_clause_the_parse_hung_on_a_relative_clause_goes_but_not_a_when() -> None:
     assert _without(
         "Skerrow Rovers is to leave the ground it has called home for 126 years after members "

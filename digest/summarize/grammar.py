@@ -161,6 +161,15 @@ def _finite_by_its_subject(root: Any) -> bool:
     return root.tag_ in ("VBN", "VB") and "nsubj" in deps and not deps & {"aux", "auxpass"}
 
 
+def _finite(root: Any) -> bool:
+    """Whether the main verb ``root`` makes a finite clause: a verb in a tense, with its
+    auxiliaries or with a subject of its own (see ``_finite_by_its_subject``)."""
+    verbs = [root, *[c for c in root.children if c.dep_ in ("aux", "auxpass")]]
+    return root.pos_ in ("VERB", "AUX") and (
+        any(v.tag_ in _FINITE for v in verbs) or _finite_by_its_subject(root)
+    )
+
+
 def main_verb(doc: Any) -> Any:
     """The root of the first parsed sentence of ``doc``."""
     for token in doc:
@@ -219,8 +228,7 @@ def judge(doc: Any, opening: bool = False) -> Judgement:
         return Judgement("a lone subordinate clause")
     if root.pos_ not in ("VERB", "AUX"):
         return Judgement("no main verb")
-    verbs = [root, *[c for c in root.children if c.dep_ in ("aux", "auxpass")]]
-    if not any(v.tag_ in _FINITE for v in verbs) and not _finite_by_its_subject(root):
+    if not _finite(root):
         return Judgement("no finite verb")
     subjects = [c for c in root.children if c.dep_ in _SUBJECTS]
     if not subjects:
@@ -1839,6 +1847,8 @@ def _circumstance(clause: Any) -> bool:
     )
     if opens and _after_a_time(first):
         return True  # "... on Thursday evening, when a bite will appear to be taken out of ..."
+    if opens and first.i > 0 and _which_times(first.doc[first.i - 1]):
+        return False  # "rose by a quarter on days when the heat index topped 95": which days
     return (
         opens
         # An embedded question the parser also calls a clause of time is what the verb needs:
@@ -1846,6 +1856,29 @@ def _circumstance(clause: Any) -> bool:
         and not clause.head.lower_.startswith(_ASKING)
         and not any(c.dep_ == "aux" and c.tag_ == "MD" for c in clause.children)
     )
+
+
+def _which_times(noun: Any) -> bool:
+    """Whether a "when" right after ``noun``, with no comma, says which times it means: after a
+    word for times in general ("on days when the heat index topped 95", "at a time when prices
+    rose", "on the night when the pier burned"), the claim holds only then, and "rose on days."
+    says nothing. After a time of its own ("on Tuesday when the tide turned", "in 1990 when
+    ...", "on Monday night when a storm swept the harbour", "that night when ...") it tells
+    what happened then."""
+    return noun.lower_ in _TIME_KINDS and not any(
+        c.lower_ in _DAYS | _OWN_TIME or c.pos_ in ("PROPN", "NUM") for c in noun.children
+    )
+
+
+# Words that make a time one of its own: "that night", "last week", "the same day".
+_OWN_TIME = frozenset("that this last next same previous following".split())
+
+
+_TIME_KINDS = frozenset(
+    """time times day days night nights week weeks month months year years hour hours moment
+    moments period periods occasion occasions morning mornings evening evenings afternoon
+    afternoons season seasons""".split()
+)
 
 
 def _a_time(noun: Any) -> bool:
@@ -2707,11 +2740,17 @@ def embedded_clauses(doc: Any) -> list[str]:
     "although"; never "if", "unless", "before", "until", "because"), it has its own subject, its
     verb is in the past (in the present, "after the troops leave" tells of a future) but not the
     past perfect (alone, "Rublev had rallied" leans on a time it was before), and no one reports
-    it (inside "X said ...", lifting it would turn a claim into a fact).
+    it (inside "X said ...", lifting it would turn a claim into a fact). None hangs on a gerund
+    with no tense of its own: that is the parse misreading the sentence's own verb.
     """
     found: list[str] = []
     for token in doc:
         if token.dep_ != "advcl" or token.pos_ not in ("VERB", "AUX"):
+            continue
+        if token.head.tag_ == "VBG" and not _finite(token.head):
+            # "Climbing stairs for two minutes *after each meal lowered* blood sugar": the parse
+            # hangs the sentence's own verb on the gerund that is its subject, as a clause, and
+            # "Each meal lowered blood sugar" says what the sentence does not
             continue
         marks = [c for c in token.children if c.dep_ == "mark"]
         if not marks or marks[0].lower_ not in _FACTUAL or marks[0].i > token.i:
