@@ -2684,6 +2684,29 @@ def test_no_clause_is_lifted_from_a_gerund_the_parse_misread() -> None:
     assert grammar.parse([finite])[0][2].tag_ == "VBG"  # "leaving", with "were"
 
 
+def test_a_clause_whose_list_lost_its_end_is_not_lifted_but_a_whole_list_is() -> None:
+    # the parse gives "and said it would close nine shops" to "fell": the clause would end on
+    # "..., cut its forecast for next year."
+    cut = grammar.parse(
+        [
+            "Shares in Harwick Foods fell more than 7 per cent on Tuesday after the bakery chain "
+            "reported a 12 per cent drop in annual profits, cut its forecast for next year and "
+            "said it would close nine shops."
+        ]
+    )[0]
+    assert next(t for t in cut if t.text == "said").head.text == "fell"
+    assert grammar.embedded_clauses(cut) == []
+    whole = grammar.parse(
+        [
+            "Shares in Skerrow Ferries rose 9 per cent on Monday after the company sold two boats, "
+            "cut its debt and raised its dividend."
+        ]
+    )[0]
+    assert grammar.embedded_clauses(whole) == [
+        "The company sold two boats, cut its debt and raised its dividend."
+    ]
+
+
 def test_a_closing_after_clause_the_parse_hung_on_a_relative_clause_goes_but_not_a_when() -> None:
     assert _without(
         "Skerrow Rovers is to leave the ground it has called home for 126 years after members "

@@ -2767,7 +2767,7 @@ def embedded_clauses(doc: Any) -> list[str]:
         indices = sorted(t.i for t in token.subtree if t.i != marks[0].i)
         if indices != list(range(indices[0], indices[-1] + 1)):
             continue  # not one stretch of words
-        if _continued(doc, indices[-1]):
+        if _continued(doc, indices[-1]) or _unfinished_list(token):
             continue  # "after troops dropped their weapons, abandoned their posts and ran"
         if _outside_names_its_place(doc, indices[0], indices[-1]):
             continue  # "(Wealdbridge traders sued after) councillors voted ... in the town"
@@ -2838,6 +2838,16 @@ def _clause_before(clause: Any, root: Any) -> bool:
         and clause.dep_ in ("ccomp", "parataxis")
         and root.lower_ not in _REPORTING_ALL
     )
+
+
+def _unfinished_list(verb: Any) -> bool:
+    """Whether ``verb`` heads a list of actions that has lost its end: a second action after a
+    comma, and no "and" or "or" in the list. The parse gave the rest to another verb: "(Shares
+    fell after the chain) reported a drop in profits, cut its forecast (and said it would close
+    14 stores)" would read "The chain reported a drop in profits, cut its forecast."."""
+    actions = [c for c in verb.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")]
+    joined = any(c.dep_ == "cc" for part in [verb, *actions] for c in part.children)
+    return bool(actions) and not joined
 
 
 def _continued(doc: Any, last: int) -> bool:
