@@ -321,6 +321,17 @@ def test_a_dateline_is_cut_and_a_name_is_not() -> None:
         "The pier reopened."
     )
     assert strip_dateline("PORTREE, Dec 4 (Reuters) - The ferry sailed.") == "The ferry sailed."
+    # an agency's longer name, or one with a hyphen
+    assert strip_dateline(
+        "SKERROW, Nov 24 (Continental Harbour Press Agency) - The pier shut."
+    ) == ("The pier shut.")
+    assert strip_dateline("PORTREE (Reuters-style agency) - The ferry sailed.") == (
+        "The ferry sailed."
+    )
+    # brackets after a name, with no dash, are part of the sentence
+    assert strip_dateline("Ines Darrow (pictured) said the pier would shut.") == (
+        "Ines Darrow (pictured) said the pier would shut."
+    )
     assert strip_dateline("SKERROW PIER (News 9) - Twelve people were hurt.") == (
         "Twelve people were hurt."
     )
@@ -613,6 +624,20 @@ def test_an_event_after_which_is_a_clause_of_its_own_but_a_reason_is_not() -> No
         ["The pier was built of oak because the island carpenters had worked with it for years."]
     )[0]
     assert grammar.embedded_clauses(reason) == []
+
+
+def test_an_opening_place_the_reader_does_not_know_stays_but_a_named_one_may_go() -> None:
+    # said of one village, not of the whole craft: "In a shrinking village ..." stays
+    for scoped in (
+        "In a small town on the Skerrow coast, the old craft of net-making rests on three "
+        "retired fishermen.",
+        "In some Skerrow schools, pupils now learn to mend nets before they learn to swim.",
+    ):
+        assert _without(scoped, "opening phrase") == [], scoped
+    assert _without(
+        "At the harbour board's meeting, members voted to keep the winter ferry to Skerrow.",
+        "opening phrase",
+    ) == ["Members voted to keep the winter ferry to Skerrow."]
 
 
 def test_a_place_that_scopes_a_figure_stays() -> None:

@@ -32,7 +32,8 @@ _DATELINES = (
     re.compile(
         r"^[A-Z][A-Za-z0-9., ]{0,40}?\s*\((?:(?:CNN|AP|Reuters|AFP|UPI)[A-Za-z ]{0,12}\)\s*"
         + _DASH
-        + r"?|[A-Z][A-Za-z0-9 ]{1,20}\)\s*"  # "(News 9) -": a station may carry a number
+        # "(News 9) -": a station may carry a number; "(Continental Press Agency) -" an agency
+        + r"?|[A-Z][A-Za-z0-9 .&'-]{1,40}\)\s*"
         + _DASH
         + r")\s*"
     ),

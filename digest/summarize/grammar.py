@@ -1590,6 +1590,7 @@ def deletions(doc: Any) -> list[Deletion]:
                 and tokens[low].lower_ not in _LIMITS | _SPANS
             )
             and not _is_attribution(token)
+            and not _some_place(token)
         ):
             # An opening phrase of time or circumstance: "After the vote, ...", "In London, ..."
             found.append(Deletion("opening phrase", frozenset([*span, comma])))
@@ -1720,6 +1721,19 @@ def _listed_actions(verb: Any) -> bool:
         for c in verb.children
         if c.dep_ in ("xcomp", "advcl", "ccomp", "conj")
     )
+
+
+def _some_place(phrase: Any) -> bool:
+    """Whether an opening ``phrase`` is where the claim holds, told of a place the reader does not
+    know: "In a shrinking village in central Japan, the craft rests on elderly farmers" is not
+    said of the whole craft. "In London, ..." or "At the summit, ..." names where it happened."""
+    return any(
+        c.dep_ == "pobj" and any(d.dep_ == "det" and d.lower_ in _SOME for d in c.children)
+        for c in phrase.children
+    )
+
+
+_SOME = frozenset("a an some one many several most".split())
 
 
 def _conceded(clause: Any) -> bool:
